@@ -1,0 +1,471 @@
+//! The dataset: loaded events, exact dedupe by event ID, per-file accounting, and the derived
+//! EICE views (tunnel rows, endpoint changes, stats) that the CLI and the app share.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::{FileStatus, InvalidRecord, ParsedFile, Shape, parse_file};
+use crate::model::{EndpointOp, Event};
+use crate::time::format_rfc3339;
+
+/// Invalid-record details kept per file (the count is always exact).
+pub const MAX_INVALID_DETAILS_PER_FILE: usize = 100;
+/// How long before a tunnel a key push may be to pair with it (the key's lifetime).
+pub const KEY_PUSH_WINDOW_MS: i64 = 60_000;
+
+/// What became of one file and its records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileReport {
+    /// The path as given.
+    pub name: String,
+    /// Read, skipped or rejected.
+    pub status: FileStatus,
+    /// Why it was skipped or rejected.
+    pub reason: String,
+    /// The shape it was read as.
+    pub shape: Option<Shape>,
+    /// Records of this file that are loaded events.
+    pub n_loaded: u64,
+    /// Records of this file that duplicate an event kept from elsewhere.
+    pub n_duplicates: u64,
+    /// Records of this file that are not valid events.
+    pub n_invalid: u64,
+    /// The first invalid records, with position and reason.
+    pub invalid: Vec<InvalidRecord>,
+}
+
+/// The accounting and EICE counts (contracts.md §3 `stats --json`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Stats {
+    /// Files by status.
+    pub files: FileCounts,
+    /// Records by status.
+    pub records: RecordCounts,
+    /// Tunnels (OpenTunnel attempts).
+    pub tunnels: TunnelCounts,
+    /// Endpoint activity by kind.
+    pub endpoint_changes: EndpointChangeCounts,
+    /// Distinct endpoint IDs named by tunnels and endpoint activity, sorted.
+    pub endpoints: Vec<String>,
+    /// Distinct principals of loaded events.
+    pub principals: u64,
+    /// Skipped and rejected files with reasons.
+    pub problems: Vec<Problem>,
+}
+
+/// Files by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FileCounts {
+    /// Read files.
+    pub read: u64,
+    /// Skipped files.
+    pub skipped: u64,
+    /// Rejected files.
+    pub rejected: u64,
+}
+
+/// Records by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RecordCounts {
+    /// Loaded events.
+    pub loaded: u64,
+    /// Duplicate records.
+    pub duplicates: u64,
+    /// Invalid records.
+    pub invalid: u64,
+}
+
+/// Tunnel counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TunnelCounts {
+    /// All OpenTunnel attempts.
+    pub total: u64,
+    /// Attempts with an `errorCode`.
+    pub failed: u64,
+}
+
+/// Endpoint activity counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EndpointChangeCounts {
+    /// Create calls.
+    pub create: u64,
+    /// Modify calls.
+    pub modify: u64,
+    /// Delete calls.
+    pub delete: u64,
+    /// Describe calls.
+    pub describe: u64,
+}
+
+/// A skipped or rejected file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// The path as given.
+    pub file: String,
+    /// `skipped` or `rejected`.
+    pub status: FileStatus,
+    /// Why.
+    pub reason: String,
+}
+
+/// How a tunnel's target instance was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pairing {
+    /// From a `SendSSHPublicKey` just before the tunnel.
+    KeyPush,
+    /// From instance inventory events in the data.
+    IpInventory,
+    /// Several candidates disagree.
+    Ambiguous,
+    /// Not found.
+    None,
+}
+
+/// One tunnel, in the contract's columns and order (contracts.md §3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TunnelRow {
+    /// `eventID`.
+    pub event_id: String,
+    /// Start, RFC 3339 UTC.
+    pub time: String,
+    /// Endpoint ID.
+    pub endpoint_id: String,
+    /// Target private IP.
+    pub private_ip: String,
+    /// Remote port.
+    pub port: Option<u32>,
+    /// Max duration, given or assumed.
+    pub max_duration_secs: u64,
+    /// True when the max duration was assumed.
+    pub max_duration_assumed: bool,
+    /// Latest possible end, RFC 3339 UTC.
+    pub latest_end: String,
+    /// `accepted` or `failed`.
+    pub outcome: String,
+    /// `errorCode`.
+    pub error_code: String,
+    /// Principal display name.
+    pub principal: String,
+    /// Principal key (ARN).
+    pub principal_arn: String,
+    /// Source IP.
+    pub source_ip: String,
+    /// User agent.
+    pub user_agent: String,
+    /// Account.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Instance ID, when paired.
+    pub instance_id: String,
+    /// OS user, when paired by key push.
+    pub os_user: String,
+    /// How the instance was found.
+    pub pairing: Pairing,
+}
+
+/// One endpoint activity event, for the endpoint-change list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointChangeRow {
+    /// `eventID`.
+    pub event_id: String,
+    /// Time, RFC 3339 UTC.
+    pub time: String,
+    /// `create`, `modify`, `delete` or `describe`.
+    pub op: String,
+    /// The event name.
+    pub event_name: String,
+    /// Endpoint IDs named.
+    pub endpoint_ids: Vec<String>,
+    /// Principal display name.
+    pub principal: String,
+    /// Source IP.
+    pub source_ip: String,
+    /// Subnet.
+    pub subnet_id: String,
+    /// VPC.
+    pub vpc_id: String,
+    /// Security groups.
+    pub security_group_ids: Vec<String>,
+    /// `preserveClientIp` as logged.
+    pub preserve_client_ip: Option<bool>,
+    /// Endpoint state in the response.
+    pub state: String,
+    /// `errorCode`.
+    pub error_code: String,
+    /// Account.
+    pub account: String,
+    /// Region.
+    pub region: String,
+}
+
+/// Where a loaded event came from: its file and record position (for dedupe precedence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Origin {
+    file: u32,
+    record: u32,
+}
+
+/// Loaded events with exact dedupe and per-file accounting.
+#[derive(Debug, Default, Clone)]
+pub struct Dataset {
+    files: Vec<FileReport>,
+    events: Vec<Event>,
+    origins: Vec<Origin>,
+    by_id: HashMap<String, u32>,
+}
+
+impl Dataset {
+    /// An empty dataset.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads one file's bytes and adds what it holds; returns its report.
+    pub fn add_file(&mut self, name: &str, bytes: &[u8]) -> &FileReport {
+        let parsed = parse_file(name, bytes);
+        self.add_parsed(name, parsed)
+    }
+
+    /// Adds an already parsed file.
+    pub fn add_parsed(&mut self, name: &str, parsed: ParsedFile) -> &FileReport {
+        let file_idx = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
+        let n_invalid = parsed.invalid.len() as u64;
+        let mut invalid = parsed.invalid;
+        invalid.truncate(MAX_INVALID_DETAILS_PER_FILE);
+        self.files.push(FileReport {
+            name: name.to_owned(),
+            status: parsed.status,
+            reason: parsed.reason,
+            shape: parsed.shape,
+            n_loaded: 0,
+            n_duplicates: 0,
+            n_invalid,
+            invalid,
+        });
+        for (record, event) in parsed.events {
+            self.insert(Origin { file: file_idx, record }, event);
+        }
+        &self.files[self.files.len() - 1]
+    }
+
+    /// Empties the dataset.
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Inserts one event, keeping the fuller copy, then the one from the earliest path and position.
+    fn insert(&mut self, origin: Origin, event: Event) {
+        match self.by_id.get(&event.event_id) {
+            None => {
+                let idx = u32::try_from(self.events.len()).unwrap_or(u32::MAX);
+                self.by_id.insert(event.event_id.clone(), idx);
+                self.events.push(event);
+                self.origins.push(origin);
+                self.files[origin.file as usize].n_loaded += 1;
+            }
+            Some(&idx) => {
+                let idx = idx as usize;
+                if self.precedes(&event, origin, &self.events[idx], self.origins[idx]) {
+                    let old = self.origins[idx];
+                    self.files[old.file as usize].n_loaded -= 1;
+                    self.files[old.file as usize].n_duplicates += 1;
+                    self.files[origin.file as usize].n_loaded += 1;
+                    self.events[idx] = event;
+                    self.origins[idx] = origin;
+                } else {
+                    self.files[origin.file as usize].n_duplicates += 1;
+                }
+            }
+        }
+    }
+
+    /// The dedupe order: fuller first, then sorted path, then record position.
+    fn precedes(&self, a: &Event, a_origin: Origin, b: &Event, b_origin: Origin) -> bool {
+        let by_fidelity = b.fidelity.cmp(&a.fidelity);
+        let by_path = self.files[a_origin.file as usize].name.cmp(&self.files[b_origin.file as usize].name);
+        let order = by_fidelity.then(by_path).then(a_origin.record.cmp(&b_origin.record));
+        order == Ordering::Less
+    }
+
+    /// Loaded events, in insertion order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Per-file reports, in the order files were added.
+    pub fn files(&self) -> &[FileReport] {
+        &self.files
+    }
+
+    /// The loaded event with this ID.
+    pub fn event(&self, event_id: &str) -> Option<&Event> {
+        self.by_id.get(event_id).map(|&i| &self.events[i as usize])
+    }
+
+    /// Indices of loaded events in time order (ties by event ID, so the order is stable).
+    pub fn time_order(&self) -> Vec<u32> {
+        let mut idx: Vec<u32> = (0..self.events.len() as u32).collect();
+        idx.sort_by(|&a, &b| {
+            let (ea, eb) = (&self.events[a as usize], &self.events[b as usize]);
+            ea.time_ms.cmp(&eb.time_ms).then_with(|| ea.event_id.cmp(&eb.event_id))
+        });
+        idx
+    }
+
+    /// The accounting and EICE counts over everything loaded.
+    pub fn stats(&self) -> Stats {
+        self.stats_of(self.events.iter())
+    }
+
+    /// The accounting plus EICE counts over the given subset of loaded events.
+    pub fn stats_of<'a>(&'a self, events: impl Iterator<Item = &'a Event>) -> Stats {
+        let mut s = Stats::default();
+        for f in &self.files {
+            match f.status {
+                FileStatus::Read => s.files.read += 1,
+                FileStatus::Skipped => s.files.skipped += 1,
+                FileStatus::Rejected => s.files.rejected += 1,
+            }
+            s.records.loaded += f.n_loaded;
+            s.records.duplicates += f.n_duplicates;
+            s.records.invalid += f.n_invalid;
+            if f.status != FileStatus::Read {
+                s.problems.push(Problem { file: f.name.clone(), status: f.status, reason: f.reason.clone() });
+            }
+        }
+        let mut endpoints = BTreeSet::new();
+        let mut principals = BTreeSet::new();
+        for e in events {
+            if !e.principal_arn.is_empty() {
+                principals.insert(e.principal_arn.as_str());
+            }
+            if e.tunnel().is_some() {
+                s.tunnels.total += 1;
+                s.tunnels.failed += u64::from(e.is_failed());
+            }
+            if let Some(op) = e.endpoint_activity().and_then(|a| a.op) {
+                let c = &mut s.endpoint_changes;
+                match op {
+                    EndpointOp::Create => c.create += 1,
+                    EndpointOp::Modify => c.modify += 1,
+                    EndpointOp::Delete => c.delete += 1,
+                    EndpointOp::Describe => c.describe += 1,
+                }
+            }
+            endpoints.extend(e.endpoint_ids());
+        }
+        s.endpoints = endpoints.into_iter().map(str::to_owned).collect();
+        s.principals = principals.len() as u64;
+        s
+    }
+
+    /// Every tunnel in time order, with key-push pairing.
+    pub fn tunnel_rows(&self) -> Vec<TunnelRow> {
+        let pushes = self.key_push_index();
+        self.time_order()
+            .into_iter()
+            .map(|i| &self.events[i as usize])
+            .filter_map(|e| e.tunnel().map(|t| (e, t)))
+            .map(|(e, t)| {
+                let (pairing, instance_id, os_user) = pair_key_push(&pushes, e);
+                TunnelRow {
+                    event_id: e.event_id.clone(),
+                    time: format_rfc3339(e.time_ms),
+                    endpoint_id: t.endpoint_id.clone(),
+                    private_ip: t.private_ip.clone(),
+                    port: t.port,
+                    max_duration_secs: t.max_duration_secs,
+                    max_duration_assumed: t.max_duration_assumed,
+                    latest_end: format_rfc3339(latest_end_ms(e.time_ms, t.max_duration_secs)),
+                    outcome: if e.is_failed() { "failed" } else { "accepted" }.to_owned(),
+                    error_code: e.error_code.clone(),
+                    principal: e.principal.clone(),
+                    principal_arn: e.principal_arn.clone(),
+                    source_ip: e.source_ip.clone(),
+                    user_agent: e.user_agent.clone(),
+                    account: e.account.clone(),
+                    region: e.region.clone(),
+                    instance_id,
+                    os_user,
+                    pairing,
+                }
+            })
+            .collect()
+    }
+
+    /// Every endpoint activity event (Create, Modify, Delete, Describe) in time order.
+    pub fn endpoint_change_rows(&self) -> Vec<EndpointChangeRow> {
+        self.time_order()
+            .into_iter()
+            .map(|i| &self.events[i as usize])
+            .filter_map(|e| e.endpoint_activity().map(|a| (e, a)))
+            .map(|(e, a)| EndpointChangeRow {
+                event_id: e.event_id.clone(),
+                time: format_rfc3339(e.time_ms),
+                op: a.op.map(EndpointOp::key).unwrap_or_default().to_owned(),
+                event_name: e.event_name.clone(),
+                endpoint_ids: a.endpoint_ids.clone(),
+                principal: e.principal.clone(),
+                source_ip: e.source_ip.clone(),
+                subnet_id: a.subnet_id.clone(),
+                vpc_id: a.vpc_id.clone(),
+                security_group_ids: a.security_group_ids.clone(),
+                preserve_client_ip: a.preserve_client_ip,
+                state: a.state.clone(),
+                error_code: e.error_code.clone(),
+                account: e.account.clone(),
+                region: e.region.clone(),
+            })
+            .collect()
+    }
+
+    /// Successful key pushes by (principal, account, Region, source IP), times sorted.
+    fn key_push_index(&self) -> BTreeMap<(&str, &str, &str, &str), Vec<(i64, &str, &str)>> {
+        let mut index: BTreeMap<_, Vec<_>> = BTreeMap::new();
+        for e in &self.events {
+            if let Some(k) = e.key_push().filter(|_| !e.is_failed()) {
+                let key = (e.principal_arn.as_str(), e.account.as_str(), e.region.as_str(), e.source_ip.as_str());
+                index.entry(key).or_default().push((e.time_ms, k.instance_id.as_str(), k.os_user.as_str()));
+            }
+        }
+        for list in index.values_mut() {
+            list.sort_unstable();
+        }
+        index
+    }
+}
+
+/// `start + max duration`, saturating.
+pub fn latest_end_ms(start_ms: i64, max_duration_secs: u64) -> i64 {
+    start_ms.saturating_add(i64::try_from(max_duration_secs).unwrap_or(i64::MAX).saturating_mul(1000))
+}
+
+/// Pairs a tunnel with key pushes by the same principal, account, Region and source IP at most
+/// 60 s before it. Several pushes naming different instances or users are ambiguous.
+fn pair_key_push(
+    index: &BTreeMap<(&str, &str, &str, &str), Vec<(i64, &str, &str)>>,
+    tunnel: &Event,
+) -> (Pairing, String, String) {
+    let key =
+        (tunnel.principal_arn.as_str(), tunnel.account.as_str(), tunnel.region.as_str(), tunnel.source_ip.as_str());
+    let Some(list) = index.get(&key) else {
+        return (Pairing::None, String::new(), String::new());
+    };
+    let candidates: BTreeSet<(&str, &str)> = list
+        .iter()
+        .filter(|(t, _, _)| *t <= tunnel.time_ms && tunnel.time_ms - *t <= KEY_PUSH_WINDOW_MS)
+        .map(|(_, instance, user)| (*instance, *user))
+        .collect();
+    match candidates.len() {
+        0 => (Pairing::None, String::new(), String::new()),
+        1 => {
+            let (instance, user) = candidates.into_iter().next().unwrap_or_default();
+            (Pairing::KeyPush, instance.to_owned(), user.to_owned())
+        }
+        _ => (Pairing::Ambiguous, String::new(), String::new()),
+    }
+}

@@ -1,0 +1,135 @@
+//! Reading one file: detect its shape, decompress, split it into records, and account for it.
+//!
+//! Every file ends as exactly one [`FileStatus`]; every record in a read file becomes an
+//! [`Event`] or an invalid record with a reason. Dedupe happens later, in the dataset.
+
+mod container;
+mod gzip;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Event;
+
+/// The largest single record accepted (contracts.md §1); a bigger one rejects the file.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+/// Decompressed bytes allowed per compressed byte before a file is taken for a bomb.
+pub const MAX_EXPANSION_RATIO: u64 = 200;
+/// Decompressed output always allowed, whatever the ratio (small files compress well).
+pub const MIN_EXPANSION_ALLOWANCE: u64 = 64 << 20;
+
+/// What became of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    /// A recognised container of CloudTrail records.
+    Read,
+    /// Recognised, but holds no events by nature (digest files, …).
+    Skipped,
+    /// Unusable, with a reason.
+    Rejected,
+}
+
+impl FileStatus {
+    /// `read`, `skipped` or `rejected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Skipped => "skipped",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+/// The export shape a file was recognised as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Shape {
+    /// `{"Records":[…]}`: S3 delivery or console Event-history JSON.
+    TrailRecords,
+    /// A bare JSON array of records.
+    RecordArray,
+    /// One record object.
+    SingleRecord,
+    /// One record (or envelope) per line.
+    Ndjson,
+    /// `aws cloudtrail lookup-events` output.
+    LookupEvents,
+    /// EventBridge envelope(s).
+    EventBridge,
+    /// CloudWatch Logs `filter-log-events` / `get-log-events` output or subscription payload.
+    CloudWatchLogs,
+    /// CloudTrail digest file.
+    Digest,
+    /// CloudTrail Lake `result_sign.json`.
+    LakeSignature,
+}
+
+/// One record that was found but is not a valid event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvalidRecord {
+    /// Where in the file: `record 3`, `line 12`.
+    pub position: String,
+    /// Why it is not a valid event.
+    pub reason: String,
+}
+
+/// The outcome of reading one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedFile {
+    /// Read, skipped or rejected.
+    pub status: FileStatus,
+    /// Why the file was skipped or rejected (empty when read).
+    pub reason: String,
+    /// The recognised shape, when there is one.
+    pub shape: Option<Shape>,
+    /// Valid events, in file order, each with its record position.
+    pub events: Vec<(u32, Event)>,
+    /// Records that are not valid events.
+    pub invalid: Vec<InvalidRecord>,
+}
+
+impl ParsedFile {
+    pub(crate) fn rejected(reason: impl Into<String>) -> Self {
+        Self {
+            status: FileStatus::Rejected,
+            reason: reason.into(),
+            shape: None,
+            events: Vec::new(),
+            invalid: Vec::new(),
+        }
+    }
+
+    pub(crate) fn skipped(shape: Shape, reason: impl Into<String>) -> Self {
+        Self {
+            status: FileStatus::Skipped,
+            reason: reason.into(),
+            shape: Some(shape),
+            events: Vec::new(),
+            invalid: Vec::new(),
+        }
+    }
+
+    /// Records found in the file: valid plus invalid.
+    pub fn n_records(&self) -> usize {
+        self.events.len() + self.invalid.len()
+    }
+}
+
+/// Reads one file's bytes: gunzips if needed, detects the shape and parses every record.
+///
+/// `name` is the path as given (used for messages and shape hints only).
+pub fn parse_file(name: &str, bytes: &[u8]) -> ParsedFile {
+    if bytes.is_empty() {
+        return ParsedFile::rejected("empty file");
+    }
+    if gzip::is_gzip(bytes) {
+        return match gzip::gunzip(bytes) {
+            Ok(inner) => parse_plain(name, &inner),
+            Err(reason) => ParsedFile::rejected(reason),
+        };
+    }
+    parse_plain(name, bytes)
+}
+
+fn parse_plain(name: &str, bytes: &[u8]) -> ParsedFile {
+    container::parse(name, bytes)
+}

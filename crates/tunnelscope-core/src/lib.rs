@@ -1,0 +1,19 @@
+//! tunnelscope-core: reads exported AWS CloudTrail logs from bytes and derives EC2 Instance
+//! Connect Endpoint (EICE) tunnels, endpoint activity and exact accounting of every file and
+//! record.
+//!
+//! Invariants: no I/O, no clock, no web dependencies (callers pass bytes, names and "now");
+//! parsing never panics on any input; every number in contracts.md is computed here once.
+
+pub mod dataset;
+pub mod eice;
+pub mod ingest;
+pub mod model;
+pub mod principal;
+pub mod record;
+pub mod sample;
+pub mod time;
+
+pub use dataset::{Dataset, EndpointChangeRow, FileReport, Pairing, Stats, TunnelRow};
+pub use ingest::{FileStatus, ParsedFile, Shape, parse_file};
+pub use model::{EiceFacts, EndpointFacts, EndpointOp, Event, Fidelity, KeyPushFacts, TunnelFacts};

@@ -1,0 +1,322 @@
+//! One CloudTrail record (JSON) to an [`Event`], or the reason it is not a valid event.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::eice;
+use crate::model::{Event, Fidelity};
+use crate::principal;
+use crate::time::{epoch_number_ms, parse_time_ms};
+
+/// A string field that also accepts numbers and booleans (vendor data writes account IDs as
+/// numbers and booleans as strings); objects and arrays read as absent.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Lenient<'a>(pub(crate) Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Lenient<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Borrowed(if v { "true" } else { "false" }))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Lenient<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        self.0.as_deref().unwrap_or("")
+    }
+    fn owned(&self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
+/// The typed subset of a record that the model needs; everything else is skipped.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct RecordIn<'a> {
+    #[serde(rename = "eventTime", borrow)]
+    pub(crate) event_time: Option<&'a RawValue>,
+    #[serde(rename = "eventName", borrow)]
+    pub(crate) event_name: Lenient<'a>,
+    #[serde(rename = "eventSource", borrow)]
+    pub(crate) event_source: Lenient<'a>,
+    #[serde(rename = "eventVersion", borrow)]
+    pub(crate) event_version: Lenient<'a>,
+    #[serde(rename = "awsRegion", borrow)]
+    region: Lenient<'a>,
+    #[serde(rename = "recipientAccountId", borrow)]
+    recipient_account: Lenient<'a>,
+    #[serde(rename = "sourceIPAddress", borrow)]
+    source_ip: Lenient<'a>,
+    #[serde(rename = "userAgent", borrow)]
+    user_agent: Lenient<'a>,
+    #[serde(rename = "errorCode", borrow)]
+    error_code: Lenient<'a>,
+    #[serde(rename = "errorMessage", borrow)]
+    error_message: Lenient<'a>,
+    #[serde(rename = "eventID", borrow)]
+    event_id: Lenient<'a>,
+    #[serde(rename = "userIdentity", borrow)]
+    pub(crate) user_identity: Option<IdentityIn<'a>>,
+    #[serde(rename = "requestParameters", borrow)]
+    pub(crate) request_parameters: Option<&'a RawValue>,
+    #[serde(rename = "responseElements", borrow)]
+    pub(crate) response_elements: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(crate) resources: Option<&'a RawValue>,
+    #[serde(rename = "insightDetails", borrow)]
+    insight_details: Option<InsightIn<'a>>,
+}
+
+/// `userIdentity`, the fields the principal display needs.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct IdentityIn<'a> {
+    #[serde(rename = "type", borrow)]
+    pub(crate) kind: Lenient<'a>,
+    #[serde(borrow)]
+    pub(crate) arn: Lenient<'a>,
+    #[serde(rename = "principalId", borrow)]
+    pub(crate) principal_id: Lenient<'a>,
+    #[serde(rename = "accountId", borrow)]
+    pub(crate) account_id: Lenient<'a>,
+    #[serde(rename = "userName", borrow)]
+    pub(crate) user_name: Lenient<'a>,
+    #[serde(rename = "invokedBy", borrow)]
+    pub(crate) invoked_by: Lenient<'a>,
+    #[serde(rename = "sessionContext", borrow)]
+    pub(crate) session_context: Option<SessionContextIn<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct SessionContextIn<'a> {
+    #[serde(rename = "sessionIssuer", borrow)]
+    pub(crate) session_issuer: Option<IssuerIn<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct IssuerIn<'a> {
+    #[serde(rename = "userName", borrow)]
+    pub(crate) user_name: Lenient<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InsightIn<'a> {
+    #[serde(rename = "eventName", borrow)]
+    event_name: Lenient<'a>,
+    #[serde(rename = "eventSource", borrow)]
+    event_source: Lenient<'a>,
+}
+
+/// Why a record inside a recognised container is not a valid event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRecord {
+    /// A person-readable reason.
+    pub reason: String,
+}
+
+/// True when a JSON object looks like a CloudTrail record (used to recognise containers).
+pub(crate) fn looks_like_record(raw: &RawValue) -> bool {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Probe<'a> {
+        #[serde(rename = "eventVersion", borrow)]
+        event_version: Lenient<'a>,
+        #[serde(rename = "eventName", borrow)]
+        event_name: Lenient<'a>,
+        #[serde(rename = "eventTime", borrow)]
+        event_time: Option<&'a RawValue>,
+        #[serde(rename = "eventSource", borrow)]
+        event_source: Lenient<'a>,
+        #[serde(rename = "insightDetails")]
+        insight: Option<IgnoredAny>,
+    }
+    match serde_json::from_str::<Probe<'_>>(raw.get()) {
+        Ok(p) => {
+            p.event_name.0.is_some()
+                || p.event_time.is_some()
+                || p.insight.is_some()
+                || (p.event_version.0.is_some() && p.event_source.0.is_some())
+        }
+        Err(_) => false,
+    }
+}
+
+/// True when a record is an S3 event notification, a CloudTrail look-alike to reject.
+pub(crate) fn is_s3_notification(raw: &RawValue) -> bool {
+    match serde_json::from_str::<RecordIn<'_>>(raw.get()) {
+        Ok(r) => r.event_source.as_str() == "aws:s3" && r.event_version.as_str().starts_with("2."),
+        Err(_) => false,
+    }
+}
+
+/// Parses one record into an [`Event`].
+pub fn parse_record(raw: &str, fidelity: Fidelity) -> Result<Event, InvalidRecord> {
+    let invalid = |reason: String| InvalidRecord { reason };
+    let trimmed = raw.trim();
+    if !trimmed.starts_with('{') {
+        return Err(invalid("not a JSON object".into()));
+    }
+    let rec: RecordIn<'_> = serde_json::from_str(trimmed).map_err(|e| invalid(format!("malformed record: {e}")))?;
+    let time_ms = match rec.event_time {
+        None => return Err(invalid("no eventTime".into())),
+        Some(t) => parse_time_value(t).ok_or_else(|| invalid(format!("unreadable eventTime {}", clip(t.get(), 40))))?,
+    };
+    let (event_name, event_source) = match (&rec.event_name.0, &rec.insight_details) {
+        (Some(n), _) if !n.is_empty() => (n.to_string(), rec.event_source.owned()),
+        (_, Some(ins)) => {
+            let name = ins.event_name.as_str();
+            (if name.is_empty() { "Insight".to_owned() } else { name.to_owned() }, ins.event_source.owned())
+        }
+        _ => return Err(invalid("no eventName".into())),
+    };
+    let identity = rec.user_identity.as_ref();
+    let principal = principal::describe(identity);
+    let account = if rec.recipient_account.as_str().is_empty() {
+        identity.map(|i| i.account_id.owned()).unwrap_or_default()
+    } else {
+        rec.recipient_account.owned()
+    };
+    let event_id = match rec.event_id.as_str() {
+        "" => content_id(trimmed),
+        id => id.to_owned(),
+    };
+    let eice = eice::facts(&event_name, &event_source, &rec);
+    Ok(Event {
+        event_id,
+        time_ms,
+        event_name,
+        event_source,
+        region: rec.region.owned(),
+        account,
+        principal_arn: principal.key,
+        principal: principal.display,
+        source_ip: rec.source_ip.owned(),
+        user_agent: rec.user_agent.owned(),
+        error_code: rec.error_code.owned(),
+        error_message: rec.error_message.owned(),
+        fidelity,
+        eice,
+        raw: trimmed.to_owned(),
+    })
+}
+
+/// Reads an `eventTime` that is a string or an epoch number.
+fn parse_time_value(v: &RawValue) -> Option<i64> {
+    let s = v.get().trim();
+    if s.starts_with('"') {
+        let text: Cow<'_, str> = serde_json::from_str(s).ok()?;
+        parse_time_ms(&text)
+    } else {
+        s.parse::<f64>().ok().and_then(epoch_number_ms)
+    }
+}
+
+/// A stable ID for a record without `eventID`: "the same content" is the same event.
+pub(crate) fn content_id(raw: &str) -> String {
+    // SipHash with fixed keys is stable across runs and platforms (wasm and native agree).
+    #[allow(deprecated)]
+    let mut h = std::hash::SipHasher::new_with_keys(0x7475_6e6e, 0x656c_7363);
+    raw.hash(&mut h);
+    format!("content:{:016x}", h.finish())
+}
+
+/// Shortens a string for a message, on a character boundary.
+pub(crate) fn clip(s: &str, max_chars: usize) -> String {
+    let mut out: String = s.chars().take(max_chars).collect();
+    if s.chars().count() > max_chars {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_fields_and_missing_pieces() {
+        let ok = parse_record(
+            r#"{"eventTime":"2024-01-01 00:00:00","eventName":"X","recipientAccountId":123456789012,"readOnly":"false","userIdentity":{"type":"Root","arn":"arn:aws:iam::123456789012:root","accountId":123456789012}}"#,
+            Fidelity::Full,
+        )
+        .unwrap();
+        assert_eq!(ok.account, "123456789012");
+        assert_eq!(ok.principal, "root");
+        assert!(ok.event_id.starts_with("content:"));
+
+        let no_time = parse_record(r#"{"eventName":"X"}"#, Fidelity::Full).unwrap_err();
+        assert_eq!(no_time.reason, "no eventTime");
+        let bad_time = parse_record(r#"{"eventName":"X","eventTime":"redacted"}"#, Fidelity::Full).unwrap_err();
+        assert!(bad_time.reason.contains("unreadable eventTime"), "{bad_time:?}");
+        let no_name = parse_record(r#"{"eventTime":"2024-01-01T00:00:00Z"}"#, Fidelity::Full).unwrap_err();
+        assert_eq!(no_name.reason, "no eventName");
+        assert!(parse_record("[1]", Fidelity::Full).is_err());
+        assert!(parse_record(r#"{"eventTime": 1}"#, Fidelity::Full).is_err());
+    }
+
+    #[test]
+    fn insight_events_take_their_name_from_insight_details() {
+        let e = parse_record(
+            r#"{"eventVersion":"1.07","eventTime":"2019-11-14T00:51:00Z","eventID":"i1","eventType":"AwsCloudTrailInsight","insightDetails":{"state":"Start","eventSource":"ssm.amazonaws.com","eventName":"UpdateInstanceInformation"}}"#,
+            Fidelity::Full,
+        )
+        .unwrap();
+        assert_eq!(e.event_name, "UpdateInstanceInformation");
+        assert_eq!(e.event_source, "ssm.amazonaws.com");
+    }
+
+    #[test]
+    fn content_ids_are_stable() {
+        assert_eq!(content_id("{}"), content_id("{}"));
+        assert_ne!(content_id("{}"), content_id("{ }"));
+    }
+}

@@ -1,0 +1,128 @@
+//! Event-time parsing: every timestamp form seen in CloudTrail exports, to UTC epoch milliseconds.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+
+/// Epoch seconds below this are treated as seconds, above it as milliseconds (year 5138 vs 1973).
+const EPOCH_MS_THRESHOLD: f64 = 1.0e11;
+
+/// Parses a CloudTrail time string into UTC epoch milliseconds.
+///
+/// Accepts RFC 3339 (`…Z`, fractions, `±hh:mm` offsets), `YYYY-MM-DD HH:MM:SS[.f]` (UTC),
+/// `YYYY-MM-DD HH:MM:SS±hh:mm`, the basic form `20131102T010628Z`, and epoch seconds or
+/// milliseconds written as a number string.
+pub fn parse_time_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 64 {
+        return None;
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.timestamp_millis());
+    }
+    // Space-separated variants (Athena, Lake, Panther): with or without an offset.
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f%#z"] {
+        if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
+            return Some(dt.timestamp_millis());
+        }
+    }
+    let no_z = s.strip_suffix('Z').or_else(|| s.strip_suffix(" UTC")).unwrap_or(s);
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y%m%dT%H%M%S"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(no_z, fmt) {
+            return Some(Utc.from_utc_datetime(&naive).timestamp_millis());
+        }
+    }
+    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.bytes().any(|b| b.is_ascii_digit()) {
+        return s.parse::<f64>().ok().and_then(epoch_number_ms);
+    }
+    None
+}
+
+/// Converts an epoch number (seconds or milliseconds, chosen by magnitude) to milliseconds.
+pub fn epoch_number_ms(n: f64) -> Option<i64> {
+    if !n.is_finite() || n < 0.0 {
+        return None;
+    }
+    let ms = if n < EPOCH_MS_THRESHOLD { n * 1000.0 } else { n };
+    // Reject absurd values (beyond year 9999) rather than wrapping.
+    if ms > 253_402_300_799_000.0 {
+        return None;
+    }
+    Some(ms.round() as i64)
+}
+
+/// Parses a date or RFC 3339 time given by a user (query language): `2026-10-01`,
+/// `2026-10-01T10:00Z`, `2026-10-01T10:00:00+02:00`.
+pub fn parse_user_time_ms(s: &str) -> Option<i64> {
+    if let Some(ms) = parse_time_ms(s) {
+        return Some(ms);
+    }
+    let s = s.trim();
+    for fmt in ["%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(Utc.from_utc_datetime(&naive).timestamp_millis());
+        }
+    }
+    if let Ok(dt) = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z") {
+        return Some(dt.timestamp_millis());
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|naive| Utc.from_utc_datetime(&naive).timestamp_millis())
+}
+
+/// Formats epoch milliseconds as RFC 3339 UTC with a `Z`, with milliseconds only when non-zero.
+pub fn format_rfc3339(ms: i64) -> String {
+    match Utc.timestamp_millis_opt(ms).single() {
+        Some(dt) if ms % 1000 == 0 => dt.to_rfc3339_opts(SecondsFormat::Secs, true),
+        Some(dt) => dt.to_rfc3339_opts(SecondsFormat::Millis, true),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: i64 = 1_681_257_040_000; // 2023-04-11T23:50:40Z
+
+    #[test]
+    fn every_form_in_the_wild() {
+        let cases = [
+            ("2023-04-11T23:50:40Z", Some(T)),
+            ("2023-04-11T23:50:40.000Z", Some(T)),
+            ("2023-04-11T23:50:40.250Z", Some(T + 250)),
+            ("2023-04-11T16:50:40-07:00", Some(T)),
+            ("2023-04-12T01:50:40+02:00", Some(T)),
+            ("2023-04-11 23:50:40", Some(T)),
+            ("2023-04-11 23:50:40.000000000", Some(T)),
+            ("2023-04-11 23:50:40.123", Some(T + 123)),
+            ("2023-04-11 16:50:40-07:00", Some(T)),
+            ("2023-04-11 23:50:40 UTC", Some(T)),
+            ("20230411T235040Z", Some(T)),
+            ("1681257040", Some(T)),
+            ("1681257040.0", Some(T)),
+            ("1681257040000", Some(T)),
+            ("redacted", None),
+            ("...", None),
+            ("", None),
+            ("99999999999999999999999", None),
+            ("2023-13-45T99:00:00Z", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_time_ms(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn user_times() {
+        assert_eq!(parse_user_time_ms("2023-04-11"), Some(T - (23 * 3600 + 50 * 60 + 40) * 1000));
+        assert_eq!(parse_user_time_ms("2023-04-11T23:50Z"), Some(T - 40_000));
+        assert_eq!(parse_user_time_ms("nonsense"), None);
+    }
+
+    #[test]
+    fn formats_utc_z() {
+        assert_eq!(format_rfc3339(T), "2023-04-11T23:50:40Z");
+        assert_eq!(format_rfc3339(T + 5), "2023-04-11T23:50:40.005Z");
+    }
+}
