@@ -202,6 +202,9 @@ pub struct EndpointChangeRow {
     pub region: String,
 }
 
+/// Successful key pushes, (time, instance, OS user), by (principal, account, Region, source IP).
+type KeyPushIndex<'a> = BTreeMap<(&'a str, &'a str, &'a str, &'a str), Vec<(i64, &'a str, &'a str)>>;
+
 /// Where a loaded event came from: its file and record position (for dedupe precedence).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Origin {
@@ -424,7 +427,7 @@ impl Dataset {
     }
 
     /// Successful key pushes by (principal, account, Region, source IP), times sorted.
-    fn key_push_index(&self) -> BTreeMap<(&str, &str, &str, &str), Vec<(i64, &str, &str)>> {
+    fn key_push_index(&self) -> KeyPushIndex<'_> {
         let mut index: BTreeMap<_, Vec<_>> = BTreeMap::new();
         for e in &self.events {
             if let Some(k) = e.key_push().filter(|_| !e.is_failed()) {
@@ -447,7 +450,7 @@ pub fn latest_end_ms(start_ms: i64, max_duration_secs: u64) -> i64 {
 /// Pairs a tunnel with key pushes by the same principal, account, Region and source IP at most
 /// 60 s before it. Several pushes naming different instances or users are ambiguous.
 fn pair_key_push(
-    index: &BTreeMap<(&str, &str, &str, &str), Vec<(i64, &str, &str)>>,
+    index: &KeyPushIndex<'_>,
     tunnel: &Event,
 ) -> (Pairing, String, String) {
     let key =
