@@ -7,6 +7,7 @@
 
 pub mod dataset;
 pub mod eice;
+pub mod export;
 pub mod ingest;
 pub mod model;
 pub mod principal;
