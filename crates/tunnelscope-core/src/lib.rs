@@ -11,9 +11,11 @@ pub mod export;
 pub mod ingest;
 pub mod model;
 pub mod principal;
+pub mod query;
 pub mod record;
 pub mod sample;
 pub mod time;
+pub mod view_state;
 
 pub use dataset::{Dataset, EndpointChangeRow, FileReport, Pairing, Stats, TunnelRow};
 pub use ingest::{FileStatus, ParsedFile, Shape, parse_file};

@@ -1,0 +1,399 @@
+//! The query language (contracts.md §5) over a small hand-built trail and the built-in sample.
+
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+use tunnelscope_core::Dataset;
+use tunnelscope_core::query::{Query, QueryError, TimeWindow, format_term, matching_indices};
+use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
+use tunnelscope_core::time::parse_user_time_ms;
+
+const ACCT: &str = "111122223333";
+const EP_A: &str = "eice-0aaa1111aaaa11110";
+const EP_B: &str = "eice-0bbb2222bbbb22220";
+const ALICE_UA: &str = "aws-cli/2.22.4 os/linux command/ec2-instance-connect.ssh";
+const BOB_UA: &str = "aws-cli/2.22.4 os/macos command/ec2-instance-connect.open-tunnel";
+
+fn alice() -> Value {
+    json!({"type":"IAMUser","principalId":"AIDAALICE","arn":format!("arn:aws:iam::{ACCT}:user/alice"),"accountId":ACCT,"userName":"alice"})
+}
+fn bob() -> Value {
+    json!({"type":"AssumedRole","principalId":"AROAADMIN:bob","arn":format!("arn:aws:sts::{ACCT}:assumed-role/Admin/bob"),"accountId":ACCT})
+}
+fn carol() -> Value {
+    json!({"type":"AssumedRole","principalId":"AROASSO:carol@example.com","arn":format!("arn:aws:sts::{ACCT}:assumed-role/AWSReservedSSO_Ops_0123/carol@example.com"),"accountId":ACCT})
+}
+fn mallory() -> Value {
+    json!({"type":"IAMUser","principalId":"AIDAMALLORY","arn":format!("arn:aws:iam::{ACCT}:user/contractor-mallory"),"accountId":ACCT,"userName":"contractor-mallory"})
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rec(id: &str, time: &str, who: Value, source: &str, name: &str, region: &str, ip: &str, ua: &str) -> Value {
+    json!({"eventVersion":"1.11","eventID":id,"eventTime":time,"userIdentity":who,"eventSource":source,"eventName":name,
+        "awsRegion":region,"sourceIPAddress":ip,"userAgent":ua,"recipientAccountId":ACCT,"requestParameters":null,"responseElements":null})
+}
+
+fn with(mut r: Value, extra: Value) -> Value {
+    if let (Value::Object(m), Value::Object(more)) = (&mut r, extra) {
+        m.extend(more);
+    }
+    r
+}
+
+const EIC: &str = "ec2-instance-connect.amazonaws.com";
+const EC2: &str = "ec2.amazonaws.com";
+
+/// Nine events: four tunnels (one failed, one from an IPv4-mapped IPv6 source, one to an IPv6
+/// target), a Create, a Describe, a key push, a service call and a failed unrelated call.
+fn trail() -> &'static Dataset {
+    static DS: OnceLock<Dataset> = OnceLock::new();
+    DS.get_or_init(|| {
+        let records = vec![
+            with(
+                rec("t1", "2026-10-01T10:00:00Z", alice(), EIC, "OpenTunnel", "us-east-1", "198.51.100.10", ALICE_UA),
+                json!({"requestParameters":{"instanceConnectEndpointId":EP_A,"remotePort":"22","privateIpAddress":"10.0.1.15","maxTunnelDuration":"1800"}}),
+            ),
+            with(
+                rec("t2", "2026-10-01T12:00:00Z", bob(), EIC, "OpenTunnel", "eu-west-1", "2001:db8:44::17", BOB_UA),
+                json!({"requestParameters":{"instanceConnectEndpointId":EP_B,"remotePort":"3389","privateIpAddress":"fd00:ec2:10::15"}}),
+            ),
+            with(
+                rec("t3", "2026-10-01T12:30:00Z", mallory(), EIC, "OpenTunnel", "us-east-1", "192.0.2.66", "Boto3/1.35.20"),
+                json!({"requestParameters":{"instanceConnectEndpointId":EP_A,"remotePort":5432,"privateIpAddress":"10.0.2.40","maxTunnelDuration":3600},
+                    "errorCode":"AccessDenied","errorMessage":"not authorized"}),
+            ),
+            with(
+                rec("t4", "2026-10-01T15:00:00Z", alice(), EIC, "OpenTunnel", "us-east-1", "::ffff:198.51.100.10", ALICE_UA),
+                json!({"requestParameters":{"instanceConnectEndpointId":EP_A,"remotePort":22,"privateIpAddress":"10.0.1.27","maxTunnelDuration":60}}),
+            ),
+            with(
+                rec("c1", "2026-10-01T09:00:00Z", bob(), EC2, "CreateInstanceConnectEndpoint", "eu-west-1", "203.0.113.25", BOB_UA),
+                json!({"responseElements":{"CreateInstanceConnectEndpointResponse":{"instanceConnectEndpoint":{"instanceConnectEndpointId":EP_B,"state":"create-in-progress"}}}}),
+            ),
+            with(
+                rec("d1", "2026-10-01T10:00:30Z", alice(), EC2, "DescribeInstanceConnectEndpoints", "us-east-1", "198.51.100.10", ALICE_UA),
+                json!({"requestParameters":{"DescribeInstanceConnectEndpointsRequest":{"InstanceConnectEndpointId":{"item":EP_A}}}}),
+            ),
+            with(
+                rec("k1", "2026-10-01T09:59:56Z", alice(), EIC, "SendSSHPublicKey", "us-east-1", "198.51.100.10", ALICE_UA),
+                json!({"requestParameters":{"instanceId":"i-0a11b22c33d44e55f","instanceOSUser":"ec2-user"}}),
+            ),
+            with(
+                rec(
+                    "s1",
+                    "2026-10-02T00:00:00Z",
+                    json!({"type":"AWSService","invokedBy":EC2}),
+                    EC2,
+                    "DescribeInstances",
+                    "us-east-1",
+                    EC2,
+                    EC2,
+                ),
+                json!({"recipientAccountId":"444455556666"}),
+            ),
+            with(
+                rec(
+                    "g1",
+                    "2026-09-30T23:59:59Z",
+                    carol(),
+                    "sts.amazonaws.com",
+                    "GetCallerIdentity",
+                    "us-east-1",
+                    "198.51.100.200",
+                    "Mozilla/5.0 (X11) Überbrowser",
+                ),
+                json!({"errorCode":"ExpiredToken"}),
+            ),
+        ];
+        let bytes = serde_json::to_vec(&json!({ "Records": records })).unwrap_or_default();
+        let mut ds = Dataset::new();
+        ds.add_file("trail.json", &bytes);
+        assert_eq!(ds.events().len(), 9, "every test record loads");
+        ds
+    })
+}
+
+fn ids(ds: &Dataset, idx: &[u32]) -> Vec<String> {
+    let mut out: Vec<String> = idx.iter().map(|&i| ds.events()[i as usize].event_id.clone()).collect();
+    out.sort();
+    out
+}
+
+fn sorted(expected: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+    v.sort();
+    v
+}
+
+/// The query matches exactly these events of the hand-built trail.
+#[track_caller]
+fn check(query: &str, expected: &[&str]) {
+    let ds = trail();
+    let q = Query::parse(query).unwrap_or_else(|e| panic!("{query:?} should parse: {e}"));
+    let got = ids(ds, &matching_indices(ds, &q, None));
+    assert_eq!(got, sorted(expected), "query {query:?} ({})", q.describe());
+    // `matches` and `matching_indices` agree.
+    let direct: Vec<&str> = ds.events().iter().filter(|e| q.matches(e)).map(|e| e.event_id.as_str()).collect();
+    assert_eq!(sorted(&direct), sorted(expected), "query {query:?} via matches");
+}
+
+/// The query is rejected with this span (in characters) and a message containing `needle`.
+#[track_caller]
+fn check_err(query: &str, span: (usize, usize), needle: &str) {
+    let e: QueryError = Query::parse(query).expect_err(query);
+    assert_eq!((e.start, e.end), span, "query {query:?}: {e}");
+    assert!(e.message.contains(needle), "query {query:?}: {e}");
+    assert!(e.to_string().contains(&e.message));
+}
+
+const ALL: &[&str] = &["t1", "t2", "t3", "t4", "c1", "d1", "k1", "s1", "g1"];
+
+#[test]
+fn empty_query_matches_everything() {
+    check("", ALL);
+    check("   \t ", ALL);
+    assert!(Query::parse("").unwrap().is_empty());
+    assert!(!Query::parse("alice").unwrap().is_empty());
+}
+
+#[test]
+fn bare_words_search_every_listed_field() {
+    check("alice", &["t1", "t4", "d1", "k1"]); // principal
+    check("ALICE", &["t1", "t4", "d1", "k1"]);
+    check("user/contractor", &["t3"]); // principal ARN
+    check("opentunnel", &["t1", "t2", "t3", "t4"]); // event name
+    check("203.0.113", &["c1"]); // source IP
+    check("boto3", &["t3"]); // user agent
+    check("accessdenied", &["t3"]); // error code
+    check(EP_B, &["t2", "c1"]); // endpoint IDs, tunnel and activity
+    check("eice-0aaa", &["t1", "t3", "t4", "d1"]);
+    check("10.0.1", &["t1", "t4"]); // target IP
+    check("fd00:ec2", &["t2"]); // IPv6 target as a word, not a key
+    check("2001:db8:44::17", &["t2"]); // a whole IPv6 address is a word
+    check("überbrowser", &["g1"]); // non-ASCII, case-insensitive
+    check("ÜBERBROWSER", &["g1"]);
+    check("nothing-has-this", &[]);
+}
+
+#[test]
+fn bare_words_are_anded_and_phrases_keep_spaces() {
+    check("alice opentunnel", &["t1", "t4"]);
+    check("alice bob", &[]);
+    check("\"(X11) Über\"", &["g1"]);
+    check("\"os/linux command\"", &["t1", "t4", "d1", "k1"]);
+    check(&format!("arn:aws:iam::{ACCT}:user/alice"), &["t1", "t4", "d1", "k1"]);
+    check("\"user:alice\"", &[]); // quoted: the literal text, not a key
+}
+
+#[test]
+fn user_term() {
+    check("user:alice", &["t1", "t4", "d1", "k1"]);
+    check("user:Admin/bob", &["t2", "c1"]);
+    check("user:\"admin/BOB\"", &["t2", "c1"]);
+    check("USER:carol@example.com", &["g1"]);
+    check("user:assumed-role", &["t2", "c1", "g1"]); // the ARN counts
+    check("user:alice user:mallory", &["t1", "t4", "d1", "k1", "t3"]); // same key: OR
+    check("user:ec2.amazonaws.com", &["s1"]);
+}
+
+#[test]
+fn ip_term_v4_v6_and_non_ip_sources() {
+    check("ip:198.51.100.0/24", &["t1", "t4", "d1", "k1", "g1"]); // t4 is IPv4-mapped IPv6
+    check("ip:198.51.100.10", &["t1", "t4", "d1", "k1"]);
+    check("ip:198.51.100.10/32", &["t1", "t4", "d1", "k1"]);
+    check("ip:2001:db8::/32", &["t2"]);
+    check("ip:2001:DB8:44::17", &["t2"]);
+    check("ip:0.0.0.0/0", &["t1", "t3", "t4", "c1", "d1", "k1", "g1"]); // not s1 (ec2.amazonaws.com)
+    check("ip:::/0", &["t2", "t4"]);
+    check("ip:192.0.2.0/24 ip:203.0.113.0/24", &["t3", "c1"]);
+    check("-ip:198.51.100.0/24", &["t2", "t3", "c1", "s1"]);
+}
+
+#[test]
+fn target_term_applies_to_tunnels_only() {
+    check("target:10.0.0.0/16", &["t1", "t3", "t4"]);
+    check("target:10.0.1.15", &["t1"]);
+    check("target:fd00::/8", &["t2"]);
+    check("target:0.0.0.0/0 target:::/0", &["t1", "t2", "t3", "t4"]);
+}
+
+#[test]
+fn port_term_applies_to_tunnels_only() {
+    check("port:22", &["t1", "t4"]); // not the SSH key push k1
+    check("port:22 port:3389", &["t1", "t2", "t4"]);
+    check("port:5432", &["t3"]); // numeric remotePort
+    check("port:0", &[]);
+    check("-port:22", &["t2", "t3", "c1", "d1", "k1", "s1", "g1"]);
+}
+
+#[test]
+fn endpoint_event_outcome_region_account() {
+    check(&format!("endpoint:{EP_A}"), &["t1", "t3", "t4", "d1"]);
+    check(&format!("endpoint:{}", EP_B.to_uppercase()), &["t2", "c1"]);
+    check("endpoint:eice-0aaa", &[]); // exact, not a prefix
+    check(&format!("endpoint:{EP_A} endpoint:{EP_B}"), &["t1", "t2", "t3", "t4", "c1", "d1"]);
+    check("event:opentunnel", &["t1", "t2", "t3", "t4"]);
+    check("event:OpenTunne", &[]); // exact
+    check("event:OpenTunnel event:SendSSHPublicKey", &["t1", "t2", "t3", "t4", "k1"]);
+    check("outcome:failed", &["t3", "g1"]);
+    check("outcome:Accepted event:OpenTunnel", &["t1", "t2", "t4"]);
+    check("outcome:failed outcome:accepted", ALL);
+    check("-outcome:failed", &["t1", "t2", "t4", "c1", "d1", "k1", "s1"]);
+    check("region:eu-west-1", &["t2", "c1"]);
+    check("region:eu-west", &[]); // exact
+    check("region:eu-west-1 region:us-east-1", ALL);
+    check("account:444455556666", &["s1"]);
+    check("account:4444", &[]);
+    check("-account:444455556666", &["t1", "t2", "t3", "t4", "c1", "d1", "k1", "g1"]);
+}
+
+#[test]
+fn after_and_before_boundaries() {
+    check("after:2026-10-02", &["s1"]); // exactly at midnight: >=
+    check("before:2026-10-02", &["t1", "t2", "t3", "t4", "c1", "d1", "k1", "g1"]); // <
+    check("before:2026-10-01", &["g1"]);
+    check("after:2026-10-01T12:00:00Z", &["t2", "t3", "t4", "s1"]);
+    check("after:2026-10-01T14:00:00+02:00", &["t2", "t3", "t4", "s1"]); // offsets are honoured
+    check("after:2026-10-01T10:00Z before:2026-10-01T12:00Z", &["t1", "d1"]);
+    check("after:2026-10-01T10:00:30Z before:2026-10-01T10:00:31Z", &["d1"]);
+    check("before:2026-10-01T09:59:56Z", &["c1", "g1"]);
+    // Same key repeated is OR: after either time.
+    check("after:2026-10-02 after:2026-10-01T15:00Z", &["t4", "s1"]);
+}
+
+#[test]
+fn active_term_uses_start_to_latest_end() {
+    check("active:2026-10-01T10:20Z", &["t1"]); // 1800 s tunnel
+    check("active:2026-10-01T10:00Z", &["t1"]); // start inclusive
+    check("active:2026-10-01T10:30Z", &["t1"]); // latest end inclusive
+    check("active:2026-10-01T10:30:01Z", &[]);
+    check("active:2026-10-01T12:45Z", &["t2", "t3"]); // assumed 3600 s; failed attempts too
+    check("active:2026-10-01T12:45Z outcome:accepted", &["t2"]);
+    check("active:2026-10-01T15:01Z", &["t4"]); // 60 s tunnel
+    check("active:2026-10-01T15:01:01Z", &[]);
+    check("active:2026-10-01T10:10Z active:2026-10-01T15:00:30Z", &["t1", "t4"]);
+}
+
+#[test]
+fn negation_each_term_is_its_own_condition() {
+    check("-user:alice -user:bob", &["t3", "s1", "g1"]);
+    check("-alice", &["t2", "t3", "c1", "s1", "g1"]);
+    check(&format!("endpoint:{EP_A} -event:DescribeInstanceConnectEndpoints"), &["t1", "t3", "t4"]);
+    check("-\"os/linux command\"", &["t2", "t3", "c1", "s1", "g1"]);
+    check("user:alice -user:alice", &[]);
+    check("event:OpenTunnel -target:10.0.0.0/8", &["t2"]);
+    check("-active:2026-10-01T10:20Z event:OpenTunnel", &["t2", "t3", "t4"]);
+}
+
+#[test]
+fn different_keys_are_anded() {
+    check("user:alice port:22", &["t1", "t4"]);
+    check("user:alice port:22 before:2026-10-01T12:00Z", &["t1"]);
+    check("user:bob port:22", &[]);
+    check("user:alice user:bob port:3389", &["t2"]);
+    // The issue's example, adapted to this trail.
+    check(
+        "user:alice port:22 ip:198.51.100.0/24 target:10.0.0.0/8 outcome:accepted active:2026-10-01T10:00Z -event:DescribeInstanceConnectEndpoints",
+        &["t1"],
+    );
+}
+
+#[test]
+fn errors_carry_a_message_and_the_term_span() {
+    check_err("foo:bar", (0, 7), "unknown key");
+    check_err("alice https://x", (6, 15), "unknown key \"https\"");
+    check_err("alice ip:300.1.1.1/24", (6, 21), "not an IP");
+    check_err("ip:10.0.0.0/33", (0, 14), "not an IP");
+    check_err("target:nope", (0, 11), "not an IP");
+    check_err("port:http", (0, 9), "port");
+    check_err("port:70000", (0, 10), "port");
+    check_err("port:-1", (0, 7), "port");
+    check_err("after:yesterday", (0, 15), "not a time");
+    check_err("x before:2026-13-01", (2, 19), "not a time");
+    check_err("active:soon", (0, 11), "not a time");
+    check_err("user:\"bob", (0, 9), "unterminated quote");
+    check_err("alice \"two words", (6, 16), "unterminated quote");
+    check_err("outcome:maybe", (0, 13), "failed or accepted");
+    check_err("user:", (0, 5), "needs a value");
+    check_err("user:\"\"", (0, 7), "needs a value");
+    check_err("alice - bob", (6, 7), "nothing to negate");
+    check_err("\"\"", (0, 2), "empty");
+    // Spans count characters, not bytes.
+    check_err("é ü port:x", (4, 10), "port");
+    let e = Query::parse("é ü port:x").unwrap_err();
+    assert_eq!(&"é ü port:x"[e.byte_range("é ü port:x")], "port:x");
+    // The first bad term is reported even when later ones are fine.
+    check_err("port:x user:alice", (0, 6), "port");
+}
+
+#[test]
+fn from_str_and_describe() {
+    let q: Query = "port:22 user:alice".parse().unwrap();
+    assert_eq!(q, Query::parse("user:alice port:22").unwrap());
+    assert!("port:x".parse::<Query>().is_err());
+    assert!(q.describe().contains("port = 22"));
+}
+
+#[test]
+fn format_term_makes_terms_that_match_the_value() {
+    check(&format_term("user", "Admin/bob"), &["t2", "c1"]);
+    check(&format_term("", "(X11) Über"), &["g1"]);
+    check(&format_term("endpoint", EP_B), &["t2", "c1"]);
+    check(&format!("-{}", format_term("event", "OpenTunnel")), &["c1", "d1", "k1", "s1", "g1"]);
+}
+
+#[test]
+fn matching_indices_applies_the_window() {
+    let ds = trail();
+    let ms = |s: &str| parse_user_time_ms(s).unwrap();
+    let all = Query::default();
+    let w = |a: &str, b: &str| Some(TimeWindow { start_ms: ms(a), end_ms: ms(b) });
+    // Plain events: start inclusive, end exclusive.
+    let got = ids(ds, &matching_indices(ds, &all, w("2026-10-01T10:00:00Z", "2026-10-01T10:00:30Z")));
+    assert_eq!(got, sorted(&["t1"]));
+    let got = ids(ds, &matching_indices(ds, &all, w("2026-10-01T09:59:56Z", "2026-10-01T10:00:31Z")));
+    assert_eq!(got, sorted(&["t1", "d1", "k1"]));
+    // Tunnels overlap the window by their [start, latest_end] interval.
+    let got = ids(ds, &matching_indices(ds, &all, w("2026-10-01T12:40Z", "2026-10-01T12:50Z")));
+    assert_eq!(got, sorted(&["t2", "t3"]));
+    let got = ids(ds, &matching_indices(ds, &all, w("2026-10-01T10:30Z", "2026-10-01T10:31Z")));
+    assert_eq!(got, sorted(&["t1"]), "a tunnel's latest end touching the window counts");
+    // Query and window together.
+    let failed = Query::parse("outcome:failed").unwrap();
+    let got = ids(ds, &matching_indices(ds, &failed, w("2026-10-01T12:40Z", "2026-10-01T12:50Z")));
+    assert_eq!(got, sorted(&["t3"]));
+    // Indices come back in dataset order.
+    let idx = matching_indices(ds, &all, None);
+    assert_eq!(idx, (0..ds.events().len() as u32).collect::<Vec<_>>());
+    assert!(matching_indices(ds, &all, w("2026-10-05", "2026-10-06")).is_empty());
+}
+
+#[test]
+fn over_the_built_in_sample() {
+    let mut ds = Dataset::new();
+    ds.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
+    let count = |q: &str| matching_indices(&ds, &Query::parse(q).unwrap(), None).len();
+    let stats = |q: &str| {
+        let idx = matching_indices(&ds, &Query::parse(q).unwrap(), None);
+        ds.stats_of(idx.iter().map(|&i| &ds.events()[i as usize]))
+    };
+    assert_eq!(count(""), ds.events().len());
+    assert_eq!(count("event:OpenTunnel"), 41);
+    let s = stats("event:OpenTunnel");
+    assert_eq!((s.tunnels.total, s.tunnels.failed, s.endpoints.len()), (41, 5, 3));
+    let s = stats("outcome:failed");
+    assert_eq!((s.tunnels.total, s.tunnels.failed), (5, 5));
+    assert_eq!(stats("outcome:accepted").tunnels.failed, 0);
+    // Six RDP tunnels in the working day plus one failed probe.
+    assert_eq!(count("port:3389"), 7);
+    assert_eq!(count("port:22 port:3389") + count("port:8080 port:5432"), 41);
+    // Carol works over IPv6: every third tunnel of the day.
+    assert_eq!(count("ip:2001:db8::/32 event:OpenTunnel"), 12);
+    assert!(count("target:fd00::/8") > 0);
+    assert_eq!(count("target:fd00::/8") + count("target:0.0.0.0/0"), 41);
+    assert_eq!(count("user:contractor-mallory event:OpenTunnel"), 5);
+    // The window selects tunnels by overlap: late in the day, the latest tunnels are still active.
+    let end = ds.events().iter().map(|e| e.time_ms).max().unwrap();
+    let window = Some(TimeWindow { start_ms: end - 1, end_ms: end + 1 });
+    assert!(!matching_indices(&ds, &Query::default(), window).is_empty());
+}
