@@ -1,1 +1,220 @@
-fn main() {}
+//! Project automation: `cargo xtask setup|build|serve|test|serve-dist|bench`.
+//!
+//! Every command installs what it needs first (idempotent, fast when already installed), so
+//! a fresh machine with rustup's Rust, Node, npm and Python needs nothing else.
+
+mod csp;
+mod serve;
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const TRUNK_VERSION: &str = "0.21.14";
+const E2E_DIR: &str = "tests/e2e";
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup_build_tools(),
+        Some("build") => setup_build_tools().and_then(|_| build()),
+        Some("serve") => setup_build_tools().and_then(|_| build()).and_then(|_| serve_dist(&args[1..], 8080)),
+        Some("serve-dist") => serve_dist(&args[1..], 8080),
+        Some("test") => test(),
+        _ => Err("usage: cargo xtask <setup|build|serve|test|serve-dist> [--port N] [--prefix /sub/path/]".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo_bin() -> PathBuf {
+    env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| home().join(".cargo")).join("bin")
+}
+
+fn home() -> PathBuf {
+    env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"))
+}
+
+/// PATH with ~/.cargo/bin first, so freshly installed tools are found.
+fn path_env() -> String {
+    let old = env::var("PATH").unwrap_or_default();
+    format!("{}:{old}", cargo_bin().display())
+}
+
+fn step(name: &str) {
+    eprintln!("\n==> {name}");
+}
+
+fn run(program: &str, args: &[&str]) -> Result {
+    run_in(&root(), program, args, &[])
+}
+
+fn run_in(dir: &Path, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result {
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path_env())
+        .envs(envs.iter().copied())
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`{program} {}` failed ({status})", args.join(" "))) }
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).env("PATH", path_env()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// The `wasm-bindgen` version pinned in Cargo.lock (the CLI must match it exactly).
+fn locked_wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+/// Installs the wasm target, Trunk and the matching wasm-bindgen CLI when missing.
+fn setup_build_tools() -> Result {
+    step("build tools");
+    let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !targets.lines().any(|t| t == "wasm32-unknown-unknown") {
+        run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
+    }
+    if output("trunk", &["--version"]).as_deref() != Some(&format!("trunk {TRUNK_VERSION}")) {
+        // Trunk 0.22 needs a newer rustc than these machines have; pin it.
+        run("cargo", &["install", "trunk", "--version", &format!("={TRUNK_VERSION}"), "--locked"])?;
+    }
+    let wb = locked_wasm_bindgen_version()?;
+    let want = format!("wasm-bindgen {wb}");
+    let have = output("wasm-bindgen", &["--version"]);
+    let have_runner = output("wasm-bindgen-test-runner", &["--version"]);
+    if have.as_deref() != Some(&want) || have_runner.is_none_or(|r| !r.ends_with(&wb)) {
+        // Not --locked: one locked dependency of the CLI is missing from the registry.
+        run("cargo", &["install", "wasm-bindgen-cli", "--version", &format!("={wb}"), "--force"])?;
+    }
+    eprintln!("wasm32 target, trunk {TRUNK_VERSION}, wasm-bindgen {wb}: ready");
+    Ok(())
+}
+
+/// Builds the release site into dist/ and adds the Content-Security-Policy.
+fn build() -> Result {
+    step("trunk build --release");
+    // Trunk runs cargo offline; fetch first so a changed lock file still builds.
+    run("cargo", &["fetch", "--locked"])?;
+    run("trunk", &["build", "--release"])?;
+    csp::apply(&root().join("dist").join("index.html"))?;
+    report_bundle_size(&root().join("dist"));
+    Ok(())
+}
+
+fn report_bundle_size(dist: &Path) {
+    let Ok(entries) = std::fs::read_dir(dist) else { return };
+    let mut total = 0u64;
+    for e in entries.flatten() {
+        if let Ok(meta) = e.metadata() {
+            if meta.is_file() {
+                total += meta.len();
+                eprintln!("  {:>10}  {}", meta.len(), e.file_name().to_string_lossy());
+            }
+        }
+    }
+    eprintln!("  {total:>10}  total (raw)");
+}
+
+fn flag_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+}
+
+fn serve_dist(args: &[String], default_port: u16) -> Result {
+    let port = flag_value(args, "--port").and_then(|p| p.parse().ok()).unwrap_or(default_port);
+    let prefix = flag_value(args, "--prefix").unwrap_or("/");
+    let dir = flag_value(args, "--dir").map(PathBuf::from).unwrap_or_else(|| root().join("dist"));
+    serve::serve(&dir, port, prefix)
+}
+
+/// Installs what the tests need (Chromium and chromedriver from Debian, npm packages).
+fn setup_test_tools() -> Result {
+    step("test tools");
+    if !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists() {
+        run("apt-get", &["update", "-qq"])?;
+        run("apt-get", &["install", "-y", "-qq", "chromium", "chromium-driver"])?;
+    }
+    let e2e = root().join(E2E_DIR);
+    if !e2e.join("node_modules").join("playwright-core").exists() {
+        run_in(&e2e, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+    }
+    Ok(())
+}
+
+/// The whole suite, as CI runs it.
+fn test() -> Result {
+    setup_build_tools()?;
+    setup_test_tools()?;
+    step("cargo fmt --check");
+    run("cargo", &["fmt", "--all", "--check"])?;
+    step("clippy (native)");
+    run("cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    step("clippy (wasm32)");
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "-p",
+            "tunnelscope-app",
+            "-p",
+            "tunnelscope-core",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    step("invariant: the core builds for wasm32 and depends on no web crate");
+    run("cargo", &["check", "-p", "tunnelscope-core", "--target", "wasm32-unknown-unknown", "--locked"])?;
+    for web in ["wasm-bindgen", "js-sys", "web-sys", "gloo", "yew"] {
+        let found = Command::new("cargo")
+            .args(["tree", "-p", "tunnelscope-core", "-e", "normal", "--target", "all", "-i", web])
+            .current_dir(root())
+            .env("PATH", path_env())
+            .output()
+            .map_err(|e| format!("cargo tree: {e}"))?;
+        if found.status.success() && !found.stdout.is_empty() {
+            return Err(format!("invariant broken: tunnelscope-core depends on {web}"));
+        }
+    }
+    eprintln!("tunnelscope-core depends on none of wasm-bindgen, js-sys, web-sys, gloo, yew");
+    step("native tests");
+    run("cargo", &["test", "--workspace", "--exclude", "xtask", "--locked"])?;
+    step("browser tests (wasm-bindgen-test in headless Chromium)");
+    run_in(
+        &root(),
+        "cargo",
+        &["test", "-p", "tunnelscope-app", "--target", "wasm32-unknown-unknown", "--tests", "--locked"],
+        &[("CHROMEDRIVER", "/usr/bin/chromedriver")],
+    )?;
+    build()?;
+    step("end-to-end tests (Playwright, headless Chromium)");
+    run_in(&root().join(E2E_DIR), "npx", &["playwright", "test"], &[])?;
+    Ok(())
+}

@@ -1,1 +1,12 @@
-//! placeholder
+//! tunnelscope-app: the Yew UI and the web worker engine. Glue only: every rule about
+//! CloudTrail, accounting and EICE lives in `tunnelscope-core`.
+
+pub mod app;
+pub mod components;
+pub mod engine;
+pub mod pool;
+pub mod protocol;
+pub mod state;
+pub mod view;
+
+pub use app::App;

@@ -1,0 +1,70 @@
+//! EndpointChanges: Create, Modify, Delete and Describe of endpoints, in time order.
+
+use tunnelscope_core::EndpointChangeRow;
+use yew::prelude::*;
+
+/// Props of [`EndpointChanges`].
+#[derive(Properties, PartialEq)]
+pub struct EndpointChangesProps {
+    /// The window of rows.
+    pub rows: Vec<EndpointChangeRow>,
+    /// Matching rows in all.
+    pub total: usize,
+}
+
+fn label(op: &str) -> &'static str {
+    // Create/Delete responses only show *-in-progress: say "requested", not "created".
+    match op {
+        "create" => "create requested",
+        "modify" => "modify requested",
+        "delete" => "delete requested",
+        "describe" => "describe",
+        _ => "",
+    }
+}
+
+fn row(r: &EndpointChangeRow) -> Html {
+    let preserve = match r.preserve_client_ip {
+        Some(true) => "preserveClientIp: true",
+        Some(false) => "preserveClientIp: false",
+        None => "",
+    };
+    let details =
+        [r.vpc_id.as_str(), r.subnet_id.as_str(), &r.security_group_ids.join(" "), preserve, r.state.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
+    html! {
+        <tr data-testid="endpoint-change-row" data-event-id={r.event_id.clone()} data-op={r.op.clone()}>
+            <td class="mono">{r.time.clone()}</td>
+            <td>{label(&r.op)}</td>
+            <td class="mono">{if r.endpoint_ids.is_empty() { "(all)".to_owned() } else { r.endpoint_ids.join(" ") }}</td>
+            <td>{r.principal.clone()}</td>
+            <td class="mono">{r.source_ip.clone()}</td>
+            <td>{r.region.clone()}</td>
+            <td>{if r.error_code.is_empty() { details } else { format!("failed: {}", r.error_code) }}</td>
+        </tr>
+    }
+}
+
+/// The endpoint change list.
+#[function_component(EndpointChanges)]
+pub fn endpoint_changes(props: &EndpointChangesProps) -> Html {
+    html! {
+        <section class="endpoint-changes" data-testid="endpoint-changes">
+            <h2>{format!("Endpoint activity ({})", props.total)}</h2>
+            if props.total == 0 {
+                <p class="empty">{"No endpoint Create, Modify, Delete or Describe events match."}</p>
+            } else {
+                <table>
+                    <thead><tr>
+                        <th>{"time (UTC)"}</th><th>{"change"}</th><th>{"endpoint"}</th><th>{"principal"}</th>
+                        <th>{"source IP"}</th><th>{"region"}</th><th>{"details"}</th>
+                    </tr></thead>
+                    <tbody>{for props.rows.iter().map(row)}</tbody>
+                </table>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,37 @@
+//! Pager: previous/next over a window of rows.
+
+use yew::prelude::*;
+
+use crate::protocol::WINDOW_ROWS;
+
+/// Props of [`Pager`].
+#[derive(Properties, PartialEq)]
+pub struct PagerProps {
+    /// Rows in all.
+    pub total: usize,
+    /// Window start.
+    pub offset: usize,
+    /// Rows shown.
+    pub shown: usize,
+    /// Called with a new offset.
+    pub on_page: Callback<usize>,
+}
+
+/// The pager; hidden when everything fits in one window.
+#[function_component(Pager)]
+pub fn pager(props: &PagerProps) -> Html {
+    if props.total <= WINDOW_ROWS && props.offset == 0 {
+        return html! {};
+    }
+    let prev = props.offset.saturating_sub(WINDOW_ROWS);
+    let next = props.offset + WINDOW_ROWS;
+    let on_prev = props.on_page.reform(move |_: MouseEvent| prev);
+    let on_next = props.on_page.reform(move |_: MouseEvent| next);
+    html! {
+        <div class="pager">
+            <button disabled={props.offset == 0} onclick={on_prev}>{"◀ previous"}</button>
+            <span>{format!("rows {}–{} of {}", props.offset + 1, props.offset + props.shown, props.total)}</span>
+            <button disabled={next >= props.total} onclick={on_next}>{"next ▶"}</button>
+        </div>
+    }
+}

@@ -1,0 +1,43 @@
+//! StatsBar: the counters over the events matching the current query.
+
+use tunnelscope_core::Stats;
+use yew::prelude::*;
+
+/// Props of [`StatsBar`].
+#[derive(Properties, PartialEq)]
+pub struct StatsBarProps {
+    /// Matching events.
+    pub n_events: u64,
+    /// Counts over the matching events.
+    pub stats: Stats,
+}
+
+fn stat(testid: &'static str, label: &'static str, value: u64) -> Html {
+    html! {
+        <div class="stats-bar__stat">
+            <span class="stats-bar__value" data-testid={testid}>{value}</span>
+            <span class="stats-bar__label">{label}</span>
+        </div>
+    }
+}
+
+/// The counters.
+#[function_component(StatsBar)]
+pub fn stats_bar(props: &StatsBarProps) -> Html {
+    let s = &props.stats;
+    html! {
+        <div class="stats-bar">
+            {stat("stat-events", "events", props.n_events)}
+            {stat("stat-tunnels", "tunnels", s.tunnels.total)}
+            {stat("stat-failed-tunnels", "failed tunnels", s.tunnels.failed)}
+            {stat("stat-endpoints", "endpoints", s.endpoints.len() as u64)}
+            {stat("stat-principals", "principals", s.principals)}
+            <div class="stats-bar__accounting" data-testid="stat-accounting">
+                {format!(
+                    "files: {} read, {} skipped, {} rejected · records: {} loaded, {} duplicates, {} invalid",
+                    s.files.read, s.files.skipped, s.files.rejected, s.records.loaded, s.records.duplicates, s.records.invalid
+                )}
+            </div>
+        </div>
+    }
+}
