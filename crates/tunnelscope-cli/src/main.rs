@@ -1,1 +1,260 @@
-fn main() {}
+//! `tunnelscope`: accounting, EICE tunnels and extracts of local CloudTrail dumps, on every core.
+
+mod load;
+mod output;
+
+use std::fs;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use tunnelscope_core::export::{self, is_eice_relevant, terminal_safe};
+use tunnelscope_core::query::{self, Query};
+use tunnelscope_core::{Dataset, Event, FileStatus};
+
+/// Reads exported AWS CloudTrail logs and derives EC2 Instance Connect Endpoint tunnels.
+#[derive(Debug, Parser)]
+#[command(name = "tunnelscope", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Accounts for every file and record and counts tunnels, endpoint activity and principals.
+    Stats {
+        /// Print one JSON object (contracts.md §3) instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Lists one row per tunnel (OpenTunnel attempt).
+    Tunnels {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Writes only the EICE-relevant events as one gzipped {"Records":[…]} file.
+    Extract {
+        /// The output file (gzipped JSON, e.g. eice.json.gz).
+        #[arg(short, long, value_name = "OUT.json.gz")]
+        output: PathBuf,
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Writes the built-in synthetic sample trail.
+    Sample {
+        /// The output file (`-` for standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+/// Inputs and options shared by the commands that read logs.
+#[derive(Debug, Args)]
+struct Input {
+    /// Only events matching this query (contracts.md §5), e.g. `user:alice outcome:failed`.
+    #[arg(long, value_name = "QUERY")]
+    filter: Option<String>,
+    /// Exit with status 2 when any file was rejected.
+    #[arg(long)]
+    strict: bool,
+    /// Files and folders (read recursively); .json, .json.gz, .csv, .zip and the other export shapes.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// A failure that ends the run with status 1.
+#[derive(Debug)]
+enum Failure {
+    /// A message for stderr.
+    Message(String),
+    /// The reader of stdout went away (`| head`): stop quietly.
+    BrokenPipe,
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe { Self::BrokenPipe } else { Self::Message(e.to_string()) }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap exits 2 on usage errors; the contract says 1 (help and version are not errors).
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
+        Err(Failure::Message(m)) => {
+            eprintln!("tunnelscope: error: {}", terminal_safe(&m));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Stats { json, input } => {
+            let loaded = Loaded::new(&input)?;
+            let stats = loaded.dataset.stats_of(loaded.matching());
+            let mut out = io::stdout().lock();
+            if json {
+                let text = serde_json::to_string_pretty(&stats).map_err(|e| Failure::Message(e.to_string()))?;
+                writeln!(out, "{}", export::json_terminal_safe(text))?;
+            } else {
+                output::stats_table(&mut out, &stats, &loaded.dataset, input.filter.as_deref())?;
+            }
+            out.flush()?;
+            Ok(loaded.finish(&input))
+        }
+        Command::Tunnels { format, input } => {
+            let loaded = Loaded::new(&input)?;
+            loaded.warn_rejected();
+            let mut rows = loaded.dataset.tunnel_rows();
+            if let Some(keep) = loaded.matching_ids() {
+                rows.retain(|r| keep.contains(r.event_id.as_str()));
+            }
+            let mut out = io::stdout().lock();
+            match format {
+                Format::Table => output::tunnels_table(&mut out, &rows)?,
+                Format::Json => writeln!(out, "{}", export::tunnels_json(&rows))?,
+                Format::Csv => {
+                    let csv = export::tunnels_csv(&rows);
+                    if io::stdout().is_terminal() {
+                        // On a terminal the bytes are shown, not saved: escape what would drive it.
+                        for line in csv.lines() {
+                            writeln!(out, "{}", terminal_safe(line))?;
+                        }
+                    } else {
+                        out.write_all(csv.as_bytes())?;
+                    }
+                }
+            }
+            out.flush()?;
+            Ok(loaded.finish(&input))
+        }
+        Command::Extract { output, input } => {
+            let out_err = |e: io::Error| Failure::Message(format!("{}: {e}", output.to_string_lossy()));
+            // Open the output first: an unwritable path should fail before minutes of reading.
+            let file = fs::File::create(&output).map_err(out_err)?;
+            let loaded = match Loaded::new(&input) {
+                Ok(l) => l,
+                Err(e) => {
+                    drop(file);
+                    let _ = fs::remove_file(&output);
+                    return Err(e);
+                }
+            };
+            loaded.warn_rejected();
+            let events: Vec<&Event> = loaded.dataset.time_order().into_iter().filter_map(|i| loaded.keep(i)).collect();
+            let doc = export::records_json(events.iter().copied());
+            write_gzip(file, &doc).map_err(out_err)?;
+            let tunnels = events.iter().filter(|e| e.tunnel().is_some()).count();
+            eprintln!(
+                "tunnelscope: wrote {} of {} events ({} tunnels) to {}",
+                events.len(),
+                loaded.dataset.events().len(),
+                tunnels,
+                terminal_safe(&output.to_string_lossy())
+            );
+            Ok(loaded.finish(&input))
+        }
+        Command::Sample { output } => {
+            let bytes = tunnelscope_core::sample::sample_trail_json();
+            if output.as_os_str() == "-" {
+                let mut out = io::stdout().lock();
+                out.write_all(&bytes)?;
+                out.flush()?;
+            } else {
+                fs::write(&output, bytes)
+                    .map_err(|e| Failure::Message(format!("{}: {e}", output.to_string_lossy())))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Writes `doc` gzipped to `file`.
+fn write_gzip(file: fs::File, doc: &[u8]) -> io::Result<()> {
+    let mut gz = GzEncoder::new(io::BufWriter::new(file), Compression::default());
+    gz.write_all(doc)?;
+    gz.finish()?.flush()
+}
+
+/// A loaded dataset and the events the filter keeps.
+struct Loaded {
+    dataset: Dataset,
+    /// Indices of matching events; `None` when there is no filter.
+    matching: Option<Vec<u32>>,
+}
+
+impl Loaded {
+    /// Parses the filter first (a bad query fails before any reading), then loads every file.
+    fn new(input: &Input) -> Result<Self, Failure> {
+        let query = match input.filter.as_deref() {
+            Some(q) => Some(Query::parse(q).map_err(|e| Failure::Message(format!("--filter: {e}")))?),
+            None => None,
+        };
+        let files = load::collect_files(&input.paths).map_err(Failure::Message)?;
+        let dataset = load::load(&files).map_err(Failure::Message)?;
+        let matching = query.map(|q| query::matching_indices(&dataset, &q, None));
+        Ok(Self { dataset, matching })
+    }
+
+    /// The events the filter keeps (all events without a filter).
+    fn matching(&self) -> Box<dyn Iterator<Item = &Event> + '_> {
+        let events = self.dataset.events();
+        match &self.matching {
+            Some(idx) => Box::new(idx.iter().map(move |&i| &events[i as usize])),
+            None => Box::new(events.iter()),
+        }
+    }
+
+    /// Event IDs the filter keeps; `None` when there is no filter.
+    fn matching_ids(&self) -> Option<std::collections::HashSet<&str>> {
+        self.matching.as_ref().map(|_| self.matching().map(|e| e.event_id.as_str()).collect())
+    }
+
+    /// The event at index `i` when `extract` keeps it: EICE-relevant and matching the filter.
+    fn keep(&self, i: u32) -> Option<&Event> {
+        let e = &self.dataset.events()[i as usize];
+        // `matching_indices` returns ascending indices, so a binary search suffices.
+        let matches = self.matching.as_ref().is_none_or(|m| m.binary_search(&i).is_ok());
+        (is_eice_relevant(e) && matches).then_some(e)
+    }
+
+    /// Tells stderr about rejected files (commands whose stdout is data, not the report).
+    fn warn_rejected(&self) {
+        for f in self.dataset.files().iter().filter(|f| f.status == FileStatus::Rejected) {
+            eprintln!("tunnelscope: rejected {}: {}", terminal_safe(&f.name), terminal_safe(&f.reason));
+        }
+    }
+
+    /// The exit status: 2 under `--strict` when a file was rejected, else 0.
+    fn finish(self, input: &Input) -> ExitCode {
+        let rejected = self.dataset.files().iter().any(|f| f.status == FileStatus::Rejected);
+        // The process ends right after; freeing millions of small strings would only cost time.
+        std::mem::forget(self.dataset);
+        if input.strict && rejected { ExitCode::from(2) } else { ExitCode::SUCCESS }
+    }
+}

@@ -90,9 +90,9 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Rewrites JSON text so invisible or direction-changing characters appear as `\uXXXX` escapes;
+/// Rewrites JSON text so C1 controls, bidi and zero-width characters appear as `\uXXXX` escapes;
 /// the parsed value is unchanged (serde_json already escapes C0 controls, but not these).
-fn json_escape_invisible(json: String) -> String {
+pub fn json_terminal_safe(json: String) -> String {
     // JSON's own whitespace stays; serde_json has already escaped C0 controls inside strings.
     let unsafe_here = |c: char| is_terminal_unsafe(c) && !c.is_ascii_whitespace();
     if !json.chars().any(unsafe_here) {
@@ -165,7 +165,7 @@ pub fn tunnels_csv(rows: &[TunnelRow]) -> String {
 
 /// Tunnels as a pretty JSON array with the contract keys.
 pub fn tunnels_json(rows: &[TunnelRow]) -> String {
-    json_escape_invisible(serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_owned()))
+    json_terminal_safe(serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_owned()))
 }
 
 /// One event in the generic export's columns.
@@ -239,7 +239,7 @@ pub fn events_csv<'a>(events: impl IntoIterator<Item = &'a Event>) -> String {
 /// Events as a pretty JSON array with the [`EVENT_COLUMNS`] keys.
 pub fn events_json<'a>(events: impl IntoIterator<Item = &'a Event>) -> String {
     let rows: Vec<EventRow<'_>> = events.into_iter().map(EventRow::of).collect();
-    json_escape_invisible(serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".to_owned()))
+    json_terminal_safe(serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".to_owned()))
 }
 
 /// A minimal CloudTrail record for an event whose raw text is not a JSON object (lossy rows),

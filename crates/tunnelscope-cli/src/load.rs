@@ -1,0 +1,220 @@
+//! Finding input files and loading them on every core into one dataset, in sorted path order.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tunnelscope_core::export::terminal_safe;
+use tunnelscope_core::ingest::{self, FileStatus, ParsedFile};
+use tunnelscope_core::{Dataset, parse_file};
+
+/// One input file: its name as shown (the path as given, joined) and where to read it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct InputFile {
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
+}
+
+/// Every file under the given paths (folders recursively), sorted by name and deduplicated, so
+/// the load order does not depend on the order paths were given in.
+pub(crate) fn collect_files(paths: &[PathBuf]) -> Result<Vec<InputFile>, String> {
+    let mut files = Vec::new();
+    let mut seen_dirs = HashSet::new();
+    for p in paths {
+        let meta = fs::metadata(p).map_err(|e| format!("{}: {e}", shown(p)))?;
+        if meta.is_dir() {
+            walk(p, &mut files, &mut seen_dirs)?;
+        } else {
+            files.push(InputFile { name: p.to_string_lossy().into_owned(), path: p.clone() });
+        }
+    }
+    files.sort();
+    files.dedup_by(|a, b| a.name == b.name);
+    Ok(files)
+}
+
+fn shown(p: &Path) -> String {
+    terminal_safe(&p.to_string_lossy()).into_owned()
+}
+
+/// Recursive folder walk; symlinked folders are followed once (canonical path), so loops end.
+fn walk(dir: &Path, files: &mut Vec<InputFile>, seen_dirs: &mut HashSet<PathBuf>) -> Result<(), String> {
+    let canonical = fs::canonicalize(dir).map_err(|e| format!("{}: {e}", shown(dir)))?;
+    if !seen_dirs.insert(canonical) {
+        return Ok(());
+    }
+    let entries = fs::read_dir(dir).map_err(|e| format!("{}: {e}", shown(dir)))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", shown(dir)))?;
+        let path = entry.path();
+        let mut ft = entry.file_type().map_err(|e| format!("{}: {e}", shown(&path)))?;
+        if ft.is_symlink() {
+            match fs::metadata(&path) {
+                Ok(m) => ft = m.file_type(),
+                // A dangling link holds nothing to read; it is not an input file.
+                Err(_) => continue,
+            }
+        }
+        if ft.is_dir() {
+            walk(&path, files, seen_dirs)?;
+        } else if ft.is_file() {
+            files.push(InputFile { name: path.to_string_lossy().into_owned(), path });
+        }
+    }
+    Ok(())
+}
+
+/// Parses one input file's bytes into the files it holds (archive members expand to several),
+/// each through the core's one parser, so the CLI and the app account for bytes alike.
+pub(crate) fn parse_input(name: &str, bytes: &[u8]) -> Vec<(String, ParsedFile)> {
+    if !ingest::is_archive(bytes) {
+        return vec![(name.to_owned(), parse_file(name, bytes))];
+    }
+    ingest::expand(name, bytes)
+        .into_iter()
+        .map(|(member, content)| {
+            let parsed = match content {
+                Ok(b) => parse_file(&member, &b),
+                Err(reason) => ParsedFile {
+                    status: FileStatus::Rejected,
+                    reason,
+                    shape: None,
+                    events: Vec::new(),
+                    invalid: Vec::new(),
+                },
+            };
+            (member, parsed)
+        })
+        .collect()
+}
+
+type Parsed = Result<Vec<(String, ParsedFile)>, String>;
+
+/// Reads and parses the files on every available core, then adds them to one dataset in the
+/// given (sorted) order, so the result is identical to a sequential run.
+pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
+    let workers = thread::available_parallelism().map_or(1, |n| n.get()).min(files.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let bytes_read = AtomicU64::new(0);
+    let failed = AtomicBool::new(false);
+    let mut progress = Progress::new(files.len());
+    let mut dataset = Dataset::new();
+    let mut error = None;
+    thread::scope(|s| {
+        let (tx, rx) = mpsc::channel::<(usize, Parsed)>();
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, bytes_read, failed) = (&next, &bytes_read, &failed);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= files.len() || failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let f = &files[i];
+                    let result = match fs::read(&f.path) {
+                        Ok(bytes) => {
+                            bytes_read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                            Ok(parse_input(&f.name, &bytes))
+                        }
+                        Err(e) => {
+                            failed.store(true, Ordering::Relaxed);
+                            Err(format!("{}: {e}", shown(&f.path)))
+                        }
+                    };
+                    if tx.send((i, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Results arrive in any order; they are added strictly in index order.
+        let mut pending: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
+        let mut next_to_add = 0;
+        loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok((i, result)) => {
+                    pending[i] = Some(result);
+                    while let Some(slot) = pending.get_mut(next_to_add).and_then(Option::take) {
+                        match slot {
+                            Ok(parsed) => {
+                                for (name, p) in parsed {
+                                    dataset.add_parsed(&name, p);
+                                }
+                            }
+                            Err(e) => {
+                                error.get_or_insert(e);
+                            }
+                        }
+                        next_to_add += 1;
+                        progress.done = next_to_add;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            progress.show(bytes_read.load(Ordering::Relaxed));
+        }
+        // A worker that stopped early leaves unread slots; report the first I/O error seen.
+        for slot in pending.into_iter().flatten() {
+            if let Err(e) = slot {
+                error.get_or_insert(e);
+            }
+        }
+    });
+    progress.finish();
+    match error {
+        Some(e) => Err(e),
+        None => Ok(dataset),
+    }
+}
+
+/// A one-line progress bar on stderr, only when stderr is a terminal.
+struct Progress {
+    enabled: bool,
+    total: usize,
+    done: usize,
+    started: Instant,
+    last: Option<Instant>,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        Self { enabled: std::io::stderr().is_terminal(), total, done: 0, started: Instant::now(), last: None }
+    }
+
+    fn show(&mut self, bytes: u64) {
+        let now = Instant::now();
+        if !self.enabled || self.last.is_some_and(|t| now.duration_since(t) < Duration::from_millis(100)) {
+            return;
+        }
+        self.last = Some(now);
+        const WIDTH: usize = 30;
+        let filled = (self.done * WIDTH).checked_div(self.total).unwrap_or(WIDTH);
+        let mb = bytes as f64 / 1e6;
+        let secs = now.duration_since(self.started).as_secs_f64().max(1e-3);
+        let line = format!(
+            "\r[{}{}] {}/{} files  {:.1} MB  {:.0} MB/s\x1b[K",
+            "#".repeat(filled),
+            " ".repeat(WIDTH - filled),
+            self.done,
+            self.total,
+            mb,
+            mb / secs
+        );
+        // Progress is best effort: a failed write to stderr must not fail the load.
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }
+
+    fn finish(&mut self) {
+        if self.enabled && self.last.is_some() {
+            let _ = std::io::stderr().write_all(b"\r\x1b[2K");
+        }
+    }
+}

@@ -1,0 +1,359 @@
+//! End-to-end tests of the `tunnelscope` binary on temporary folders.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{Value, json};
+use tunnelscope_core::export::{TUNNEL_COLUMNS, is_eice_relevant};
+use tunnelscope_core::{Dataset, sample::sample_trail_json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tunnelscope");
+
+/// A fresh, empty folder under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("tunnelscope-cli-{tag}-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("create temp dir");
+        Self(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.0.join(rel);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).expect("create parent");
+        }
+        fs::write(&p, bytes).expect("write file");
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str], paths: &[&Path]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args);
+    cmd.args(paths);
+    cmd.output().expect("run tunnelscope")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stats_json(paths: &[&Path]) -> Value {
+    let o = run(&["stats", "--json"], paths);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("stats --json prints one JSON object")
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes).expect("gzip");
+    gz.finish().expect("gzip")
+}
+
+fn sample_dataset() -> Dataset {
+    let mut ds = Dataset::new();
+    ds.add_file("sample.json", &sample_trail_json());
+    ds
+}
+
+/// A small trail with one record per event, given as (eventID, eventName, userName, userAgent).
+fn trail(records: &[(&str, &str, &str, &str)]) -> Vec<u8> {
+    let recs: Vec<Value> = records
+        .iter()
+        .map(|(id, name, user, ua)| {
+            json!({"eventVersion":"1.09","eventTime":"2026-10-02T10:00:00Z","eventSource":"ec2-instance-connect.amazonaws.com",
+                "eventName":name,"awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":ua,
+                "userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":format!("arn:aws:iam::111122223333:user/{user}"),"accountId":"111122223333","userName":user},
+                "requestParameters":{"instanceConnectEndpointId":"eice-0123456789abcdef0","remotePort":"22","privateIpAddress":"10.0.0.5","maxTunnelDuration":"600"},
+                "responseElements":null,"eventID":id,"eventType":"AwsApiCall","recipientAccountId":"111122223333"})
+        })
+        .collect();
+    serde_json::to_vec(&json!({"Records": recs})).expect("json")
+}
+
+#[test]
+fn stats_json_on_the_sample_has_the_contract_keys_and_the_core_values() {
+    let dir = TempDir::new("sample");
+    let o = run(&["sample", "-o"], &[&dir.path().join("sample.json")]);
+    assert_eq!(o.status.code(), Some(0));
+    let v = stats_json(&[dir.path()]);
+    let want = serde_json::to_value(sample_dataset().stats()).expect("stats serialise");
+    for key in ["files", "records", "tunnels", "endpoint_changes", "endpoints", "principals", "problems"] {
+        assert!(v.get(key).is_some(), "missing key {key}");
+    }
+    assert_eq!(v["files"], json!({"read":1,"skipped":0,"rejected":0}));
+    assert_eq!(v["records"], want["records"]);
+    assert_eq!(v["tunnels"], want["tunnels"]);
+    assert_eq!(v["endpoint_changes"], want["endpoint_changes"]);
+    assert_eq!(v["endpoints"], want["endpoints"]);
+    assert_eq!(v["principals"], want["principals"]);
+    assert_eq!(v["problems"], json!([]));
+    assert!(v["tunnels"]["total"].as_u64().is_some_and(|n| n > 0));
+}
+
+#[test]
+fn stats_accounts_for_digest_non_json_and_gzip_files() {
+    let dir = TempDir::new("mixed");
+    dir.write("AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/01/trail.json.gz", &gzip(&sample_trail_json()));
+    let digest = json!({"awsAccountId":"111122223333","digestStartTime":"2026-10-01T08:00:00Z","digestEndTime":"2026-10-01T09:00:00Z",
+        "digestS3Bucket":"b","digestS3Object":"o","logFiles":[]});
+    dir.write(
+        "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/10/01/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20261001T090000Z.json",
+        digest.to_string().as_bytes(),
+    );
+    dir.write("notes/readme.json", b"this is not json");
+    let v = stats_json(&[dir.path()]);
+    assert_eq!(v["files"], json!({"read":1,"skipped":1,"rejected":1}));
+    let stats = sample_dataset().stats();
+    assert_eq!(v["records"]["loaded"], stats.records.loaded);
+    assert_eq!(v["tunnels"]["total"], stats.tunnels.total);
+    let problems = v["problems"].as_array().expect("problems array");
+    assert_eq!(problems.len(), 2);
+    let status_of = |needle: &str| {
+        problems.iter().find(|p| p["file"].as_str().is_some_and(|f| f.contains(needle))).map(|p| p["status"].clone())
+    };
+    assert_eq!(status_of("CloudTrail-Digest"), Some(json!("skipped")));
+    assert_eq!(status_of("readme.json"), Some(json!("rejected")));
+    assert!(problems.iter().all(|p| p["reason"].as_str().is_some_and(|r| !r.is_empty())));
+    // The rejected file is reported by the table too, with its reason, and is not a failure.
+    let o = run(&["stats"], &[dir.path()]);
+    assert_eq!(o.status.code(), Some(0));
+    let table = stdout(&o);
+    assert!(table.contains("rejected") && table.contains("readme.json") && table.contains("skipped"), "{table}");
+}
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    let dir = TempDir::new("exit");
+    let good = dir.write("good.json", &sample_trail_json());
+    let bad = dir.write("bad.json", b"{}");
+    assert_eq!(run(&["stats"], &[&dir.path().join("missing.json")]).status.code(), Some(1));
+    assert_eq!(run(&["stats", "--json"], &[&good, &dir.path().join("missing")]).status.code(), Some(1));
+    assert_eq!(run(&["stats"], &[]).status.code(), Some(1), "no paths is a usage error");
+    assert_eq!(run(&["stats", "--no-such-flag"], &[&good]).status.code(), Some(1));
+    assert_eq!(run(&["tunnels", "--format", "xml"], &[&good]).status.code(), Some(1));
+    assert_eq!(run(&["stats", "--filter", "port:"], &[&good]).status.code(), Some(1));
+    assert_eq!(run(&["stats"], &[&good, &bad]).status.code(), Some(0));
+    assert_eq!(run(&["stats", "--strict"], &[&good]).status.code(), Some(0));
+    assert_eq!(run(&["stats", "--strict", "--json"], &[&good, &bad]).status.code(), Some(2));
+    assert_eq!(run(&["tunnels", "--strict"], &[&bad]).status.code(), Some(2));
+    let out = dir.path().join("no-such-dir").join("x.json.gz");
+    assert_eq!(run(&["extract", "-o", out.to_str().expect("utf-8")], &[&good]).status.code(), Some(1));
+    assert_eq!(run(&["--help"], &[]).status.code(), Some(0));
+}
+
+#[test]
+fn query_errors_print_the_message_and_exit_1() {
+    let dir = TempDir::new("query");
+    let good = dir.write("good.json", &sample_trail_json());
+    let o = run(&["tunnels", "--filter", "port:"], &[&good]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--filter"));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn tunnels_csv_has_the_contract_header_and_neutralises_hostile_cells() {
+    let dir = TempDir::new("csv");
+    let hostile = "=cmd|' /C calc'!A0";
+    dir.write("t.json", &trail(&[("id-1", "OpenTunnel", "-mallory", hostile)]));
+    let o = run(&["tunnels", "--format", "csv"], &[dir.path()]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r.headers().expect("header").iter().map(str::to_owned).collect();
+    assert_eq!(header, TUNNEL_COLUMNS);
+    let rows: Vec<csv::StringRecord> = r.records().collect::<Result<_, _>>().expect("csv parses");
+    assert_eq!(rows.len(), 1);
+    let col = |name: &str| TUNNEL_COLUMNS.iter().position(|c| *c == name).expect("column");
+    assert_eq!(&rows[0][col("user_agent")], format!("'{hostile}"));
+    assert_eq!(&rows[0][col("principal")], "'-mallory");
+    assert_eq!(&rows[0][col("port")], "22");
+    assert_eq!(&rows[0][col("max_duration_secs")], "600");
+    assert_eq!(&rows[0][col("outcome")], "accepted");
+}
+
+#[test]
+fn tunnels_json_parses_with_the_contract_keys() {
+    let dir = TempDir::new("json");
+    dir.write("s.json", &sample_trail_json());
+    let o = run(&["tunnels", "--format", "json"], &[dir.path()]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let arr = v.as_array().expect("array");
+    let ds = sample_dataset();
+    assert_eq!(arr.len() as u64, ds.stats().tunnels.total);
+    for row in arr {
+        let obj = row.as_object().expect("object");
+        for key in TUNNEL_COLUMNS {
+            assert!(obj.contains_key(key), "missing {key}");
+        }
+        assert!(row["time"].as_str().is_some_and(|t| t.ends_with('Z')));
+        assert!(["accepted", "failed"].contains(&row["outcome"].as_str().unwrap_or("")));
+    }
+    let failed = arr.iter().filter(|r| r["outcome"] == "failed").count() as u64;
+    assert_eq!(failed, ds.stats().tunnels.failed);
+}
+
+#[test]
+fn filter_narrows_tunnels_and_eice_counts_but_not_the_accounting() {
+    let dir = TempDir::new("filter");
+    dir.write("s.json", &sample_trail_json());
+    let all = stats_json(&[dir.path()]);
+    let o = run(&["stats", "--json", "--filter", "outcome:failed"], &[dir.path()]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["files"], all["files"]);
+    assert_eq!(v["records"], all["records"]);
+    assert_eq!(v["tunnels"]["total"], all["tunnels"]["failed"]);
+    assert_eq!(v["tunnels"]["failed"], all["tunnels"]["failed"]);
+    let o = run(&["tunnels", "--format", "json", "--filter", "outcome:failed"], &[dir.path()]);
+    let rows: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let rows = rows.as_array().expect("array");
+    assert_eq!(rows.len() as u64, all["tunnels"]["failed"].as_u64().expect("n"));
+    assert!(rows.iter().all(|r| r["outcome"] == "failed"));
+}
+
+#[test]
+fn extract_writes_only_eice_relevant_events_that_reload() {
+    let dir = TempDir::new("extract");
+    dir.write("in/s.json", &sample_trail_json());
+    let out = dir.path().join("eice.json.gz");
+    let o = run(&["extract", "-o", out.to_str().expect("utf-8")], &[&dir.path().join("in")]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let gz = fs::read(&out).expect("extract written");
+    assert_eq!(&gz[..2], &[0x1f, 0x8b], "gzipped");
+    // It reloads with the CLI, with the same EICE counts and nothing else.
+    let before = stats_json(&[&dir.path().join("in")]);
+    let after = stats_json(&[&out]);
+    assert_eq!(after["files"], json!({"read":1,"skipped":0,"rejected":0}));
+    assert_eq!(after["tunnels"], before["tunnels"]);
+    assert_eq!(after["endpoint_changes"], before["endpoint_changes"]);
+    assert_eq!(after["endpoints"], before["endpoints"]);
+    assert_eq!(after["records"]["invalid"], 0);
+    let mut ds = Dataset::new();
+    ds.add_file("eice.json.gz", &gz);
+    let full = sample_dataset();
+    let want = full.events().iter().filter(|e| is_eice_relevant(e)).count();
+    assert!(want < full.events().len(), "the sample has unrelated events to drop");
+    assert_eq!(ds.events().len(), want);
+    assert!(ds.events().iter().all(is_eice_relevant));
+    assert_eq!(ds.tunnel_rows(), full.tunnel_rows());
+    // Records are in time order.
+    let times: Vec<i64> = ds.events().iter().map(|e| e.time_ms).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn extract_with_a_filter_keeps_matching_relevant_events() {
+    let dir = TempDir::new("extract-filter");
+    dir.write("s.json", &sample_trail_json());
+    let out = dir.path().join("failed.json.gz");
+    let o = run(
+        &["extract", "-o", out.to_str().expect("utf-8"), "--filter", "event:OpenTunnel outcome:failed"],
+        &[&dir.path().join("s.json")],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let v = stats_json(&[&out]);
+    let all = stats_json(&[&dir.path().join("s.json")]);
+    assert_eq!(v["records"]["loaded"], all["tunnels"]["failed"]);
+    assert_eq!(v["tunnels"]["failed"], all["tunnels"]["failed"]);
+}
+
+#[test]
+fn terminal_output_escapes_ansi_in_user_names() {
+    let dir = TempDir::new("ansi");
+    let evil_user = "eve\u{1b}[2J\u{1b}]0;pwned\u{7}\u{202e}";
+    dir.write("t.json", &trail(&[("id-1", "OpenTunnel", evil_user, "ua\u{1b}[31m")]));
+    dir.write("bad\u{1b}[31m.json", b"nope");
+    for args in [&["tunnels"][..], &["stats"][..], &["tunnels", "--format", "json"][..], &["stats", "--json"][..]] {
+        let o = run(args, &[dir.path()]);
+        assert_eq!(o.status.code(), Some(0));
+        for (what, bytes) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(!text.contains('\u{1b}'), "{args:?} {what} has a raw ESC: {text:?}");
+            assert!(!text.contains('\u{7}') && !text.contains('\u{202e}'), "{args:?} {what}: {text:?}");
+        }
+    }
+    let o = run(&["tunnels"], &[dir.path()]);
+    assert!(stdout(&o).contains("eve\\u{1b}[2J"));
+    // JSON keeps the exact value (escaped as JSON, not altered).
+    let o = run(&["tunnels", "--format", "json"], &[dir.path()]);
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v[0]["principal"], evil_user);
+}
+
+#[test]
+fn results_do_not_depend_on_the_order_paths_are_given_in() {
+    let dir = TempDir::new("order");
+    // Overlapping files: the same event in two files, plus distinct ones, so dedupe charges a file.
+    let a = dir.write("a.json", &trail(&[("e1", "OpenTunnel", "alice", "ua"), ("e2", "OpenTunnel", "bob", "ua")]));
+    let b = dir.write("b/b.json", &trail(&[("e2", "OpenTunnel", "bob", "ua"), ("e3", "OpenTunnel", "carol", "ua")]));
+    let c = dir.write("c.json.gz", &gzip(&sample_trail_json()));
+    let d = dir.write("d.json", b"[1,2");
+    let orders: [[&Path; 4]; 3] = [[&a, &b, &c, &d], [&d, &c, &b, &a], [&c, &a, &d, &b]];
+    let mut outputs = Vec::new();
+    for paths in orders {
+        let s = run(&["stats", "--json"], &paths);
+        let t = run(&["tunnels", "--format", "csv"], &paths);
+        assert_eq!(s.status.code(), Some(0));
+        outputs.push((stdout(&s), stdout(&t)));
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "{outputs:#?}");
+    let v: Value = serde_json::from_str(&outputs[0].0).expect("json");
+    assert_eq!(v["records"]["duplicates"], 1);
+    // A folder gives the same answer as its files listed one by one.
+    let folder = run(&["stats", "--json"], &[dir.path()]);
+    let fv: Value = serde_json::from_slice(&folder.stdout).expect("json");
+    assert_eq!(fv["records"], v["records"]);
+    assert_eq!(fv["tunnels"], v["tunnels"]);
+}
+
+#[test]
+fn many_files_load_in_parallel_like_one_sequential_pass() {
+    let dir = TempDir::new("many");
+    let mut ds = Dataset::new();
+    let mut names = Vec::new();
+    for i in 0..40 {
+        let id_a = format!("id-{i}");
+        let id_b = format!("id-{}", i + 1);
+        let bytes = trail(&[(&id_a, "OpenTunnel", "alice", "ua"), (&id_b, "SendSSHPublicKey", "bob", "ua")]);
+        let p = dir.write(&format!("f{i:02}.json"), &bytes);
+        names.push((p.to_string_lossy().into_owned(), bytes));
+    }
+    names.sort();
+    for (name, bytes) in &names {
+        ds.add_file(name, bytes);
+    }
+    let v = stats_json(&[dir.path()]);
+    assert_eq!(v, serde_json::to_value(ds.stats()).expect("stats"));
+    assert_eq!(v["records"]["duplicates"], 39);
+}
+
+#[test]
+fn sample_command_writes_the_built_in_sample() {
+    let dir = TempDir::new("sample-cmd");
+    let p = dir.path().join("s.json");
+    assert_eq!(run(&["sample", "-o"], &[&p]).status.code(), Some(0));
+    assert_eq!(fs::read(&p).expect("written"), sample_trail_json());
+    let o = run(&["sample", "-o", "-"], &[]);
+    assert_eq!(o.stdout, sample_trail_json());
+}
