@@ -1,11 +1,11 @@
-//! Times `query::matching_indices` over 1,000,000 synthetic events (run with `--release`).
+//! Times `query::matching_indices` (scan) and `QueryIndex::matching_indices` over 1,000,000 synthetic events.
 
 use std::time::Instant;
 
 use serde_json::json;
 use tunnelscope_core::Dataset;
 use tunnelscope_core::model::{Event, Fidelity};
-use tunnelscope_core::query::{Query, TimeWindow, matching_indices};
+use tunnelscope_core::query::{Query, QueryIndex, TimeWindow, matching_indices};
 use tunnelscope_core::record::parse_record;
 
 const N: usize = 1_000_000;
@@ -105,6 +105,9 @@ fn main() {
     parsed.events = synthetic().into_iter().enumerate().map(|(i, e)| (i as u32, e)).collect();
     ds.add_parsed("synthetic.json", parsed);
     println!("built {} events in {:.1} s", ds.events().len(), started.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let ix = QueryIndex::new(&ds);
+    println!("QueryIndex::new: {:.0} ms", t.elapsed().as_secs_f64() * 1000.0);
 
     let day = 86_400_000;
     let window = Some(TimeWindow { start_ms: T0_MS + 3 * day, end_ms: T0_MS + 4 * day });
@@ -131,24 +134,34 @@ fn main() {
         ),
         ("port:22 port:3389 -user:user7 -ip:2001:db8::/32", window),
     ];
-    let mut worst = 0.0f64;
+    let (mut worst_scan, mut worst_index) = (0.0f64, 0.0f64);
+    println!("{:>10} {:>10} {:>9}  query", "scan ms", "index ms", "matches");
     for (text, w) in queries {
         let q = match Query::parse(text) {
             Ok(q) => q,
             Err(e) => panic!("{text:?}: {e}"),
         };
-        let mut times = Vec::new();
-        let mut n = 0;
-        for _ in 0..5 {
-            let t = Instant::now();
-            n = matching_indices(&ds, &q, *w).len();
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
-        let median = times[times.len() / 2];
-        worst = worst.max(median);
+        let scan = median_ms(|| matching_indices(&ds, &q, *w).len());
+        let index = median_ms(|| ix.matching_indices(&q, *w).len());
+        let n = ix.matching_indices(&q, *w).len();
+        assert_eq!(n, matching_indices(&ds, &q, *w).len(), "{text:?}");
+        worst_scan = worst_scan.max(scan);
+        worst_index = worst_index.max(index);
         let label = if w.is_some() { format!("{text} [+window]") } else { text.to_string() };
-        println!("{median:8.1} ms (min {:6.1})  {n:>8} matches  {label:?}", times[0]);
+        println!("{scan:10.1} {index:10.1} {n:>9}  {label:?}");
     }
-    println!("slowest median: {worst:.1} ms over {} events", ds.events().len());
+    println!("slowest median over {} events: scan {worst_scan:.1} ms, index {worst_index:.1} ms", ds.events().len());
+}
+
+/// Median wall time of five runs, in milliseconds.
+fn median_ms(mut f: impl FnMut() -> usize) -> f64 {
+    let mut times: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
 }

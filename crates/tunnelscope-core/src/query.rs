@@ -11,6 +11,7 @@
 // - A term that parses as an IP address (`2001:db8::1`) or starts with `arn:` is a bare word.
 // - Every malformed term is an error with its character span; nothing is silently ignored.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -283,11 +284,18 @@ fn names_endpoint(e: &Event, id: &str) -> bool {
     }
 }
 
-/// True when `text` is an IP address inside `net`; IPv4-mapped IPv6 addresses count as IPv4.
+/// True when `text` is an IP address inside `net`.
 fn ip_in(net: &IpNet, text: &str) -> bool {
-    let Ok(addr) = text.trim().parse::<IpAddr>() else {
-        return false;
-    };
+    parse_ip(text).is_some_and(|addr| net_contains(net, addr))
+}
+
+/// A logged address as an IP, `None` for service names such as `ec2.amazonaws.com`.
+fn parse_ip(text: &str) -> Option<IpAddr> {
+    text.trim().parse::<IpAddr>().ok()
+}
+
+/// Range test where IPv4-mapped IPv6 addresses count as IPv4.
+fn net_contains(net: &IpNet, addr: IpAddr) -> bool {
     match (net, addr) {
         (IpNet::V4(n), IpAddr::V6(a)) => a.to_ipv4_mapped().is_some_and(|v4| n.contains(&v4)),
         _ => net.contains(&addr),
@@ -384,6 +392,280 @@ pub fn matching_indices(ds: &Dataset, query: &Query, window: Option<TimeWindow>)
         }
     }
     out
+}
+
+/// Marks "no value" in the index's id columns (non-tunnels have no target, no port).
+const NONE: u32 = u32::MAX;
+/// Index flag: the event is a tunnel.
+const TUNNEL: u8 = 1;
+/// Index flag: the event has an `errorCode`.
+const FAILED: u8 = 2;
+
+/// A columnar, interned copy of the fields the query language reads, built once per load so
+/// that re-filtering reads compact columns instead of chasing every event's strings.
+///
+/// Rebuild it whenever the dataset changes: a load can replace an event with its fuller copy
+/// at the same index. Its results equal [`matching_indices`] over the same events.
+#[derive(Debug, Clone, Default)]
+pub struct QueryIndex {
+    time: Vec<i64>,
+    /// Latest possible end for tunnels, the event time otherwise (so one overlap test serves both).
+    end: Vec<i64>,
+    flags: Vec<u8>,
+    port: Vec<u32>,
+    principal: Vec<u32>,
+    principals: Vec<(String, String)>,
+    event: Vec<u32>,
+    events: Vec<String>,
+    region: Vec<u32>,
+    regions: Vec<String>,
+    account: Vec<u32>,
+    accounts: Vec<String>,
+    source: Vec<u32>,
+    sources: Vec<String>,
+    /// The distinct sources parsed once as addresses.
+    source_ips: Vec<Option<IpAddr>>,
+    agent: Vec<u32>,
+    agents: Vec<String>,
+    error: Vec<u32>,
+    errors: Vec<String>,
+    target: Vec<u32>,
+    targets: Vec<String>,
+    target_ips: Vec<Option<IpAddr>>,
+    /// Endpoint IDs per event in compressed-row form: event `i` names `ep_list[ep_start[i]..ep_start[i + 1]]`.
+    ep_start: Vec<u32>,
+    ep_list: Vec<u32>,
+    endpoints: Vec<String>,
+}
+
+/// Gives each distinct string a dense id while building the index.
+struct Interner<'a> {
+    ids: HashMap<&'a str, u32>,
+    values: Vec<String>,
+}
+
+impl<'a> Interner<'a> {
+    fn new() -> Self {
+        Self { ids: HashMap::new(), values: Vec::new() }
+    }
+
+    fn id(&mut self, s: &'a str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        // Distinct values never outnumber events, whose indices are u32.
+        let id = u32::try_from(self.values.len()).unwrap_or(NONE);
+        self.values.push(s.to_owned());
+        self.ids.insert(s, id);
+        id
+    }
+}
+
+/// An id column of the index.
+#[derive(Debug, Clone, Copy)]
+enum Col {
+    Principal,
+    Event,
+    Region,
+    Account,
+    Source,
+    Target,
+}
+
+/// A condition compiled against an index: string conditions become a hit table over the
+/// distinct values, evaluated once per query instead of once per event.
+#[derive(Debug)]
+enum Pred {
+    Hits(Col, Vec<bool>),
+    Endpoint(Vec<bool>),
+    Word(Box<WordHits>),
+    Port(u32),
+    Failed(bool),
+    After(i64),
+    Before(i64),
+    Active(i64),
+}
+
+/// Hit tables of a bare word, one per searched field.
+#[derive(Debug)]
+struct WordHits {
+    principal: Vec<bool>,
+    event: Vec<bool>,
+    source: Vec<bool>,
+    error: Vec<bool>,
+    target: Vec<bool>,
+    endpoint: Vec<bool>,
+    agent: Vec<bool>,
+}
+
+/// The hit for an id, `false` for [`NONE`].
+fn hit(table: &[bool], id: u32) -> bool {
+    table.get(id as usize).copied().unwrap_or(false)
+}
+
+impl QueryIndex {
+    /// Indexes the events of a dataset.
+    pub fn new(ds: &Dataset) -> Self {
+        Self::from_events(ds.events())
+    }
+
+    /// Indexes a slice of events; result indices refer to positions in it.
+    pub fn from_events(events: &[Event]) -> Self {
+        let n = events.len();
+        let mut ix = QueryIndex {
+            time: Vec::with_capacity(n),
+            end: Vec::with_capacity(n),
+            flags: Vec::with_capacity(n),
+            port: Vec::with_capacity(n),
+            principal: Vec::with_capacity(n),
+            event: Vec::with_capacity(n),
+            region: Vec::with_capacity(n),
+            account: Vec::with_capacity(n),
+            source: Vec::with_capacity(n),
+            agent: Vec::with_capacity(n),
+            error: Vec::with_capacity(n),
+            target: Vec::with_capacity(n),
+            ep_start: Vec::with_capacity(n + 1),
+            ..QueryIndex::default()
+        };
+        let mut principals: HashMap<(&str, &str), u32> = HashMap::new();
+        let (mut ev, mut rg, mut ac, mut src) = (Interner::new(), Interner::new(), Interner::new(), Interner::new());
+        let (mut ag, mut er, mut tg, mut ep) = (Interner::new(), Interner::new(), Interner::new(), Interner::new());
+        ix.ep_start.push(0);
+        for e in events {
+            let tunnel = e.tunnel();
+            ix.time.push(e.time_ms);
+            ix.end.push(tunnel.map_or(e.time_ms, |t| latest_end_ms(e.time_ms, t.max_duration_secs)));
+            ix.flags.push(if tunnel.is_some() { TUNNEL } else { 0 } | if e.is_failed() { FAILED } else { 0 });
+            ix.port.push(tunnel.and_then(|t| t.port).unwrap_or(NONE));
+            let next = u32::try_from(ix.principals.len()).unwrap_or(NONE);
+            let pid = *principals.entry((e.principal.as_str(), e.principal_arn.as_str())).or_insert_with(|| {
+                ix.principals.push((e.principal.clone(), e.principal_arn.clone()));
+                next
+            });
+            ix.principal.push(pid);
+            ix.event.push(ev.id(&e.event_name));
+            ix.region.push(rg.id(&e.region));
+            ix.account.push(ac.id(&e.account));
+            ix.source.push(src.id(&e.source_ip));
+            ix.agent.push(ag.id(&e.user_agent));
+            ix.error.push(er.id(&e.error_code));
+            ix.target.push(tunnel.map_or(NONE, |t| tg.id(&t.private_ip)));
+            match &e.eice {
+                Some(EiceFacts::Tunnel(t)) => ix.ep_list.push(ep.id(&t.endpoint_id)),
+                Some(EiceFacts::Endpoint(a)) => ix.ep_list.extend(a.endpoint_ids.iter().map(|id| ep.id(id))),
+                _ => {}
+            }
+            ix.ep_start.push(u32::try_from(ix.ep_list.len()).unwrap_or(NONE));
+        }
+        (ix.events, ix.regions, ix.accounts, ix.sources) = (ev.values, rg.values, ac.values, src.values);
+        (ix.agents, ix.errors, ix.targets, ix.endpoints) = (ag.values, er.values, tg.values, ep.values);
+        ix.source_ips = ix.sources.iter().map(|s| parse_ip(s)).collect();
+        ix.target_ips = ix.targets.iter().map(|s| parse_ip(s)).collect();
+        ix
+    }
+
+    /// Number of indexed events.
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    /// True when no events are indexed.
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+
+    /// Indices of indexed events matching the query and the window, like [`matching_indices`].
+    pub fn matching_indices(&self, query: &Query, window: Option<TimeWindow>) -> Vec<u32> {
+        let groups: Vec<Vec<Pred>> =
+            query.groups.iter().map(|g| g.any.iter().map(|c| self.compile(c)).collect()).collect();
+        let negated: Vec<Pred> = query.negated.iter().map(|(_, c)| self.compile(c)).collect();
+        let mut out = Vec::new();
+        for i in 0..self.len() {
+            let in_window = window.is_none_or(|w| self.time[i] < w.end_ms && self.end[i] >= w.start_ms);
+            if in_window
+                && groups.iter().all(|g| g.iter().any(|p| self.eval(p, i)))
+                && negated.iter().all(|p| !self.eval(p, i))
+            {
+                // Indexed slices come from a dataset, whose indices are u32.
+                out.push(i as u32);
+            }
+        }
+        out
+    }
+
+    fn col(&self, col: Col) -> &[u32] {
+        match col {
+            Col::Principal => &self.principal,
+            Col::Event => &self.event,
+            Col::Region => &self.region,
+            Col::Account => &self.account,
+            Col::Source => &self.source,
+            Col::Target => &self.target,
+        }
+    }
+
+    /// Evaluates a condition over the distinct values, with the same functions as the scan.
+    fn compile(&self, c: &Cond) -> Pred {
+        fn table<T>(values: &[T], f: impl Fn(&T) -> bool) -> Vec<bool> {
+            values.iter().map(f).collect()
+        }
+        match c {
+            Cond::Word(n) => Pred::Word(Box::new(WordHits {
+                principal: table(&self.principals, |(p, a)| n.found_in(p) || n.found_in(a)),
+                event: table(&self.events, |s| n.found_in(s)),
+                source: table(&self.sources, |s| n.found_in(s)),
+                error: table(&self.errors, |s| n.found_in(s)),
+                target: table(&self.targets, |s| n.found_in(s)),
+                endpoint: table(&self.endpoints, |s| n.found_in(s)),
+                agent: table(&self.agents, |s| n.found_in(s)),
+            })),
+            Cond::User(n) => {
+                Pred::Hits(Col::Principal, table(&self.principals, |(p, a)| n.found_in(p) || n.found_in(a)))
+            }
+            Cond::Ip(net) => {
+                Pred::Hits(Col::Source, table(&self.source_ips, |a| a.is_some_and(|a| net_contains(net, a))))
+            }
+            Cond::Target(net) => {
+                Pred::Hits(Col::Target, table(&self.target_ips, |a| a.is_some_and(|a| net_contains(net, a))))
+            }
+            Cond::Port(p) => Pred::Port(*p),
+            Cond::Endpoint(id) => Pred::Endpoint(table(&self.endpoints, |s| s.eq_ignore_ascii_case(id))),
+            Cond::Event(name) => Pred::Hits(Col::Event, table(&self.events, |s| s.eq_ignore_ascii_case(name))),
+            Cond::Failed(f) => Pred::Failed(*f),
+            Cond::Region(r) => Pred::Hits(Col::Region, table(&self.regions, |s| s.eq_ignore_ascii_case(r))),
+            Cond::Account(a) => Pred::Hits(Col::Account, table(&self.accounts, |s| s.eq_ignore_ascii_case(a))),
+            Cond::After(t) => Pred::After(*t),
+            Cond::Before(t) => Pred::Before(*t),
+            Cond::Active(t) => Pred::Active(*t),
+        }
+    }
+
+    fn endpoints_of(&self, i: usize) -> &[u32] {
+        let (a, b) = (self.ep_start[i] as usize, self.ep_start[i + 1] as usize);
+        &self.ep_list[a..b]
+    }
+
+    fn eval(&self, p: &Pred, i: usize) -> bool {
+        match p {
+            Pred::Hits(col, hits) => hit(hits, self.col(*col)[i]),
+            Pred::Endpoint(hits) => self.endpoints_of(i).iter().any(|&id| hit(hits, id)),
+            Pred::Word(w) => {
+                hit(&w.principal, self.principal[i])
+                    || hit(&w.event, self.event[i])
+                    || hit(&w.source, self.source[i])
+                    || hit(&w.error, self.error[i])
+                    || hit(&w.target, self.target[i])
+                    || self.endpoints_of(i).iter().any(|&id| hit(&w.endpoint, id))
+                    || hit(&w.agent, self.agent[i])
+            }
+            Pred::Port(port) => self.port[i] == *port,
+            Pred::Failed(f) => (self.flags[i] & FAILED != 0) == *f,
+            Pred::After(t) => self.time[i] >= *t,
+            Pred::Before(t) => self.time[i] < *t,
+            Pred::Active(t) => self.flags[i] & TUNNEL != 0 && self.time[i] <= *t && *t <= self.end[i],
+        }
+    }
 }
 
 /// Writes one term of the query language so that it parses back to exactly `value`, quoting

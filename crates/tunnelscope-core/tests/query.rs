@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 use tunnelscope_core::Dataset;
-use tunnelscope_core::query::{Query, QueryError, TimeWindow, format_term, matching_indices};
+use tunnelscope_core::query::{Query, QueryError, QueryIndex, TimeWindow, format_term, matching_indices};
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
 use tunnelscope_core::time::parse_user_time_ms;
 
@@ -113,6 +113,11 @@ fn trail() -> &'static Dataset {
     })
 }
 
+fn index() -> &'static QueryIndex {
+    static IX: OnceLock<QueryIndex> = OnceLock::new();
+    IX.get_or_init(|| QueryIndex::new(trail()))
+}
+
 fn ids(ds: &Dataset, idx: &[u32]) -> Vec<String> {
     let mut out: Vec<String> = idx.iter().map(|&i| ds.events()[i as usize].event_id.clone()).collect();
     out.sort();
@@ -135,6 +140,8 @@ fn check(query: &str, expected: &[&str]) {
     // `matches` and `matching_indices` agree.
     let direct: Vec<&str> = ds.events().iter().filter(|e| q.matches(e)).map(|e| e.event_id.as_str()).collect();
     assert_eq!(sorted(&direct), sorted(expected), "query {query:?} via matches");
+    // The columnar index agrees with the scan.
+    assert_eq!(ids(ds, &index().matching_indices(&q, None)), sorted(expected), "query {query:?} via the index");
 }
 
 /// The query is rejected with this span (in characters) and a message containing `needle`.
@@ -345,34 +352,46 @@ fn format_term_makes_terms_that_match_the_value() {
 #[test]
 fn matching_indices_applies_the_window() {
     let ds = trail();
+    let both = |q: &Query, w: Option<TimeWindow>| {
+        let scan = matching_indices(ds, q, w);
+        assert_eq!(index().matching_indices(q, w), scan, "index and scan agree on {w:?}");
+        scan
+    };
     let ms = |s: &str| parse_user_time_ms(s).unwrap();
     let all = Query::default();
     let w = |a: &str, b: &str| Some(TimeWindow { start_ms: ms(a), end_ms: ms(b) });
     // Plain events: start inclusive, end exclusive.
-    let got = ids(ds, &matching_indices(ds, &all, w("2026-10-01T10:00:00Z", "2026-10-01T10:00:30Z")));
+    let got = ids(ds, &both(&all, w("2026-10-01T10:00:00Z", "2026-10-01T10:00:30Z")));
     assert_eq!(got, sorted(&["t1"]));
-    let got = ids(ds, &matching_indices(ds, &all, w("2026-10-01T09:59:56Z", "2026-10-01T10:00:31Z")));
+    let got = ids(ds, &both(&all, w("2026-10-01T09:59:56Z", "2026-10-01T10:00:31Z")));
     assert_eq!(got, sorted(&["t1", "d1", "k1"]));
     // Tunnels overlap the window by their [start, latest_end] interval.
-    let got = ids(ds, &matching_indices(ds, &all, w("2026-10-01T12:40Z", "2026-10-01T12:50Z")));
+    let got = ids(ds, &both(&all, w("2026-10-01T12:40Z", "2026-10-01T12:50Z")));
     assert_eq!(got, sorted(&["t2", "t3"]));
-    let got = ids(ds, &matching_indices(ds, &all, w("2026-10-01T10:30Z", "2026-10-01T10:31Z")));
+    let got = ids(ds, &both(&all, w("2026-10-01T10:30Z", "2026-10-01T10:31Z")));
     assert_eq!(got, sorted(&["t1"]), "a tunnel's latest end touching the window counts");
     // Query and window together.
     let failed = Query::parse("outcome:failed").unwrap();
-    let got = ids(ds, &matching_indices(ds, &failed, w("2026-10-01T12:40Z", "2026-10-01T12:50Z")));
+    let got = ids(ds, &both(&failed, w("2026-10-01T12:40Z", "2026-10-01T12:50Z")));
     assert_eq!(got, sorted(&["t3"]));
     // Indices come back in dataset order.
-    let idx = matching_indices(ds, &all, None);
+    let idx = both(&all, None);
     assert_eq!(idx, (0..ds.events().len() as u32).collect::<Vec<_>>());
-    assert!(matching_indices(ds, &all, w("2026-10-05", "2026-10-06")).is_empty());
+    assert!(both(&all, w("2026-10-05", "2026-10-06")).is_empty());
 }
 
 #[test]
 fn over_the_built_in_sample() {
     let mut ds = Dataset::new();
     ds.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
-    let count = |q: &str| matching_indices(&ds, &Query::parse(q).unwrap(), None).len();
+    let ix = QueryIndex::new(&ds);
+    assert_eq!(ix.len(), ds.events().len());
+    let count = |q: &str| {
+        let q = Query::parse(q).unwrap();
+        let scan = matching_indices(&ds, &q, None);
+        assert_eq!(ix.matching_indices(&q, None), scan, "index and scan agree on {}", q.describe());
+        scan.len()
+    };
     let stats = |q: &str| {
         let idx = matching_indices(&ds, &Query::parse(q).unwrap(), None);
         ds.stats_of(idx.iter().map(|&i| &ds.events()[i as usize]))
@@ -396,4 +415,65 @@ fn over_the_built_in_sample() {
     let end = ds.events().iter().map(|e| e.time_ms).max().unwrap();
     let window = Some(TimeWindow { start_ms: end - 1, end_ms: end + 1 });
     assert!(!matching_indices(&ds, &Query::default(), window).is_empty());
+}
+
+#[test]
+fn index_agrees_with_scan_on_many_queries_and_windows() {
+    let mut ds = Dataset::new();
+    ds.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
+    let ix = QueryIndex::new(&ds);
+    let terms = [
+        "alice",
+        "BOB",
+        "carol@example.com",
+        "2001:db8",
+        "10.20",
+        "eice-0f9e",
+        "accessdenied",
+        "cloudshell",
+        "user:admin",
+        "user:contractor",
+        "ip:203.0.113.0/24",
+        "ip:2001:db8::/32",
+        "ip:0.0.0.0/0",
+        "target:10.0.0.0/8",
+        "target:fd00::/8",
+        "port:22",
+        "port:3389",
+        "endpoint:eice-0a1b2c3d4e5f60718",
+        "endpoint:eice-04c5d6e7f8091a2b3",
+        "event:OpenTunnel",
+        "event:SendSSHPublicKey",
+        "event:describeinstanceconnectendpoints",
+        "outcome:failed",
+        "outcome:accepted",
+        "region:eu-west-1",
+        "account:111122223333",
+        "after:2026-10-01T12:00Z",
+        "before:2026-10-01T14:00Z",
+        "active:2026-10-01T13:00Z",
+        "active:2026-10-01T10:00Z",
+    ];
+    let t0 = parse_user_time_ms("2026-10-01T08:00Z").unwrap();
+    let hour = 3_600_000;
+    let windows = [
+        None,
+        Some(TimeWindow { start_ms: t0 + 3 * hour, end_ms: t0 + 5 * hour }),
+        Some(TimeWindow { start_ms: t0, end_ms: t0 }),
+    ];
+    let mut checked = 0;
+    for (i, a) in terms.iter().enumerate() {
+        for (j, b) in terms.iter().enumerate().skip(i) {
+            let b = if (i + j) % 3 == 0 { format!("-{b}") } else { (*b).to_owned() };
+            for text in [a.to_string(), format!("{a} {b}"), format!("-{a} {b}")] {
+                let q = Query::parse(&text).unwrap();
+                for w in windows {
+                    assert_eq!(ix.matching_indices(&q, w), matching_indices(&ds, &q, w), "{text:?} {w:?}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 1000);
+    assert!(QueryIndex::default().is_empty());
 }
