@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::{FileStatus, InvalidRecord, ParsedFile, Shape, parse_file};
+use crate::eice::Inventory;
+use crate::ingest::{FileStatus, InvalidRecord, ParsedFile, Shape, expand, is_archive, parse_file};
 use crate::model::{EndpointOp, Event};
 use crate::time::format_rfc3339;
 
@@ -227,10 +228,31 @@ impl Dataset {
         Self::default()
     }
 
-    /// Reads one file's bytes and adds what it holds; returns its report.
+    /// Reads one file's bytes and adds what it holds; returns its report (for an archive, the
+    /// report of its last member: see [`Dataset::add_file_reports`] for all of them).
     pub fn add_file(&mut self, name: &str, bytes: &[u8]) -> &FileReport {
-        let parsed = parse_file(name, bytes);
-        self.add_parsed(name, parsed)
+        let first = self.add_file_reports(name, bytes).len();
+        debug_assert!(first > 0);
+        &self.files[self.files.len() - 1]
+    }
+
+    /// Reads one file's bytes, expanding a zip archive into its members (`a.zip!/member`),
+    /// and returns the reports of the files added (at least one).
+    pub fn add_file_reports(&mut self, name: &str, bytes: &[u8]) -> &[FileReport] {
+        let first = self.files.len();
+        if is_archive(bytes) {
+            for (member, content) in expand(name, bytes) {
+                let parsed = match content {
+                    Ok(data) => parse_file(&member, &data),
+                    Err(reason) => ParsedFile::rejected(reason),
+                };
+                self.add_parsed(&member, parsed);
+            }
+        } else {
+            let parsed = parse_file(name, bytes);
+            self.add_parsed(name, parsed);
+        }
+        &self.files[first..]
     }
 
     /// Adds an already parsed file.
@@ -343,8 +365,11 @@ impl Dataset {
         let mut endpoints = BTreeSet::new();
         let mut principals = BTreeSet::new();
         for e in events {
+            // CSV rows know a person only by name: count them by that.
             if !e.principal_arn.is_empty() {
-                principals.insert(e.principal_arn.as_str());
+                principals.insert((e.principal_arn.as_str(), ""));
+            } else if !e.principal.is_empty() {
+                principals.insert(("", e.principal.as_str()));
             }
             if e.tunnel().is_some() {
                 s.tunnels.total += 1;
@@ -366,15 +391,24 @@ impl Dataset {
         s
     }
 
-    /// Every tunnel in time order, with key-push pairing.
+    /// Every tunnel in time order, paired with its instance by key push, else by the instance
+    /// inventory (`RunInstances` / `CreateNetworkInterface`) found in the data.
     pub fn tunnel_rows(&self) -> Vec<TunnelRow> {
         let pushes = self.key_push_index();
+        let inventory = Inventory::build(&self.events);
         self.time_order()
             .into_iter()
             .map(|i| &self.events[i as usize])
             .filter_map(|e| e.tunnel().map(|t| (e, t)))
             .map(|(e, t)| {
-                let (pairing, instance_id, os_user) = pair_key_push(&pushes, e);
+                let (mut pairing, mut instance_id, os_user) = pair_key_push(&pushes, e);
+                if pairing == Pairing::None {
+                    match inventory.resolve(&e.account, &e.region, &t.private_ip, e.time_ms).as_slice() {
+                        [] => {}
+                        [only] => (pairing, instance_id) = (Pairing::IpInventory, only.clone()),
+                        _ => pairing = Pairing::Ambiguous,
+                    }
+                }
                 TunnelRow {
                     event_id: e.event_id.clone(),
                     time: format_rfc3339(e.time_ms),
@@ -449,10 +483,7 @@ pub fn latest_end_ms(start_ms: i64, max_duration_secs: u64) -> i64 {
 
 /// Pairs a tunnel with key pushes by the same principal, account, Region and source IP at most
 /// 60 s before it. Several pushes naming different instances or users are ambiguous.
-fn pair_key_push(
-    index: &KeyPushIndex<'_>,
-    tunnel: &Event,
-) -> (Pairing, String, String) {
+fn pair_key_push(index: &KeyPushIndex<'_>, tunnel: &Event) -> (Pairing, String, String) {
     let key =
         (tunnel.principal_arn.as_str(), tunnel.account.as_str(), tunnel.region.as_str(), tunnel.source_ip.as_str());
     let Some(list) = index.get(&key) else {

@@ -1,9 +1,11 @@
 //! EC2 Instance Connect Endpoint semantics: tunnels, endpoint activity and key pushes.
 
+use std::collections::{BTreeMap, HashMap};
+
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::model::{EiceFacts, EndpointFacts, EndpointOp, KeyPushFacts, TunnelFacts};
+use crate::model::{EiceFacts, EndpointFacts, EndpointOp, Event, KeyPushFacts, TunnelFacts};
 use crate::record::RecordIn;
 
 /// `eventSource` of `OpenTunnel` and `SendSSHPublicKey`.
@@ -212,6 +214,188 @@ fn scalar_bool(v: &Value) -> Option<bool> {
         Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
         Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
+    }
+}
+
+/// One IP claim: an instance (or a network interface) held this private IP from `start_ms`.
+#[derive(Debug, Clone)]
+struct Claim {
+    /// `i-…` for instances, `eni-…` for network interfaces created on their own.
+    holder: String,
+    start_ms: i64,
+}
+
+/// The instance inventory found in the data: who held which private IP when (contracts.md §2).
+///
+/// `RunInstances` responses claim their instances' private IPv4 and IPv6 addresses (and their
+/// network interfaces) until a `TerminateInstances`; `CreateNetworkInterface` responses claim
+/// the interface's addresses until a `DeleteNetworkInterface`, resolved to an instance through
+/// `AttachNetworkInterface` when the data has one. Failed calls claim nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Inventory {
+    /// Claims by (account, Region, canonical IP).
+    claims: BTreeMap<(String, String, String), Vec<Claim>>,
+    /// When each instance or interface ended (terminated or deleted), sorted.
+    ends: HashMap<String, Vec<i64>>,
+    /// Interface attachments to instances: (time, instance), sorted.
+    attachments: HashMap<String, Vec<(i64, String)>>,
+}
+
+impl Inventory {
+    /// Reads the inventory events among `events`.
+    pub(crate) fn build(events: &[Event]) -> Self {
+        let mut inv = Self::default();
+        for e in events {
+            let name = e.event_name.as_str();
+            if e.is_failed()
+                || !matches!(
+                    name,
+                    "RunInstances"
+                        | "CreateNetworkInterface"
+                        | "TerminateInstances"
+                        | "DeleteNetworkInterface"
+                        | "AttachNetworkInterface"
+                )
+            {
+                continue;
+            }
+            let Ok(Value::Object(rec)) = serde_json::from_str::<Value>(&e.raw) else { continue };
+            let req = rec.get("requestParameters").unwrap_or(&Value::Null);
+            let resp = rec.get("responseElements").unwrap_or(&Value::Null);
+            match name {
+                "RunInstances" => {
+                    for instance in ec2_items(find_key(resp, &["instancesSet"]).unwrap_or(&Value::Null)) {
+                        let Some(id) = instance.get("instanceId").and_then(Value::as_str) else { continue };
+                        let mut ips = Vec::new();
+                        collect_ips(instance, &mut ips, 0);
+                        inv.claim(e, id, &ips);
+                        let mut enis = Vec::new();
+                        collect_strings_under(instance, "networkInterfaceId", &mut enis, 0);
+                        for eni in enis {
+                            inv.attachments.entry(eni).or_default().push((e.time_ms, id.to_owned()));
+                        }
+                    }
+                }
+                "CreateNetworkInterface" => {
+                    let eni_obj = find_key(resp, &["networkInterface"]).unwrap_or(resp);
+                    if let Some(id) = find_string(eni_obj, &["networkInterfaceId"]) {
+                        let mut ips = Vec::new();
+                        collect_ips(eni_obj, &mut ips, 0);
+                        inv.claim(e, &id, &ips);
+                    }
+                }
+                "TerminateInstances" | "DeleteNetworkInterface" => {
+                    let key = if name == "TerminateInstances" { "instanceId" } else { "networkInterfaceId" };
+                    let mut ids = Vec::new();
+                    collect_strings_under(req, key, &mut ids, 0);
+                    collect_strings_under(resp, key, &mut ids, 0);
+                    ids.sort();
+                    ids.dedup();
+                    for id in ids {
+                        inv.ends.entry(id).or_default().push(e.time_ms);
+                    }
+                }
+                _ => {
+                    let eni = find_string(req, &["networkInterfaceId"]);
+                    let instance = find_string(req, &["instanceId"]);
+                    if let (Some(eni), Some(instance)) = (eni, instance) {
+                        inv.attachments.entry(eni).or_default().push((e.time_ms, instance));
+                    }
+                }
+            }
+        }
+        inv.ends.values_mut().for_each(|v| v.sort_unstable());
+        inv.attachments.values_mut().for_each(|v| v.sort_unstable());
+        inv
+    }
+
+    fn claim(&mut self, e: &Event, holder: &str, ips: &[String]) {
+        for ip in ips {
+            let key = (e.account.clone(), e.region.clone(), canonical_ip(ip));
+            self.claims.entry(key).or_default().push(Claim { holder: holder.to_owned(), start_ms: e.time_ms });
+        }
+    }
+
+    /// True while `id` exists at `t`: created at `start`, not yet terminated or deleted.
+    fn alive(&self, id: &str, start_ms: i64, t_ms: i64) -> bool {
+        start_ms <= t_ms
+            && !self.ends.get(id).is_some_and(|ends| ends.iter().any(|&end| end >= start_ms && end <= t_ms))
+    }
+
+    /// The distinct instances (or interfaces) holding `ip` in that account and Region at `t`.
+    pub(crate) fn resolve(&self, account: &str, region: &str, ip: &str, t_ms: i64) -> Vec<String> {
+        if ip.is_empty() {
+            return Vec::new();
+        }
+        let key = (account.to_owned(), region.to_owned(), canonical_ip(ip));
+        let Some(claims) = self.claims.get(&key) else { return Vec::new() };
+        let mut out: Vec<String> = Vec::new();
+        for c in claims.iter().filter(|c| self.alive(&c.holder, c.start_ms, t_ms)) {
+            let holder = if c.holder.starts_with("eni-") {
+                self.attached_instance(&c.holder, t_ms).unwrap_or_else(|| c.holder.clone())
+            } else {
+                c.holder.clone()
+            };
+            if !out.contains(&holder) {
+                out.push(holder);
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The instance an interface was last attached to before `t`, if it still runs.
+    fn attached_instance(&self, eni: &str, t_ms: i64) -> Option<String> {
+        let (at, instance) = self.attachments.get(eni)?.iter().rev().find(|(at, _)| *at <= t_ms)?;
+        self.alive(instance, *at, t_ms).then(|| instance.clone())
+    }
+}
+
+/// IPv6 (and IPv4) written one way, so that `fd00::5` and `fd00:0::5` match.
+fn canonical_ip(ip: &str) -> String {
+    let ip = ip.trim();
+    ip.parse::<std::net::IpAddr>().map_or_else(|_| ip.to_ascii_lowercase(), |a| a.to_string())
+}
+
+/// The elements of an EC2 list rendering (`{"items":[…]}`, `{"item":…}`, `[…]`).
+fn ec2_items(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(map) => match map.get("items").or_else(|| map.get("item")) {
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(one @ Value::Object(_)) => vec![one],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Private IPv4 and IPv6 addresses anywhere under `v` (`privateIpAddress`, `ipv6Address`).
+fn collect_ips(v: &Value, out: &mut Vec<String>, depth: usize) {
+    for key in ["privateIpAddress", "ipv6Address"] {
+        collect_strings_under(v, key, out, depth);
+    }
+    out.sort();
+    out.dedup();
+}
+
+/// Every string under keys named `key` (case-insensitive, any depth).
+fn collect_strings_under(v: &Value, key: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                if k.eq_ignore_ascii_case(key) {
+                    flatten_strings(child, out, 0);
+                } else {
+                    collect_strings_under(child, key, out, depth + 1);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_strings_under(i, key, out, depth + 1)),
+        _ => {}
     }
 }
 

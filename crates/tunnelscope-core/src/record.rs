@@ -111,7 +111,28 @@ pub(crate) struct RecordIn<'a> {
     pub(crate) resources: Option<&'a RawValue>,
     #[serde(rename = "insightDetails", borrow)]
     insight_details: Option<InsightIn<'a>>,
+    #[serde(rename = "tunnelscopeSynthesized", borrow)]
+    synthesized: Option<SynthIn<'a>>,
 }
+
+/// The marker tunnelscope puts on records it synthesized from table rows.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SynthIn<'a> {
+    #[serde(borrow)]
+    from: Lenient<'a>,
+}
+
+/// The top-level key marking a record synthesized from a CSV or query-result row: `{"from":
+/// "console-csv" | "query-row", "lossyFields": [...]}`. Reloading such a record keeps its
+/// lower fidelity, so a real copy of the event still wins the dedupe.
+pub const SYNTH_KEY: &str = "tunnelscopeSynthesized";
+/// `from` value of records synthesized from console Event-history CSV rows.
+pub const FROM_CONSOLE_CSV: &str = "console-csv";
+/// `from` value of records synthesized from Athena / CloudTrail Lake result rows.
+pub const FROM_QUERY_ROW: &str = "query-row";
+/// `from` value of records synthesized from lookup-events summaries (no `CloudTrailEvent`).
+pub const FROM_LOOKUP_SUMMARY: &str = "lookup-summary";
 
 /// `userIdentity`, the fields the principal display needs.
 #[derive(Deserialize, Default)]
@@ -210,11 +231,11 @@ pub fn parse_record(raw: &str, fidelity: Fidelity) -> Result<Event, InvalidRecor
         None => return Err(invalid("no eventTime".into())),
         Some(t) => parse_time_value(t).ok_or_else(|| invalid(format!("unreadable eventTime {}", clip(t.get(), 40))))?,
     };
-    let (event_name, event_source) = match (&rec.event_name.0, &rec.insight_details) {
-        (Some(n), _) if !n.is_empty() => (n.to_string(), rec.event_source.owned()),
+    let (event_name, event_source, is_insight) = match (&rec.event_name.0, &rec.insight_details) {
+        (Some(n), _) if !n.is_empty() => (n.to_string(), rec.event_source.owned(), false),
         (_, Some(ins)) => {
             let name = ins.event_name.as_str();
-            (if name.is_empty() { "Insight".to_owned() } else { name.to_owned() }, ins.event_source.owned())
+            (if name.is_empty() { "Insight".to_owned() } else { name.to_owned() }, ins.event_source.owned(), true)
         }
         _ => return Err(invalid("no eventName".into())),
     };
@@ -229,7 +250,13 @@ pub fn parse_record(raw: &str, fidelity: Fidelity) -> Result<Event, InvalidRecor
         "" => content_id(trimmed),
         id => id.to_owned(),
     };
-    let eice = eice::facts(&event_name, &event_source, &rec);
+    // An Insight about OpenTunnel calls is a rate statistic, not a tunnel.
+    let eice = if is_insight { None } else { eice::facts(&event_name, &event_source, &rec) };
+    let fidelity = match rec.synthesized.as_ref().map(|m| m.from.as_str()) {
+        Some(FROM_CONSOLE_CSV | FROM_LOOKUP_SUMMARY) => fidelity.min(Fidelity::ConsoleCsv),
+        Some(FROM_QUERY_ROW) => fidelity.min(Fidelity::QueryRow),
+        _ => fidelity,
+    };
     Ok(Event {
         event_id,
         time_ms,

@@ -1,5 +1,4 @@
-//! Shape detection and record splitting for JSON exports (trail files, arrays, NDJSON,
-//! lookup-events, EventBridge, CloudWatch Logs), after decompression.
+//! Shape detection and record splitting after decompression, by content: every JSON shape, and CSV.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -7,10 +6,12 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
-use super::{FileStatus, InvalidRecord, MAX_RECORD_BYTES, ParsedFile, Shape};
+use super::columns::{ColumnMap, finish};
+use super::{FileStatus, InvalidRecord, MAX_RECORD_BYTES, ParsedFile, Shape, table};
 use crate::model::{Event, Fidelity};
-use crate::record::{self, clip, looks_like_record, parse_record};
+use crate::record::{self, FROM_LOOKUP_SUMMARY, FROM_QUERY_ROW, Lenient, clip, looks_like_record, parse_record};
 
 /// The top-level keys that identify each JSON shape; everything else is skipped.
 #[derive(Deserialize, Default)]
@@ -25,19 +26,27 @@ struct Top<'a> {
     #[serde(rename = "logEvents", borrow)]
     subscription_events: Option<&'a RawValue>,
     #[serde(rename = "messageType", borrow)]
-    message_type: Option<Cow<'a, str>>,
+    message_type: Lenient<'a>,
     #[serde(rename = "detail-type")]
     detail_type: Option<IgnoredAny>,
     #[serde(borrow)]
     detail: Option<&'a RawValue>,
     #[serde(rename = "digestStartTime")]
     digest_start: Option<IgnoredAny>,
+    #[serde(rename = "digestEndTime")]
+    digest_end: Option<IgnoredAny>,
+    #[serde(rename = "digestS3Object")]
+    digest_object: Option<IgnoredAny>,
     #[serde(rename = "logFiles")]
     digest_log_files: Option<IgnoredAny>,
     #[serde(rename = "hashSignature")]
     hash_signature: Option<IgnoredAny>,
-    #[serde(rename = "QueryResultRows")]
-    query_rows: Option<IgnoredAny>,
+    #[serde(rename = "hashAlgorithm")]
+    hash_algorithm: Option<IgnoredAny>,
+    #[serde(rename = "files")]
+    sign_files: Option<IgnoredAny>,
+    #[serde(rename = "QueryResultRows", borrow)]
+    query_rows: Option<&'a RawValue>,
 }
 
 /// How one element of a container is to be read.
@@ -47,39 +56,96 @@ enum Element<'a> {
     Invalid(String),
 }
 
-pub(super) fn parse(_name: &str, bytes: &[u8]) -> ParsedFile {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => return ParsedFile::rejected(format!("not UTF-8 text: invalid byte at {}", e.valid_up_to())),
-    };
-    let start = text.len() - text.trim_start().len();
-    match text.as_bytes().get(start) {
-        None => ParsedFile::rejected("empty file (only white space)"),
-        Some(b'{' | b'[') => parse_json(text),
-        Some(&b) => ParsedFile::rejected(format!(
-            "not JSON or a known CSV export: starts with {:?} at byte {start}",
-            char::from(b)
-        )),
+impl Element<'_> {
+    fn is_invalid(&self) -> bool {
+        matches!(self, Element::Invalid(_))
     }
 }
 
-fn parse_json(text: &str) -> ParsedFile {
+/// What one JSON document is.
+enum Doc<'a> {
+    /// A container of elements, with the shape and a description for messages.
+    Items(Shape, &'static str, Vec<Element<'a>>),
+    /// Recognised, holds no events by nature.
+    Skip(Shape, &'static str),
+    /// Not CloudTrail; rejects the document.
+    Reject(String),
+    /// Rejects the whole file whatever else it holds (a record beyond the size bound).
+    Fatal(String),
+}
+
+pub(super) fn parse(name: &str, bytes: &[u8]) -> ParsedFile {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let Some(start) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return ParsedFile::rejected("empty file (only white space)");
+    };
+    let first = bytes[start];
+    match (first, std::str::from_utf8(bytes)) {
+        (b'{' | b'[', Ok(text)) => parse_json(name, text),
+        (b'{' | b'[', Err(e)) => {
+            let reason = format!("not UTF-8 text: invalid byte at {}", e.valid_up_to());
+            let lines = bytes.split(|b| *b == b'\n').enumerate().map(|(i, line)| {
+                (
+                    i + 1,
+                    std::str::from_utf8(line)
+                        .map_err(|e| format!("not UTF-8 text (invalid byte at column {})", e.valid_up_to() + 1)),
+                )
+            });
+            multi(name, values_by_line(lines), Some(reason))
+        }
+        (_, utf8) => {
+            let shown = if first.is_ascii_graphic() {
+                format!("{:?}", char::from(first))
+            } else {
+                format!("byte 0x{first:02x} (binary data?)")
+            };
+            let not_csv = format!("not JSON or a known CSV export: starts with {shown} at byte {start}");
+            let header_ok = bytes.split(|b| *b == b'\n').next().is_some_and(|h| std::str::from_utf8(h).is_ok());
+            match utf8 {
+                Err(e) if !header_ok => {
+                    ParsedFile::rejected(format!("not UTF-8 text: invalid byte at {} ({not_csv})", e.valid_up_to()))
+                }
+                _ => table::parse(bytes, &not_csv),
+            }
+        }
+    }
+}
+
+fn parse_json(name: &str, text: &str) -> ParsedFile {
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     match stream.next() {
         Some(Ok(first)) => {
             if text[stream.byte_offset()..].trim().is_empty() {
-                document(first)
+                return single(name, first);
+            }
+            // Several values: NDJSON, concatenated documents (`zcat *.json.gz`), pretty or not.
+            let mut values = vec![(line_of(text, 0), Ok(first))];
+            let mut complete = true;
+            loop {
+                let before = stream.byte_offset();
+                match stream.next() {
+                    Some(Ok(v)) => values.push((line_of(text, before), Ok(v))),
+                    Some(Err(_)) => {
+                        complete = false;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            if complete {
+                multi(name, values, None)
             } else {
-                ndjson(text, None)
+                let lines = text.split('\n').enumerate().map(|(i, l)| (i + 1, Ok(l)));
+                multi(name, values_by_line(lines), None)
             }
         }
         Some(Err(e)) => {
             let msg = json_error(text, &e);
             // A broken first line need not condemn a file of one record per line.
             if text.trim_end().contains('\n') {
-                let attempt = ndjson(text, Some(msg.clone()));
-                if attempt.status == FileStatus::Read {
+                let lines = text.split('\n').enumerate().map(|(i, l)| (i + 1, Ok(l)));
+                let attempt = multi(name, values_by_line(lines), Some(msg.clone()));
+                if attempt.status != FileStatus::Rejected {
                     return attempt;
                 }
             }
@@ -87,6 +153,42 @@ fn parse_json(text: &str) -> ParsedFile {
         }
         None => ParsedFile::rejected("empty file (only white space)"),
     }
+}
+
+/// The line (1-based) of the first non-white-space byte at or after `offset`.
+fn line_of(text: &str, offset: usize) -> usize {
+    let rest = &text[offset.min(text.len())..];
+    let start = offset + (rest.len() - rest.trim_start().len());
+    text.as_bytes()[..start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// Splits each line into its JSON values; a line that does not parse is one error.
+fn values_by_line<'a>(
+    lines: impl Iterator<Item = (usize, Result<&'a str, String>)>,
+) -> Vec<(usize, Result<&'a RawValue, String>)> {
+    let mut out = Vec::new();
+    for (line_no, line) in lines {
+        let line = match line {
+            Ok(l) => l.trim(),
+            Err(reason) => {
+                out.push((line_no, Err(reason)));
+                continue;
+            }
+        };
+        if line.is_empty() {
+            continue;
+        }
+        for value in serde_json::Deserializer::from_str(line).into_iter::<&RawValue>() {
+            match value {
+                Ok(v) => out.push((line_no, Ok(v))),
+                Err(e) => {
+                    out.push((line_no, Err(format!("not valid JSON: {}", strip_position(&e)))));
+                    break;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A serde_json error as "not valid JSON at byte N (line L, column C): message".
@@ -112,54 +214,160 @@ fn byte_offset(text: &str, line: usize, column: usize) -> usize {
     (line_start + column.saturating_sub(1)).min(text.len())
 }
 
-fn document(doc: &RawValue) -> ParsedFile {
+/// A file holding one JSON document.
+fn single(name: &str, doc: &RawValue) -> ParsedFile {
+    match document(name, doc) {
+        Doc::Items(shape, what, elements) => {
+            if let Some(reason) = none_recognised(what, &elements) {
+                return ParsedFile::rejected(reason);
+            }
+            let positions = (1..=elements.len()).map(|i| format!("record {i}"));
+            build(shape, positions.zip(elements))
+        }
+        Doc::Skip(shape, reason) => ParsedFile::skipped(shape, reason),
+        Doc::Reject(reason) | Doc::Fatal(reason) => ParsedFile::rejected(reason),
+    }
+}
+
+/// The rejection reason when a non-empty container holds nothing CloudTrail.
+fn none_recognised(what: &str, elements: &[Element<'_>]) -> Option<String> {
+    if elements.is_empty() || elements.iter().any(|e| !e.is_invalid()) {
+        return None;
+    }
+    let first = match &elements[0] {
+        Element::Invalid(reason) => format!(" (first: {reason})"),
+        _ => String::new(),
+    };
+    Some(format!("JSON, but {what} holds no CloudTrail records{first}"))
+}
+
+/// A file of several JSON values (one per line, or concatenated).
+fn multi(name: &str, values: Vec<(usize, Result<&RawValue, String>)>, first_error: Option<String>) -> ParsedFile {
+    let mut elements: Vec<(String, Element<'_>)> = Vec::new();
+    let mut shapes: Vec<Shape> = Vec::new();
+    let mut skipped: Option<(Shape, &'static str)> = None;
+    let mut first_reject: Option<String> = None;
+    for (line, value) in values {
+        let doc = match value {
+            Ok(v) => document(name, v),
+            Err(reason) => Doc::Reject(reason),
+        };
+        match doc {
+            Doc::Items(shape, _, items) => {
+                shapes.push(shape);
+                let several = items.len() != 1 || !matches!(shape, Shape::SingleRecord | Shape::EventBridge);
+                for (k, element) in items.into_iter().enumerate() {
+                    let position =
+                        if several { format!("line {line} record {}", k + 1) } else { format!("line {line}") };
+                    elements.push((position, element));
+                }
+            }
+            Doc::Skip(shape, reason) => skipped = skipped.or(Some((shape, reason))),
+            Doc::Reject(reason) => {
+                first_reject.get_or_insert_with(|| reason.clone());
+                elements.push((format!("line {line}"), Element::Invalid(reason)));
+            }
+            Doc::Fatal(reason) => return ParsedFile::rejected(format!("line {line}: {reason}")),
+        }
+    }
+    if !elements.iter().any(|(_, e)| !e.is_invalid()) {
+        if shapes.is_empty() {
+            if let (Some((shape, reason)), None) = (skipped, &first_reject) {
+                return ParsedFile::skipped(shape, reason);
+            }
+        }
+        if elements.is_empty() && !shapes.is_empty() {
+            // Containers that are all empty (`{"Records":[]}` twice) are still read.
+            return build(shapes[0], Vec::new());
+        }
+        return ParsedFile::rejected(
+            first_error
+                .or(first_reject)
+                .unwrap_or_else(|| "several JSON values, but none is a CloudTrail record or export".to_owned()),
+        );
+    }
+    let shape = match shapes.first() {
+        Some(&s) if s != Shape::SingleRecord && shapes.iter().all(|x| *x == s) => s,
+        _ => Shape::Ndjson,
+    };
+    build(shape, elements)
+}
+
+fn build<'a>(shape: Shape, elements: impl IntoIterator<Item = (String, Element<'a>)>) -> ParsedFile {
+    let mut out = ParsedFile {
+        status: FileStatus::Read,
+        reason: String::new(),
+        shape: Some(shape),
+        events: Vec::new(),
+        invalid: Vec::new(),
+    };
+    for (i, (position, element)) in elements.into_iter().enumerate() {
+        push(&mut out, i, position, element);
+    }
+    out
+}
+
+/// Recognises one JSON document.
+fn document<'a>(name: &str, doc: &'a RawValue) -> Doc<'a> {
     let body = doc.get();
     if body.starts_with('[') {
         return match serde_json::from_str::<Vec<&RawValue>>(body) {
-            Ok(items) => container(Shape::RecordArray, &items, "the JSON array"),
-            Err(e) => ParsedFile::rejected(format!("unreadable JSON array: {e}")),
+            Ok(items) => items_doc(Shape::RecordArray, "the JSON array", &items),
+            Err(e) => Doc::Reject(format!("unreadable JSON array: {e}")),
         };
+    }
+    if !body.starts_with('{') {
+        return Doc::Reject(format!("JSON, but not a CloudTrail export: a bare value {}", clip(body, 40)));
     }
     let top: Top<'_> = match serde_json::from_str(body) {
         Ok(t) => t,
-        Err(e) => return ParsedFile::rejected(format!("unreadable JSON object: {e}")),
+        Err(e) => return Doc::Reject(format!("unreadable JSON object: {e}")),
     };
     if let Some(records) = top.records {
         return match serde_json::from_str::<Vec<&RawValue>>(records.get()) {
             Ok(items) => trail_records(&items),
-            Err(_) => ParsedFile::rejected("\"Records\" is not a list of records"),
+            Err(_) => Doc::Reject("\"Records\" is not a list of records".into()),
         };
     }
-    if top.digest_start.is_some() && top.digest_log_files.is_some() {
-        return ParsedFile::skipped(Shape::Digest, "CloudTrail digest file (integrity data, holds no events)");
+    let digest_path = name.contains("CloudTrail-Digest");
+    let digest_keys = [&top.digest_start, &top.digest_end, &top.digest_object, &top.digest_log_files];
+    if (top.digest_start.is_some() && top.digest_log_files.is_some())
+        || (digest_path && digest_keys.iter().any(|k| k.is_some()))
+    {
+        return Doc::Skip(Shape::Digest, "CloudTrail digest file (integrity data, holds no events)");
     }
-    if top.hash_signature.is_some() {
-        return ParsedFile::skipped(Shape::LakeSignature, "CloudTrail Lake result signature (holds no events)");
+    if top.hash_signature.is_some()
+        || (name.ends_with("result_sign.json") && top.sign_files.is_some() && top.hash_algorithm.is_some())
+    {
+        return Doc::Skip(Shape::LakeSignature, "CloudTrail Lake result signature (holds no events)");
     }
-    if let Some(kind) = top.message_type.as_deref() {
-        if kind == "CONTROL_MESSAGE" {
-            return ParsedFile::skipped(Shape::CloudWatchLogs, "CloudWatch Logs control message (holds no events)");
+    match top.message_type.as_str() {
+        "CONTROL_MESSAGE" => {
+            return Doc::Skip(Shape::CloudWatchLogs, "CloudWatch Logs control message (holds no events)");
         }
-        if let Some(events) = top.subscription_events {
-            return list_of(Shape::CloudWatchLogs, events, "logEvents");
+        "DATA_MESSAGE" => {
+            if let Some(events) = top.subscription_events {
+                return list_of(Shape::CloudWatchLogs, events, "\"logEvents\"");
+            }
         }
+        _ => {}
     }
     if let Some(events) = top.lookup_events {
-        return list_of(Shape::LookupEvents, events, "Events");
+        return list_of(Shape::LookupEvents, events, "\"Events\"");
     }
     if let Some(events) = top.log_events {
-        return list_of(Shape::CloudWatchLogs, events, "events");
+        return list_of(Shape::CloudWatchLogs, events, "\"events\"");
     }
     if top.detail_type.is_some() && top.detail.is_some() {
-        return container(Shape::EventBridge, &[doc], "the EventBridge envelope");
+        return items_doc(Shape::EventBridge, "the EventBridge event", &[doc]);
     }
-    if top.query_rows.is_some() {
-        return ParsedFile::rejected("CloudTrail Lake GetQueryResults output is not supported yet");
+    if let Some(rows) = top.query_rows {
+        return query_rows(rows);
     }
     if looks_like_record(doc) {
-        return container(Shape::SingleRecord, &[doc], "the record");
+        return items_doc(Shape::SingleRecord, "the record", &[doc]);
     }
-    ParsedFile::rejected(format!("JSON, but not a CloudTrail export (top-level keys: {})", top_keys(body)))
+    Doc::Reject(format!("JSON, but not a CloudTrail export (top-level keys: {})", top_keys(body)))
 }
 
 fn top_keys(body: &str) -> String {
@@ -170,25 +378,23 @@ fn top_keys(body: &str) -> String {
     }
 }
 
-fn list_of(shape: Shape, list: &RawValue, key: &str) -> ParsedFile {
+fn list_of<'a>(shape: Shape, list: &'a RawValue, what: &'static str) -> Doc<'a> {
     match serde_json::from_str::<Vec<&RawValue>>(list.get()) {
-        Ok(items) => container(shape, &items, key),
-        Err(_) => ParsedFile::rejected(format!("\"{key}\" is not a list")),
+        Ok(items) => items_doc(shape, what, &items),
+        Err(_) => Doc::Reject(format!("{what} is not a list")),
     }
 }
 
-fn trail_records(items: &[&RawValue]) -> ParsedFile {
+fn trail_records<'a>(items: &[&'a RawValue]) -> Doc<'a> {
     if items.iter().any(|r| record::is_s3_notification(r)) {
-        return ParsedFile::rejected(
-            "Amazon S3 event notifications (eventSource aws:s3, eventVersion 2.x), not CloudTrail records",
+        return Doc::Reject(
+            "Amazon S3 event notifications (eventSource aws:s3, eventVersion 2.x), not CloudTrail records".into(),
         );
     }
     if items.iter().any(|r| is_sqs_message(r)) {
-        return ParsedFile::rejected(
-            "Amazon SQS/SNS messages (\"Records\" with body/messageId), not CloudTrail records",
-        );
+        return Doc::Reject("Amazon SQS/SNS messages (\"Records\" with body/messageId), not CloudTrail records".into());
     }
-    container(Shape::TrailRecords, items, "\"Records\"")
+    items_doc(Shape::TrailRecords, "\"Records\"", items)
 }
 
 fn is_sqs_message(raw: &RawValue) -> bool {
@@ -202,33 +408,60 @@ fn is_sqs_message(raw: &RawValue) -> bool {
     serde_json::from_str::<Probe>(raw.get()).is_ok()
 }
 
-/// Reads a list of elements; rejects the file when none of them is CloudTrail at all.
-fn container(shape: Shape, items: &[&RawValue], what: &str) -> ParsedFile {
+/// Classifies the items of a container; a record beyond the size bound is fatal.
+fn items_doc<'a>(shape: Shape, what: &'static str, items: &[&'a RawValue]) -> Doc<'a> {
     if let Some((i, big)) = items.iter().enumerate().find(|(_, r)| r.get().len() > MAX_RECORD_BYTES) {
-        return ParsedFile::rejected(format!(
+        return Doc::Fatal(format!(
             "record {} is {} bytes, beyond the {} byte limit for one record",
             i + 1,
             big.get().len(),
             MAX_RECORD_BYTES
         ));
     }
-    let elements: Vec<Element<'_>> = items.iter().map(|r| classify(r, shape)).collect();
-    let recognised = elements.iter().any(|e| !matches!(e, Element::Invalid(_)));
-    if !items.is_empty() && !recognised {
-        return ParsedFile::rejected(format!("JSON, but {what} holds no CloudTrail records"));
-    }
-    let mut out = ParsedFile {
-        status: FileStatus::Read,
-        reason: String::new(),
-        shape: Some(shape),
-        events: Vec::new(),
-        invalid: Vec::new(),
+    Doc::Items(shape, what, items.iter().map(|r| classify(r, shape)).collect())
+}
+
+/// `GetQueryResults` output: rows of single-key objects whose values are strings.
+fn query_rows(rows: &RawValue) -> Doc<'_> {
+    let Ok(rows) = serde_json::from_str::<Vec<&RawValue>>(rows.get()) else {
+        return Doc::Reject("\"QueryResultRows\" is not a list of rows".into());
     };
-    for (i, element) in elements.into_iter().enumerate() {
-        let position = format!("record {}", i + 1);
-        push(&mut out, i, position, element);
+    if let Some((i, big)) = rows.iter().enumerate().find(|(_, r)| r.get().len() > MAX_RECORD_BYTES) {
+        return Doc::Fatal(format!(
+            "row {} is {} bytes, beyond the {MAX_RECORD_BYTES} byte limit",
+            i + 1,
+            big.get().len()
+        ));
     }
-    out
+    let elements = rows.iter().map(|row| query_row(row)).collect();
+    Doc::Items(Shape::QueryResult, "\"QueryResultRows\"", elements)
+}
+
+fn query_row(row: &RawValue) -> Element<'static> {
+    let Ok(cells) = serde_json::from_str::<Vec<Map<String, Value>>>(row.get()) else {
+        return Element::Invalid("a result row is not a list of {column: value} objects".into());
+    };
+    let mut names = Vec::with_capacity(cells.len());
+    let mut values = Vec::with_capacity(cells.len());
+    for cell in &cells {
+        for (k, v) in cell {
+            names.push(k.as_str());
+            values.push(match v {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            });
+        }
+    }
+    match ColumnMap::new(&names) {
+        Some(map) => {
+            let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+            Element::OwnedRecord(map.record(&refs, FROM_QUERY_ROW), Fidelity::QueryRow)
+        }
+        None => {
+            Element::Invalid(format!("row without eventTime and eventName columns ({})", clip(&names.join(", "), 80)))
+        }
+    }
 }
 
 fn push(out: &mut ParsedFile, index: usize, position: String, element: Element<'_>) {
@@ -248,14 +481,18 @@ fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
     #[derive(Deserialize, Default)]
     #[serde(default)]
     struct Wrapper<'a> {
-        #[serde(rename = "detail-type")]
-        detail_type: Option<IgnoredAny>,
+        #[serde(rename = "detail-type", borrow)]
+        detail_type: Option<Lenient<'a>>,
         #[serde(borrow)]
         detail: Option<&'a RawValue>,
         #[serde(rename = "CloudTrailEvent", borrow)]
-        cloudtrail_event: Option<Cow<'a, str>>,
+        cloudtrail_event: Option<&'a RawValue>,
         #[serde(borrow)]
-        message: Option<Cow<'a, str>>,
+        message: Option<&'a RawValue>,
+        #[serde(rename = "@message", borrow)]
+        insights_message: Option<&'a RawValue>,
+        #[serde(rename = "EventName")]
+        lookup_name: Option<IgnoredAny>,
     }
     let body = raw.get();
     if !body.starts_with('{') {
@@ -264,9 +501,15 @@ fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
     let Ok(w) = serde_json::from_str::<Wrapper<'a>>(body) else {
         return Element::Invalid("a wrapper field has an unexpected type".into());
     };
-    if w.detail_type.is_some() {
+    if let Some(kind) = &w.detail_type {
         return match w.detail {
-            Some(detail) => Element::Record(detail.get(), Fidelity::Wrapped),
+            Some(detail) if kind.as_str().ends_with("via CloudTrail") || looks_like_record(detail) => {
+                Element::Record(detail.get(), Fidelity::Wrapped)
+            }
+            Some(_) => Element::Invalid(format!(
+                "EventBridge event of detail-type {:?}, not from CloudTrail",
+                clip(kind.as_str(), 60)
+            )),
             None => Element::Invalid("EventBridge envelope without detail".into()),
         };
     }
@@ -274,13 +517,19 @@ fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
         return wrapped_string(inner);
     }
     if matches!(shape, Shape::LookupEvents) {
-        return Element::Invalid("lookup-events entry without CloudTrailEvent".into());
+        return match w.lookup_name {
+            Some(_) => lookup_summary(body),
+            None => Element::Invalid("lookup-events entry without CloudTrailEvent".into()),
+        };
     }
     if matches!(shape, Shape::CloudWatchLogs) {
         return match w.message {
             Some(inner) => wrapped_string(inner),
             None => Element::Invalid("log event without message".into()),
         };
+    }
+    if let Some(inner) = w.insights_message {
+        return wrapped_string(inner);
     }
     if looks_like_record(raw) {
         Element::Record(body, Fidelity::Full)
@@ -289,49 +538,66 @@ fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
     }
 }
 
-fn wrapped_string(inner: Cow<'_, str>) -> Element<'_> {
+/// A record held as a JSON string (lookup-events, CloudWatch Logs).
+fn wrapped_string(raw: &RawValue) -> Element<'_> {
+    let inner: Cow<'_, str> = match serde_json::from_str(raw.get()) {
+        Ok(s) => s,
+        Err(_) if raw.get().starts_with('{') => return Element::Record(raw.get(), Fidelity::Wrapped),
+        Err(_) => {
+            return Element::Invalid(format!("the wrapped message is not a JSON string: {}", clip(raw.get(), 40)));
+        }
+    };
+    if !inner.trim_start().starts_with('{') {
+        return Element::Invalid(format!("the wrapped message is not a JSON record: {}", clip(inner.trim(), 40)));
+    }
     match inner {
         Cow::Borrowed(s) => Element::Record(s, Fidelity::Wrapped),
         Cow::Owned(s) => Element::OwnedRecord(s, Fidelity::Wrapped),
     }
 }
 
-/// One JSON value per line (LF or CRLF); blank lines are ignored.
-fn ndjson(text: &str, first_error: Option<String>) -> ParsedFile {
-    let mut elements: Vec<(usize, Element<'_>)> = Vec::new();
-    for (line_idx, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        if line.len() > MAX_RECORD_BYTES {
-            return ParsedFile::rejected(format!(
-                "line {} is {} bytes, beyond the {} byte limit for one record",
-                line_idx + 1,
-                line.len(),
-                MAX_RECORD_BYTES
-            ));
-        }
-        let element = match serde_json::from_str::<&RawValue>(line) {
-            Ok(raw) => classify(raw, Shape::Ndjson),
-            Err(e) => Element::Invalid(format!("not valid JSON: {}", strip_position(&e))),
-        };
-        elements.push((line_idx + 1, element));
-    }
-    if !elements.iter().any(|(_, e)| !matches!(e, Element::Invalid(_))) {
-        return ParsedFile::rejected(
-            first_error.unwrap_or_else(|| "several JSON values, but no line is a CloudTrail record".to_owned()),
-        );
-    }
-    let mut out = ParsedFile {
-        status: FileStatus::Read,
-        reason: String::new(),
-        shape: Some(Shape::Ndjson),
-        events: Vec::new(),
-        invalid: Vec::new(),
+/// A lookup-events entry without `CloudTrailEvent` (trimmed with `--query`): its summary
+/// fields as a lossy record.
+fn lookup_summary(body: &str) -> Element<'static> {
+    let Ok(Value::Object(entry)) = serde_json::from_str::<Value>(body) else {
+        return Element::Invalid("unreadable lookup-events entry".into());
     };
-    for (i, (line_no, element)) in elements.into_iter().enumerate() {
-        push(&mut out, i, format!("line {line_no}"), element);
+    let mut rec = Map::new();
+    for (from, to) in
+        [("EventId", "eventID"), ("EventName", "eventName"), ("EventTime", "eventTime"), ("EventSource", "eventSource")]
+    {
+        if let Some(v) = entry.get(from) {
+            rec.insert(to.to_owned(), v.clone());
+        }
     }
-    out
+    if let Some(read_only) = entry.get("ReadOnly").and_then(Value::as_str) {
+        rec.insert("readOnly".into(), Value::Bool(read_only == "true"));
+    }
+    let mut identity = Map::new();
+    for (from, to) in [("Username", "userName"), ("AccessKeyId", "accessKeyId")] {
+        if let Some(v) = entry.get(from).filter(|v| v.is_string()) {
+            identity.insert(to.to_owned(), v.clone());
+        }
+    }
+    if !identity.is_empty() {
+        rec.insert("userIdentity".into(), Value::Object(identity));
+    }
+    if let Some(Value::Array(resources)) = entry.get("Resources") {
+        let list: Vec<Value> = resources
+            .iter()
+            .map(|r| {
+                let mut m = Map::new();
+                if let Some(t) = r.get("ResourceType") {
+                    m.insert("type".into(), t.clone());
+                }
+                if let Some(n) = r.get("ResourceName").and_then(Value::as_str) {
+                    let key = if n.starts_with("arn:") { "ARN" } else { "resourceName" };
+                    m.insert(key.into(), Value::String(n.to_owned()));
+                }
+                Value::Object(m)
+            })
+            .collect();
+        rec.insert("resources".into(), Value::Array(list));
+    }
+    Element::OwnedRecord(finish(rec, FROM_LOOKUP_SUMMARY, &[]), Fidelity::ConsoleCsv)
 }

@@ -3,8 +3,13 @@
 //! Every file ends as exactly one [`FileStatus`]; every record in a read file becomes an
 //! [`Event`] or an invalid record with a reason. Dedupe happens later, in the dataset.
 
+mod archive;
+mod columns;
 mod container;
 mod gzip;
+mod table;
+
+pub use archive::MAX_ARCHIVE_MEMBERS;
 
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +66,12 @@ pub enum Shape {
     Digest,
     /// CloudTrail Lake `result_sign.json`.
     LakeSignature,
+    /// Console Event-history CSV download.
+    ConsoleCsv,
+    /// Athena or CloudTrail Lake query result (CSV, or `GetQueryResults` JSON).
+    QueryResult,
+    /// Operating-system metadata that archives carry (macOS AppleDouble `._*`, `.DS_Store`).
+    OsMetadata,
 }
 
 /// One record that was found but is not a valid event.
@@ -114,15 +125,31 @@ impl ParsedFile {
     }
 }
 
+/// Expands a file into the files it holds: a zip archive into its members, named
+/// `name!/member` (nested archives too), anything else into itself.
+///
+/// An unreadable archive (truncated, corrupt, beyond the expansion bound) is one file, under the
+/// archive's own name, with the reason; [`crate::Dataset::add_file`] calls this first.
+pub fn expand(name: &str, bytes: &[u8]) -> Vec<(String, Result<Vec<u8>, String>)> {
+    if archive::is_zip(bytes) { archive::expand(name, bytes) } else { vec![(name.to_owned(), Ok(bytes.to_vec()))] }
+}
+
+/// True when the bytes are a zip archive (to be expanded with [`expand`] before parsing).
+pub fn is_archive(bytes: &[u8]) -> bool {
+    archive::is_zip(bytes)
+}
+
 /// Reads one file's bytes: gunzips if needed, detects the shape and parses every record.
 ///
-/// `name` is the path as given (used for messages and shape hints only).
+/// `name` is the path as given (used for messages and shape hints only). Archives are not
+/// expanded here (see [`expand`]).
 pub fn parse_file(name: &str, bytes: &[u8]) -> ParsedFile {
     if bytes.is_empty() {
         return ParsedFile::rejected("empty file");
     }
     if gzip::is_gzip(bytes) {
         return match gzip::gunzip(bytes) {
+            Ok(inner) if inner.is_empty() => ParsedFile::rejected("empty file (inside gzip)"),
             Ok(inner) => parse_plain(name, &inner),
             Err(reason) => ParsedFile::rejected(reason),
         };
@@ -131,5 +158,15 @@ pub fn parse_file(name: &str, bytes: &[u8]) -> ParsedFile {
 }
 
 fn parse_plain(name: &str, bytes: &[u8]) -> ParsedFile {
+    if archive::is_zip(bytes) {
+        return ParsedFile::rejected("zip archive inside a compressed file: unzip it first");
+    }
+    // AppleDouble and .DS_Store files ride along in zips made on macOS.
+    if bytes.starts_with(&[0x00, 0x05, 0x16, 0x07]) || bytes.starts_with(b"\x00\x00\x00\x01Bud1") {
+        return ParsedFile::skipped(
+            Shape::OsMetadata,
+            "macOS metadata file (AppleDouble or .DS_Store), holds no events",
+        );
+    }
     container::parse(name, bytes)
 }
