@@ -48,8 +48,10 @@ pub const EVENT_COLUMNS: [&str; 11] = [
     "error_code",
 ];
 
-/// Event names beyond the EICE facts that help resolve a tunnel's instance (inventory and its end).
-const INSTANCE_LIFECYCLE_EVENTS: [&str; 1] = ["TerminateInstances"];
+/// Event names beyond [`INVENTORY_EVENTS`] that the instance inventory reads: when an instance or
+/// interface ends, and which instance an interface is attached to; an extract keeps them so
+/// pairing by inventory gives the same answer after reloading.
+const INSTANCE_LIFECYCLE_EVENTS: [&str; 3] = ["TerminateInstances", "DeleteNetworkInterface", "AttachNetworkInterface"];
 
 /// Prefixes a `'` to a cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR).
 pub fn csv_safe_cell(s: &str) -> Cow<'_, str> {
@@ -423,6 +425,27 @@ mod tests {
         assert_eq!(again.events().len(), 1);
         assert_eq!(again.events()[0].event_id, e.event_id);
         assert_eq!(again.events()[0].time_ms, e.time_ms);
+    }
+
+    #[test]
+    fn eice_relevance_by_name_for_inventory_and_unrelated_events() {
+        let ds = sample();
+        let mut e = ds.events().iter().find(|e| e.eice.is_none()).expect("an unrelated event").clone();
+        for (name, want) in [
+            ("RunInstances", true),
+            ("CreateNetworkInterface", true),
+            ("TerminateInstances", true),
+            ("DeleteNetworkInterface", true),
+            ("AttachNetworkInterface", true),
+            ("DescribeInstances", false),
+            ("GetObject", false),
+            ("ConsoleLogin", false),
+        ] {
+            e.event_name = name.into();
+            assert_eq!(is_eice_relevant(&e), want, "{name}");
+        }
+        let tunnel = ds.events().iter().find(|e| e.tunnel().is_some()).expect("a tunnel");
+        assert!(is_eice_relevant(tunnel));
     }
 
     #[test]
