@@ -349,6 +349,28 @@ fn many_files_load_in_parallel_like_one_sequential_pass() {
 }
 
 #[test]
+fn zip_members_are_files_of_their_own() {
+    let dir = TempDir::new("zip");
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in [("trail/sample.json", sample_trail_json()), ("trail/notes.txt", b"hello".to_vec())] {
+        w.start_file(name, opts).expect("zip member");
+        w.write_all(&bytes).expect("zip write");
+    }
+    let zip_bytes = w.finish().expect("zip finish").into_inner();
+    dir.write("logs.zip", &zip_bytes);
+    let v = stats_json(&[dir.path()]);
+    assert_eq!(v["files"], json!({"read":1,"skipped":0,"rejected":1}));
+    assert_eq!(v["records"]["loaded"], sample_dataset().stats().records.loaded);
+    let file = v["problems"][0]["file"].as_str().expect("problem file");
+    assert!(file.ends_with("logs.zip!/trail/notes.txt"), "{file}");
+    // The CLI and the core's own archive handling agree.
+    let mut ds = Dataset::new();
+    ds.add_file_reports(&dir.path().join("logs.zip").to_string_lossy(), &zip_bytes);
+    assert_eq!(v, serde_json::to_value(ds.stats()).expect("stats"));
+}
+
+#[test]
 fn sample_command_writes_the_built_in_sample() {
     let dir = TempDir::new("sample-cmd");
     let p = dir.path().join("s.json");
