@@ -48,7 +48,7 @@ pub const QUERY_HELP: &[(&str, &str)] = &[
     ("key:A other:B", "different keys (and separate words): A and B"),
 ];
 
-/// A half-open time window `[start_ms, end_ms)` in UTC epoch milliseconds (the brushed range).
+/// A half-open time window `[start_ms, end_ms)` in UTC epoch milliseconds; empty (matching nothing) unless `start_ms < end_ms`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TimeWindow {
     /// Inclusive start.
@@ -61,6 +61,9 @@ impl TimeWindow {
     /// True when the event falls in the window: a tunnel when `[start, latest_end]` overlaps it,
     /// any other event when its time is inside it.
     pub fn contains_event(&self, event: &Event) -> bool {
+        if self.is_empty() {
+            return false;
+        }
         match event.tunnel() {
             Some(t) => {
                 let end = latest_end_ms(event.time_ms, t.max_duration_secs);
@@ -68,6 +71,11 @@ impl TimeWindow {
             }
             None => self.start_ms <= event.time_ms && event.time_ms < self.end_ms,
         }
+    }
+
+    /// True when the window holds no instant (`end_ms <= start_ms`).
+    pub fn is_empty(&self) -> bool {
+        self.end_ms <= self.start_ms
     }
 }
 
@@ -581,6 +589,9 @@ impl QueryIndex {
             query.groups.iter().map(|g| g.any.iter().map(|c| self.compile(c)).collect()).collect();
         let negated: Vec<Pred> = query.negated.iter().map(|(_, c)| self.compile(c)).collect();
         let mut out = Vec::new();
+        if window.is_some_and(|w| w.is_empty()) {
+            return out;
+        }
         for i in 0..self.len() {
             let in_window = window.is_none_or(|w| self.time[i] < w.end_ms && self.end[i] >= w.start_ms);
             if in_window
@@ -801,7 +812,8 @@ fn parse_term(t: &Token) -> Result<(Key, Cond), QueryError> {
             "unknown key {key_name:?} (known keys: {known}); to search for the text, put it in quotes"
         )));
     };
-    let v = t.value.trim();
+    // Values are used as written: unquoted ones hold no spaces, quoted ones keep theirs.
+    let v = t.value.as_str();
     if v.is_empty() {
         return Err(t.error(format!("{key_name}: needs a value")));
     }

@@ -60,7 +60,7 @@ impl ViewState {
     }
 
     /// Reads a fragment (with or without the leading `#`); unknown keys are ignored, bad or
-    /// oversized values dropped, and a later repeat of a key wins.
+    /// oversized values (and empty or inverted windows) dropped, and a later repeat of a key wins.
     pub fn from_fragment(s: &str) -> ViewState {
         let s = s.strip_prefix('#').unwrap_or(s);
         let mut state = ViewState::default();
@@ -79,7 +79,7 @@ impl ViewState {
             }
         }
         state.window = match (from, to) {
-            (Some(start_ms), Some(end_ms)) if start_ms <= end_ms => Some(TimeWindow { start_ms, end_ms }),
+            (Some(start_ms), Some(end_ms)) if start_ms < end_ms => Some(TimeWindow { start_ms, end_ms }),
             _ => None,
         };
         state

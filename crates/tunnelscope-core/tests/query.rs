@@ -197,6 +197,7 @@ fn user_term() {
     check("user:alice", &["t1", "t4", "d1", "k1"]);
     check("user:Admin/bob", &["t2", "c1"]);
     check("user:\"admin/BOB\"", &["t2", "c1"]);
+    check("user:\" bob\"", &[]); // quoted values are not trimmed
     check("USER:carol@example.com", &["g1"]);
     check("user:assumed-role", &["t2", "c1", "g1"]); // the ARN counts
     check("user:alice user:mallory", &["t1", "t4", "d1", "k1", "t3"]); // same key: OR
@@ -378,6 +379,9 @@ fn matching_indices_applies_the_window() {
     let idx = both(&all, None);
     assert_eq!(idx, (0..ds.events().len() as u32).collect::<Vec<_>>());
     assert!(both(&all, w("2026-10-05", "2026-10-06")).is_empty());
+    // Empty and inverted windows match nothing, even tunnels spanning them.
+    assert!(both(&all, w("2026-10-01T10:10Z", "2026-10-01T10:10Z")).is_empty());
+    assert!(both(&all, w("2026-10-01T10:20Z", "2026-10-01T10:10Z")).is_empty());
 }
 
 #[test]
