@@ -389,7 +389,7 @@ impl FromStr for Query {
     }
 }
 
-/// Indices into `ds.events()` of events matching the query and the window (when given).
+/// Indices into `ds.events()`, ascending, of events matching the query and the window (when given).
 pub fn matching_indices(ds: &Dataset, query: &Query, window: Option<TimeWindow>) -> Vec<u32> {
     let events = ds.events();
     let mut out = Vec::new();
@@ -583,7 +583,7 @@ impl QueryIndex {
         self.time.is_empty()
     }
 
-    /// Indices of indexed events matching the query and the window, like [`matching_indices`].
+    /// Indices of indexed events, ascending, matching the query and the window, like [`matching_indices`].
     pub fn matching_indices(&self, query: &Query, window: Option<TimeWindow>) -> Vec<u32> {
         let groups: Vec<Vec<Pred>> =
             query.groups.iter().map(|g| g.any.iter().map(|c| self.compile(c)).collect()).collect();
@@ -942,6 +942,52 @@ mod tests {
         let e = QueryError { message: String::new(), start: 2, end: 4 };
         assert_eq!(e.byte_range("éébbx"), 4..6);
         assert_eq!(e.to_string(), " (at characters 2..4)");
+    }
+
+    #[test]
+    fn parse_never_panics_and_spans_stay_inside_the_input() {
+        let pieces = [
+            "user:",
+            "ip:",
+            "port:",
+            "-",
+            "\"",
+            "\\",
+            ":",
+            "é",
+            "🦀",
+            " ",
+            "\t",
+            "a",
+            "10.0.0.0/8",
+            "::1",
+            "after:",
+            "2026-10-01",
+            "outcome:",
+            "failed",
+            "x:y",
+            "arn:",
+            "\u{202e}",
+            "-\"",
+            "active:",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            let mut input = String::new();
+            for _ in 0..(state % 7) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                input.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            if let Err(e) = Query::parse(&input) {
+                let n = input.chars().count();
+                assert!(e.start < e.end && e.end <= n, "{input:?}: {e}");
+                let r = e.byte_range(&input);
+                assert!(input.get(r).is_some_and(|t| !t.trim().is_empty()), "{input:?}: {e}");
+            }
+        }
     }
 
     #[test]

@@ -191,6 +191,43 @@ mod tests {
     }
 
     #[test]
+    fn random_fragments_never_panic_and_survivors_round_trip() {
+        let pieces = [
+            "q=",
+            "from=",
+            "to=",
+            "group=",
+            "sel=",
+            "fp=",
+            "&",
+            "=",
+            "#",
+            "%",
+            "%4",
+            "%41",
+            "%e2%82%ac",
+            "a",
+            "é",
+            "+",
+            "2026-10-01T00:00:00Z",
+            "0123456789ab",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            let mut frag = String::new();
+            for _ in 0..(state % 9) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                frag.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let v = ViewState::from_fragment(&frag);
+            assert_eq!(ViewState::from_fragment(&v.to_fragment()), v, "{frag:?}");
+        }
+    }
+
+    #[test]
     fn fingerprint_is_short_stable_and_order_free() {
         let a = fingerprint(&[("a.json", 10), ("b.json.gz", 20)]);
         assert_eq!(a.len(), 12);
