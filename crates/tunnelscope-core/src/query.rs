@@ -96,6 +96,12 @@ impl QueryError {
         let byte_at = |c: usize| input.char_indices().nth(c).map_or(input.len(), |(b, _)| b);
         byte_at(self.start)..byte_at(self.end)
     }
+
+    /// The span in UTF-16 code units of `input`, as a browser text input's selection counts.
+    pub fn utf16_range(&self, input: &str) -> std::ops::Range<usize> {
+        let units = |c: usize| input.chars().take(c).map(char::len_utf16).sum::<usize>();
+        units(self.start)..units(self.end)
+    }
 }
 
 impl fmt::Display for QueryError {
@@ -409,11 +415,9 @@ const TUNNEL: u8 = 1;
 /// Index flag: the event has an `errorCode`.
 const FAILED: u8 = 2;
 
-/// A columnar, interned copy of the fields the query language reads, built once per load so
-/// that re-filtering reads compact columns instead of chasing every event's strings.
-///
-/// Rebuild it whenever the dataset changes: a load can replace an event with its fuller copy
-/// at the same index. Its results equal [`matching_indices`] over the same events.
+/// A columnar, interned copy of the fields the query language reads, built once per load (and
+/// again after any change, since a load can replace an event at the same index) so re-filtering
+/// gives [`matching_indices`]' results without chasing every event's strings.
 #[derive(Debug, Clone, Default)]
 pub struct QueryIndex {
     time: Vec<i64>,
@@ -941,6 +945,7 @@ mod tests {
     fn error_byte_range() {
         let e = QueryError { message: String::new(), start: 2, end: 4 };
         assert_eq!(e.byte_range("éébbx"), 4..6);
+        assert_eq!(e.utf16_range("🦀ébbx"), 3..5);
         assert_eq!(e.to_string(), " (at characters 2..4)");
     }
 
