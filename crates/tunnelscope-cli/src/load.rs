@@ -34,7 +34,8 @@ pub(crate) fn collect_files(paths: &[PathBuf]) -> Result<Vec<InputFile>, String>
         }
     }
     files.sort();
-    files.dedup_by(|a, b| a.name == b.name);
+    // The same path given twice (or inside a folder also given) is one file, not duplicates.
+    files.dedup();
     Ok(files)
 }
 

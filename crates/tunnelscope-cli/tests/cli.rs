@@ -325,6 +325,9 @@ fn results_do_not_depend_on_the_order_paths_are_given_in() {
     let fv: Value = serde_json::from_slice(&folder.stdout).expect("json");
     assert_eq!(fv["records"], v["records"]);
     assert_eq!(fv["tunnels"], v["tunnels"]);
+    // A file given again inside its folder is read once.
+    let twice = run(&["stats", "--json"], &[dir.path(), &a, &a]);
+    assert_eq!(serde_json::from_slice::<Value>(&twice.stdout).expect("json"), fv);
 }
 
 #[test]
