@@ -119,12 +119,13 @@ fn parse_json(name: &str, text: &str) -> ParsedFile {
                 return single(name, first);
             }
             // Several values: NDJSON, concatenated documents (`zcat *.json.gz`), pretty or not.
-            let mut values = vec![(line_of(text, 0), Ok(first))];
+            let mut lines = Lines::default();
+            let mut values = vec![(lines.line_of(text, 0), Ok(first))];
             let mut complete = true;
             loop {
                 let before = stream.byte_offset();
                 match stream.next() {
-                    Some(Ok(v)) => values.push((line_of(text, before), Ok(v))),
+                    Some(Ok(v)) => values.push((lines.line_of(text, before), Ok(v))),
                     Some(Err(_)) => {
                         complete = false;
                         break;
@@ -155,11 +156,28 @@ fn parse_json(name: &str, text: &str) -> ParsedFile {
     }
 }
 
-/// The line (1-based) of the first non-white-space byte at or after `offset`.
-fn line_of(text: &str, offset: usize) -> usize {
-    let rest = &text[offset.min(text.len())..];
-    let start = offset + (rest.len() - rest.trim_start().len());
-    text.as_bytes()[..start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+/// Line numbers of increasing byte offsets, counted incrementally (files can hold millions).
+#[derive(Default)]
+struct Lines {
+    byte: usize,
+    newlines: usize,
+}
+
+impl Lines {
+    /// The line (1-based) of the first non-white-space byte at or after `offset`.
+    fn line_of(&mut self, text: &str, offset: usize) -> usize {
+        let bytes = text.as_bytes();
+        let mut start = offset.min(bytes.len());
+        while bytes.get(start).is_some_and(u8::is_ascii_whitespace) {
+            start += 1;
+        }
+        if start < self.byte {
+            *self = Self::default();
+        }
+        self.newlines += bytes[self.byte..start].iter().filter(|b| **b == b'\n').count();
+        self.byte = start;
+        self.newlines + 1
+    }
 }
 
 /// Splits each line into its JSON values; a line that does not parse is one error.
@@ -498,6 +516,11 @@ fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
     if !body.starts_with('{') {
         return Element::Invalid(format!("not a JSON object: {}", clip(body, 40)));
     }
+    // A record is read as one even if it also carries a wrapper's key: no wrapper has the
+    // record's own keys, and reloading an exported record must give the same event.
+    if looks_like_record(raw) {
+        return Element::Record(body, Fidelity::Full);
+    }
     let Ok(w) = serde_json::from_str::<Wrapper<'a>>(body) else {
         return Element::Invalid("a wrapper field has an unexpected type".into());
     };
@@ -528,13 +551,9 @@ fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
             None => Element::Invalid("log event without message".into()),
         };
     }
-    if let Some(inner) = w.insights_message {
-        return wrapped_string(inner);
-    }
-    if looks_like_record(raw) {
-        Element::Record(body, Fidelity::Full)
-    } else {
-        Element::Invalid("not a CloudTrail record (no eventTime, eventName or eventVersion)".into())
+    match w.insights_message {
+        Some(inner) => wrapped_string(inner),
+        None => Element::Invalid("not a CloudTrail record (no eventTime, eventName or eventVersion)".into()),
     }
 }
 
