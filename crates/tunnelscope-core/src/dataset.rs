@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::eice::Inventory;
-use crate::ingest::{FileStatus, InvalidRecord, ParsedFile, Shape, expand, is_archive, parse_file};
+use crate::ingest::{FileStatus, InvalidRecord, ParsedFile, Shape, for_each_file, parse_file};
 use crate::model::{EndpointOp, Event};
 use crate::time::format_rfc3339;
 
@@ -240,18 +240,13 @@ impl Dataset {
     /// and returns the reports of the files added (at least one).
     pub fn add_file_reports(&mut self, name: &str, bytes: &[u8]) -> &[FileReport] {
         let first = self.files.len();
-        if is_archive(bytes) {
-            for (member, content) in expand(name, bytes) {
-                let parsed = match content {
-                    Ok(data) => parse_file(&member, &data),
-                    Err(reason) => ParsedFile::rejected(reason),
-                };
-                self.add_parsed(&member, parsed);
-            }
-        } else {
-            let parsed = parse_file(name, bytes);
-            self.add_parsed(name, parsed);
-        }
+        for_each_file(name, bytes, &mut |file, content| {
+            let parsed = match content {
+                Ok(data) => parse_file(&file, data),
+                Err(reason) => ParsedFile::rejected(reason),
+            };
+            self.add_parsed(&file, parsed);
+        });
         &self.files[first..]
     }
 

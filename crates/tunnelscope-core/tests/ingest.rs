@@ -106,6 +106,20 @@ fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
+/// Rewrites every header's flags and compression method (an encrypted or bzip2 member).
+fn patch_zip(mut z: Vec<u8>, flags: u16, method: u16) -> Vec<u8> {
+    for i in 0..z.len().saturating_sub(12) {
+        let at = match &z[i..i + 4] {
+            b"PK\x03\x04" => i + 6,
+            b"PK\x01\x02" => i + 8,
+            _ => continue,
+        };
+        z[at..at + 2].copy_from_slice(&flags.to_le_bytes());
+        z[at + 2..at + 4].copy_from_slice(&method.to_le_bytes());
+    }
+    z
+}
+
 fn crlf(bytes: &[u8]) -> Vec<u8> {
     String::from_utf8(bytes.to_vec()).unwrap().replace("\r\n", "\n").replace('\n', "\r\n").into_bytes()
 }
@@ -189,6 +203,27 @@ fn every_shape_and_every_rejection() {
         }
         z
     };
+    let bomb_in_middle = zip(&[("a.json", &trail), ("big.json", &vec![b' '; 70 << 20]), ("c.json", &trail)]);
+    let utf16le: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(String::from_utf8(fixture("lookup-events.json")).unwrap().encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let utf16be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(String::from_utf8(fixture("records.ndjson")).unwrap().encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    let encrypted = patch_zip(zip(&[("a.json", &trail)]), 1, 8);
+    let bzip2 = patch_zip(zip(&[("a.json", &trail)]), 0, 12);
+    let many: Vec<(String, Vec<u8>)> =
+        (0..=tunnelscope_core::ingest::MAX_ARCHIVE_MEMBERS).map(|i| (format!("{i}"), Vec::new())).collect();
+    let too_many = {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for (name, _) in &many {
+            w.start_file(name.as_str(), opts).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    };
     let zip_bomb = zip(&[("big.json", &vec![b' '; 70 << 20])]);
     let sqs = br#"{"Records":[{"messageId":"m1","receiptHandle":"r","body":"{\"detail-type\":\"AWS API Call via CloudTrail\"}","attributes":{},"eventSource":"aws:sqs"}]}"#;
     let eventbridge_other = br#"{"version":"0","id":"x","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{"instance-id":"i-0example","state":"running"}}"#;
@@ -256,6 +291,16 @@ fn every_shape_and_every_rejection() {
         ("truncated.zip", truncated_zip, rejected("zip")),
         ("corrupt-member.zip", corrupt_member, Expect { records: [1, 0, 0], reason: "zip member", ..Expect::default() }.files(1, 0, 1)),
         ("bomb.zip", zip_bomb, rejected("decompression bomb")),
+        (
+            "bomb-in-middle.zip",
+            bomb_in_middle,
+            Expect { records: [7, 0, 0], reason: "decompression bomb", ..Expect::default() }.files(1, 0, 2),
+        ),
+        ("powershell-utf16le.json", utf16le, read(Shape::LookupEvents, 3, 1)),
+        ("utf16be.ndjson", utf16be, read(Shape::Ndjson, 5, 0)),
+        ("encrypted.zip", encrypted, rejected("encrypted zip member")),
+        ("bzip2.zip", bzip2, rejected("unsupported")),
+        ("too-many.zip", too_many, rejected("more than 100000 files")),
         // Rejections, each with its reason.
         ("empty.json", Vec::new(), rejected("empty file")),
         ("blank.json", b" \n\t\r\n".to_vec(), rejected("empty file")),

@@ -12,24 +12,28 @@ pub const MAX_ARCHIVE_MEMBERS: usize = 100_000;
 /// How deep archives may nest inside archives.
 const MAX_NESTING: usize = 4;
 
-/// One expanded file: its name and its bytes, or why it cannot be read.
-pub(super) type Member = (String, Result<Vec<u8>, String>);
-
 /// True for the local-file and empty-archive signatures a zip file starts with.
 pub(super) fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
 }
 
-/// Expands an archive into its member files (nested archives expanded too). On an unreadable,
-/// oversized or bomb-like archive, the whole archive is one file with the reason.
-pub(super) fn expand(name: &str, bytes: &[u8]) -> Vec<Member> {
+/// Expands an archive into its member files (nested archives expanded too), handing each to
+/// `f` as soon as it is read, so that only one member is held in memory at a time.
+///
+/// An archive that cannot be opened, is empty or has too many members is one file under its
+/// own name, with the reason. Once the expansion bound is reached, the member that crossed it
+/// and every member after it are rejected with that reason.
+pub(super) fn for_each_member(name: &str, bytes: &[u8], f: &mut dyn FnMut(String, Result<Vec<u8>, String>)) {
     let limit = (bytes.len() as u64).saturating_mul(MAX_EXPANSION_RATIO).max(MIN_EXPANSION_ALLOWANCE);
-    let mut budget = Budget { bytes_left: limit, limit, members: 0 };
-    let mut out = Vec::new();
-    match expand_into(name, bytes, 0, &mut budget, &mut out) {
-        Ok(()) if out.is_empty() => vec![(name.to_owned(), Err("zip archive with no files in it".to_owned()))],
-        Ok(()) => out,
-        Err(reason) => vec![(name.to_owned(), Err(reason))],
+    let mut budget = Budget { bytes_left: limit, limit, members: 0, exhausted: None };
+    let mut emitted = 0usize;
+    let mut count = |n: String, r: Result<Vec<u8>, String>| {
+        emitted += 1;
+        f(n, r);
+    };
+    expand_into(name, bytes, 0, &mut budget, &mut count);
+    if emitted == 0 {
+        f(name.to_owned(), Err("zip archive with no files in it".to_owned()));
     }
 }
 
@@ -37,6 +41,8 @@ struct Budget {
     bytes_left: u64,
     limit: u64,
     members: usize,
+    /// Set once the expansion bound is crossed: the reason every later member gets.
+    exhausted: Option<String>,
 }
 
 fn expand_into(
@@ -44,53 +50,73 @@ fn expand_into(
     bytes: &[u8],
     depth: usize,
     budget: &mut Budget,
-    out: &mut Vec<Member>,
-) -> Result<(), String> {
-    let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| open_error(&e))?;
+    f: &mut dyn FnMut(String, Result<Vec<u8>, String>),
+) {
+    let mut archive = match ZipArchive::new(Cursor::new(bytes)) {
+        Ok(a) => a,
+        Err(e) => return f(name.to_owned(), Err(open_error(&e))),
+    };
+    if budget.members.saturating_add(archive.len()) > MAX_ARCHIVE_MEMBERS {
+        return f(
+            name.to_owned(),
+            Err(format!("zip archive with more than {MAX_ARCHIVE_MEMBERS} files: not a real export")),
+        );
+    }
+    let mut members = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {
-        let (member_name, is_file) = match archive.by_index_raw(i) {
-            Ok(f) => (f.name().to_owned(), f.is_file() && !f.is_symlink()),
-            Err(e) => return Err(open_error(&e)),
-        };
-        if !is_file {
-            continue;
-        }
-        budget.members += 1;
-        if budget.members > MAX_ARCHIVE_MEMBERS {
-            return Err(format!("zip archive with more than {MAX_ARCHIVE_MEMBERS} files: not a real export"));
-        }
-        let full = format!("{name}!/{member_name}");
-        let content = match archive.by_index(i) {
-            Ok(mut file) => {
-                let mut data = Vec::with_capacity(usize::try_from(file.size().min(1 << 20)).unwrap_or(0));
-                match (&mut file).take(budget.bytes_left.saturating_add(1)).read_to_end(&mut data) {
-                    Ok(n) if n as u64 > budget.bytes_left => {
-                        return Err(format!(
-                            "zip archive expands beyond {} bytes ({MAX_EXPANSION_RATIO}× its size): not a real export (decompression bomb?)",
-                            budget.limit
-                        ));
-                    }
-                    Ok(n) => {
-                        budget.bytes_left -= n as u64;
-                        Ok(data)
-                    }
-                    Err(e) => Err(format!("corrupt or truncated zip member: {e}")),
-                }
-            }
-            Err(ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED)) => {
-                Err("encrypted zip member: tunnelscope cannot read password-protected archives".to_owned())
-            }
-            Err(ZipError::UnsupportedArchive(what)) => {
-                Err(format!("zip member uses an unsupported feature ({what}); re-zip it with plain deflate"))
-            }
-            Err(e) => Err(format!("corrupt zip member: {e}")),
-        };
-        match content {
-            Ok(data) if is_zip(&data) && depth < MAX_NESTING => expand_into(&full, &data, depth + 1, budget, out)?,
-            other => out.push((full, other)),
+        match archive.by_index_raw(i) {
+            Ok(m) if m.is_file() && !m.is_symlink() => members.push((i, m.name().to_owned())),
+            Ok(_) => {}
+            // The central directory was readable as a whole; a bad entry is the archive's fault.
+            Err(e) => return f(name.to_owned(), Err(open_error(&e))),
         }
     }
-    Ok(())
+    budget.members += members.len();
+    if members.is_empty() && depth > 0 {
+        return f(name.to_owned(), Err("zip archive with no files in it".to_owned()));
+    }
+    for (i, member_name) in members {
+        let full = format!("{name}!/{member_name}");
+        if let Some(reason) = &budget.exhausted {
+            f(full, Err(reason.clone()));
+            continue;
+        }
+        let content = read_member(&mut archive, i, budget);
+        match content {
+            Ok(data) if is_zip(&data) && depth < MAX_NESTING => expand_into(&full, &data, depth + 1, budget, f),
+            other => f(full, other),
+        }
+    }
+}
+
+fn read_member(archive: &mut ZipArchive<Cursor<&[u8]>>, i: usize, budget: &mut Budget) -> Result<Vec<u8>, String> {
+    match archive.by_index(i) {
+        Ok(mut file) => {
+            let mut data = Vec::with_capacity(usize::try_from(file.size().min(1 << 20)).unwrap_or(0));
+            match (&mut file).take(budget.bytes_left.saturating_add(1)).read_to_end(&mut data) {
+                Ok(n) if n as u64 > budget.bytes_left => {
+                    let reason = format!(
+                        "zip archive expands beyond {} bytes ({MAX_EXPANSION_RATIO}× its size): not a real export (decompression bomb?)",
+                        budget.limit
+                    );
+                    budget.exhausted = Some(reason.clone());
+                    Err(reason)
+                }
+                Ok(n) => {
+                    budget.bytes_left -= n as u64;
+                    Ok(data)
+                }
+                Err(e) => Err(format!("corrupt or truncated zip member: {e}")),
+            }
+        }
+        Err(ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED)) => {
+            Err("encrypted zip member: tunnelscope cannot read password-protected archives".to_owned())
+        }
+        Err(ZipError::UnsupportedArchive(what)) => {
+            Err(format!("zip member uses an unsupported feature ({what}); re-zip it with plain deflate"))
+        }
+        Err(e) => Err(format!("corrupt zip member: {e}")),
+    }
 }
 
 fn open_error(e: &ZipError) -> String {

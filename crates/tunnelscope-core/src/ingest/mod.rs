@@ -131,7 +131,22 @@ impl ParsedFile {
 /// An unreadable archive (truncated, corrupt, beyond the expansion bound) is one file, under the
 /// archive's own name, with the reason; [`crate::Dataset::add_file`] calls this first.
 pub fn expand(name: &str, bytes: &[u8]) -> Vec<(String, Result<Vec<u8>, String>)> {
-    if archive::is_zip(bytes) { archive::expand(name, bytes) } else { vec![(name.to_owned(), Ok(bytes.to_vec()))] }
+    let mut out = Vec::new();
+    for_each_file(name, bytes, &mut |n, r| out.push((n, r.map(<[u8]>::to_vec))));
+    out
+}
+
+/// Like [`expand`], but hands each file to `f` as soon as it is read (one archive member in
+/// memory at a time); a file that is not an archive is passed through without a copy.
+pub fn for_each_file(name: &str, bytes: &[u8], f: &mut dyn FnMut(String, Result<&[u8], String>)) {
+    if archive::is_zip(bytes) {
+        archive::for_each_member(name, bytes, &mut |n, r| match r {
+            Ok(data) => f(n, Ok(&data)),
+            Err(reason) => f(n, Err(reason)),
+        });
+    } else {
+        f(name.to_owned(), Ok(bytes));
+    }
 }
 
 /// True when the bytes are a zip archive (to be expanded with [`expand`] before parsing).
@@ -168,5 +183,23 @@ fn parse_plain(name: &str, bytes: &[u8]) -> ParsedFile {
             "macOS metadata file (AppleDouble or .DS_Store), holds no events",
         );
     }
+    // Windows PowerShell 5 writes `aws … > out.json` as UTF-16 with a byte-order mark.
+    if let Some(text) = utf16_text(bytes) {
+        return container::parse(name, text.as_bytes());
+    }
     container::parse(name, bytes)
+}
+
+/// Text with a UTF-16 byte-order mark, as UTF-8 (unpaired surrogates become U+FFFD).
+fn utf16_text(bytes: &[u8]) -> Option<String> {
+    let little = match bytes.get(..2)? {
+        [0xFF, 0xFE] => true,
+        [0xFE, 0xFF] => false,
+        _ => return None,
+    };
+    let units = bytes[2..].chunks_exact(2).map(|c| {
+        let pair = [c[0], c[1]];
+        if little { u16::from_le_bytes(pair) } else { u16::from_be_bytes(pair) }
+    });
+    Some(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect())
 }
