@@ -1,0 +1,85 @@
+//! Component tests in headless Chromium (wasm-bindgen-test): components render their props
+//! into the DOM hooks that the end-to-end tests and outside checks rely on.
+#![cfg(target_arch = "wasm32")]
+
+use tunnelscope_app::components::load_report::{LoadReport, LoadReportProps};
+use tunnelscope_app::components::stats_bar::{StatsBar, StatsBarProps};
+use tunnelscope_app::components::tunnel_table::{TunnelTable, TunnelTableProps};
+use tunnelscope_app::view::build_view;
+use tunnelscope_core::Dataset;
+use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
+use wasm_bindgen_test::*;
+use web_sys::{Element, window};
+use yew::{Callback, Renderer};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn root() -> Element {
+    let document = window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    root.query_selector(selector).unwrap().expect(selector).text_content().unwrap_or_default()
+}
+
+fn sample_view() -> tunnelscope_app::protocol::View {
+    let mut ds = Dataset::new();
+    ds.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
+    ds.add_file("notes.txt", b"hello");
+    build_view(&ds, 1, "", 0, 500)
+}
+
+#[wasm_bindgen_test]
+async fn stats_bar_shows_the_counters() {
+    let view = sample_view();
+    let root = root();
+    Renderer::<StatsBar>::with_root_and_props(
+        root.clone(),
+        StatsBarProps { n_events: view.n_events, stats: view.stats },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    assert_eq!(text(&root, "[data-testid=stat-tunnels]"), "41");
+    assert_eq!(text(&root, "[data-testid=stat-failed-tunnels]"), "5");
+    assert_eq!(text(&root, "[data-testid=stat-endpoints]"), "3");
+    assert_eq!(text(&root, "[data-testid=stat-events]"), view.n_events.to_string());
+}
+
+#[wasm_bindgen_test]
+async fn tunnel_rows_carry_event_ids_and_render_hostile_text_inertly() {
+    let mut view = sample_view();
+    view.tunnels[0].principal = "<img src=x onerror=alert(1)>".into();
+    let first_id = view.tunnels[0].event_id.clone();
+    let root = root();
+    Renderer::<TunnelTable>::with_root_and_props(
+        root.clone(),
+        TunnelTableProps {
+            rows: view.tunnels.clone(),
+            total: view.n_tunnel_rows,
+            offset: 0,
+            on_page: Callback::noop(),
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    let rows = root.query_selector_all("[data-testid=tunnel-row]").unwrap();
+    assert_eq!(rows.length(), 41);
+    let first: Element = root.query_selector("[data-testid=tunnel-row]").unwrap().unwrap();
+    assert_eq!(first.get_attribute("data-event-id").as_deref(), Some(first_id.as_str()));
+    assert!(first.text_content().unwrap().contains("<img src=x onerror=alert(1)>"));
+    assert!(root.query_selector("img").unwrap().is_none(), "log text must never become markup");
+}
+
+#[wasm_bindgen_test]
+async fn load_report_lists_every_file_with_its_status() {
+    let view = sample_view();
+    let root = root();
+    Renderer::<LoadReport>::with_root_and_props(root.clone(), LoadReportProps { files: view.files }).render();
+    yew::scheduler::flush().await;
+    assert!(root.query_selector("[data-testid=file-status][data-status=read]").unwrap().is_some());
+    let rejected = root.query_selector("[data-testid=file-status][data-status=rejected]").unwrap().unwrap();
+    assert!(rejected.text_content().unwrap().contains("notes.txt"));
+}
