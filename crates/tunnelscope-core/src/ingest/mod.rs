@@ -136,9 +136,12 @@ pub fn expand(name: &str, bytes: &[u8]) -> Vec<(String, Result<Vec<u8>, String>)
     out
 }
 
+/// One file's bytes, or why it cannot be read (a member of a broken archive).
+pub type FileContent<'a> = Result<&'a [u8], String>;
+
 /// Like [`expand`], but hands each file to `f` as soon as it is read (one archive member in
 /// memory at a time); a file that is not an archive is passed through without a copy.
-pub fn for_each_file(name: &str, bytes: &[u8], f: &mut dyn FnMut(String, Result<&[u8], String>)) {
+pub fn for_each_file(name: &str, bytes: &[u8], f: &mut dyn FnMut(String, FileContent<'_>)) {
     if archive::is_zip(bytes) {
         archive::for_each_member(name, bytes, &mut |n, r| match r {
             Ok(data) => f(n, Ok(&data)),
