@@ -71,27 +71,23 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>, seen_dirs: &mut HashSet<PathBuf>
 }
 
 /// Parses one input file's bytes into the files it holds (archive members expand to several),
-/// each through the core's one parser, so the CLI and the app account for bytes alike.
+/// exactly as `Dataset::add_file_reports` does, but off the main thread.
 pub(crate) fn parse_input(name: &str, bytes: &[u8]) -> Vec<(String, ParsedFile)> {
-    if !ingest::is_archive(bytes) {
-        return vec![(name.to_owned(), parse_file(name, bytes))];
-    }
-    ingest::expand(name, bytes)
-        .into_iter()
-        .map(|(member, content)| {
-            let parsed = match content {
-                Ok(b) => parse_file(&member, &b),
-                Err(reason) => ParsedFile {
-                    status: FileStatus::Rejected,
-                    reason,
-                    shape: None,
-                    events: Vec::new(),
-                    invalid: Vec::new(),
-                },
-            };
-            (member, parsed)
-        })
-        .collect()
+    let mut out = Vec::new();
+    ingest::for_each_file(name, bytes, &mut |file, content| {
+        let parsed = match content {
+            Ok(data) => parse_file(&file, data),
+            Err(reason) => ParsedFile {
+                status: FileStatus::Rejected,
+                reason,
+                shape: None,
+                events: Vec::new(),
+                invalid: Vec::new(),
+            },
+        };
+        out.push((file, parsed));
+    });
+    out
 }
 
 type Parsed = Result<Vec<(String, ParsedFile)>, String>;
