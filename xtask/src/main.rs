@@ -12,6 +12,10 @@ use std::process::{Command, ExitCode};
 
 const TRUNK_VERSION: &str = "0.21.14";
 const E2E_DIR: &str = "tests/e2e";
+/// binaryen from npm: Debian's wasm-opt (108) cannot read current rustc output.
+const BINARYEN_VERSION: &str = "132.0.0";
+/// Where xtask installs npm-provided build tools (git-ignored).
+const TOOLS_DIR: &str = ".tools";
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -47,10 +51,11 @@ fn home() -> PathBuf {
     env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"))
 }
 
-/// PATH with ~/.cargo/bin first, so freshly installed tools are found.
+/// PATH with the project's npm tools and ~/.cargo/bin first, so installed tools are found.
 fn path_env() -> String {
     let old = env::var("PATH").unwrap_or_default();
-    format!("{}:{old}", cargo_bin().display())
+    let npm_bin = root().join(TOOLS_DIR).join("node_modules").join(".bin");
+    format!("{}:{}:{old}", npm_bin.display(), cargo_bin().display())
 }
 
 fn step(name: &str) {
@@ -110,7 +115,16 @@ fn setup_build_tools() -> Result {
         // Not --locked: one locked dependency of the CLI is missing from the registry.
         run("cargo", &["install", "wasm-bindgen-cli", "--version", &format!("={wb}"), "--force"])?;
     }
-    eprintln!("wasm32 target, trunk {TRUNK_VERSION}, wasm-bindgen {wb}: ready");
+    let wasm_opt = root().join(TOOLS_DIR).join("node_modules").join(".bin").join("wasm-opt");
+    let major = BINARYEN_VERSION.split('.').next().unwrap_or("");
+    let have_opt = output(&wasm_opt.to_string_lossy(), &["--version"]).unwrap_or_default();
+    if !have_opt.contains(&format!("version {major}")) {
+        let tools = root().join(TOOLS_DIR);
+        std::fs::create_dir_all(&tools).map_err(|e| format!("{}: {e}", tools.display()))?;
+        let pkg = format!("binaryen@{BINARYEN_VERSION}");
+        run_in(&tools, "npm", &["install", "--prefix", ".", "--no-audit", "--no-fund", "--no-save", &pkg], &[])?;
+    }
+    eprintln!("wasm32 target, trunk {TRUNK_VERSION}, wasm-bindgen {wb}, wasm-opt {major}: ready");
     Ok(())
 }
 
