@@ -218,8 +218,15 @@ fn run(name: &str, data: &[u8]) -> Result<(), String> {
         {
             return Err(format!("INVARIANT record accounting broken: {s:?}"));
         }
-        let _ = ds.tunnel_rows();
+        let rows = ds.tunnel_rows();
         let _ = ds.endpoint_change_rows();
+        // The same files in the other order give the same counts and rows.
+        let mut rev = Dataset::new();
+        rev.add_file_reports(name, data);
+        rev.add_file("seed/trail.json", SEED_TRAIL.as_bytes());
+        if rev.stats().records != s.records || rev.stats().tunnels != s.tunnels || rev.tunnel_rows() != rows {
+            return Err(format!("INVARIANT order changes the counts: {:?} vs {:?}", rev.stats().records, s.records));
+        }
         for e in ds.events().iter().filter(|e| e.fidelity != Fidelity::Full) {
             // Records synthesized from rows must reload from an export of raw records.
             let mut again = Dataset::new();

@@ -283,6 +283,11 @@ fn every_shape_and_every_rejection() {
         ("lake.json", fixture("lake-get-query-results.json"), read(Shape::QueryResult, 10, 0).tunnels(4)),
         (LAKE_KEY, gz(&fixture("lake-result_1.csv")), read(Shape::QueryResult, 10, 0).tunnels(4)),
         ("athena-struct.csv", fixture("athena-struct-rendering.csv"), read(Shape::QueryResult, 2, 0).tunnels(2)),
+        (
+            "logs-insights.csv",
+            format!("@timestamp,@message\n2026-10-01 08:10:20.000,\"{}\"\n", String::from_utf8(fixture("single-record.json")).unwrap().trim().replace('"', "\"\"")).into_bytes(),
+            read(Shape::QueryResult, 1, 0).tunnels(1),
+        ),
         ("empty-lake.json", br#"{"QueryStatus":"FINISHED","QueryResultRows":[]}"#.to_vec(), read(Shape::QueryResult, 0, 0)),
         // zip archives: members are files; nested archives and gz inside zip work.
         ("logs.zip", zipped.clone(), Expect { records: [12, 0, 0], reason: "digest", ..Expect::default() }.files(2, 2, 0)),
