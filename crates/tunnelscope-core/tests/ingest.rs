@@ -485,6 +485,43 @@ fn tunnels_pair_by_key_push_then_by_instance_inventory() {
 }
 
 #[test]
+fn network_interfaces_resolve_through_attachments_until_deleted() {
+    let ev = |t: &str, name: &str, id: &str, req: &str, resp: &str| {
+        format!(
+            r#"{{"eventTime":"{t}","eventName":"{name}","eventSource":"ec2.amazonaws.com","eventID":"{id}","awsRegion":"us-east-1","recipientAccountId":"111122223333","requestParameters":{req},"responseElements":{resp}}}"#
+        )
+    };
+    let tunnel = |t: &str, id: &str, ip: &str| {
+        format!(
+            r#"{{"eventTime":"{t}","eventName":"OpenTunnel","eventSource":"ec2-instance-connect.amazonaws.com","eventID":"{id}","awsRegion":"us-east-1","recipientAccountId":"111122223333","requestParameters":{{"privateIpAddress":"{ip}"}}}}"#
+        )
+    };
+    let lines = [
+        ev("2026-10-01T08:00:00Z", "CreateNetworkInterface", "c1", "{}", r#"{"networkInterface":{"networkInterfaceId":"eni-1","privateIpAddress":"10.1.1.1","ipv6AddressesSet":{"items":[{"ipv6Address":"fd00::1"}]}}}"#),
+        tunnel("2026-10-01T08:10:00Z", "t1", "10.1.1.1"),
+        ev("2026-10-01T08:20:00Z", "AttachNetworkInterface", "a1", r#"{"networkInterfaceId":"eni-1","instanceId":"i-9","deviceIndex":1}"#, "null"),
+        tunnel("2026-10-01T08:30:00Z", "t2", "fd00:0::1"),
+        ev("2026-10-01T08:40:00Z", "DeleteNetworkInterface", "d1", r#"{"networkInterfaceId":"eni-1"}"#, "null"),
+        tunnel("2026-10-01T08:50:00Z", "t3", "10.1.1.1"),
+        // Another account's interface with the same IP does not count.
+        tunnel("2026-10-01T08:15:00Z", "t4", "10.1.1.1").replace("111122223333", "444455556666"),
+    ]
+    .join("\n");
+    let ds = check("eni.ndjson", lines.as_bytes(), &read(Shape::Ndjson, 7, 0).tunnels(4));
+    let got: Vec<(String, Pairing, String)> =
+        ds.tunnel_rows().into_iter().map(|r| (r.event_id, r.pairing, r.instance_id)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("t1".to_owned(), Pairing::IpInventory, "eni-1".to_owned()),
+            ("t4".to_owned(), Pairing::None, String::new()),
+            ("t2".to_owned(), Pairing::IpInventory, "i-9".to_owned()),
+            ("t3".to_owned(), Pairing::None, String::new()),
+        ]
+    );
+}
+
+#[test]
 fn time_formats_in_the_wild() {
     let cases = [
         r#""2026-10-01T08:00:00Z""#,
