@@ -169,6 +169,17 @@ impl Event {
         }
     }
 
+    /// True when the event lacks part of its record: a console CSV row or lookup-events
+    /// summary (no request or response), or a query row read from `{key=value}` renderings.
+    pub fn is_lossy(&self) -> bool {
+        match self.fidelity {
+            Fidelity::ConsoleCsv => true,
+            // The marker tunnelscope writes into rows it read best-effort (record::SYNTH_KEY).
+            Fidelity::QueryRow => self.raw.contains("\"lossyFields\""),
+            Fidelity::Wrapped | Fidelity::Full => false,
+        }
+    }
+
     /// True when the call failed (has an `errorCode`).
     pub fn is_failed(&self) -> bool {
         !self.error_code.is_empty()

@@ -382,7 +382,7 @@ fn console_csv_rows_are_lossy_tunnels_with_endpoints_and_reloadable_raw() {
     assert_eq!(rows[1].user_agent, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)");
     let root = ds.event("c0000000-0000-4000-8000-000000000102").unwrap();
     assert_eq!(root.principal, "root");
-    assert!(ds.events().iter().all(|e| e.fidelity == Fidelity::ConsoleCsv));
+    assert!(ds.events().iter().all(|e| e.fidelity == Fidelity::ConsoleCsv && e.is_lossy()));
     let invalid = &ds.files()[0].invalid;
     assert_eq!(invalid[0].position, "line 6");
     assert!(invalid[0].reason.contains("unreadable eventTime"), "{invalid:?}");
@@ -415,7 +415,7 @@ fn query_rows_match_the_full_records() {
         let ds = check(name, &bytes, &read(Shape::QueryResult, 10, 0).tunnels(4));
         for e in full.events() {
             let q = ds.event(&e.event_id).unwrap_or_else(|| panic!("{name}: {} missing", e.event_id));
-            assert_eq!(q.fidelity, Fidelity::QueryRow);
+            assert_eq!((q.fidelity, q.is_lossy()), (Fidelity::QueryRow, false));
             assert_eq!(
                 (&q.event_name, q.time_ms, &q.principal, &q.principal_arn, &q.account, &q.eice),
                 (&e.event_name, e.time_ms, &e.principal, &e.principal_arn, &e.account, &e.eice),
@@ -432,7 +432,7 @@ fn query_rows_match_the_full_records() {
     let ds = check("struct.csv", &fixture("athena-struct-rendering.csv"), &read(Shape::QueryResult, 2, 0));
     let e = ds.event("c0000000-0000-4000-8000-000000000005").unwrap();
     assert_eq!(e.principal, "Admin/bob");
-    assert!(e.raw.contains("lossyFields"), "{}", e.raw);
+    assert!(e.raw.contains("lossyFields") && e.is_lossy(), "{}", e.raw);
     let e = ds.event("c0000000-0000-4000-8000-000000000004").unwrap();
     assert_eq!(e.endpoint_ids(), vec!["eice-0a1b2c3d4e5f60718"]);
 }
