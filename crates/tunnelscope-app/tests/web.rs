@@ -1,6 +1,7 @@
 //! Component tests in headless Chromium (wasm-bindgen-test): components render their props
 //! into the DOM hooks that the end-to-end tests and outside checks rely on.
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)] // test set-up: a missing DOM is a failed test
 
 use tunnelscope_app::components::load_report::{LoadReport, LoadReportProps};
 use tunnelscope_app::components::stats_bar::{StatsBar, StatsBarProps};
