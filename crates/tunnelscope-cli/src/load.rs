@@ -39,6 +39,12 @@ pub(crate) fn collect_files(paths: &[PathBuf]) -> Result<Vec<InputFile>, String>
     Ok(files)
 }
 
+/// True when `a` and `b` name the same existing file (`b` may not exist yet).
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    // Names differ in most cases; only then pay for resolving both paths.
+    a.file_name() == b.file_name() && matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
+}
+
 fn shown(p: &Path) -> String {
     terminal_safe(&p.to_string_lossy()).into_owned()
 }

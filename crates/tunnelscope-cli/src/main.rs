@@ -155,9 +155,13 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         }
         Command::Extract { output, input } => {
             let out_err = |e: io::Error| Failure::Message(format!("{}: {e}", output.to_string_lossy()));
-            // Open the output first: an unwritable path should fail before minutes of reading.
+            let query = parse_filter(&input)?;
+            let mut files = load::collect_files(&input.paths).map_err(Failure::Message)?;
+            // The output may sit among the inputs (an earlier extract): it is not an input.
+            files.retain(|f| !load::same_file(&f.path, &output));
+            // Open the output before reading: an unwritable path should fail before minutes of work.
             let file = fs::File::create(&output).map_err(out_err)?;
-            let loaded = match Loaded::new(&input) {
+            let loaded = match Loaded::from_files(&files, query) {
                 Ok(l) => l,
                 Err(e) => {
                     drop(file);
@@ -201,6 +205,14 @@ fn write_gzip(file: fs::File, doc: &[u8]) -> io::Result<()> {
     gz.finish()?.flush()
 }
 
+/// The `--filter` query, parsed; a bad query is a usage error.
+fn parse_filter(input: &Input) -> Result<Option<Query>, Failure> {
+    match input.filter.as_deref() {
+        Some(q) => Query::parse(q).map(Some).map_err(|e| Failure::Message(format!("--filter: {e}"))),
+        None => Ok(None),
+    }
+}
+
 /// A loaded dataset and the events the filter keeps.
 struct Loaded {
     dataset: Dataset,
@@ -211,12 +223,14 @@ struct Loaded {
 impl Loaded {
     /// Parses the filter first (a bad query fails before any reading), then loads every file.
     fn new(input: &Input) -> Result<Self, Failure> {
-        let query = match input.filter.as_deref() {
-            Some(q) => Some(Query::parse(q).map_err(|e| Failure::Message(format!("--filter: {e}")))?),
-            None => None,
-        };
+        let query = parse_filter(input)?;
         let files = load::collect_files(&input.paths).map_err(Failure::Message)?;
-        let dataset = load::load(&files).map_err(Failure::Message)?;
+        Self::from_files(&files, query)
+    }
+
+    /// Loads the given files and applies the query.
+    fn from_files(files: &[load::InputFile], query: Option<Query>) -> Result<Self, Failure> {
+        let dataset = load::load(files).map_err(Failure::Message)?;
         let matching = query.map(|q| query::matching_indices(&dataset, &q, None));
         Ok(Self { dataset, matching })
     }

@@ -263,6 +263,20 @@ fn extract_writes_only_eice_relevant_events_that_reload() {
 }
 
 #[test]
+fn extract_into_an_input_folder_does_not_read_its_own_output() {
+    let dir = TempDir::new("extract-inplace");
+    dir.write("s.json", &sample_trail_json());
+    let out = dir.path().join("eice.json.gz");
+    for _ in 0..2 {
+        let o = run(&["extract", "--strict", "-o", out.to_str().expect("utf-8")], &[dir.path()]);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let v = stats_json(&[&out]);
+    assert_eq!(v["records"]["duplicates"], 0);
+    assert_eq!(v["tunnels"], stats_json(&[&dir.path().join("s.json")])["tunnels"]);
+}
+
+#[test]
 fn extract_with_a_filter_keeps_matching_relevant_events() {
     let dir = TempDir::new("extract-filter");
     dir.write("s.json", &sample_trail_json());
