@@ -3,7 +3,9 @@
 //! Every command installs what it needs first (idempotent, fast when already installed), so
 //! a fresh machine with rustup's Rust, Node, npm and Python needs nothing else.
 
+mod bench;
 mod csp;
+mod r#gen;
 mod serve;
 
 use std::env;
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
         Some("serve") => setup_build_tools().and_then(|_| build()).and_then(|_| serve_dist(&args[1..], 8080)),
         Some("serve-dist") => serve_dist(&args[1..], 8080),
         Some("test") => test(),
+        Some("bench") => bench::run(&args[1..]),
         _ => Err("usage: cargo xtask <setup|build|serve|test|serve-dist> [--port N] [--prefix /sub/path/]".into()),
     };
     match result {
