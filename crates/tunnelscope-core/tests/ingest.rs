@@ -316,6 +316,11 @@ fn every_shape_and_every_rejection() {
         ("empty-object.json", b"{}".to_vec(), rejected("top-level keys: none")),
         ("package.json", fixture("package.json"), rejected("not a CloudTrail export")),
         ("numbers.json", b"[1, 2, 3]".to_vec(), rejected("holds no CloudTrail records")),
+        (
+            "manifest.json",
+            br#"{"events":[{"file":"x.json","eventName":"A","eventTime":"2026-10-01T00:00:00Z"}]}"#.to_vec(),
+            rejected("log event without message"),
+        ),
         ("s3-notification.json", fixture("s3-notification.json"), rejected("S3 event notifications")),
         ("sqs.json", sqs.to_vec(), rejected("SQS")),
         ("truncated.json", trail[..trail.len() / 2].to_vec(), rejected("truncated JSON")),

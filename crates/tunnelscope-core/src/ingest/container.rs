@@ -517,8 +517,11 @@ fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
         return Element::Invalid(format!("not a JSON object: {}", clip(body, 40)));
     }
     // A record is read as one even if it also carries a wrapper's key: no wrapper has the
-    // record's own keys, and reloading an exported record must give the same event.
-    if looks_like_record(raw) {
+    // record's own keys, and reloading an exported record must give the same event. Lists
+    // that hold wrappers by definition (`Events`, `events`) still need the wrapper: a JSON
+    // file with an `events` list of record-like summaries is not a CloudWatch export.
+    let wrappers_only = matches!(shape, Shape::LookupEvents | Shape::CloudWatchLogs);
+    if !wrappers_only && looks_like_record(raw) {
         return Element::Record(body, Fidelity::Full);
     }
     let Ok(w) = serde_json::from_str::<Wrapper<'a>>(body) else {
