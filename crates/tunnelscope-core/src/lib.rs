@@ -16,6 +16,7 @@ pub mod record;
 pub mod sample;
 pub mod time;
 pub mod view_state;
+pub mod views;
 
 pub use dataset::{Dataset, EndpointChangeRow, FileReport, Pairing, Stats, TunnelRow};
 pub use ingest::{FileStatus, ParsedFile, Shape, parse_file};

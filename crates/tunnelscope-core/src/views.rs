@@ -1,0 +1,1113 @@
+//! What the investigation view shows (histogram, swimlanes, endpoint lives, event table, detail, coverage), from a dataset and the indices of the events matching the filter.
+
+// Semantics chosen here:
+// - `indices` are positions in `ds.events()` (as `query::matching_indices` returns them);
+//   positions out of range are ignored rather than trusted.
+// - Endpoint lives take the endpoint *set* and the usage (tunnel counts, first/last use) from
+//   the matching events, but the lifecycle and configuration from every loaded event, so a
+//   filter such as `user:alice` never makes an endpoint look created-before-the-data.
+// - Configuration (subnet, VPC, groups, …) is read only from events naming exactly one
+//   endpoint: an event naming several cannot say whose value it logged.
+// - Failed Create/Modify/Delete calls changed nothing: they are listed in `failed_changes_ms`
+//   only. Failed Describes are still reads and are kept as Describe ticks.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::{Dataset, KEY_PUSH_WINDOW_MS, Pairing, TunnelRow, latest_end_ms};
+use crate::eice::Inventory;
+use crate::export::is_eice_relevant;
+use crate::model::{EiceFacts, EndpointOp, Event, TunnelFacts};
+use crate::time::format_rfc3339;
+
+/// How far around an event the same principal's activity counts as related (±5 minutes).
+pub const RELATED_WINDOW_MS: i64 = 5 * 60_000;
+/// At most this many "same principal" related events are listed (nearest first).
+pub const MAX_RELATED_PRINCIPAL: usize = 50;
+/// At most this many Describe calls are listed as an endpoint's related lifecycle (nearest first).
+pub const MAX_RELATED_DESCRIBES: usize = 50;
+/// Event names that change what CloudTrail records (trails and Lake event data stores).
+pub const TRAIL_CHANGE_EVENTS: [&str; 11] = [
+    "StopLogging",
+    "StartLogging",
+    "DeleteTrail",
+    "UpdateTrail",
+    "PutEventSelectors",
+    "PutInsightSelectors",
+    "CreateTrail",
+    "StopEventDataStoreIngestion",
+    "StartEventDataStoreIngestion",
+    "DeleteEventDataStore",
+    "UpdateEventDataStore",
+];
+
+const DAY_MS: i64 = 86_400_000;
+
+/// How the tunnel timeline groups tunnels into swimlanes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Grouping {
+    /// One lane per endpoint ID.
+    #[default]
+    Endpoint,
+    /// One lane per target private IP.
+    Target,
+    /// One lane per principal.
+    Principal,
+    /// One lane per source IP.
+    SourceIp,
+}
+
+impl Grouping {
+    /// Every grouping, in the order the UI offers them.
+    pub const ALL: [Grouping; 4] = [Grouping::Endpoint, Grouping::Target, Grouping::Principal, Grouping::SourceIp];
+
+    /// The name used in URLs and serde (`endpoint`, `target`, `principal`, `source-ip`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Endpoint => "endpoint",
+            Self::Target => "target",
+            Self::Principal => "principal",
+            Self::SourceIp => "source-ip",
+        }
+    }
+
+    /// The grouping with this name (ASCII case-insensitive, surrounding spaces ignored).
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::ALL.into_iter().find(|g| g.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// A label for people (`Endpoint`, `Target IP`, `Principal`, `Source IP`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Endpoint => "Endpoint",
+            Self::Target => "Target IP",
+            Self::Principal => "Principal",
+            Self::SourceIp => "Source IP",
+        }
+    }
+}
+
+/// Events per time bucket over a range, with the failed tunnels among them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Histogram {
+    /// Start of the first bucket, UTC epoch milliseconds.
+    pub start_ms: i64,
+    /// Width of every bucket (at least 1 ms).
+    pub bucket_ms: i64,
+    /// Matching events per bucket, by event time.
+    pub counts: Vec<u32>,
+    /// Matching failed tunnels (OpenTunnel with an `errorCode`) per bucket.
+    pub failed_tunnels: Vec<u32>,
+}
+
+/// The time span of the matching events: the earliest event time to the latest event time or
+/// tunnel latest possible end; `None` when nothing matches.
+pub fn time_extent(ds: &Dataset, indices: &[u32]) -> Option<(i64, i64)> {
+    let events = ds.events();
+    let mut extent: Option<(i64, i64)> = None;
+    for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
+        let end = e.tunnel().map_or(e.time_ms, |t| latest_end_ms(e.time_ms, t.max_duration_secs).max(e.time_ms));
+        extent = Some(match extent {
+            None => (e.time_ms, end),
+            Some((lo, hi)) => (lo.min(e.time_ms), hi.max(end)),
+        });
+    }
+    extent
+}
+
+/// Counts matching events per bucket over the inclusive range `[range.0, range.1]` (swapped if
+/// reversed) cut into `n_buckets` (at least one) equal buckets; events outside are not counted.
+pub fn histogram(ds: &Dataset, indices: &[u32], range: (i64, i64), n_buckets: usize) -> Histogram {
+    let n = n_buckets.max(1);
+    let (start, end) = if range.0 <= range.1 { range } else { (range.1, range.0) };
+    // Inclusive range: the last instant must land in the last bucket, hence the `+ 1`.
+    let span = u128::from(end.abs_diff(start)) + 1;
+    let bucket = span.div_ceil(n as u128).clamp(1, i64::MAX as u128) as u64;
+    let mut counts = vec![0u32; n];
+    let mut failed = vec![0u32; n];
+    let events = ds.events();
+    for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
+        let t = e.time_ms;
+        if t < start || t > end {
+            continue;
+        }
+        let b = usize::try_from(t.abs_diff(start) / bucket).unwrap_or(usize::MAX).min(n - 1);
+        counts[b] = counts[b].saturating_add(1);
+        if e.is_failed() && e.tunnel().is_some() {
+            failed[b] = failed[b].saturating_add(1);
+        }
+    }
+    Histogram { start_ms: start, bucket_ms: bucket as i64, counts, failed_tunnels: failed }
+}
+
+/// One tunnel drawn on the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TunnelMark {
+    /// The OpenTunnel `eventID`.
+    pub event_id: String,
+    /// When the tunnel was accepted (or refused), UTC epoch milliseconds.
+    pub start_ms: i64,
+    /// Latest possible end (start + max duration).
+    pub end_ms: i64,
+    /// True when the call failed (has an `errorCode`).
+    pub failed: bool,
+    /// True when the max duration was assumed (3600 s), not logged.
+    pub assumed: bool,
+    /// Remote port.
+    pub port: Option<u32>,
+}
+
+/// One swimlane of the tunnel timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Lane {
+    /// The grouping value (endpoint ID, target IP, principal ARN or source IP); empty when unknown.
+    pub key: String,
+    /// The lane's title for people.
+    pub label: String,
+    /// Extra context: the instance and OS user of a target, the Region of an endpoint; else empty.
+    pub sublabel: String,
+    /// The lane's tunnels sorted by start (ties by event ID).
+    pub marks: Vec<TunnelMark>,
+    /// Failed tunnels among the marks.
+    pub n_failed: u32,
+}
+
+/// The principal's key: ARN (or principal ID), else the display name for rows without one.
+fn principal_key(e: &Event) -> &str {
+    if e.principal_arn.is_empty() { &e.principal } else { &e.principal_arn }
+}
+
+/// Orders events by time, then event ID (unique after dedupe), so every order is stable.
+fn by_time(a: &Event, b: &Event) -> Ordering {
+    a.time_ms.cmp(&b.time_ms).then_with(|| a.event_id.cmp(&b.event_id))
+}
+
+/// The swimlanes of the matching tunnels under a grouping, sorted by key.
+pub fn lanes(ds: &Dataset, indices: &[u32], grouping: Grouping) -> Vec<Lane> {
+    let events = ds.events();
+    let mut slot: HashMap<&str, usize> = HashMap::new();
+    let mut groups: Vec<(&str, Vec<u32>)> = Vec::new();
+    for &i in indices {
+        let Some(e) = events.get(i as usize) else { continue };
+        let Some(t) = e.tunnel() else { continue };
+        let key = match grouping {
+            Grouping::Endpoint => t.endpoint_id.as_str(),
+            Grouping::Target => t.private_ip.as_str(),
+            Grouping::Principal => principal_key(e),
+            Grouping::SourceIp => e.source_ip.as_str(),
+        };
+        let k = *slot.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[k].1.push(i);
+    }
+    groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut pairer = (grouping == Grouping::Target).then(|| Pairer::new(events));
+    groups
+        .into_iter()
+        .map(|(key, mut members)| {
+            members.sort_unstable_by(|&a, &b| by_time(&events[a as usize], &events[b as usize]));
+            let mut marks = Vec::with_capacity(members.len());
+            let mut n_failed = 0u32;
+            // For Target lanes: instance -> OS users revealed by pairing.
+            let mut revealed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            let mut regions: Vec<&str> = Vec::new();
+            for &i in &members {
+                let e = &events[i as usize];
+                let Some(t) = e.tunnel() else { continue };
+                n_failed += u32::from(e.is_failed());
+                marks.push(mark(e, t));
+                if let Some(p) = pairer.as_mut() {
+                    let (pairing, instance, user) = p.pair(e, t);
+                    if matches!(pairing, Pairing::KeyPush | Pairing::IpInventory) && !instance.is_empty() {
+                        let users = revealed.entry(instance).or_default();
+                        if !user.is_empty() {
+                            users.insert(user);
+                        }
+                    }
+                }
+                if grouping == Grouping::Endpoint && !e.region.is_empty() && !regions.contains(&e.region.as_str()) {
+                    regions.push(e.region.as_str());
+                }
+            }
+            let first = members.first().map(|&i| &events[i as usize]);
+            let label = match grouping {
+                _ if key.is_empty() => "(unknown)".to_owned(),
+                Grouping::Principal => first
+                    .map(|e| if e.principal.is_empty() { key } else { e.principal.as_str() })
+                    .unwrap_or(key)
+                    .to_owned(),
+                _ => key.to_owned(),
+            };
+            let sublabel = match grouping {
+                Grouping::Target => target_sublabel(&revealed),
+                Grouping::Endpoint => regions.join(", "),
+                Grouping::Principal | Grouping::SourceIp => String::new(),
+            };
+            Lane { key: key.to_owned(), label, sublabel, marks, n_failed }
+        })
+        .collect()
+}
+
+fn mark(e: &Event, t: &TunnelFacts) -> TunnelMark {
+    TunnelMark {
+        event_id: e.event_id.clone(),
+        start_ms: e.time_ms,
+        end_ms: latest_end_ms(e.time_ms, t.max_duration_secs),
+        failed: e.is_failed(),
+        assumed: t.max_duration_assumed,
+        port: t.port,
+    }
+}
+
+/// `i-0abc as ec2-user/ubuntu, i-0def`, at most three instances then `+N more`.
+fn target_sublabel(revealed: &BTreeMap<String, BTreeSet<String>>) -> String {
+    const SHOWN: usize = 3;
+    let mut parts: Vec<String> = revealed
+        .iter()
+        .take(SHOWN)
+        .map(|(instance, users)| {
+            if users.is_empty() {
+                instance.clone()
+            } else {
+                let users: Vec<&str> = users.iter().map(String::as_str).collect();
+                format!("{instance} as {}", users.join("/"))
+            }
+        })
+        .collect();
+    if revealed.len() > SHOWN {
+        parts.push(format!("+{} more", revealed.len() - SHOWN));
+    }
+    parts.join(", ")
+}
+
+/// The (principal, account, Region, source IP) a key push and its tunnel share.
+type PushKey<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+fn push_key(e: &Event) -> PushKey<'_> {
+    (e.principal_arn.as_str(), e.account.as_str(), e.region.as_str(), e.source_ip.as_str())
+}
+
+/// Pairs tunnels with instances as `Dataset::tunnel_rows` does (contracts.md §2), with the
+/// key-push index built once and the inventory only when a tunnel needs it.
+struct Pairer<'a> {
+    events: &'a [Event],
+    /// Successful key pushes by key: (time, event index), sorted.
+    pushes: HashMap<PushKey<'a>, Vec<(i64, u32)>>,
+    inventory: Option<Inventory>,
+}
+
+impl<'a> Pairer<'a> {
+    fn new(events: &'a [Event]) -> Self {
+        let mut pushes: HashMap<PushKey<'a>, Vec<(i64, u32)>> = HashMap::new();
+        for (i, e) in events.iter().enumerate() {
+            if e.key_push().is_some() && !e.is_failed() {
+                pushes.entry(push_key(e)).or_default().push((e.time_ms, i as u32));
+            }
+        }
+        for list in pushes.values_mut() {
+            list.sort_unstable();
+        }
+        Self { events, pushes, inventory: None }
+    }
+
+    /// Successful key pushes that may pair with the tunnel: same key, at most 60 s before it.
+    fn candidates(&self, tunnel: &'a Event) -> &[(i64, u32)] {
+        let Some(list) = self.pushes.get(&push_key(tunnel)) else { return &[] };
+        let t = tunnel.time_ms;
+        let lo = list.partition_point(|&(p, _)| p < t.saturating_sub(KEY_PUSH_WINDOW_MS));
+        let hi = list.partition_point(|&(p, _)| p <= t);
+        &list[lo..hi.max(lo)]
+    }
+
+    /// (pairing, instance ID, OS user) of a tunnel.
+    fn pair(&mut self, tunnel: &'a Event, t: &TunnelFacts) -> (Pairing, String, String) {
+        let found: BTreeSet<(&str, &str)> = self
+            .candidates(tunnel)
+            .iter()
+            .filter_map(|&(_, j)| self.events.get(j as usize)?.key_push())
+            .map(|k| (k.instance_id.as_str(), k.os_user.as_str()))
+            .collect();
+        let mut it = found.iter();
+        match (it.next(), it.next()) {
+            (Some(&(instance, user)), None) => return (Pairing::KeyPush, instance.to_owned(), user.to_owned()),
+            (Some(_), Some(_)) => return (Pairing::Ambiguous, String::new(), String::new()),
+            _ => {}
+        }
+        let events = self.events;
+        let inventory = self.inventory.get_or_insert_with(|| Inventory::build(events));
+        let mut held = inventory.resolve(&tunnel.account, &tunnel.region, &t.private_ip, tunnel.time_ms);
+        match held.len() {
+            0 => (Pairing::None, String::new(), String::new()),
+            1 => (Pairing::IpInventory, held.pop().unwrap_or_default(), String::new()),
+            _ => (Pairing::Ambiguous, String::new(), String::new()),
+        }
+    }
+}
+
+/// The contract's tunnel row of one tunnel, as `Dataset::tunnel_rows` builds it.
+fn tunnel_row(e: &Event, t: &TunnelFacts, pairing: Pairing, instance_id: String, os_user: String) -> TunnelRow {
+    TunnelRow {
+        event_id: e.event_id.clone(),
+        time: format_rfc3339(e.time_ms),
+        endpoint_id: t.endpoint_id.clone(),
+        private_ip: t.private_ip.clone(),
+        port: t.port,
+        max_duration_secs: t.max_duration_secs,
+        max_duration_assumed: t.max_duration_assumed,
+        latest_end: format_rfc3339(latest_end_ms(e.time_ms, t.max_duration_secs)),
+        outcome: if e.is_failed() { "failed" } else { "accepted" }.to_owned(),
+        error_code: e.error_code.clone(),
+        principal: e.principal.clone(),
+        principal_arn: e.principal_arn.clone(),
+        source_ip: e.source_ip.clone(),
+        user_agent: e.user_agent.clone(),
+        account: e.account.clone(),
+        region: e.region.clone(),
+        instance_id,
+        os_user,
+        pairing,
+    }
+}
+
+/// One endpoint's life as the data shows it, for the lifecycle track and the endpoint card.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EndpointLife {
+    /// The endpoint ID.
+    pub endpoint_id: String,
+    /// Region of the earliest event naming it.
+    pub region: String,
+    /// Account of the earliest event naming it.
+    pub account: String,
+    /// "Create requested": the first successful Create in the data; `None` = open-ended start.
+    pub create_ms: Option<i64>,
+    /// "Delete requested": the last successful Delete in the data; `None` = open-ended end.
+    pub delete_ms: Option<i64>,
+    /// The earliest event naming it (tunnel or endpoint activity, failed ones included).
+    pub first_seen_ms: i64,
+    /// The latest event naming it.
+    pub last_seen_ms: i64,
+    /// Successful Modify calls, in time order.
+    pub modify_ms: Vec<i64>,
+    /// Describe calls naming it, in time order.
+    pub describe_ms: Vec<i64>,
+    /// Failed Create, Modify and Delete calls naming it, in time order.
+    pub failed_changes_ms: Vec<i64>,
+    /// Who requested the first Create.
+    pub created_by: String,
+    /// Who requested the last Delete.
+    pub deleted_by: String,
+    /// Who modified it (unique, in time order).
+    pub modified_by: Vec<String>,
+    /// Subnet, latest logged.
+    pub subnet_id: String,
+    /// VPC, latest logged.
+    pub vpc_id: String,
+    /// Security groups, latest logged.
+    pub security_group_ids: Vec<String>,
+    /// `preserveClientIp`, latest value logged by a successful Create or Modify; never assumed.
+    pub preserve_client_ip: Option<bool>,
+    /// `ipAddressType`, latest logged.
+    pub ip_address_type: String,
+    /// DNS name, latest logged.
+    pub dns_name: String,
+    /// Matching tunnels through it (accepted and failed).
+    pub n_tunnels: u64,
+    /// Matching failed tunnels.
+    pub n_failed: u64,
+    /// The first matching accepted tunnel.
+    pub first_use_ms: Option<i64>,
+    /// The last matching accepted tunnel.
+    pub last_use_ms: Option<i64>,
+}
+
+/// A value and the (time, event ID) it was logged at, so "latest" does not depend on load order.
+type Stamped<'a, T> = Option<((i64, &'a str), T)>;
+
+/// Keeps the value logged latest.
+fn keep_latest<'a, T>(slot: &mut Stamped<'a, T>, at: (i64, &'a str), value: T) {
+    if slot.as_ref().is_none_or(|(t, _)| at >= *t) {
+        *slot = Some((at, value));
+    }
+}
+
+/// Keeps the value logged earliest.
+fn keep_earliest<'a, T>(slot: &mut Stamped<'a, T>, at: (i64, &'a str), value: T) {
+    if slot.as_ref().is_none_or(|(t, _)| at < *t) {
+        *slot = Some((at, value));
+    }
+}
+
+/// An endpoint life while it is being gathered.
+#[derive(Default)]
+struct LifeAcc<'a> {
+    life: EndpointLife,
+    first: Stamped<'a, (&'a str, &'a str)>,
+    create: Stamped<'a, &'a str>,
+    delete: Stamped<'a, &'a str>,
+    modifies: Vec<((i64, &'a str), &'a str)>,
+    subnet: Stamped<'a, &'a str>,
+    vpc: Stamped<'a, &'a str>,
+    sgs: Stamped<'a, &'a [String]>,
+    preserve: Stamped<'a, bool>,
+    ip_type: Stamped<'a, &'a str>,
+    dns: Stamped<'a, &'a str>,
+}
+
+impl<'a> LifeAcc<'a> {
+    fn seen(&mut self, e: &'a Event) {
+        let at = (e.time_ms, e.event_id.as_str());
+        keep_earliest(&mut self.first, at, (e.region.as_str(), e.account.as_str()));
+        self.life.first_seen_ms = self.life.first_seen_ms.min(e.time_ms);
+        self.life.last_seen_ms = self.life.last_seen_ms.max(e.time_ms);
+    }
+
+    fn activity(&mut self, e: &'a Event, a: &'a crate::model::EndpointFacts, sole: bool) {
+        let at = (e.time_ms, e.event_id.as_str());
+        let op = a.op.or_else(|| EndpointOp::from_event_name(&e.event_name));
+        match op {
+            Some(EndpointOp::Describe) => self.life.describe_ms.push(e.time_ms),
+            Some(_) if e.is_failed() => self.life.failed_changes_ms.push(e.time_ms),
+            Some(EndpointOp::Create) => keep_earliest(&mut self.create, at, e.principal.as_str()),
+            Some(EndpointOp::Delete) => keep_latest(&mut self.delete, at, e.principal.as_str()),
+            Some(EndpointOp::Modify) => self.modifies.push((at, e.principal.as_str())),
+            None => {}
+        }
+        // A failed call logged a request, not the endpoint's state.
+        if !sole || e.is_failed() {
+            return;
+        }
+        let non_empty = |s: &'a str| (!s.is_empty()).then_some(s);
+        if let Some(v) = non_empty(&a.subnet_id) {
+            keep_latest(&mut self.subnet, at, v);
+        }
+        if let Some(v) = non_empty(&a.vpc_id) {
+            keep_latest(&mut self.vpc, at, v);
+        }
+        if !a.security_group_ids.is_empty() {
+            keep_latest(&mut self.sgs, at, a.security_group_ids.as_slice());
+        }
+        if let Some(v) = non_empty(&a.ip_address_type) {
+            keep_latest(&mut self.ip_type, at, v);
+        }
+        if let Some(v) = non_empty(&a.dns_name) {
+            keep_latest(&mut self.dns, at, v);
+        }
+        if matches!(op, Some(EndpointOp::Create | EndpointOp::Modify)) {
+            if let Some(v) = a.preserve_client_ip {
+                keep_latest(&mut self.preserve, at, v);
+            }
+        }
+    }
+
+    fn finish(mut self) -> EndpointLife {
+        let mut life = self.life;
+        if let Some((_, (region, account))) = self.first {
+            (life.region, life.account) = (region.to_owned(), account.to_owned());
+        }
+        if let Some(((t, _), who)) = self.create {
+            (life.create_ms, life.created_by) = (Some(t), who.to_owned());
+        }
+        if let Some(((t, _), who)) = self.delete {
+            (life.delete_ms, life.deleted_by) = (Some(t), who.to_owned());
+        }
+        self.modifies.sort_unstable();
+        life.modify_ms = self.modifies.iter().map(|((t, _), _)| *t).collect();
+        for (_, who) in &self.modifies {
+            if !life.modified_by.iter().any(|m| m == who) {
+                life.modified_by.push((*who).to_owned());
+            }
+        }
+        life.describe_ms.sort_unstable();
+        life.failed_changes_ms.sort_unstable();
+        let text = |s: Stamped<'_, &str>| s.map(|(_, v)| v.to_owned()).unwrap_or_default();
+        life.subnet_id = text(self.subnet);
+        life.vpc_id = text(self.vpc);
+        life.ip_address_type = text(self.ip_type);
+        life.dns_name = text(self.dns);
+        life.security_group_ids = self.sgs.map(|(_, v)| v.to_vec()).unwrap_or_default();
+        life.preserve_client_ip = self.preserve.map(|(_, v)| v);
+        life
+    }
+}
+
+/// One life per distinct endpoint ID named by the matching events (contracts.md §2), sorted by
+/// ID: usage from the matching tunnels, lifecycle and configuration from all loaded events.
+pub fn endpoint_lives(ds: &Dataset, indices: &[u32]) -> Vec<EndpointLife> {
+    let events = ds.events();
+    let mut accs: HashMap<&str, LifeAcc<'_>> = HashMap::new();
+    let new_acc = |id: &str| LifeAcc {
+        life: EndpointLife {
+            endpoint_id: id.to_owned(),
+            first_seen_ms: i64::MAX,
+            last_seen_ms: i64::MIN,
+            ..EndpointLife::default()
+        },
+        ..LifeAcc::default()
+    };
+    for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
+        match &e.eice {
+            Some(EiceFacts::Tunnel(t)) if !t.endpoint_id.is_empty() => {
+                let life = &mut accs.entry(&t.endpoint_id).or_insert_with(|| new_acc(&t.endpoint_id)).life;
+                life.n_tunnels += 1;
+                if e.is_failed() {
+                    life.n_failed += 1;
+                } else {
+                    life.first_use_ms = Some(life.first_use_ms.map_or(e.time_ms, |f| f.min(e.time_ms)));
+                    life.last_use_ms = Some(life.last_use_ms.map_or(e.time_ms, |l| l.max(e.time_ms)));
+                }
+            }
+            Some(EiceFacts::Endpoint(a)) => {
+                for id in &a.endpoint_ids {
+                    accs.entry(id).or_insert_with(|| new_acc(id));
+                }
+            }
+            _ => {}
+        }
+    }
+    if accs.is_empty() {
+        return Vec::new();
+    }
+    for e in events {
+        match &e.eice {
+            Some(EiceFacts::Tunnel(t)) => {
+                if let Some(acc) = accs.get_mut(t.endpoint_id.as_str()) {
+                    acc.seen(e);
+                }
+            }
+            Some(EiceFacts::Endpoint(a)) => {
+                let sole = a.endpoint_ids.len() == 1;
+                for id in &a.endpoint_ids {
+                    if let Some(acc) = accs.get_mut(id.as_str()) {
+                        acc.seen(e);
+                        acc.activity(e, a, sole);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut lives: Vec<EndpointLife> = accs.into_values().map(LifeAcc::finish).collect();
+    lives.sort_unstable_by(|a, b| a.endpoint_id.cmp(&b.endpoint_id));
+    lives
+}
+
+/// One row of the event table, like the AWS console's columns.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EventRow {
+    /// `eventID`.
+    pub event_id: String,
+    /// Event time, UTC epoch milliseconds.
+    pub time_ms: i64,
+    /// Event time, RFC 3339 UTC with `Z`.
+    pub time: String,
+    /// `eventName`.
+    pub event_name: String,
+    /// `eventSource`.
+    pub event_source: String,
+    /// Principal display name.
+    pub principal: String,
+    /// `sourceIPAddress`.
+    pub source_ip: String,
+    /// `awsRegion`.
+    pub region: String,
+    /// Account.
+    pub account: String,
+    /// `errorCode`; empty when the call succeeded.
+    pub error_code: String,
+    /// `userAgent`.
+    pub user_agent: String,
+    /// True when an EICE investigation needs it (`export::is_eice_relevant`).
+    pub is_eice: bool,
+}
+
+/// The table row of one event.
+pub fn event_row(e: &Event) -> EventRow {
+    EventRow {
+        event_id: e.event_id.clone(),
+        time_ms: e.time_ms,
+        time: format_rfc3339(e.time_ms),
+        event_name: e.event_name.clone(),
+        event_source: e.event_source.clone(),
+        principal: e.principal.clone(),
+        source_ip: e.source_ip.clone(),
+        region: e.region.clone(),
+        account: e.account.clone(),
+        error_code: e.error_code.clone(),
+        user_agent: e.user_agent.clone(),
+        is_eice: is_eice_relevant(e),
+    }
+}
+
+/// The event table's sort order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SortOrder {
+    /// Oldest first (ties by event ID).
+    #[default]
+    TimeAsc,
+    /// Newest first (ties by event ID, descending).
+    TimeDesc,
+}
+
+/// The comparator of an order over event indices.
+fn index_order(events: &[Event], order: SortOrder) -> impl Fn(&u32, &u32) -> Ordering + '_ {
+    move |&a, &b| {
+        let o = by_time(&events[a as usize], &events[b as usize]);
+        if order == SortOrder::TimeDesc { o.reverse() } else { o }
+    }
+}
+
+/// The matching indices (only EICE-related ones when `eice_only`) fully sorted, for callers that
+/// page through one result many times: sort once, then page with [`event_rows_sorted`].
+pub fn sorted_event_indices(ds: &Dataset, indices: &[u32], eice_only: bool, order: SortOrder) -> Vec<u32> {
+    let events = ds.events();
+    let mut v = filtered(events, indices, eice_only);
+    v.sort_unstable_by(index_order(events, order));
+    v
+}
+
+fn filtered(events: &[Event], indices: &[u32], eice_only: bool) -> Vec<u32> {
+    indices
+        .iter()
+        .copied()
+        .filter(|&i| events.get(i as usize).is_some_and(|e| !eice_only || is_eice_relevant(e)))
+        .collect()
+}
+
+/// Rows `offset..offset + limit` of indices already in display order.
+pub fn event_rows_sorted(ds: &Dataset, sorted: &[u32], offset: usize, limit: usize) -> Vec<EventRow> {
+    let events = ds.events();
+    let start = offset.min(sorted.len());
+    let end = offset.saturating_add(limit).min(sorted.len());
+    sorted[start..end].iter().filter_map(|&i| events.get(i as usize)).map(event_row).collect()
+}
+
+/// One page of the event table: the total after `eice_only`, and rows `offset..offset + limit`
+/// in the given order. Selects the page in linear time instead of sorting every match.
+pub fn event_rows(
+    ds: &Dataset,
+    indices: &[u32],
+    eice_only: bool,
+    order: SortOrder,
+    offset: usize,
+    limit: usize,
+) -> (usize, Vec<EventRow>) {
+    let events = ds.events();
+    let mut v = filtered(events, indices, eice_only);
+    let total = v.len();
+    let start = offset.min(total);
+    let end = offset.saturating_add(limit).min(total);
+    if start == end {
+        return (total, Vec::new());
+    }
+    let cmp = index_order(events, order);
+    // Event IDs are unique, so the order is total and the selected page is exact.
+    if end < total {
+        v.select_nth_unstable_by(end, &cmp);
+        v.truncate(end);
+    }
+    if start > 0 {
+        v.select_nth_unstable_by(start, &cmp);
+    }
+    let page = &mut v[start..end];
+    page.sort_unstable_by(&cmp);
+    (total, page.iter().map(|&i| event_row(&events[i as usize])).collect())
+}
+
+/// An event related to the selected one, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RelatedEvent {
+    /// `key push`, `paired tunnel`, `endpoint lifecycle` or `same principal ±5 min`.
+    pub relation: String,
+    /// The related event.
+    pub row: EventRow,
+}
+
+/// Everything the detail panel shows for one event.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EventDetail {
+    /// The event's key fields.
+    pub row: EventRow,
+    /// The raw record pretty-printed (key order and numbers kept), or as-is if it is not JSON.
+    pub raw_pretty: String,
+    /// The tunnel row, with its pairing, when the event is an `OpenTunnel`.
+    pub tunnel: Option<TunnelRow>,
+    /// Related events: key pushes / paired tunnels, then endpoint lifecycle by time, then the
+    /// same principal's activity nearest first.
+    pub related: Vec<RelatedEvent>,
+}
+
+/// Relation of a key push that paired with the selected tunnel.
+pub const REL_KEY_PUSH: &str = "key push";
+/// Relation of a tunnel the selected key push paired with.
+pub const REL_PAIRED_TUNNEL: &str = "paired tunnel";
+/// Relation of the activity of an endpoint the selected event names.
+pub const REL_LIFECYCLE: &str = "endpoint lifecycle";
+/// Relation of the same principal's activity around the selected event.
+pub const REL_PRINCIPAL: &str = "same principal ±5 min";
+
+/// The detail of the event with this ID: row, pretty raw record, tunnel row and related events.
+pub fn event_detail(ds: &Dataset, event_id: &str) -> Option<EventDetail> {
+    let e = ds.event(event_id)?;
+    let events = ds.events();
+    let mut related: Vec<RelatedEvent> = Vec::new();
+    let mut listed: HashSet<&str> = HashSet::from([e.event_id.as_str()]);
+    fn add<'e>(related: &mut Vec<RelatedEvent>, listed: &mut HashSet<&'e str>, relation: &str, r: &'e Event) {
+        if listed.insert(r.event_id.as_str()) {
+            related.push(RelatedEvent { relation: relation.to_owned(), row: event_row(r) });
+        }
+    }
+    let mut tunnel = None;
+    if let Some(t) = e.tunnel() {
+        let mut pairer = Pairer::new(events);
+        let (pairing, instance, user) = pairer.pair(e, t);
+        tunnel = Some(tunnel_row(e, t, pairing, instance, user));
+        for &(_, j) in pairer.candidates(e) {
+            add(&mut related, &mut listed, REL_KEY_PUSH, &events[j as usize]);
+        }
+    }
+    if e.key_push().is_some() && !e.is_failed() {
+        let key = push_key(e);
+        let mut paired: Vec<&Event> = events
+            .iter()
+            .filter(|x| {
+                x.tunnel().is_some()
+                    && x.time_ms >= e.time_ms
+                    && x.time_ms - e.time_ms <= KEY_PUSH_WINDOW_MS
+                    && push_key(x) == key
+            })
+            .collect();
+        paired.sort_unstable_by(|a, b| by_time(a, b));
+        for x in paired {
+            add(&mut related, &mut listed, REL_PAIRED_TUNNEL, x);
+        }
+    }
+    let ids = e.endpoint_ids();
+    if !ids.is_empty() {
+        let mut changes: Vec<&Event> = Vec::new();
+        let mut describes: Vec<&Event> = Vec::new();
+        for x in events {
+            let Some(a) = x.endpoint_activity() else { continue };
+            if !a.endpoint_ids.iter().any(|id| ids.contains(&id.as_str())) {
+                continue;
+            }
+            if a.op == Some(EndpointOp::Describe) { describes.push(x) } else { changes.push(x) }
+        }
+        // Busy trails describe endpoints constantly: keep the nearest ones.
+        describes.sort_unstable_by(|a, b| nearest(e, a, b));
+        describes.truncate(MAX_RELATED_DESCRIBES);
+        changes.extend(describes);
+        changes.sort_unstable_by(|a, b| by_time(a, b));
+        for x in changes {
+            add(&mut related, &mut listed, REL_LIFECYCLE, x);
+        }
+    }
+    let who = principal_key(e);
+    if !who.is_empty() {
+        let mut near: Vec<&Event> = events
+            .iter()
+            .filter(|x| {
+                x.time_ms.abs_diff(e.time_ms) <= RELATED_WINDOW_MS as u64
+                    && principal_key(x) == who
+                    && !listed.contains(x.event_id.as_str())
+            })
+            .collect();
+        near.sort_unstable_by(|a, b| nearest(e, a, b));
+        near.truncate(MAX_RELATED_PRINCIPAL);
+        for x in near {
+            add(&mut related, &mut listed, REL_PRINCIPAL, x);
+        }
+    }
+    Some(EventDetail { row: event_row(e), raw_pretty: pretty_json(&e.raw), tunnel, related })
+}
+
+/// Orders events by distance in time from `center`, then by time and ID.
+fn nearest(center: &Event, a: &Event, b: &Event) -> Ordering {
+    let d = |x: &Event| x.time_ms.abs_diff(center.time_ms);
+    d(a).cmp(&d(b)).then_with(|| by_time(a, b))
+}
+
+/// Pretty-prints JSON text with two-space indents, keeping key order, duplicate keys and
+/// number spellings exactly (a `serde_json::Value` round trip would sort keys); text that is
+/// not JSON is returned as-is.
+pub fn pretty_json(raw: &str) -> String {
+    if serde_json::from_str::<serde::de::IgnoredAny>(raw).is_err() {
+        return raw.to_owned();
+    }
+    let mut out = String::with_capacity(raw.len() + raw.len() / 2);
+    let mut depth = 0usize;
+    let mut chars = raw.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n(' ', depth * 2));
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                out.push('"');
+                let mut escaped = false;
+                for s in chars.by_ref() {
+                    out.push(s);
+                    match s {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '{' | '[' => {
+                out.push(c);
+                while chars.next_if(|n| n.is_ascii_whitespace()).is_some() {}
+                if let Some(close) = chars.next_if(|&n| n == '}' || n == ']') {
+                    out.push(close);
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_ascii_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Events on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DayCount {
+    /// The day, `YYYY-MM-DD` UTC.
+    pub day: String,
+    /// Loaded events on that day.
+    pub events: u64,
+}
+
+/// What the loaded data covers, so an empty result can be trusted or doubted.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Accounts with events, sorted.
+    pub accounts: Vec<String>,
+    /// Regions with events, sorted.
+    pub regions: Vec<String>,
+    /// Days with events, in order.
+    pub days: Vec<DayCount>,
+    /// Runs of days without events between the first and last day: (first missing, last missing).
+    pub gaps: Vec<(String, String)>,
+    /// Changes to what CloudTrail records ([`TRAIL_CHANGE_EVENTS`]), in time order.
+    pub trail_changes: Vec<EventRow>,
+    /// Events per (account, Region), sorted.
+    pub account_regions: Vec<(String, String, u64)>,
+}
+
+/// `YYYY-MM-DD` of a day number since the epoch.
+fn day_string(day: i64) -> String {
+    day.checked_mul(86_400)
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// The accounts, Regions and days all loaded events cover, the gaps, and trail changes.
+pub fn coverage(ds: &Dataset) -> Coverage {
+    let mut days: BTreeMap<i64, u64> = BTreeMap::new();
+    let mut pairs: HashMap<(&str, &str), u64> = HashMap::new();
+    let mut changes: Vec<&Event> = Vec::new();
+    // Events cluster by day: remember the last one to skip most map lookups.
+    let mut last: Option<(i64, u64)> = None;
+    for e in ds.events() {
+        let day = e.time_ms.div_euclid(DAY_MS);
+        match &mut last {
+            Some((d, n)) if *d == day => *n += 1,
+            _ => {
+                if let Some((d, n)) = last {
+                    *days.entry(d).or_default() += n;
+                }
+                last = Some((day, 1));
+            }
+        }
+        *pairs.entry((e.account.as_str(), e.region.as_str())).or_default() += 1;
+        if TRAIL_CHANGE_EVENTS.contains(&e.event_name.as_str()) {
+            changes.push(e);
+        }
+    }
+    if let Some((d, n)) = last {
+        *days.entry(d).or_default() += n;
+    }
+    let accounts: BTreeSet<&str> = pairs.keys().map(|(a, _)| *a).filter(|a| !a.is_empty()).collect();
+    let regions: BTreeSet<&str> = pairs.keys().map(|(_, r)| *r).filter(|r| !r.is_empty()).collect();
+    let mut account_regions: Vec<(String, String, u64)> =
+        pairs.into_iter().map(|((a, r), n)| (a.to_owned(), r.to_owned(), n)).collect();
+    account_regions.sort_unstable();
+    let mut gaps = Vec::new();
+    let mut prev: Option<i64> = None;
+    for &d in days.keys() {
+        if let Some(p) = prev.filter(|&p| d - p > 1) {
+            gaps.push((day_string(p + 1), day_string(d - 1)));
+        }
+        prev = Some(d);
+    }
+    changes.sort_unstable_by(|a, b| by_time(a, b));
+    Coverage {
+        accounts: accounts.into_iter().map(str::to_owned).collect(),
+        regions: regions.into_iter().map(str::to_owned).collect(),
+        days: days.into_iter().map(|(d, events)| DayCount { day: day_string(d), events }).collect(),
+        gaps,
+        trail_changes: changes.into_iter().map(event_row).collect(),
+        account_regions,
+    }
+}
+
+/// Distinct non-empty source IPs of the matching events.
+pub fn n_source_ips(ds: &Dataset, indices: &[u32]) -> u64 {
+    let events = ds.events();
+    let set: HashSet<&str> = indices
+        .iter()
+        .filter_map(|&i| events.get(i as usize))
+        .map(|e| e.source_ip.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
+    set.len() as u64
+}
+
+/// The overview counters over the matching events (contracts.md §4, plus source IPs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counters {
+    /// Matching events.
+    pub events: u64,
+    /// Matching tunnels, accepted and failed.
+    pub tunnels: u64,
+    /// Matching failed tunnels.
+    pub failed_tunnels: u64,
+    /// Distinct endpoints named by matching events.
+    pub endpoints: u64,
+    /// Distinct principals of matching events (by ARN, else by name), as `Dataset::stats_of`.
+    pub principals: u64,
+    /// Distinct non-empty source IPs of matching events.
+    pub source_ips: u64,
+}
+
+/// All overview counters in one pass over the matching events.
+pub fn counters(ds: &Dataset, indices: &[u32]) -> Counters {
+    let events = ds.events();
+    let mut c = Counters::default();
+    let mut endpoints: HashSet<&str> = HashSet::new();
+    let mut principals: HashSet<(&str, bool)> = HashSet::new();
+    let mut sources: HashSet<&str> = HashSet::new();
+    for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
+        c.events += 1;
+        match &e.eice {
+            Some(EiceFacts::Tunnel(t)) => {
+                c.tunnels += 1;
+                c.failed_tunnels += u64::from(e.is_failed());
+                if !t.endpoint_id.is_empty() {
+                    endpoints.insert(&t.endpoint_id);
+                }
+            }
+            Some(EiceFacts::Endpoint(a)) => endpoints.extend(a.endpoint_ids.iter().map(String::as_str)),
+            _ => {}
+        }
+        // As stats_of: CSV rows know a person only by name.
+        if !e.principal_arn.is_empty() {
+            principals.insert((&e.principal_arn, true));
+        } else if !e.principal.is_empty() {
+            principals.insert((&e.principal, false));
+        }
+        if !e.source_ip.is_empty() {
+            sources.insert(&e.source_ip);
+        }
+    }
+    c.endpoints = endpoints.len() as u64;
+    c.principals = principals.len() as u64;
+    c.source_ips = sources.len() as u64;
+    c
+}
+
+/// Sorts lanes by how many tunnels they hold (most first), then by key; for "busiest first" views.
+pub fn sort_lanes_by_size(lanes: &mut [Lane]) {
+    lanes.sort_by(|a, b| (Reverse(a.marks.len()), &a.key).cmp(&(Reverse(b.marks.len()), &b.key)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{SAMPLE_FILE_NAME, sample_trail_json};
+
+    fn sample() -> Dataset {
+        let mut ds = Dataset::new();
+        ds.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
+        ds
+    }
+
+    fn all(ds: &Dataset) -> Vec<u32> {
+        (0..ds.events().len() as u32).collect()
+    }
+
+    #[test]
+    fn grouping_names_round_trip() {
+        for g in Grouping::ALL {
+            assert_eq!(Grouping::parse(g.as_str()), Some(g));
+            let json = serde_json::to_string(&g).unwrap();
+            assert_eq!(json, format!("\"{}\"", g.as_str()));
+        }
+        assert_eq!(Grouping::parse(" Source-IP "), Some(Grouping::SourceIp));
+        assert_eq!(Grouping::parse("sourceip"), None);
+        assert_eq!(Grouping::default(), Grouping::Endpoint);
+        assert_eq!(serde_json::to_string(&SortOrder::TimeDesc).unwrap(), "\"time-desc\"");
+    }
+
+    #[test]
+    fn histogram_counts_every_event_of_the_extent_once() {
+        let ds = sample();
+        let idx = all(&ds);
+        let (lo, hi) = time_extent(&ds, &idx).unwrap();
+        for n in [0, 1, 7, 100, 10_000] {
+            let h = histogram(&ds, &idx, (lo, hi), n);
+            assert_eq!(h.counts.len(), n.max(1));
+            assert!(h.bucket_ms >= 1);
+            assert_eq!(h.counts.iter().map(|&c| c as usize).sum::<usize>(), idx.len(), "{n} buckets");
+            assert_eq!(h.failed_tunnels.iter().sum::<u32>(), 5);
+        }
+        // The extremes of i64 neither overflow nor lose events.
+        let h = histogram(&ds, &idx, (i64::MAX, i64::MIN), 3);
+        assert_eq!(h.counts.iter().sum::<u32>() as usize, idx.len());
+        assert_eq!(time_extent(&ds, &[]), None);
+        assert_eq!(histogram(&ds, &[], (0, 0), 4).counts, vec![0; 4]);
+    }
+
+    #[test]
+    fn pretty_json_keeps_order_numbers_and_strings() {
+        let raw = r#"{"b":1.50,"a":[],"c":{},"d":"x,\"y\": {z}","e":[1,{"f":null}]}"#;
+        let want = "{\n  \"b\": 1.50,\n  \"a\": [],\n  \"c\": {},\n  \"d\": \"x,\\\"y\\\": {z}\",\n  \"e\": [\n    1,\n    {\n      \"f\": null\n    }\n  ]\n}";
+        assert_eq!(pretty_json(raw), want);
+        assert_eq!(pretty_json("not json {"), "not json {");
+        assert_eq!(pretty_json("eventTime,eventName"), "eventTime,eventName");
+    }
+
+    #[test]
+    fn own_pairing_matches_the_datasets() {
+        let ds = sample();
+        let mut pairer = Pairer::new(ds.events());
+        for row in ds.tunnel_rows() {
+            let e = ds.event(&row.event_id).unwrap();
+            let (p, instance, user) = pairer.pair(e, e.tunnel().unwrap());
+            let mine = tunnel_row(e, e.tunnel().unwrap(), p, instance, user);
+            assert_eq!(mine, row);
+        }
+    }
+}
