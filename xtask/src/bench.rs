@@ -390,11 +390,27 @@ fn machine(browser: &Value) -> String {
     let nproc = sh("nproc");
     let load = sh("cut -d' ' -f1-3 /proc/loadavg");
     let date = sh("date -u '+%Y-%m-%d %H:%M UTC'");
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(root())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let code = match git(&["rev-parse", "--short", "HEAD"]) {
+        Some(rev) if git(&["status", "--porcelain", "--", "crates", "Cargo.lock"]).is_some_and(|s| !s.is_empty()) => {
+            format!("commit {rev} with uncommitted changes in crates/")
+        }
+        Some(rev) => format!("commit {rev}"),
+        None => format!("{} (not a git checkout)", root().display()),
+    };
     let os = sh(". /etc/os-release && echo $PRETTY_NAME");
     let rustc = sh("rustc --version");
     let node = sh("node --version");
     format!(
-        "- Date: {date}\n- CPU: {cpu}, `nproc` = {nproc}; memory {mem}; {os}\n- Load average when the bench ended: {load} (a shared machine: other jobs were running)\n- Chromium {} (Debian, headless), {rustc}, Node {node}\n",
+        "- Date: {date}; code measured: {code}\n- CPU: {cpu}, `nproc` = {nproc}; memory {mem}; {os}\n- Load average when the bench ended: {load} (a shared machine: other jobs were running)\n- Chromium {} (Debian, headless), {rustc}, Node {node}\n",
         browser["chromium"].as_str().unwrap_or("?")
     )
 }
@@ -512,7 +528,7 @@ fn report(
         (1, "big_json", format!("{} `{{\"Records\":[…]}}` file", mb(data.big_json.json_bytes as f64)), &data.big_json),
         (2, "big_gz", format!("the same as `.json.gz` ({} on disk)", mb(data.big_gz.disk_bytes as f64)), &data.big_gz),
         (3, "tree", format!("{} small `.json.gz` files, selected at once", data.tree.paths.len()), &data.tree),
-        (4, "events", format!("{} events in {} files", data.events.records, data.events.paths.len()), &data.events),
+        (4, "events", format!("{} events in {} file(s)", data.events.records, data.events.paths.len()), &data.events),
     ] {
         let s = &sc[key];
         let load = if s["load"].is_null() && !s["error"].is_null() { s } else { &s["load"] };
@@ -535,6 +551,22 @@ fn report(
             rate(set.json_bytes, app),
             if app.is_some() { counts_cell(load, set.records) } else { "—".into() },
         );
+    }
+
+    for (key, label) in [("big_json", "1"), ("big_gz", "2")] {
+        let p = &sc[key]["parse"];
+        let med = |k: &str| {
+            let v: Vec<f64> = p[k].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
+            if v.is_empty() { None } else { Some(median(v)) }
+        };
+        if let Some(d) = med("decode") {
+            let _ = writeln!(
+                t,
+                "\nReference of row {label}, not counted in `JSON.parse`: reading the file in the page {} (with `DecompressionStream` for `.gz`), `TextDecoder` {} (median).",
+                ms(f(&p["readMs"])),
+                ms(Some(d))
+            );
+        }
     }
 
     // Memory of the events load.

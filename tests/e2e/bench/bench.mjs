@@ -13,7 +13,8 @@
 //   (timed), three times; the median is reported;
 // - long tasks: PerformanceObserver 'longtask' entries on the page's main thread that start after `change`;
 // - memory: (a) the renderer processes' RSS (VmRSS in /proc, summed over the browser's
-//   `--type=renderer` children; dedicated workers live in the renderer) sampled every 100 ms by node:
+//   `--type=renderer` descendants of this node process, which launched Chromium; dedicated workers live
+//   in the renderer) sampled every 100 ms by node:
 //   the peak during the load minus the value just before it; (b) the size of every WebAssembly.Memory
 //   the app's wasm instances own, main thread and workers, read after the load (linear memory never
 //   shrinks, so this is its peak), found by wrapping WebAssembly.instantiate(Streaming) in the worker
@@ -150,7 +151,7 @@ async function counters(page) {
 
 async function load(browser, app, paths) {
   const { page } = app;
-  const rss = sampler(browser.process().pid);
+  const rss = sampler(process.pid);
   const wallStart = Date.now();
   await page.getByTestId('file-input').setInputFiles(paths);
   let timedOut = false;
