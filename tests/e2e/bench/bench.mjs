@@ -10,7 +10,7 @@
 // - JSON.parse: after the app's load, in the same page, the same file is read through a second, hidden
 //   `<input type=file>` (`await file.arrayBuffer()`, gunzipped with `DecompressionStream` for .gz; not
 //   timed), then `gc()`, `new TextDecoder().decode(buf)` (timed separately) and `JSON.parse(text)`
-//   (timed), three times; the median is reported;
+//   (timed), --parseRuns times (5); the median is reported;
 // - long tasks: PerformanceObserver 'longtask' entries on the page's main thread that start after `change`;
 // - memory: (a) the renderer processes' RSS (VmRSS in /proc, summed over the browser's
 //   `--type=renderer` descendants of this node process, which launched Chromium; dedicated workers live
