@@ -1,17 +1,20 @@
 //! Finding input files and loading them on every core into one dataset, in sorted path order.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{IsTerminal, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use tunnelscope_core::export::terminal_safe;
 use tunnelscope_core::ingest::{self, FileStatus, ParsedFile};
 use tunnelscope_core::{Dataset, parse_file};
+
+use crate::split;
 
 /// One input file: its name as shown (the path as given, joined) and where to read it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -98,39 +101,98 @@ pub(crate) fn parse_input(name: &str, bytes: &[u8]) -> Vec<(String, ParsedFile)>
 
 type Parsed = Result<Vec<(String, ParsedFile)>, String>;
 
-/// Reads and parses the files on every available core, then adds them to one dataset in the
-/// given (sorted) order, so the result is identical to a sequential run.
+/// One big file being parsed in pieces by several workers.
+struct SplitFile {
+    index: usize,
+    name: String,
+    bytes: Vec<u8>,
+    ranges: Vec<Range<usize>>,
+}
+
+/// What a worker sends back: a whole file's result, or one piece of a split file.
+enum Done {
+    Whole(usize, Parsed),
+    Piece(Arc<SplitFile>, usize, ParsedFile),
+}
+
+/// Work shared by the workers: the next file to read and pieces of split files waiting.
+struct Queue {
+    next_file: usize,
+    pieces: Vec<(Arc<SplitFile>, usize)>,
+    /// Workers reading a file, which may yet queue pieces: idle workers wait for them.
+    reading: usize,
+    failed: bool,
+}
+
+enum Job {
+    File(usize),
+    Piece(Arc<SplitFile>, usize),
+}
+
+/// Reads and parses the files on every available core (a big plain trail file is cut at record
+/// boundaries and parsed in pieces), then adds them to one dataset in the given (sorted) order,
+/// so the result is identical to a sequential run.
 pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
-    let workers = thread::available_parallelism().map_or(1, |n| n.get()).min(files.len()).max(1);
-    let next = AtomicUsize::new(0);
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = cores.max(1);
+    // Tests set a small threshold to exercise cutting on small files.
+    let min_split = std::env::var("TUNNELSCOPE_SPLIT_MIN_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(split::MIN_SPLIT_BYTES);
+    let queue = Mutex::new(Queue { next_file: 0, pieces: Vec::new(), reading: 0, failed: false });
+    let wake = Condvar::new();
     let bytes_read = AtomicU64::new(0);
-    let failed = AtomicBool::new(false);
     let mut progress = Progress::new(files.len());
     let mut dataset = Dataset::new();
     let mut error = None;
     thread::scope(|s| {
-        let (tx, rx) = mpsc::channel::<(usize, Parsed)>();
+        let (tx, rx) = mpsc::channel::<Done>();
         for _ in 0..workers {
             let tx = tx.clone();
-            let (next, bytes_read, failed) = (&next, &bytes_read, &failed);
+            let (queue, wake, bytes_read) = (&queue, &wake, &bytes_read);
             s.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= files.len() || failed.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let f = &files[i];
-                    let result = match fs::read(&f.path) {
-                        Ok(bytes) => {
-                            bytes_read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                            Ok(parse_input(&f.name, &bytes))
+                while let Some(job) = next_job(queue, wake, files.len()) {
+                    let done = match job {
+                        Job::Piece(split, k) => {
+                            let doc = split::piece(&split.bytes, &split.ranges, k);
+                            let parsed = parse_file(&split.name, &doc);
+                            Done::Piece(split, k, parsed)
                         }
-                        Err(e) => {
-                            failed.store(true, Ordering::Relaxed);
-                            Err(format!("{}: {e}", shown(&f.path)))
+                        Job::File(i) => {
+                            let read = fs::read(&files[i].path);
+                            if let Ok(bytes) = &read {
+                                bytes_read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                            }
+                            match read {
+                                Ok(bytes) => match split::plan(&bytes, cores, min_split) {
+                                    Some(ranges) => {
+                                        let split = Arc::new(SplitFile {
+                                            index: i,
+                                            name: files[i].name.clone(),
+                                            bytes,
+                                            ranges,
+                                        });
+                                        finish_reading(queue, wake, |q| {
+                                            q.pieces.extend((1..split.ranges.len()).map(|k| (split.clone(), k)));
+                                        });
+                                        let doc = split::piece(&split.bytes, &split.ranges, 0);
+                                        let parsed = parse_file(&split.name, &doc);
+                                        Done::Piece(split, 0, parsed)
+                                    }
+                                    None => {
+                                        finish_reading(queue, wake, |_| {});
+                                        Done::Whole(i, Ok(parse_input(&files[i].name, &bytes)))
+                                    }
+                                },
+                                Err(e) => {
+                                    finish_reading(queue, wake, |q| q.failed = true);
+                                    Done::Whole(i, Err(format!("{}: {e}", shown(&files[i].path))))
+                                }
+                            }
                         }
                     };
-                    if tx.send((i, result)).is_err() {
+                    if tx.send(done).is_err() {
                         break;
                     }
                 }
@@ -139,28 +201,38 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
         drop(tx);
         // Results arrive in any order; they are added strictly in index order.
         let mut pending: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
+        let mut pieces: HashMap<usize, Vec<Option<ParsedFile>>> = HashMap::new();
         let mut next_to_add = 0;
         loop {
             match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok((i, result)) => {
-                    pending[i] = Some(result);
-                    while let Some(slot) = pending.get_mut(next_to_add).and_then(Option::take) {
-                        match slot {
-                            Ok(parsed) => {
-                                for (name, p) in parsed {
-                                    dataset.add_parsed(&name, p);
-                                }
-                            }
-                            Err(e) => {
-                                error.get_or_insert(e);
-                            }
-                        }
-                        next_to_add += 1;
-                        progress.done = next_to_add;
+                Ok(Done::Whole(i, result)) => pending[i] = Some(result),
+                Ok(Done::Piece(split, k, parsed)) => {
+                    let slots = pieces.entry(split.index).or_default();
+                    slots.resize_with(split.ranges.len(), || None);
+                    slots[k] = Some(parsed);
+                    if slots.iter().all(Option::is_some) {
+                        let parts = pieces.remove(&split.index).unwrap_or_default().into_iter().flatten().collect();
+                        // A cut the pieces do not confirm: the whole file, parsed here (rare).
+                        let parsed = split::merge(parts).unwrap_or_else(|| parse_file(&split.name, &split.bytes));
+                        pending[split.index] = Some(Ok(vec![(split.name.clone(), parsed)]));
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            while let Some(slot) = pending.get_mut(next_to_add).and_then(Option::take) {
+                match slot {
+                    Ok(parsed) => {
+                        for (name, p) in parsed {
+                            dataset.add_parsed(&name, p);
+                        }
+                    }
+                    Err(e) => {
+                        error.get_or_insert(e);
+                    }
+                }
+                next_to_add += 1;
+                progress.done = next_to_add;
             }
             progress.show(bytes_read.load(Ordering::Relaxed));
         }
@@ -176,6 +248,38 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
         Some(e) => Err(e),
         None => Ok(dataset),
     }
+}
+
+/// The next job: a waiting piece first (it frees a big file sooner), else the next file; waits
+/// while another worker is still reading a file that may be cut into pieces.
+fn next_job(queue: &Mutex<Queue>, wake: &Condvar, n_files: usize) -> Option<Job> {
+    let mut q = queue.lock().ok()?;
+    loop {
+        if q.failed {
+            return None;
+        }
+        if let Some((split, k)) = q.pieces.pop() {
+            return Some(Job::Piece(split, k));
+        }
+        if q.next_file < n_files {
+            q.next_file += 1;
+            q.reading += 1;
+            return Some(Job::File(q.next_file - 1));
+        }
+        if q.reading == 0 {
+            return None;
+        }
+        q = wake.wait(q).ok()?;
+    }
+}
+
+/// Marks a file as read (after `update` queues its pieces, if any) and wakes idle workers.
+fn finish_reading(queue: &Mutex<Queue>, wake: &Condvar, update: impl FnOnce(&mut Queue)) {
+    if let Ok(mut q) = queue.lock() {
+        update(&mut q);
+        q.reading -= 1;
+    }
+    wake.notify_all();
 }
 
 /// A one-line progress bar on stderr, only when stderr is a terminal.

@@ -2,6 +2,7 @@
 
 mod load;
 mod output;
+mod split;
 
 use std::fs;
 use std::io::{self, IsTerminal, Write};

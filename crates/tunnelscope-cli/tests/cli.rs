@@ -388,6 +388,35 @@ fn zip_members_are_files_of_their_own() {
 }
 
 #[test]
+fn a_big_file_cut_for_several_cores_gives_the_same_results() {
+    let dir = TempDir::new("split");
+    let v: Value = serde_json::from_slice(&sample_trail_json()).expect("sample");
+    let mut recs = Vec::new();
+    for copy in 0..5 {
+        for r in v["Records"].as_array().expect("records") {
+            let mut r = r.clone();
+            let id = r["eventID"].as_str().unwrap_or_default().to_owned();
+            // Copies 0 and 1 share IDs, so in-file duplicates cross the cuts too.
+            r["eventID"] = json!(format!("{}-{id}", copy.max(1)));
+            recs.push(r);
+        }
+    }
+    dir.write("big.json", &serde_json::to_vec_pretty(&json!({"Records": recs})).expect("json"));
+    dir.write("other.json", &trail(&[("x-1", "OpenTunnel", "alice", "ua")]));
+    let with = |min: &str, args: &[&str]| {
+        let o = Command::new(BIN).args(args).arg(dir.path()).env("TUNNELSCOPE_SPLIT_MIN_BYTES", min).output();
+        let o = o.expect("run");
+        assert_eq!(o.status.code(), Some(0));
+        o.stdout
+    };
+    for args in [&["stats", "--json"][..], &["tunnels", "--format", "csv"][..]] {
+        assert_eq!(with("0", args), with("999999999999", args), "{args:?}");
+    }
+    let s: Value = serde_json::from_slice(&with("0", &["stats", "--json"])).expect("json");
+    assert_eq!(s["records"]["duplicates"], v["Records"].as_array().map_or(0, Vec::len));
+}
+
+#[test]
 fn sample_command_writes_the_built_in_sample() {
     let dir = TempDir::new("sample-cmd");
     let p = dir.path().join("s.json");
