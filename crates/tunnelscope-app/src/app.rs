@@ -1,77 +1,174 @@
-//! The root component: owns the state reducer and the engine pool, lays out the page.
+//! The root component: owns the state reducer and the engine pool, keeps the URL fragment in
+//! step with the view, and lays out the page.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use tunnelscope_core::query::{TimeWindow, format_term};
+use tunnelscope_core::view_state::{ViewState, fingerprint};
+use tunnelscope_core::views::{Grouping, SortOrder};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use web_sys::File;
 use yew::prelude::*;
 
+use crate::components::coverage_panel::CoveragePanel;
+use crate::components::detail_panel::DetailPanel;
 use crate::components::drop_zone::DropZone;
+use crate::components::endpoint_cards::EndpointCards;
 use crate::components::endpoint_changes::EndpointChanges;
+use crate::components::event_table::EventTable;
 use crate::components::filter_bar::FilterBar;
+use crate::components::help::Help;
 use crate::components::load_report::LoadReport;
+use crate::components::overview::Overview;
 use crate::components::stats_bar::StatsBar;
 use crate::components::status_bar::StatusBar;
+use crate::components::timeline::Timeline;
 use crate::components::tunnel_table::TunnelTable;
 use crate::pool::EnginePool;
-use crate::protocol::Response;
+use crate::protocol::{ExportKind, Response, ViewRequest};
 use crate::state::{Action, AppState, Progress};
 
 /// Workers in the pool. One shard keeps dedupe exact without cross-shard coordination.
 const N_WORKERS: usize = 1;
 
-/// Handles shared by callbacks: the pool, the generation counter and the current query.
+/// Handles shared by callbacks: the pool, counters, the current request and the link state.
 #[derive(Clone, Default)]
 struct Engine {
     pool: Rc<RefCell<Option<EnginePool>>>,
     generation: Rc<Cell<u64>>,
     load_id: Rc<Cell<u64>>,
-    query: Rc<RefCell<String>>,
+    request: Rc<RefCell<ViewRequest>>,
+    /// (name, size) of every file loaded, for the link fingerprint.
+    files: Rc<RefCell<Vec<(String, u64)>>>,
+    /// The fingerprint and selection of the link the page was opened with.
+    link_fingerprint: Rc<RefCell<Option<String>>>,
+    link_selection: Rc<RefCell<Option<String>>>,
 }
 
 impl Engine {
-    fn next_generation(&self) -> u64 {
-        self.generation.set(self.generation.get() + 1);
-        self.generation.get()
-    }
-
     fn with_pool(&self, f: impl FnOnce(&EnginePool)) {
         if let Some(pool) = self.pool.borrow().as_ref() {
             f(pool);
         }
     }
 
-    /// Requests a fresh view and records the request in the state.
-    fn request_view(&self, dispatcher: &UseReducerDispatcher<AppState>, offset: usize) -> u64 {
-        let generation = self.next_generation();
-        let query = self.query.borrow().clone();
-        dispatcher.dispatch(Action::RequestView { generation, query: query.clone(), offset });
-        self.with_pool(|p| p.view(generation, &query, offset));
-        generation
+    /// Changes the request, then asks for the view and records it in the state.
+    fn request_view(&self, dispatcher: &UseReducerDispatcher<AppState>, change: impl FnOnce(&mut ViewRequest)) -> u64 {
+        self.generation.set(self.generation.get() + 1);
+        let req = {
+            let mut r = self.request.borrow_mut();
+            change(&mut r);
+            r.generation = self.generation.get();
+            r.clone()
+        };
+        dispatcher.dispatch(Action::RequestView(req.clone()));
+        self.with_pool(|p| p.view(&req));
+        req.generation
     }
+
+    fn fingerprint(&self) -> String {
+        let files = self.files.borrow();
+        let pairs: Vec<(&str, u64)> = files.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+        fingerprint(&pairs)
+    }
+
+    fn select(&self, dispatcher: &UseReducerDispatcher<AppState>, event_id: Option<String>) {
+        if let Some(id) = &event_id {
+            self.with_pool(|p| p.detail(id));
+        }
+        dispatcher.dispatch(Action::Select(event_id));
+    }
+}
+
+fn location_hash() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+fn write_hash(fragment: &str) {
+    let Some(w) = web_sys::window() else { return };
+    let Ok(history) = w.history() else { return };
+    let url = if fragment.is_empty() {
+        w.location().pathname().unwrap_or_default() + &w.location().search().unwrap_or_default()
+    } else {
+        format!("#{fragment}")
+    };
+    // replaceState: the view state is a link to share, not a history of every keystroke.
+    let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+}
+
+fn prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+fn download(file_name: &str, mime: &str, body: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let parts = js_sys::Array::of1(&JsValue::from_str(body));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Ok(a) = document.create_element("a").map(|e| e.unchecked_into::<web_sys::HtmlAnchorElement>()) {
+        a.set_href(&url);
+        a.set_download(file_name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
 }
 
 /// The page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(AppState::default);
-    let engine = use_memo((), |_| Engine::default());
+    let state = use_reducer(|| AppState { dark: prefers_dark(), ..AppState::default() });
+    let engine = use_memo((), |_| {
+        let engine = Engine::default();
+        // Restore the view from the link before anything else writes the fragment.
+        let link = ViewState::from_fragment(&location_hash());
+        {
+            let mut r = engine.request.borrow_mut();
+            r.query = link.query.clone();
+            r.window = link.window;
+            r.grouping = Grouping::parse(&link.grouping).unwrap_or_default();
+        }
+        *engine.link_fingerprint.borrow_mut() = (!link.fingerprint.is_empty()).then(|| link.fingerprint.clone());
+        *engine.link_selection.borrow_mut() = link.selected.clone();
+        engine
+    });
 
     {
         let engine = (*engine).clone();
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
-            let on_response_engine = engine.clone();
+            let e = engine.clone();
             let d = dispatcher.clone();
             let spawned = EnginePool::spawn(N_WORKERS, move |response| match response {
                 Response::Progress { files_done, files_total, bytes_done, bytes_total, .. } => {
                     d.dispatch(Action::Progressed(Progress { files_done, files_total, bytes_done, bytes_total }))
                 }
                 Response::Loaded { .. } => {
-                    let generation = on_response_engine.request_view(&d, 0);
+                    let generation = e.request_view(&d, |r| {
+                        r.offset = 0;
+                        r.event_offset = 0;
+                    });
                     d.dispatch(Action::Loaded { generation });
+                    let link_fp = e.link_fingerprint.borrow().clone();
+                    if let Some(link_fp) = link_fp {
+                        let fp = e.fingerprint();
+                        d.dispatch(Action::Notice((fp != link_fp).then(|| {
+                            format!("This link was made for a different set of files (fingerprint {link_fp}, loaded {fp}): the view was restored, but results may differ.")
+                        })));
+                    }
+                    let restore = e.link_selection.borrow_mut().take();
+                    if restore.is_some() {
+                        e.select(&d, restore);
+                    }
                 }
                 Response::View(view) => d.dispatch(Action::ViewArrived(Rc::new(*view))),
+                Response::Detail(detail) => d.dispatch(Action::DetailArrived((*detail).map(Rc::new))),
+                Response::Export { file_name, mime, body } => download(&file_name, &mime, &body),
                 Response::Failed { message } => d.dispatch(Action::Failed(message)),
                 Response::Ready => {}
             });
@@ -79,55 +176,234 @@ pub fn app() -> Html {
                 Ok(pool) => *engine.pool.borrow_mut() = Some(pool),
                 Err(message) => dispatcher.dispatch(Action::Failed(message)),
             }
+            engine.request_view(&dispatcher, |_| {});
         });
     }
 
-    let on_files = {
+    // Keep the fragment in step with the view (query, window, grouping, selection, files).
+    {
+        let engine = (*engine).clone();
+        let r = &state.request;
+        let deps = (r.query.clone(), r.window, r.grouping, state.selected.clone(), state.view.n_events_total);
+        use_effect_with(deps, move |(query, window, grouping, selected, n_events)| {
+            if *n_events > 0 || !query.is_empty() {
+                let vs = ViewState {
+                    query: query.clone(),
+                    window: *window,
+                    grouping: if *grouping == Grouping::default() {
+                        String::new()
+                    } else {
+                        grouping.as_str().to_owned()
+                    },
+                    selected: selected.clone(),
+                    fingerprint: if engine.files.borrow().is_empty() { String::new() } else { engine.fingerprint() },
+                };
+                write_hash(&vs.to_fragment());
+            }
+        });
+    }
+
+    // Theme on the root element, so CSS variables follow it.
+    use_effect_with(state.dark, |dark| {
+        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("data-theme", if *dark { "dark" } else { "light" });
+        }
+    });
+
+    // Global shortcuts: / focuses the filter, ? opens help, Esc closes, L switches the zone.
+    {
         let engine = (*engine).clone();
         let dispatcher = state.dispatcher();
+        let show_help = state.show_help;
+        use_effect_with(show_help, move |show_help| {
+            let show_help = *show_help;
+            let document = web_sys::window().and_then(|w| w.document());
+            let handler = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+                let in_input = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+                match e.key().as_str() {
+                    "Escape" => {
+                        if show_help {
+                            dispatcher.dispatch(Action::ToggleHelp);
+                        } else {
+                            engine.select(&dispatcher, None);
+                        }
+                    }
+                    _ if in_input => {}
+                    "/" => {
+                        e.prevent_default();
+                        let input = web_sys::window()
+                            .and_then(|w| w.document())
+                            .and_then(|d| d.query_selector("[data-testid=filter-input]").ok().flatten())
+                            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+                        if let Some(input) = input {
+                            let _ = input.focus();
+                        }
+                    }
+                    "?" => dispatcher.dispatch(Action::ToggleHelp),
+                    "l" | "L" => dispatcher.dispatch(Action::ToggleLocalTime),
+                    _ => {}
+                }
+            });
+            if let Some(d) = &document {
+                let _ = d.add_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(d) = &document {
+                    let _ = d.remove_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
+                }
+                drop(handler);
+            }
+        });
+    }
+
+    let e = (*engine).clone();
+    let d = state.dispatcher();
+    let on_files = {
+        let (e, d) = (e.clone(), d.clone());
         Callback::from(move |files: Vec<(String, File)>| {
-            dispatcher.dispatch(Action::StartLoad);
-            engine.load_id.set(engine.load_id.get() + 1);
-            let load_id = engine.load_id.get();
-            engine.with_pool(|p| p.load(load_id, files));
+            d.dispatch(Action::StartLoad);
+            e.files.borrow_mut().extend(files.iter().map(|(n, f)| (n.clone(), f.size() as u64)));
+            e.load_id.set(e.load_id.get() + 1);
+            let load_id = e.load_id.get();
+            e.with_pool(|p| p.load(load_id, files));
         })
     };
     let on_sample = {
-        let engine = (*engine).clone();
-        let dispatcher = state.dispatcher();
+        let (e, d) = (e.clone(), d.clone());
         Callback::from(move |_: MouseEvent| {
-            dispatcher.dispatch(Action::StartLoad);
-            engine.load_id.set(engine.load_id.get() + 1);
-            let load_id = engine.load_id.get();
-            engine.with_pool(|p| p.load_sample(load_id));
+            d.dispatch(Action::StartLoad);
+            let size = tunnelscope_core::sample::sample_trail_json().len() as u64;
+            e.files.borrow_mut().push((tunnelscope_core::sample::SAMPLE_FILE_NAME.to_owned(), size));
+            e.load_id.set(e.load_id.get() + 1);
+            let load_id = e.load_id.get();
+            e.with_pool(|p| p.load_sample(load_id));
         })
     };
     let on_clear = {
-        let engine = (*engine).clone();
-        let dispatcher = state.dispatcher();
+        let (e, d) = (e.clone(), d.clone());
         Callback::from(move |_: MouseEvent| {
-            engine.with_pool(EnginePool::clear);
-            dispatcher.dispatch(Action::Cleared);
-            engine.request_view(&dispatcher, 0);
+            e.with_pool(EnginePool::clear);
+            e.files.borrow_mut().clear();
+            d.dispatch(Action::Cleared);
+            e.request_view(&d, |r| *r = ViewRequest::default());
+            write_hash("");
         })
     };
     let on_query = {
-        let engine = (*engine).clone();
-        let dispatcher = state.dispatcher();
+        let (e, d) = (e.clone(), d.clone());
         Callback::from(move |query: String| {
-            *engine.query.borrow_mut() = query;
-            engine.request_view(&dispatcher, 0);
+            e.request_view(&d, |r| {
+                r.query = query;
+                r.offset = 0;
+                r.event_offset = 0;
+            });
+        })
+    };
+    let on_filter = {
+        let (e, d) = (e.clone(), d.clone());
+        Callback::from(move |(key, value): (String, String)| {
+            let term = format_term(&key, &value);
+            e.request_view(&d, |r| {
+                r.query = if r.query.trim().is_empty() { term } else { format!("{} {term}", r.query.trim()) };
+                r.offset = 0;
+                r.event_offset = 0;
+            });
+        })
+    };
+    let on_window = {
+        let (e, d) = (e.clone(), d.clone());
+        Callback::from(move |window: Option<TimeWindow>| {
+            e.request_view(&d, |r| {
+                r.window = window;
+                r.offset = 0;
+                r.event_offset = 0;
+            });
+        })
+    };
+    let on_grouping = {
+        let (e, d) = (e.clone(), d.clone());
+        Callback::from(move |g: Grouping| {
+            e.request_view(&d, |r| r.grouping = g);
         })
     };
     let on_page = {
-        let engine = (*engine).clone();
-        let dispatcher = state.dispatcher();
+        let (e, d) = (e.clone(), d.clone());
         Callback::from(move |offset: usize| {
-            engine.request_view(&dispatcher, offset);
+            e.request_view(&d, |r| r.offset = offset);
         })
+    };
+    let on_event_need = {
+        let (e, d) = (e.clone(), d.clone());
+        Callback::from(move |offset: usize| {
+            e.request_view(&d, |r| r.event_offset = offset);
+        })
+    };
+    let on_eice_only = {
+        let (e, d) = (e.clone(), d.clone());
+        Callback::from(move |on: bool| {
+            e.request_view(&d, |r| {
+                r.eice_only = on;
+                r.event_offset = 0;
+            });
+        })
+    };
+    let on_order = {
+        let (e, d) = (e.clone(), d.clone());
+        Callback::from(move |order: SortOrder| {
+            e.request_view(&d, |r| {
+                r.order = order;
+                r.event_offset = 0;
+            });
+        })
+    };
+    let on_select = {
+        let (e, d) = (e.clone(), d.clone());
+        Callback::from(move |id: String| e.select(&d, Some(id)))
+    };
+    let on_close = {
+        let (e, d) = (e.clone(), d.clone());
+        Callback::from(move |_: ()| e.select(&d, None))
+    };
+    let export = |kind: ExportKind| {
+        let e = e.clone();
+        Callback::from(move |_: MouseEvent| {
+            let req = e.request.borrow().clone();
+            e.with_pool(|p| p.export(kind, &req));
+        })
+    };
+    let on_theme = {
+        let d = d.clone();
+        let dark = state.dark;
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::SetDark(!dark)))
+    };
+    let on_local = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::ToggleLocalTime))
+    };
+    let on_help = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::ToggleHelp))
+    };
+    let on_help_close = {
+        let d = d.clone();
+        Callback::from(move |_: ()| d.dispatch(Action::ToggleHelp))
     };
 
     let view = &state.view;
+    let lanes = use_memo(view.generation, {
+        let lanes = view.lanes.clone();
+        move |_| lanes
+    });
+    let endpoints = use_memo(view.generation, {
+        let endpoints = view.endpoints.clone();
+        move |_| endpoints
+    });
+    let req = &state.request;
+    let local = state.local_time;
+    let has_data = view.n_events_total > 0;
     html! {
         <div class="app">
             <header class="app__header">
@@ -136,16 +412,56 @@ pub fn app() -> Html {
                 <span class="app__actions">
                     <button data-testid="load-sample" onclick={on_sample}>{"Load sample data"}</button>
                     <button data-testid="clear" onclick={on_clear}>{"Clear"}</button>
+                    <button data-testid="toggle-time" onclick={on_local} title="L">{if local { "local time" } else { "UTC" }}</button>
+                    <button data-testid="toggle-theme" onclick={on_theme}>{if state.dark { "light" } else { "dark" }}</button>
+                    <button data-testid="show-help" onclick={on_help} title="?">{"?"}</button>
                 </span>
             </header>
             <DropZone {on_files} />
             <StatusBar phase={state.phase} progress={state.progress} n_events_total={view.n_events_total}
                 n_files={view.files.len()} error={state.error.clone()} />
-            <FilterBar query={state.query.clone()} error={view.query_error.clone()} {on_query} />
-            <StatsBar n_events={view.n_events} stats={view.stats.clone()} />
-            <TunnelTable rows={view.tunnels.clone()} total={view.n_tunnel_rows} offset={view.offset} {on_page} />
-            <EndpointChanges rows={view.endpoint_changes.clone()} total={view.n_endpoint_rows} />
+            if let Some(notice) = &state.notice {
+                <div class="notice" data-testid="notice" role="status">{notice.clone()}</div>
+            }
+            <FilterBar query={req.query.clone()} error={view.query_error.clone()} {on_query} />
+            <StatsBar n_events={view.n_events} stats={view.stats.clone()} n_source_ips={view.n_source_ips} />
+            if has_data {
+                <Overview histogram={view.histogram.clone()} window={req.window} local_time={local} dark={state.dark} {on_window} />
+                <div class="exports">
+                    <span class="muted">{"Export the filtered view:"}</span>
+                    <button data-testid="export-csv" onclick={export(ExportKind::TunnelsCsv)}>{"tunnels CSV"}</button>
+                    <button data-testid="export-json" onclick={export(ExportKind::TunnelsJson)}>{"tunnels JSON"}</button>
+                    <button data-testid="export-events-csv" onclick={export(ExportKind::EventsCsv)}>{"events CSV"}</button>
+                    <button data-testid="export-events-json" onclick={export(ExportKind::EventsJson)}>{"events JSON"}</button>
+                    <button data-testid="export-records" onclick={export(ExportKind::Records)}>{"raw records"}</button>
+                </div>
+            }
+            <div class={classes!("app__main", state.selected.is_some().then_some("app__main--detail"))}>
+                <div class="app__views">
+                    if has_data {
+                        <Timeline lanes={lanes} endpoints={endpoints} extent={view.extent}
+                            window={req.window.map(|w| (w.start_ms, w.end_ms))} generation={view.generation}
+                            selected={state.selected.clone()} local_time={local} dark={state.dark}
+                            grouping={req.grouping} {on_grouping} on_select={on_select.clone()} />
+                        <EndpointCards endpoints={view.endpoints.clone()} local_time={local} on_filter={on_filter.clone()} />
+                    }
+                    <TunnelTable rows={view.tunnels.clone()} total={view.n_tunnel_rows} offset={view.offset} {on_page}
+                        selected={state.selected.clone()} local_time={local} on_select={on_select.clone()} on_filter={on_filter.clone()} />
+                    <EndpointChanges rows={view.endpoint_changes.clone()} total={view.n_endpoint_rows} local_time={local} on_select={on_select.clone()} />
+                    if has_data {
+                        <EventTable rows={view.event_rows.clone()} total={view.n_event_rows} offset={view.event_offset}
+                            eice_only={req.eice_only} order={req.order} selected={state.selected.clone()} local_time={local}
+                            on_select={on_select.clone()} on_need={on_event_need} {on_eice_only} {on_order} on_filter={on_filter.clone()} />
+                    }
+                </div>
+                <DetailPanel selected={state.selected.clone()} detail={state.detail.clone()} local_time={local}
+                    {on_select} {on_filter} {on_close} />
+            </div>
+            <CoveragePanel coverage={view.coverage.clone()} local_time={local} />
             <LoadReport files={view.files.clone()} />
+            if state.show_help {
+                <Help on_close={on_help_close} />
+            }
         </div>
     }
 }

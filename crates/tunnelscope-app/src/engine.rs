@@ -11,8 +11,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 
-use crate::protocol::{Request, Response, SLICE_BYTES, View, WINDOW_ROWS};
-use crate::view::build_view;
+use crate::protocol::{Request, Response, SLICE_BYTES};
+use crate::view::{build_export, build_view};
 
 /// Starts the engine in the current worker: installs the message handler and says `Ready`.
 pub fn run_worker() {
@@ -84,9 +84,17 @@ fn handle(dataset: &RefCell<Dataset>, req: Request, files: &[File], post: &dyn F
             post(&Response::Loaded { load_id });
         }
         Request::Clear => dataset.borrow_mut().clear(),
-        Request::View { generation, query, offset } => {
-            let view: View = build_view(&dataset.borrow(), generation, &query, offset, WINDOW_ROWS);
+        Request::View(req) => {
+            let view = build_view(&dataset.borrow(), &req);
             post(&Response::View(Box::new(view)));
+        }
+        Request::Detail { event_id } => {
+            let detail = tunnelscope_core::views::event_detail(&dataset.borrow(), &event_id);
+            post(&Response::Detail(Box::new(detail)));
+        }
+        Request::Export { kind, view } => {
+            let (file_name, mime, body) = build_export(&dataset.borrow(), kind, &view);
+            post(&Response::Export { file_name, mime, body });
         }
     }
 }

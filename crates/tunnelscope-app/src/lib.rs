@@ -4,9 +4,11 @@
 pub mod app;
 pub mod components;
 pub mod engine;
+pub mod fmt;
 pub mod pool;
 pub mod protocol;
 pub mod state;
+pub mod time_scale;
 pub mod view;
 
 pub use app::App;

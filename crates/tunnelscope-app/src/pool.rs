@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{File, MessageEvent, Worker};
 
-use crate::protocol::{Request, Response, View};
+use crate::protocol::{ExportKind, Request, Response, View, ViewRequest};
 
 /// The worker script, relative to the page so the site works from any sub-path.
 pub const WORKER_URL: &str = "./worker_loader.js";
@@ -21,6 +21,8 @@ struct Shared {
     views: HashMap<u64, Vec<View>>,
     loads: HashMap<u64, usize>,
     progress: HashMap<u64, Vec<(usize, usize, u64, u64)>>,
+    details_pending: usize,
+    detail_found: bool,
 }
 
 /// A pool of engine workers; each owns one shard of the dataset.
@@ -41,6 +43,8 @@ impl EnginePool {
             views: HashMap::new(),
             loads: HashMap::new(),
             progress: HashMap::new(),
+            details_pending: 0,
+            detail_found: false,
         }));
         let mut workers = Vec::with_capacity(n);
         let mut handlers = Vec::with_capacity(n);
@@ -108,10 +112,29 @@ impl EnginePool {
     }
 
     /// Asks every shard for its view; one merged `Response::View` follows.
-    pub fn view(&self, generation: u64, query: &str, offset: usize) {
+    pub fn view(&self, req: &ViewRequest) {
         for k in 0..self.workers.len() {
-            self.post(k, &Request::View { generation, query: query.to_owned(), offset }, None);
+            self.post(k, &Request::View(req.clone()), None);
         }
+    }
+
+    /// Asks every shard for one event's detail; the shard that holds it answers.
+    pub fn detail(&self, event_id: &str) {
+        {
+            let mut s = self.shared.borrow_mut();
+            s.details_pending = self.workers.len();
+            s.detail_found = false;
+        }
+        for k in 0..self.workers.len() {
+            self.post(k, &Request::Detail { event_id: event_id.to_owned() }, None);
+        }
+    }
+
+    /// Asks for an export of the filtered view.
+    pub fn export(&self, kind: ExportKind, view: &ViewRequest) {
+        // Exports are whole files: with one shard its answer is the file. Several shards would
+        // need a merge per format, which comes with sharded loading.
+        self.post(0, &Request::Export { kind, view: view.clone() }, None);
     }
 
     fn post(&self, k: usize, req: &Request, files: Option<&Array>) {
@@ -175,6 +198,18 @@ fn receive(shared: &RefCell<Shared>, worker: &Worker, idx: usize, n: usize, resp
                 // Older generations will never be shown: drop their partial answers.
                 s.views.retain(|g, _| *g > generation);
                 Some(Response::View(Box::new(View::merge(parts))))
+            } else {
+                None
+            }
+        }
+        Response::Detail(detail) => {
+            s.details_pending = s.details_pending.saturating_sub(1);
+            let found = detail.is_some();
+            if found && !s.detail_found {
+                s.detail_found = true;
+                Some(Response::Detail(detail))
+            } else if s.details_pending == 0 && !s.detail_found {
+                Some(Response::Detail(detail))
             } else {
                 None
             }

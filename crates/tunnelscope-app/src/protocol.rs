@@ -8,11 +8,53 @@
 
 use serde::{Deserialize, Serialize};
 use tunnelscope_core::dataset::{EndpointChangeRow, FileReport, Stats, TunnelRow};
+use tunnelscope_core::query::TimeWindow;
+use tunnelscope_core::views::{Coverage, EndpointLife, EventDetail, EventRow, Grouping, Histogram, Lane, SortOrder};
 
 /// Bytes read from a `File` per slice (the worker never holds a JS string of the file).
 pub const SLICE_BYTES: u64 = 8 << 20;
 /// Rows sent per window request.
 pub const WINDOW_ROWS: usize = 500;
+/// Event-table rows sent per window request (the table renders only the visible ones).
+pub const EVENT_WINDOW_ROWS: usize = 300;
+/// Buckets in the overview histogram.
+pub const HISTOGRAM_BUCKETS: usize = 240;
+
+/// What the screen asks to see: the query, the brushed window and the table settings.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ViewRequest {
+    /// The view's generation.
+    pub generation: u64,
+    /// The query text (contracts.md §5).
+    pub query: String,
+    /// The brushed time window, if any.
+    pub window: Option<TimeWindow>,
+    /// Timeline lanes by.
+    pub grouping: Grouping,
+    /// Event table: EICE-related events only.
+    pub eice_only: bool,
+    /// Event table order.
+    pub order: SortOrder,
+    /// Tunnel and endpoint-change window start.
+    pub offset: usize,
+    /// Event table window start.
+    pub event_offset: usize,
+}
+
+/// What an export holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportKind {
+    /// Matching tunnels as CSV (the CLI's columns).
+    TunnelsCsv,
+    /// Matching tunnels as JSON.
+    TunnelsJson,
+    /// Matching events as CSV.
+    EventsCsv,
+    /// Matching events as JSON.
+    EventsJson,
+    /// Matching raw records as a reloadable `{"Records":[…]}` file.
+    Records,
+}
 
 /// UI → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,14 +73,19 @@ pub enum Request {
     },
     /// Empty the dataset.
     Clear,
-    /// Recompute the view for a query.
-    View {
-        /// The view's generation.
-        generation: u64,
-        /// The query text (contracts.md §5).
-        query: String,
-        /// Row window start for tunnels and endpoint changes.
-        offset: usize,
+    /// Recompute the view.
+    View(ViewRequest),
+    /// One event's detail.
+    Detail {
+        /// The event.
+        event_id: String,
+    },
+    /// Export the filtered view.
+    Export {
+        /// What to export.
+        kind: ExportKind,
+        /// The view whose matching events are exported.
+        view: ViewRequest,
     },
 }
 
@@ -67,6 +114,17 @@ pub enum Response {
     },
     /// The view for a query: counters, the file report and a window of rows.
     View(Box<View>),
+    /// One event's detail (`None` when it is not loaded).
+    Detail(Box<Option<EventDetail>>),
+    /// An export, ready to download.
+    Export {
+        /// File name to save as.
+        file_name: String,
+        /// MIME type.
+        mime: String,
+        /// The file's text.
+        body: String,
+    },
     /// A request failed as a whole (never for bad input, which is reported per file).
     Failed {
         /// What went wrong.
@@ -99,6 +157,24 @@ pub struct View {
     pub offset: usize,
     /// The query's error, shown inline; the view is then unfiltered.
     pub query_error: Option<String>,
+    /// Distinct source IPs of matching events.
+    pub n_source_ips: u64,
+    /// The loaded time range (all events), for the overview and the timeline.
+    pub extent: Option<(i64, i64)>,
+    /// Matching events over the loaded range (ignoring the brushed window).
+    pub histogram: Histogram,
+    /// Timeline lanes of matching tunnels.
+    pub lanes: Vec<Lane>,
+    /// Endpoint lifecycles named by matching events.
+    pub endpoints: Vec<EndpointLife>,
+    /// Matching event-table rows in all.
+    pub n_event_rows: usize,
+    /// A window of event-table rows.
+    pub event_rows: Vec<EventRow>,
+    /// Where the event window starts.
+    pub event_offset: usize,
+    /// Accounts, Regions, days and trail changes in the loaded data.
+    pub coverage: Coverage,
 }
 
 impl View {
@@ -131,7 +207,35 @@ impl View {
             out.n_endpoint_rows += p.n_endpoint_rows;
             out.endpoint_changes.extend(p.endpoint_changes);
             out.query_error = out.query_error.or(p.query_error);
+            out.n_source_ips += p.n_source_ips;
+            out.extent = match (out.extent, p.extent) {
+                (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+                (a, b) => a.or(b),
+            };
+            if out.histogram.counts.len() == p.histogram.counts.len() && out.histogram.start_ms == p.histogram.start_ms
+            {
+                for (a, b) in out.histogram.counts.iter_mut().zip(&p.histogram.counts) {
+                    *a += b;
+                }
+                for (a, b) in out.histogram.failed_tunnels.iter_mut().zip(&p.histogram.failed_tunnels) {
+                    *a += b;
+                }
+            }
+            for lane in p.lanes {
+                match out.lanes.iter_mut().find(|l| l.key == lane.key) {
+                    Some(l) => l.marks.extend(lane.marks),
+                    None => out.lanes.push(lane),
+                }
+            }
+            out.endpoints.extend(p.endpoints);
+            out.n_event_rows += p.n_event_rows;
+            out.event_rows.extend(p.event_rows);
         }
+        out.lanes.sort_by(|a, b| a.key.cmp(&b.key));
+        for lane in &mut out.lanes {
+            lane.marks.sort_by_key(|m| m.start_ms);
+        }
+        out.event_rows.sort_by(|a, b| (a.time_ms, &a.event_id).cmp(&(b.time_ms, &b.event_id)));
         out.stats.endpoints.sort();
         out.stats.endpoints.dedup();
         out.files.sort_by(|a, b| a.name.cmp(&b.name));
@@ -147,9 +251,19 @@ mod tests {
 
     #[test]
     fn requests_round_trip_as_json() {
-        let r = Request::Load { load_id: 3, names: vec!["a/b.json.gz".into()] };
-        let text = serde_json::to_string(&r).unwrap();
-        assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), r);
+        let requests = [
+            Request::Load { load_id: 3, names: vec!["a/b.json.gz".into()] },
+            Request::View(ViewRequest {
+                generation: 4,
+                query: "port:22".into(),
+                window: Some(TimeWindow { start_ms: 1, end_ms: 2 }),
+                ..ViewRequest::default()
+            }),
+        ];
+        for r in requests {
+            let text = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), r);
+        }
     }
 
     #[test]

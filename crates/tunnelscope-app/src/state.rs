@@ -4,7 +4,9 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::protocol::View;
+use tunnelscope_core::views::EventDetail;
+
+use crate::protocol::{View, ViewRequest};
 
 /// Where loading stands (`data-state` of `load-status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,12 +57,22 @@ pub struct AppState {
     pub awaiting: Option<u64>,
     /// The newest view generation requested.
     pub generation: u64,
-    /// The query of the newest view request.
-    pub query: String,
-    /// Row window offset of the newest view request.
-    pub offset: usize,
+    /// The newest view request (query, window, grouping, table settings).
+    pub request: ViewRequest,
     /// The latest view.
     pub view: Rc<View>,
+    /// The selected event.
+    pub selected: Option<String>,
+    /// The selected event's detail, once it arrived.
+    pub detail: Option<Rc<EventDetail>>,
+    /// Show times in the browser's local zone instead of UTC.
+    pub local_time: bool,
+    /// Dark theme.
+    pub dark: bool,
+    /// The keyboard-shortcut help is open.
+    pub show_help: bool,
+    /// A notice (a link made for other files, …).
+    pub notice: Option<String>,
     /// A whole-request failure to show.
     pub error: Option<String>,
 }
@@ -78,14 +90,19 @@ pub enum Action {
         generation: u64,
     },
     /// A new view was requested.
-    RequestView {
-        /// Its generation.
-        generation: u64,
-        /// Its query.
-        query: String,
-        /// Its row offset.
-        offset: usize,
-    },
+    RequestView(ViewRequest),
+    /// An event was selected (or the selection cleared).
+    Select(Option<String>),
+    /// The selected event's detail arrived.
+    DetailArrived(Option<Rc<EventDetail>>),
+    /// Switch between UTC and local time.
+    ToggleLocalTime,
+    /// Switch between light and dark.
+    SetDark(bool),
+    /// Open or close the shortcut help.
+    ToggleHelp,
+    /// Show or clear a notice.
+    Notice(Option<String>),
     /// A view arrived.
     ViewArrived(Rc<View>),
     /// The dataset was emptied.
@@ -111,11 +128,28 @@ impl Reducible for AppState {
                 s.loads_in_flight = s.loads_in_flight.saturating_sub(1);
                 s.awaiting = Some(generation);
             }
-            Action::RequestView { generation, query, offset } => {
-                s.generation = s.generation.max(generation);
-                s.query = query;
-                s.offset = offset;
+            Action::RequestView(req) => {
+                s.generation = s.generation.max(req.generation);
+                s.request = req;
             }
+            Action::Select(id) => {
+                if s.selected == id {
+                    return self;
+                }
+                s.selected = id;
+                s.detail = None;
+            }
+            Action::DetailArrived(detail) => {
+                // Only the detail of the current selection is shown.
+                if detail.as_ref().map(|d| &d.row.event_id) != s.selected.as_ref() {
+                    return self;
+                }
+                s.detail = detail;
+            }
+            Action::ToggleLocalTime => s.local_time = !s.local_time,
+            Action::SetDark(dark) => s.dark = dark,
+            Action::ToggleHelp => s.show_help = !s.show_help,
+            Action::Notice(n) => s.notice = n,
             Action::ViewArrived(view) => {
                 if view.generation < s.generation {
                     // A newer view was requested: this one is stale.
@@ -133,6 +167,8 @@ impl Reducible for AppState {
                 s.view = Rc::new(View::default());
                 s.progress = None;
                 s.awaiting = None;
+                s.selected = None;
+                s.detail = None;
             }
             Action::Failed(message) => s.error = Some(message),
         }
@@ -148,6 +184,10 @@ mod tests {
         Rc::new(View { generation, n_events, ..View::default() })
     }
 
+    fn req(generation: u64) -> Action {
+        Action::RequestView(ViewRequest { generation, ..ViewRequest::default() })
+    }
+
     fn run(actions: Vec<Action>) -> Rc<AppState> {
         actions.into_iter().fold(Rc::new(AppState::default()), |s, a| s.reduce(a))
     }
@@ -156,7 +196,7 @@ mod tests {
     fn done_only_when_the_view_after_the_load_arrives() {
         let s = run(vec![Action::StartLoad, Action::Loaded { generation: 1 }]);
         assert_eq!(s.phase, LoadPhase::Loading);
-        let s = s.reduce(Action::RequestView { generation: 1, query: String::new(), offset: 0 });
+        let s = s.reduce(req(1));
         let s = s.reduce(Action::ViewArrived(view(1, 5)));
         assert_eq!(s.phase, LoadPhase::Done);
         assert_eq!(s.view.n_events, 5);
@@ -164,11 +204,7 @@ mod tests {
 
     #[test]
     fn stale_views_are_dropped() {
-        let s = run(vec![
-            Action::RequestView { generation: 2, query: "a".into(), offset: 0 },
-            Action::RequestView { generation: 3, query: "b".into(), offset: 0 },
-            Action::ViewArrived(view(2, 9)),
-        ]);
+        let s = run(vec![req(2), req(3), Action::ViewArrived(view(2, 9))]);
         assert_eq!(s.view.n_events, 0);
         let s = s.reduce(Action::ViewArrived(view(3, 4)));
         assert_eq!(s.view.n_events, 4);
@@ -180,13 +216,25 @@ mod tests {
             Action::StartLoad,
             Action::StartLoad,
             Action::Loaded { generation: 1 },
-            Action::RequestView { generation: 1, query: String::new(), offset: 0 },
+            req(1),
             Action::ViewArrived(view(1, 1)),
         ]);
         assert_eq!(s.phase, LoadPhase::Loading, "one load still in flight");
         let s = s.reduce(Action::Loaded { generation: 2 });
-        let s = s.reduce(Action::RequestView { generation: 2, query: String::new(), offset: 0 });
+        let s = s.reduce(req(2));
         let s = s.reduce(Action::ViewArrived(view(2, 2)));
         assert_eq!(s.phase, LoadPhase::Done);
+    }
+
+    #[test]
+    fn details_only_for_the_current_selection() {
+        let s = run(vec![Action::Select(Some("b".into()))]);
+        let mut detail = EventDetail::default();
+        detail.row.event_id = "a".into();
+        let s2 = Rc::clone(&s).reduce(Action::DetailArrived(Some(Rc::new(detail.clone()))));
+        assert!(s2.detail.is_none());
+        detail.row.event_id = "b".into();
+        let s3 = s2.reduce(Action::DetailArrived(Some(Rc::new(detail))));
+        assert!(s3.detail.is_some());
     }
 }

@@ -6,6 +6,7 @@
 use tunnelscope_app::components::load_report::{LoadReport, LoadReportProps};
 use tunnelscope_app::components::stats_bar::{StatsBar, StatsBarProps};
 use tunnelscope_app::components::tunnel_table::{TunnelTable, TunnelTableProps};
+use tunnelscope_app::protocol::ViewRequest;
 use tunnelscope_app::view::build_view;
 use tunnelscope_core::Dataset;
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
@@ -30,7 +31,7 @@ fn sample_view() -> tunnelscope_app::protocol::View {
     let mut ds = Dataset::new();
     ds.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
     ds.add_file("notes.txt", b"hello");
-    build_view(&ds, 1, "", 0, 500)
+    build_view(&ds, &ViewRequest { generation: 1, ..ViewRequest::default() })
 }
 
 #[wasm_bindgen_test]
@@ -39,7 +40,7 @@ async fn stats_bar_shows_the_counters() {
     let root = root();
     Renderer::<StatsBar>::with_root_and_props(
         root.clone(),
-        StatsBarProps { n_events: view.n_events, stats: view.stats },
+        StatsBarProps { n_events: view.n_events, stats: view.stats, n_source_ips: view.n_source_ips },
     )
     .render();
     yew::scheduler::flush().await;
@@ -47,6 +48,7 @@ async fn stats_bar_shows_the_counters() {
     assert_eq!(text(&root, "[data-testid=stat-failed-tunnels]"), "5");
     assert_eq!(text(&root, "[data-testid=stat-endpoints]"), "3");
     assert_eq!(text(&root, "[data-testid=stat-events]"), view.n_events.to_string());
+    assert_eq!(text(&root, "[data-testid=stat-source-ips]"), "4");
 }
 
 #[wasm_bindgen_test]
@@ -62,6 +64,10 @@ async fn tunnel_rows_carry_event_ids_and_render_hostile_text_inertly() {
             total: view.n_tunnel_rows,
             offset: 0,
             on_page: Callback::noop(),
+            selected: None,
+            local_time: false,
+            on_select: Callback::noop(),
+            on_filter: Callback::noop(),
         },
     )
     .render();

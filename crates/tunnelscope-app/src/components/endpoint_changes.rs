@@ -3,6 +3,8 @@
 use tunnelscope_core::EndpointChangeRow;
 use yew::prelude::*;
 
+use crate::fmt::{fmt_rfc3339, visible};
+
 /// Props of [`EndpointChanges`].
 #[derive(Properties, PartialEq)]
 pub struct EndpointChangesProps {
@@ -10,6 +12,12 @@ pub struct EndpointChangesProps {
     pub rows: Vec<EndpointChangeRow>,
     /// Matching rows in all.
     pub total: usize,
+    /// Local time.
+    #[prop_or_default]
+    pub local_time: bool,
+    /// Called with the event ID of a clicked row.
+    #[prop_or_default]
+    pub on_select: Callback<String>,
 }
 
 fn label(op: &str) -> &'static str {
@@ -23,7 +31,7 @@ fn label(op: &str) -> &'static str {
     }
 }
 
-fn row(r: &EndpointChangeRow) -> Html {
+fn row(r: &EndpointChangeRow, props: &EndpointChangesProps) -> Html {
     let preserve = match r.preserve_client_ip {
         Some(true) => "preserveClientIp: true",
         Some(false) => "preserveClientIp: false",
@@ -35,15 +43,17 @@ fn row(r: &EndpointChangeRow) -> Html {
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(" · ");
+    let id = r.event_id.clone();
+    let on_click = props.on_select.reform(move |_: MouseEvent| id.clone());
     html! {
-        <tr data-testid="endpoint-change-row" data-event-id={r.event_id.clone()} data-op={r.op.clone()}>
-            <td class="mono">{r.time.clone()}</td>
+        <tr data-testid="endpoint-change-row" data-event-id={r.event_id.clone()} data-op={r.op.clone()} onclick={on_click}>
+            <td class="mono">{fmt_rfc3339(&r.time, props.local_time)}</td>
             <td>{label(&r.op)}</td>
-            <td class="mono">{if r.endpoint_ids.is_empty() { "(all)".to_owned() } else { r.endpoint_ids.join(" ") }}</td>
-            <td>{r.principal.clone()}</td>
-            <td class="mono">{r.source_ip.clone()}</td>
-            <td>{r.region.clone()}</td>
-            <td>{if r.error_code.is_empty() { details } else { format!("failed: {}", r.error_code) }}</td>
+            <td class="mono">{if r.endpoint_ids.is_empty() { "(all)".to_owned() } else { visible(&r.endpoint_ids.join(" ")).into_owned() }}</td>
+            <td>{visible(&r.principal).into_owned()}</td>
+            <td class="mono">{visible(&r.source_ip).into_owned()}</td>
+            <td>{visible(&r.region).into_owned()}</td>
+            <td>{visible(&if r.error_code.is_empty() { details } else { format!("failed: {}", r.error_code) }).into_owned()}</td>
         </tr>
     }
 }
@@ -62,7 +72,7 @@ pub fn endpoint_changes(props: &EndpointChangesProps) -> Html {
                         <th>{"time (UTC)"}</th><th>{"change"}</th><th>{"endpoint"}</th><th>{"principal"}</th>
                         <th>{"source IP"}</th><th>{"region"}</th><th>{"details"}</th>
                     </tr></thead>
-                    <tbody>{for props.rows.iter().map(row)}</tbody>
+                    <tbody>{for props.rows.iter().map(|r| row(r, props))}</tbody>
                 </table>
             }
         </section>

@@ -10,6 +10,9 @@ pub struct StatsBarProps {
     pub n_events: u64,
     /// Counts over the matching events.
     pub stats: Stats,
+    /// Distinct source IPs of matching events.
+    #[prop_or_default]
+    pub n_source_ips: u64,
 }
 
 fn stat(testid: &'static str, label: &'static str, value: u64) -> Html {
@@ -32,6 +35,7 @@ pub fn stats_bar(props: &StatsBarProps) -> Html {
             {stat("stat-failed-tunnels", "failed tunnels", s.tunnels.failed)}
             {stat("stat-endpoints", "endpoints", s.endpoints.len() as u64)}
             {stat("stat-principals", "principals", s.principals)}
+            {stat("stat-source-ips", "source IPs", props.n_source_ips)}
             <div class="stats-bar__accounting" data-testid="stat-accounting">
                 {format!(
                     "files: {} read, {} skipped, {} rejected · records: {} loaded, {} duplicates, {} invalid",

@@ -3,7 +3,9 @@
 use tunnelscope_core::{Pairing, TunnelRow};
 use yew::prelude::*;
 
+use crate::components::event_table::filter_value;
 use crate::components::pager::Pager;
+use crate::fmt::{fmt_duration, fmt_rfc3339, visible};
 
 /// Props of [`TunnelTable`].
 #[derive(Properties, PartialEq)]
@@ -16,14 +18,26 @@ pub struct TunnelTableProps {
     pub offset: usize,
     /// Called with a new window offset.
     pub on_page: Callback<usize>,
+    /// The selected event.
+    #[prop_or_default]
+    pub selected: Option<String>,
+    /// Local time.
+    #[prop_or_default]
+    pub local_time: bool,
+    /// Called with the event ID of a clicked row.
+    #[prop_or_default]
+    pub on_select: Callback<String>,
+    /// Called with (key, value) to add a filter.
+    #[prop_or_default]
+    pub on_filter: Callback<(String, String)>,
 }
 
 fn duration(secs: u64, assumed: bool) -> String {
-    let text = if secs % 60 == 0 { format!("{} min", secs / 60) } else { format!("{secs} s") };
+    let text = fmt_duration(secs);
     if assumed { format!("{text} (assumed)") } else { text }
 }
 
-fn row(r: &TunnelRow) -> Html {
+fn row(r: &TunnelRow, props: &TunnelTableProps) -> Html {
     let failed = r.outcome == "failed";
     let target = match r.pairing {
         Pairing::KeyPush | Pairing::IpInventory if !r.instance_id.is_empty() => {
@@ -33,18 +47,22 @@ fn row(r: &TunnelRow) -> Html {
         Pairing::Ambiguous => "ambiguous".to_owned(),
         _ => String::new(),
     };
+    let id = r.event_id.clone();
+    let on_click = props.on_select.reform(move |_: MouseEvent| id.clone());
+    let selected = props.selected.as_deref() == Some(r.event_id.as_str());
+    let f = &props.on_filter;
     html! {
-        <tr class={classes!("tunnel-table__row", failed.then_some("tunnel-table__row--failed"))}
-            data-testid="tunnel-row" data-event-id={r.event_id.clone()}>
-            <td class="mono">{r.time.clone()}</td>
-            <td>{r.principal.clone()}</td>
-            <td class="mono">{r.source_ip.clone()}</td>
-            <td class="mono" data-col="endpoint">{r.endpoint_id.clone()}</td>
-            <td class="mono" data-col="private-ip">{r.private_ip.clone()}</td>
+        <tr class={classes!("tunnel-table__row", failed.then_some("tunnel-table__row--failed"), selected.then_some("tunnel-table__row--selected"))}
+            data-testid="tunnel-row" data-event-id={r.event_id.clone()} onclick={on_click}>
+            <td class="mono">{fmt_rfc3339(&r.time, props.local_time)}</td>
+            <td data-col="principal">{filter_value("user", &r.principal, f)}</td>
+            <td class="mono" data-col="source-ip">{filter_value("ip", &r.source_ip, f)}</td>
+            <td class="mono" data-col="endpoint">{filter_value("endpoint", &r.endpoint_id, f)}</td>
+            <td class="mono" data-col="private-ip">{filter_value("target", &r.private_ip, f)}</td>
             <td class="num" data-col="port">{r.port.map(|p| p.to_string()).unwrap_or_default()}</td>
             <td>{duration(r.max_duration_secs, r.max_duration_assumed)}</td>
-            <td>{if failed { format!("failed: {}", r.error_code) } else { "accepted".to_owned() }}</td>
-            <td class="mono">{target}</td>
+            <td>{if failed { format!("failed: {}", visible(&r.error_code)) } else { "accepted".to_owned() }}</td>
+            <td class="mono">{visible(&target).into_owned()}</td>
         </tr>
     }
 }
@@ -64,7 +82,7 @@ pub fn tunnel_table(props: &TunnelTableProps) -> Html {
                         <th>{"target IP"}</th><th>{"port"}</th><th>{"max duration"}</th><th>{"outcome"}</th>
                         <th>{"instance"}</th>
                     </tr></thead>
-                    <tbody>{for props.rows.iter().map(row)}</tbody>
+                    <tbody>{for props.rows.iter().map(|r| row(r, props))}</tbody>
                 </table>
                 <Pager total={props.total} offset={props.offset} shown={props.rows.len()} on_page={props.on_page.clone()} />
             }
