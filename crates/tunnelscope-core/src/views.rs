@@ -43,6 +43,9 @@ pub const TRAIL_CHANGE_EVENTS: [&str; 11] = [
     "UpdateEventDataStore",
 ];
 
+/// Histograms never hold more buckets than this (a canvas is far narrower).
+pub const MAX_BUCKETS: usize = 1 << 20;
+
 const DAY_MS: i64 = 86_400_000;
 
 /// How the tunnel timeline groups tunnels into swimlanes.
@@ -120,9 +123,9 @@ pub fn time_extent(ds: &Dataset, indices: &[u32]) -> Option<(i64, i64)> {
 }
 
 /// Counts matching events per bucket over the inclusive range `[range.0, range.1]` (swapped if
-/// reversed) cut into `n_buckets` (at least one) equal buckets; events outside are not counted.
+/// reversed) cut into `n_buckets` (1 to [`MAX_BUCKETS`]) equal buckets; events outside are not counted.
 pub fn histogram(ds: &Dataset, indices: &[u32], range: (i64, i64), n_buckets: usize) -> Histogram {
-    let n = n_buckets.max(1);
+    let n = n_buckets.clamp(1, MAX_BUCKETS);
     let (start, end) = if range.0 <= range.1 { range } else { (range.1, range.0) };
     // Inclusive range: the last instant must land in the last bucket, hence the `+ 1`.
     let span = u128::from(end.abs_diff(start)) + 1;
@@ -186,8 +189,67 @@ fn by_time(a: &Event, b: &Event) -> Ordering {
     a.time_ms.cmp(&b.time_ms).then_with(|| a.event_id.cmp(&b.event_id))
 }
 
-/// The swimlanes of the matching tunnels under a grouping, sorted by key.
+/// The swimlanes of the matching tunnels under a grouping, sorted by key (Target lanes pair
+/// their tunnels on each call; see [`lanes_with`] to pair once per load).
 pub fn lanes(ds: &Dataset, indices: &[u32], grouping: Grouping) -> Vec<Lane> {
+    let source =
+        if grouping == Grouping::Target { PairSource::Live(Pairer::new(ds.events())) } else { PairSource::Off };
+    lanes_from(ds, indices, grouping, source)
+}
+
+/// Like [`lanes`], with Target sublabels read from pairings computed once per load.
+pub fn lanes_with(ds: &Dataset, indices: &[u32], grouping: Grouping, pairings: &TunnelPairings) -> Vec<Lane> {
+    let source = if grouping == Grouping::Target { PairSource::Cached(pairings) } else { PairSource::Off };
+    lanes_from(ds, indices, grouping, source)
+}
+
+/// Where Target lanes learn which instance (and OS user) a tunnel reached.
+enum PairSource<'p, 'a> {
+    Off,
+    Live(Pairer<'a>),
+    Cached(&'p TunnelPairings),
+}
+
+impl<'a> PairSource<'_, 'a> {
+    /// The instance and OS user a tunnel's pairing revealed, if it revealed one.
+    fn revealed(&mut self, i: u32, e: &'a Event, t: &TunnelFacts) -> Option<(String, String)> {
+        let (pairing, instance, user) = match self {
+            Self::Off => return None,
+            Self::Live(p) => p.pair(e, t),
+            Self::Cached(c) => c.get(i).map(|(p, i, u)| (p, i.to_owned(), u.to_owned()))?,
+        };
+        (matches!(pairing, Pairing::KeyPush | Pairing::IpInventory) && !instance.is_empty()).then_some((instance, user))
+    }
+}
+
+/// The instance behind every tunnel of a dataset (contracts.md §2 pairing), computed once per
+/// load so re-filtering the Target lanes does not pair again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TunnelPairings {
+    by_event: HashMap<u32, (Pairing, String, String)>,
+}
+
+impl TunnelPairings {
+    /// Pairs every tunnel of the dataset, as `Dataset::tunnel_rows` does.
+    pub fn new(ds: &Dataset) -> Self {
+        let events = ds.events();
+        let mut pairer = Pairer::new(events);
+        let mut by_event = HashMap::new();
+        for (i, e) in events.iter().enumerate() {
+            if let Some(t) = e.tunnel() {
+                by_event.insert(i as u32, pairer.pair(e, t));
+            }
+        }
+        Self { by_event }
+    }
+
+    /// (pairing, instance ID, OS user) of the tunnel at this index of `ds.events()`.
+    pub fn get(&self, index: u32) -> Option<(Pairing, &str, &str)> {
+        self.by_event.get(&index).map(|(p, i, u)| (*p, i.as_str(), u.as_str()))
+    }
+}
+
+fn lanes_from<'a>(ds: &'a Dataset, indices: &[u32], grouping: Grouping, mut pairs: PairSource<'_, 'a>) -> Vec<Lane> {
     let events = ds.events();
     let mut slot: HashMap<&str, usize> = HashMap::new();
     let mut groups: Vec<(&str, Vec<u32>)> = Vec::new();
@@ -207,7 +269,6 @@ pub fn lanes(ds: &Dataset, indices: &[u32], grouping: Grouping) -> Vec<Lane> {
         groups[k].1.push(i);
     }
     groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut pairer = (grouping == Grouping::Target).then(|| Pairer::new(events));
     groups
         .into_iter()
         .map(|(key, mut members)| {
@@ -222,13 +283,10 @@ pub fn lanes(ds: &Dataset, indices: &[u32], grouping: Grouping) -> Vec<Lane> {
                 let Some(t) = e.tunnel() else { continue };
                 n_failed += u32::from(e.is_failed());
                 marks.push(mark(e, t));
-                if let Some(p) = pairer.as_mut() {
-                    let (pairing, instance, user) = p.pair(e, t);
-                    if matches!(pairing, Pairing::KeyPush | Pairing::IpInventory) && !instance.is_empty() {
-                        let users = revealed.entry(instance).or_default();
-                        if !user.is_empty() {
-                            users.insert(user);
-                        }
+                if let Some((instance, user)) = pairs.revealed(i, e, t) {
+                    let users = revealed.entry(instance).or_default();
+                    if !user.is_empty() {
+                        users.insert(user);
                     }
                 }
                 if grouping == Grouping::Endpoint && !e.region.is_empty() && !regions.contains(&e.region.as_str()) {
@@ -655,29 +713,35 @@ pub enum SortOrder {
     TimeDesc,
 }
 
-/// The comparator of an order over event indices.
-fn index_order(events: &[Event], order: SortOrder) -> impl Fn(&u32, &u32) -> Ordering + '_ {
-    move |&a, &b| {
-        let o = by_time(&events[a as usize], &events[b as usize]);
+/// An event's sort key: time first from a compact array, the event ID only on ties.
+type SortKey = (i64, u32);
+
+/// The comparator of an order over sort keys.
+fn key_order(events: &[Event], order: SortOrder) -> impl Fn(&SortKey, &SortKey) -> Ordering + '_ {
+    move |a, b| {
+        let o = a.0.cmp(&b.0).then_with(|| events[a.1 as usize].event_id.cmp(&events[b.1 as usize].event_id));
         if order == SortOrder::TimeDesc { o.reverse() } else { o }
     }
+}
+
+/// Sort keys of the matching events (only EICE-related ones when `eice_only`).
+fn sort_keys(events: &[Event], indices: &[u32], eice_only: bool) -> Vec<SortKey> {
+    indices
+        .iter()
+        .filter_map(|&i| {
+            let e = events.get(i as usize)?;
+            (!eice_only || is_eice_relevant(e)).then_some((e.time_ms, i))
+        })
+        .collect()
 }
 
 /// The matching indices (only EICE-related ones when `eice_only`) fully sorted, for callers that
 /// page through one result many times: sort once, then page with [`event_rows_sorted`].
 pub fn sorted_event_indices(ds: &Dataset, indices: &[u32], eice_only: bool, order: SortOrder) -> Vec<u32> {
     let events = ds.events();
-    let mut v = filtered(events, indices, eice_only);
-    v.sort_unstable_by(index_order(events, order));
-    v
-}
-
-fn filtered(events: &[Event], indices: &[u32], eice_only: bool) -> Vec<u32> {
-    indices
-        .iter()
-        .copied()
-        .filter(|&i| events.get(i as usize).is_some_and(|e| !eice_only || is_eice_relevant(e)))
-        .collect()
+    let mut keys = sort_keys(events, indices, eice_only);
+    keys.sort_unstable_by(key_order(events, order));
+    keys.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Rows `offset..offset + limit` of indices already in display order.
@@ -689,7 +753,8 @@ pub fn event_rows_sorted(ds: &Dataset, sorted: &[u32], offset: usize, limit: usi
 }
 
 /// One page of the event table: the total after `eice_only`, and rows `offset..offset + limit`
-/// in the given order. Selects the page in linear time instead of sorting every match.
+/// in the given order (by time, ties by event ID). Selects the page in linear time instead of
+/// sorting every match.
 pub fn event_rows(
     ds: &Dataset,
     indices: &[u32],
@@ -699,25 +764,25 @@ pub fn event_rows(
     limit: usize,
 ) -> (usize, Vec<EventRow>) {
     let events = ds.events();
-    let mut v = filtered(events, indices, eice_only);
-    let total = v.len();
+    let mut keys = sort_keys(events, indices, eice_only);
+    let total = keys.len();
     let start = offset.min(total);
     let end = offset.saturating_add(limit).min(total);
     if start == end {
         return (total, Vec::new());
     }
-    let cmp = index_order(events, order);
+    let cmp = key_order(events, order);
     // Event IDs are unique, so the order is total and the selected page is exact.
     if end < total {
-        v.select_nth_unstable_by(end, &cmp);
-        v.truncate(end);
+        keys.select_nth_unstable_by(end, &cmp);
+        keys.truncate(end);
     }
     if start > 0 {
-        v.select_nth_unstable_by(start, &cmp);
+        keys.select_nth_unstable_by(start, &cmp);
     }
-    let page = &mut v[start..end];
+    let page = &mut keys[start..end];
     page.sort_unstable_by(&cmp);
-    (total, page.iter().map(|&i| event_row(&events[i as usize])).collect())
+    (total, page.iter().map(|&(_, i)| event_row(&events[i as usize])).collect())
 }
 
 /// An event related to the selected one, and how.

@@ -1,26 +1,637 @@
-//! The investigation views over the built-in sample and small hand-built trails.
+//! The investigation views over the built-in sample and a small hand-built trail.
 
-use tunnelscope_core::Dataset;
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the message
+
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+use tunnelscope_core::export::is_eice_relevant;
+use tunnelscope_core::query::{Query, matching_indices};
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
-use tunnelscope_core::views::{Grouping, lanes, time_extent};
+use tunnelscope_core::time::parse_time_ms;
+use tunnelscope_core::views::{
+    Grouping, REL_KEY_PUSH, REL_LIFECYCLE, REL_PAIRED_TUNNEL, REL_PRINCIPAL, SortOrder, TunnelPairings, counters,
+    coverage, endpoint_lives, event_detail, event_row, event_rows, event_rows_sorted, histogram, lanes, lanes_with,
+    n_source_ips, sorted_event_indices, time_extent,
+};
+use tunnelscope_core::{Dataset, Pairing};
 
-fn sample() -> Dataset {
-    let mut ds = Dataset::new();
-    ds.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
-    ds
+const ACCT: &str = "111122223333";
+const EP_A: &str = "eice-0aaa1111aaaa11110";
+const EP_B: &str = "eice-0bbb2222bbbb22220";
+const EIC: &str = "ec2-instance-connect.amazonaws.com";
+const EC2: &str = "ec2.amazonaws.com";
+const CT: &str = "cloudtrail.amazonaws.com";
+const ALICE_IP: &str = "198.51.100.10";
+const BOB_IP: &str = "203.0.113.25";
+const CAROL_IP: &str = "2001:db8:44::17";
+const MALLORY_IP: &str = "192.0.2.66";
+
+fn alice() -> Value {
+    json!({"type":"IAMUser","principalId":"AIDAALICE","arn":format!("arn:aws:iam::{ACCT}:user/alice"),"accountId":ACCT,"userName":"alice"})
+}
+fn bob() -> Value {
+    json!({"type":"AssumedRole","principalId":"AROAADMIN:bob","arn":format!("arn:aws:sts::{ACCT}:assumed-role/Admin/bob"),"accountId":ACCT})
+}
+fn carol() -> Value {
+    json!({"type":"AssumedRole","principalId":"AROASSO:carol@example.com","arn":format!("arn:aws:sts::{ACCT}:assumed-role/AWSReservedSSO_Ops_0123/carol@example.com"),"accountId":ACCT})
+}
+fn mallory() -> Value {
+    json!({"type":"IAMUser","principalId":"AIDAMALLORY","arn":format!("arn:aws:iam::{ACCT}:user/contractor-mallory"),"accountId":ACCT,"userName":"contractor-mallory"})
+}
+
+fn rec(id: &str, time: &str, who: Value, source: &str, name: &str, ip: &str, extra: Value) -> Value {
+    let mut r = json!({"eventVersion":"1.11","eventID":id,"eventTime":time,"userIdentity":who,"eventSource":source,"eventName":name,
+        "awsRegion":"us-east-1","sourceIPAddress":ip,"userAgent":"test-agent","recipientAccountId":ACCT,"requestParameters":null,"responseElements":null});
+    if let (Value::Object(m), Value::Object(more)) = (&mut r, extra) {
+        m.extend(more);
+    }
+    r
+}
+
+fn tunnel_req(ep: &str, ip: &str, port: u32, duration: Option<u32>) -> Value {
+    let mut req = json!({"instanceConnectEndpointId":ep,"remotePort":port.to_string(),"privateIpAddress":ip});
+    if let Some(d) = duration {
+        req["maxTunnelDuration"] = json!(d.to_string());
+    }
+    json!({ "requestParameters": req })
+}
+
+/// Endpoint A: created by bob, modified by bob (preserveClientIp true) and carol, described by
+/// alice, a Delete by mallory that failed; three tunnels (one paired by a key push, one with an
+/// assumed duration, one failed). Endpoint B: never created, one tunnel days later. Trail
+/// changes, same-principal activity, days with gaps, another account and an empty source IP.
+fn trail() -> &'static Dataset {
+    static DS: OnceLock<Dataset> = OnceLock::new();
+    DS.get_or_init(|| {
+        let records = vec![
+            rec(
+                "c1",
+                "2026-10-01T09:00:00Z",
+                bob(),
+                EC2,
+                "CreateInstanceConnectEndpoint",
+                BOB_IP,
+                json!({"requestParameters":{"CreateInstanceConnectEndpointRequest":{"SubnetId":"subnet-0aaa","PreserveClientIp":false}},
+                    "responseElements":{"CreateInstanceConnectEndpointResponse":{"instanceConnectEndpoint":{"instanceConnectEndpointId":EP_A,
+                    "state":"create-in-progress","vpcId":"vpc-0aaa","subnetId":"subnet-0aaa","preserveClientIp":false,
+                    "securityGroupIdSet":{"item":{"content":"sg-0aaa","tag":1}},"ipAddressType":"ipv4","dnsName":"a.example"}}}}),
+            ),
+            rec(
+                "k1",
+                "2026-10-01T09:59:30Z",
+                alice(),
+                EIC,
+                "SendSSHPublicKey",
+                ALICE_IP,
+                json!({"requestParameters":{"instanceId":"i-0a11","instanceOSUser":"ec2-user"}}),
+            ),
+            rec("t1", "2026-10-01T10:00:00Z", alice(), EIC, "OpenTunnel", ALICE_IP, tunnel_req(EP_A, "10.0.1.15", 22, Some(1800))),
+            rec(
+                "d1",
+                "2026-10-01T10:00:30Z",
+                alice(),
+                EC2,
+                "DescribeInstanceConnectEndpoints",
+                ALICE_IP,
+                json!({"requestParameters":{"DescribeInstanceConnectEndpointsRequest":{"InstanceConnectEndpointId":{"item":EP_A}}}}),
+            ),
+            rec("g1", "2026-10-01T10:04:00Z", alice(), "sts.amazonaws.com", "GetCallerIdentity", ALICE_IP, json!({})),
+            rec("g2", "2026-10-01T10:06:00Z", alice(), "s3.amazonaws.com", "ListBuckets", ALICE_IP, json!({})),
+            rec(
+                "m1",
+                "2026-10-01T10:30:00Z",
+                bob(),
+                EC2,
+                "ModifyInstanceConnectEndpoint",
+                BOB_IP,
+                json!({"requestParameters":{"ModifyInstanceConnectEndpointRequest":{"InstanceConnectEndpointId":EP_A,"PreserveClientIp":true}}}),
+            ),
+            rec(
+                "m2",
+                "2026-10-01T10:40:00Z",
+                carol(),
+                EC2,
+                "ModifyInstanceConnectEndpoint",
+                CAROL_IP,
+                json!({"requestParameters":{"ModifyInstanceConnectEndpointRequest":{"InstanceConnectEndpointId":EP_A,"SecurityGroupId":{"item":"sg-0bbb"}}}}),
+            ),
+            rec(
+                "dx",
+                "2026-10-01T11:00:00Z",
+                mallory(),
+                EC2,
+                "DeleteInstanceConnectEndpoint",
+                MALLORY_IP,
+                json!({"requestParameters":{"DeleteInstanceConnectEndpointRequest":{"InstanceConnectEndpointId":EP_A}},"errorCode":"Client.UnauthorizedOperation"}),
+            ),
+            rec(
+                "k2",
+                "2026-10-01T11:58:00Z",
+                alice(),
+                EIC,
+                "SendSSHPublicKey",
+                ALICE_IP,
+                json!({"requestParameters":{"instanceId":"i-0b22","instanceOSUser":"ubuntu"}}),
+            ),
+            rec("t2", "2026-10-01T12:00:00Z", alice(), EIC, "OpenTunnel", ALICE_IP, tunnel_req(EP_A, "10.0.1.27", 22, None)),
+            {
+                let mut r = rec(
+                    "t3",
+                    "2026-10-01T12:30:00Z",
+                    mallory(),
+                    EIC,
+                    "OpenTunnel",
+                    MALLORY_IP,
+                    tunnel_req(EP_A, "10.0.2.40", 5432, Some(3600)),
+                );
+                r["errorCode"] = json!("AccessDenied");
+                r
+            },
+            rec("s1", "2026-10-02T12:00:00Z", bob(), CT, "StopLogging", BOB_IP, json!({})),
+            rec("s2", "2026-10-04T08:00:00Z", bob(), CT, "StartLogging", BOB_IP, json!({})),
+            rec("t4", "2026-10-04T09:00:00Z", bob(), EIC, "OpenTunnel", BOB_IP, tunnel_req(EP_B, "10.20.3.8", 3389, Some(600))),
+            rec(
+                "e1",
+                "2026-10-08T00:00:00Z",
+                json!({"type":"AWSService","invokedBy":EC2}),
+                EC2,
+                "DescribeInstances",
+                "",
+                json!({"recipientAccountId":"444455556666","awsRegion":"eu-west-1"}),
+            ),
+        ];
+        let bytes = serde_json::to_vec(&json!({ "Records": records })).unwrap_or_default();
+        let mut ds = Dataset::new();
+        ds.add_file("trail.json", &bytes);
+        assert_eq!(ds.events().len(), 16, "every test record loads");
+        ds
+    })
+}
+
+fn sample() -> &'static Dataset {
+    static DS: OnceLock<Dataset> = OnceLock::new();
+    DS.get_or_init(|| {
+        let mut ds = Dataset::new();
+        ds.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
+        ds
+    })
 }
 
 fn all(ds: &Dataset) -> Vec<u32> {
     (0..ds.events().len() as u32).collect()
 }
 
+fn matching(ds: &Dataset, query: &str) -> Vec<u32> {
+    let q = Query::parse(query).unwrap_or_else(|e| panic!("{query:?}: {e}"));
+    matching_indices(ds, &q, None)
+}
+
+fn ms(t: &str) -> i64 {
+    parse_time_ms(t).unwrap_or_else(|| panic!("bad time {t}"))
+}
+
+fn index_of(ds: &Dataset, id: &str) -> u32 {
+    ds.events().iter().position(|e| e.event_id == id).unwrap() as u32
+}
+
 #[test]
-fn sample_lanes_hold_every_tunnel_once() {
+fn time_extent_reaches_the_latest_possible_tunnel_end() {
+    let ds = trail();
+    assert_eq!(time_extent(ds, &all(ds)), Some((ms("2026-10-01T09:00:00Z"), ms("2026-10-08T00:00:00Z"))));
+    let tunnels = matching(ds, "event:OpenTunnel");
+    assert_eq!(time_extent(ds, &tunnels), Some((ms("2026-10-01T10:00:00Z"), ms("2026-10-04T09:10:00Z"))));
+    let t2 = [index_of(ds, "t2")];
+    assert_eq!(time_extent(ds, &t2), Some((ms("2026-10-01T12:00:00Z"), ms("2026-10-01T13:00:00Z"))));
+    assert_eq!(time_extent(ds, &[]), None);
+}
+
+#[test]
+fn histogram_sums_to_the_matching_events_inside_the_range() {
+    for ds in [trail(), sample()] {
+        for query in ["", "event:OpenTunnel", "outcome:failed", "user:alice"] {
+            let idx = matching(ds, query);
+            let (lo, hi) = time_extent(ds, &idx).unwrap();
+            let mid = lo + (hi - lo) / 3;
+            for range in [(lo, hi), (lo, mid), (mid, hi), (mid, mid), (hi + 1, hi + 1000)] {
+                for n in [1, 2, 10, 333, 2000] {
+                    let h = histogram(ds, &idx, range, n);
+                    assert_eq!(h.counts.len(), n);
+                    assert_eq!(h.failed_tunnels.len(), n);
+                    assert!(h.bucket_ms >= 1);
+                    assert_eq!(h.start_ms, range.0);
+                    let inside: Vec<_> = idx
+                        .iter()
+                        .map(|&i| &ds.events()[i as usize])
+                        .filter(|e| range.0 <= e.time_ms && e.time_ms <= range.1)
+                        .collect();
+                    assert_eq!(h.counts.iter().sum::<u32>() as usize, inside.len(), "{query:?} {range:?} {n}");
+                    let failed = inside.iter().filter(|e| e.tunnel().is_some() && e.is_failed()).count();
+                    assert_eq!(h.failed_tunnels.iter().sum::<u32>() as usize, failed);
+                    // Each event sits in the bucket its time falls in.
+                    for e in inside {
+                        let b = ((e.time_ms - h.start_ms) / h.bucket_ms) as usize;
+                        assert!(h.counts[b] > 0);
+                    }
+                }
+            }
+        }
+    }
+    // Failed tunnels of the sample: all five in the one-bucket histogram.
     let ds = sample();
-    let idx = all(&ds);
-    assert!(time_extent(&ds, &idx).is_some());
+    let idx = all(ds);
+    let h = histogram(ds, &idx, time_extent(ds, &idx).unwrap(), 1);
+    assert_eq!((h.counts, h.failed_tunnels), (vec![idx.len() as u32], vec![5]));
+}
+
+#[test]
+fn lanes_by_endpoint_target_principal_and_source() {
+    let ds = trail();
+    let idx = all(ds);
+    let by_ep = lanes(ds, &idx, Grouping::Endpoint);
+    let keys: Vec<&str> = by_ep.iter().map(|l| l.key.as_str()).collect();
+    assert_eq!(keys, [EP_A, EP_B]);
+    let a = &by_ep[0];
+    assert_eq!((a.label.as_str(), a.sublabel.as_str(), a.n_failed), (EP_A, "us-east-1", 1));
+    let ids: Vec<&str> = a.marks.iter().map(|m| m.event_id.as_str()).collect();
+    assert_eq!(ids, ["t1", "t2", "t3"]);
+    let (t1, t2, t3) = (&a.marks[0], &a.marks[1], &a.marks[2]);
+    assert_eq!((t1.start_ms, t1.end_ms), (ms("2026-10-01T10:00:00Z"), ms("2026-10-01T10:30:00Z")));
+    assert!(!t1.assumed && !t1.failed && t1.port == Some(22));
+    assert!(t2.assumed && t2.end_ms - t2.start_ms == 3_600_000);
+    assert!(t3.failed && t3.port == Some(5432));
+
+    let by_target = lanes(ds, &idx, Grouping::Target);
+    let keys: Vec<&str> = by_target.iter().map(|l| l.key.as_str()).collect();
+    assert_eq!(keys, ["10.0.1.15", "10.0.1.27", "10.0.2.40", "10.20.3.8"]);
+    // t1 followed a key push 30 s before; t2's push was two minutes earlier, beyond the key's life.
+    assert_eq!(by_target[0].sublabel, "i-0a11 as ec2-user");
+    assert_eq!(by_target[1].sublabel, "");
+
+    let by_principal = lanes(ds, &idx, Grouping::Principal);
+    let got: Vec<(&str, &str, usize, u32)> =
+        by_principal.iter().map(|l| (l.key.as_str(), l.label.as_str(), l.marks.len(), l.n_failed)).collect();
+    assert_eq!(
+        got,
+        [
+            ("arn:aws:iam::111122223333:user/alice", "alice", 2, 0),
+            ("arn:aws:iam::111122223333:user/contractor-mallory", "contractor-mallory", 1, 1),
+            ("arn:aws:sts::111122223333:assumed-role/Admin/bob", "Admin/bob", 1, 0),
+        ]
+    );
+    assert!(by_principal.iter().all(|l| l.sublabel.is_empty()));
+
+    let by_source = lanes(ds, &idx, Grouping::SourceIp);
+    let keys: Vec<&str> = by_source.iter().map(|l| l.key.as_str()).collect();
+    assert_eq!(keys, [MALLORY_IP, ALICE_IP, BOB_IP]);
+
+    // Lanes follow the filter.
+    let alice = lanes(ds, &matching(ds, "user:alice"), Grouping::Endpoint);
+    assert_eq!(alice.len(), 1);
+    assert_eq!(alice[0].marks.len(), 2);
+    assert!(lanes(ds, &matching(ds, "event:StopLogging"), Grouping::Target).is_empty());
+}
+
+#[test]
+fn sample_lanes_count_and_order() {
+    let ds = sample();
+    let idx = all(ds);
+    let pairings = TunnelPairings::new(ds);
     for g in Grouping::ALL {
-        let ls = lanes(&ds, &idx, g);
+        let ls = lanes(ds, &idx, g);
         assert_eq!(ls.iter().map(|l| l.marks.len()).sum::<usize>(), 41, "{g:?}");
+        assert_eq!(ls.iter().map(|l| l.n_failed).sum::<u32>(), 5, "{g:?}");
+        assert!(ls.windows(2).all(|w| w[0].key < w[1].key), "{g:?} lanes sorted by key");
+        for l in &ls {
+            assert!(l.marks.windows(2).all(|w| (w[0].start_ms, &w[0].event_id) < (w[1].start_ms, &w[1].event_id)));
+            assert!(l.marks.iter().all(|m| m.end_ms > m.start_ms));
+        }
+        assert_eq!(lanes_with(ds, &idx, g, &pairings), ls, "{g:?}: cached pairings agree");
+    }
+    let counts: Vec<(String, usize)> =
+        lanes(ds, &idx, Grouping::Endpoint).into_iter().map(|l| (l.key, l.marks.len())).collect();
+    assert_eq!(
+        counts,
+        [
+            ("eice-04c5d6e7f8091a2b3".to_owned(), 7),
+            ("eice-0a1b2c3d4e5f60718".to_owned(), 18),
+            ("eice-0f9e8d7c6b5a49382".to_owned(), 16)
+        ]
+    );
+    let by_principal = lanes(ds, &idx, Grouping::Principal);
+    let mallory = by_principal.iter().find(|l| l.label == "contractor-mallory").unwrap();
+    assert_eq!((mallory.marks.len(), mallory.n_failed), (5, 5));
+    // Target sublabels name exactly the instances and users the tunnel rows were paired with.
+    let rows = ds.tunnel_rows();
+    for lane in lanes(ds, &idx, Grouping::Target) {
+        let mut revealed: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.private_ip == lane.key && matches!(r.pairing, Pairing::KeyPush | Pairing::IpInventory))
+            .map(|r| r.instance_id.as_str())
+            .collect();
+        revealed.sort_unstable();
+        revealed.dedup();
+        for instance in &revealed {
+            assert!(lane.sublabel.contains(instance), "{} lacks {instance}: {:?}", lane.key, lane.sublabel);
+        }
+        for r in rows.iter().filter(|r| r.private_ip == lane.key && r.pairing == Pairing::KeyPush) {
+            assert!(lane.sublabel.contains(&format!("{} as ", r.instance_id)), "{}", lane.sublabel);
+            assert!(lane.sublabel.contains(&r.os_user), "{}", lane.sublabel);
+        }
+        assert_eq!(lane.sublabel.is_empty(), revealed.is_empty(), "{}", lane.key);
+    }
+    // The IPv6 target is its own lane.
+    assert!(lanes(ds, &idx, Grouping::Target).iter().any(|l| l.key == "fd00:ec2:10::15"));
+}
+
+#[test]
+fn endpoint_lives_of_the_hand_built_trail() {
+    let ds = trail();
+    let lives = endpoint_lives(ds, &all(ds));
+    assert_eq!(lives.len(), 2);
+    let a = &lives[0];
+    assert_eq!(a.endpoint_id, EP_A);
+    assert_eq!((a.region.as_str(), a.account.as_str()), ("us-east-1", ACCT));
+    assert_eq!(a.create_ms, Some(ms("2026-10-01T09:00:00Z")));
+    assert_eq!(a.created_by, "Admin/bob");
+    assert_eq!(a.delete_ms, None, "a failed Delete deletes nothing");
+    assert_eq!(a.deleted_by, "");
+    assert_eq!(a.failed_changes_ms, [ms("2026-10-01T11:00:00Z")]);
+    assert_eq!(a.modify_ms, [ms("2026-10-01T10:30:00Z"), ms("2026-10-01T10:40:00Z")]);
+    assert_eq!(a.modified_by, ["Admin/bob", "carol@example.com"]);
+    assert_eq!(a.describe_ms, [ms("2026-10-01T10:00:30Z")]);
+    assert_eq!(a.preserve_client_ip, Some(true), "the Modify's value replaces the Create's");
+    assert_eq!((a.subnet_id.as_str(), a.vpc_id.as_str()), ("subnet-0aaa", "vpc-0aaa"));
+    assert_eq!(a.security_group_ids, ["sg-0bbb"], "the latest Modify's groups");
+    assert_eq!((a.ip_address_type.as_str(), a.dns_name.as_str()), ("ipv4", "a.example"));
+    assert_eq!((a.n_tunnels, a.n_failed), (3, 1));
+    assert_eq!(a.first_use_ms, Some(ms("2026-10-01T10:00:00Z")));
+    assert_eq!(a.last_use_ms, Some(ms("2026-10-01T12:00:00Z")), "a failed attempt is no use");
+    assert_eq!((a.first_seen_ms, a.last_seen_ms), (ms("2026-10-01T09:00:00Z"), ms("2026-10-01T12:30:00Z")));
+
+    let b = &lives[1];
+    assert_eq!(b.endpoint_id, EP_B);
+    assert_eq!((b.create_ms, b.delete_ms), (None, None), "open-ended on both sides");
+    assert_eq!(b.preserve_client_ip, None, "never assumed");
+    assert!(b.subnet_id.is_empty() && b.created_by.is_empty() && b.modify_ms.is_empty());
+    assert_eq!(
+        (b.n_tunnels, b.first_seen_ms, b.last_seen_ms),
+        (1, ms("2026-10-04T09:00:00Z"), ms("2026-10-04T09:00:00Z"))
+    );
+
+    // The filter picks the endpoints and the usage, not the lifecycle.
+    let alice = endpoint_lives(ds, &matching(ds, "user:alice"));
+    assert_eq!(alice.len(), 1);
+    assert_eq!((alice[0].n_tunnels, alice[0].n_failed), (2, 0));
+    assert_eq!(alice[0].create_ms, a.create_ms);
+    assert_eq!(alice[0].modify_ms, a.modify_ms);
+    let bob_changes = endpoint_lives(ds, &matching(ds, "user:bob event:ModifyInstanceConnectEndpoint"));
+    assert_eq!(bob_changes.len(), 1);
+    assert_eq!((bob_changes[0].n_tunnels, bob_changes[0].first_use_ms), (0, None));
+    assert!(endpoint_lives(ds, &matching(ds, "event:StopLogging")).is_empty());
+}
+
+#[test]
+fn endpoint_lives_of_the_sample() {
+    let ds = sample();
+    let lives = endpoint_lives(ds, &all(ds));
+    let ids: Vec<&str> = lives.iter().map(|l| l.endpoint_id.as_str()).collect();
+    assert_eq!(ids, ["eice-04c5d6e7f8091a2b3", "eice-0a1b2c3d4e5f60718", "eice-0f9e8d7c6b5a49382"]);
+    let (third, first, second) = (&lives[0], &lives[1], &lives[2]);
+    assert_eq!((third.create_ms, third.delete_ms), (None, None), "predates the data");
+    assert_eq!(third.region, "eu-west-1");
+    assert_eq!(third.preserve_client_ip, None);
+    assert_eq!(third.n_tunnels, 7);
+    assert!(first.create_ms.is_some() && first.delete_ms.is_none());
+    assert_eq!(first.preserve_client_ip, Some(true));
+    assert_eq!((first.n_tunnels, first.n_failed), (18, 3));
+    assert_eq!(first.created_by, "Admin/bob");
+    assert_eq!(
+        (first.vpc_id.as_str(), first.subnet_id.as_str()),
+        ("vpc-0aa11bb22cc33dd44", "subnet-0123456789abcdef0")
+    );
+    assert_eq!(first.security_group_ids, ["sg-0fedcba9876543210"]);
+    assert!(second.create_ms.is_some() && second.delete_ms.is_some());
+    assert!(
+        second.create_ms < second.modify_ms.first().copied() && second.modify_ms.last().copied() < second.delete_ms
+    );
+    assert_eq!(second.preserve_client_ip, Some(true), "created false, then modified to true");
+    assert_eq!(
+        (second.deleted_by.as_str(), second.modified_by.as_slice()),
+        ("Admin/bob", &["Admin/bob".to_owned()][..])
+    );
+    assert_eq!((second.n_tunnels, second.n_failed), (16, 2));
+    let describes: usize = lives.iter().map(|l| l.describe_ms.len()).sum();
+    assert_eq!(describes as u64, ds.stats().endpoint_changes.describe);
+    for l in &lives {
+        assert!(l.first_seen_ms <= l.last_seen_ms);
+        assert!(l.first_use_ms >= Some(l.first_seen_ms) && l.last_use_ms <= Some(l.last_seen_ms));
+        assert!(l.create_ms.is_none_or(|c| c == l.first_seen_ms));
+    }
+}
+
+#[test]
+fn event_rows_order_pages_and_eice_only() {
+    for ds in [trail(), sample()] {
+        let idx = all(ds);
+        let time_order: Vec<String> =
+            ds.time_order().iter().map(|&i| ds.events()[i as usize].event_id.clone()).collect();
+        let (total, rows) = event_rows(ds, &idx, false, SortOrder::TimeAsc, 0, usize::MAX);
+        assert_eq!(total, idx.len());
+        let got: Vec<String> = rows.iter().map(|r| r.event_id.clone()).collect();
+        assert_eq!(got, time_order);
+        let (_, desc) = event_rows(ds, &idx, false, SortOrder::TimeDesc, 0, usize::MAX);
+        let mut reversed: Vec<String> = desc.iter().map(|r| r.event_id.clone()).collect();
+        reversed.reverse();
+        assert_eq!(reversed, time_order);
+        // Pages of any size put back together give the whole table, in both orders.
+        for order in [SortOrder::TimeAsc, SortOrder::TimeDesc] {
+            let whole = event_rows(ds, &idx, false, order, 0, usize::MAX).1;
+            let sorted = sorted_event_indices(ds, &idx, false, order);
+            for size in [1, 3, 7, 50] {
+                let mut joined = Vec::new();
+                let mut offset = 0;
+                while offset < total {
+                    let (t, page) = event_rows(ds, &idx, false, order, offset, size);
+                    assert_eq!(t, total);
+                    assert_eq!(page.len(), size.min(total - offset));
+                    assert_eq!(page, event_rows_sorted(ds, &sorted, offset, size));
+                    joined.extend(page);
+                    offset += size;
+                }
+                assert_eq!(joined, whole, "page size {size}");
+            }
+        }
+        assert_eq!(event_rows(ds, &idx, false, SortOrder::TimeAsc, total, 10), (total, Vec::new()));
+        assert_eq!(event_rows(ds, &idx, false, SortOrder::TimeAsc, 5, 0), (total, Vec::new()));
+        // EICE-only keeps exactly the relevant events, still in order.
+        let relevant = ds.events().iter().filter(|e| is_eice_relevant(e)).count();
+        let (eice_total, eice_rows) = event_rows(ds, &idx, true, SortOrder::TimeAsc, 0, usize::MAX);
+        assert_eq!(eice_total, relevant);
+        assert!(relevant < total);
+        assert!(eice_rows.iter().all(|r| r.is_eice));
+        assert!(eice_rows.windows(2).all(|w| (w[0].time_ms, &w[0].event_id) < (w[1].time_ms, &w[1].event_id)));
+        assert_eq!(rows.iter().filter(|r| r.is_eice).count(), relevant);
+    }
+    // Rows carry the console's columns.
+    let ds = trail();
+    let t3 = event_row(ds.event("t3").unwrap());
+    assert_eq!(
+        (
+            t3.time.as_str(),
+            t3.event_name.as_str(),
+            t3.principal.as_str(),
+            t3.source_ip.as_str(),
+            t3.error_code.as_str()
+        ),
+        ("2026-10-01T12:30:00Z", "OpenTunnel", "contractor-mallory", MALLORY_IP, "AccessDenied")
+    );
+    assert_eq!((t3.event_source.as_str(), t3.region.as_str(), t3.account.as_str()), (EIC, "us-east-1", ACCT));
+    assert!(t3.is_eice);
+    assert!(!event_row(ds.event("g1").unwrap()).is_eice);
+    // A filtered page.
+    let (n, page) = event_rows(ds, &matching(ds, "user:alice"), false, SortOrder::TimeDesc, 1, 2);
+    assert_eq!(n, 7);
+    let ids: Vec<&str> = page.iter().map(|r| r.event_id.as_str()).collect();
+    assert_eq!(ids, ["k2", "g2"]);
+}
+
+fn related(d: &tunnelscope_core::views::EventDetail) -> Vec<(&str, &str)> {
+    d.related.iter().map(|r| (r.relation.as_str(), r.row.event_id.as_str())).collect()
+}
+
+#[test]
+fn event_detail_of_a_tunnel_lists_key_push_lifecycle_and_nearby_activity() {
+    let ds = trail();
+    let d = event_detail(ds, "t1").unwrap();
+    assert_eq!(d.row, event_row(ds.event("t1").unwrap()));
+    let t = d.tunnel.as_ref().unwrap();
+    assert_eq!((t.pairing, t.instance_id.as_str(), t.os_user.as_str()), (Pairing::KeyPush, "i-0a11", "ec2-user"));
+    assert_eq!(
+        related(&d),
+        [
+            (REL_KEY_PUSH, "k1"),
+            (REL_LIFECYCLE, "c1"),
+            (REL_LIFECYCLE, "d1"),
+            (REL_LIFECYCLE, "m1"),
+            (REL_LIFECYCLE, "m2"),
+            (REL_LIFECYCLE, "dx"),
+            (REL_PRINCIPAL, "g1"),
+        ]
+    );
+    // The raw record, pretty-printed, is the same JSON.
+    let pretty: Value = serde_json::from_str(&d.raw_pretty).unwrap();
+    let raw: Value = serde_json::from_str(&ds.event("t1").unwrap().raw).unwrap();
+    assert_eq!(pretty, raw);
+    assert!(d.raw_pretty.contains("\n  \"eventID\": \"t1\""));
+
+    // t2's key push was too early to pair; the failed tunnel has no push at all.
+    let d2 = event_detail(ds, "t2").unwrap();
+    assert_eq!(d2.tunnel.as_ref().unwrap().pairing, Pairing::None);
+    assert!(!related(&d2).contains(&(REL_KEY_PUSH, "k2")));
+    assert!(related(&d2).contains(&(REL_PRINCIPAL, "k2")), "still the same principal two minutes before");
+    let d3 = event_detail(ds, "t3").unwrap();
+    assert_eq!(d3.tunnel.as_ref().unwrap().outcome, "failed");
+    assert!(related(&d3).iter().all(|(rel, _)| *rel == REL_LIFECYCLE), "{:?}", related(&d3));
+
+    // From the key push, the tunnel it paired with.
+    let k1 = event_detail(ds, "k1").unwrap();
+    assert!(k1.tunnel.is_none());
+    assert_eq!(related(&k1)[0], (REL_PAIRED_TUNNEL, "t1"));
+    // An endpoint change lists the rest of the lifecycle, never itself.
+    let c1 = event_detail(ds, "c1").unwrap();
+    let lifecycle: Vec<&str> = related(&c1).into_iter().filter(|r| r.0 == REL_LIFECYCLE).map(|r| r.1).collect();
+    assert_eq!(lifecycle, ["d1", "m1", "m2", "dx"]);
+    // Unrelated events: only the same principal around them.
+    let g1 = event_detail(ds, "g1").unwrap();
+    let mut around: Vec<&str> = related(&g1).into_iter().map(|r| r.1).collect();
+    around.sort_unstable();
+    assert_eq!(around, ["d1", "g2", "k1", "t1"], "k1 is 4.5 min away, within ±5 min");
+    assert!(event_detail(ds, "no-such-event").is_none());
+}
+
+#[test]
+fn event_detail_of_sample_tunnels_matches_the_tunnel_rows() {
+    let ds = sample();
+    for row in ds.tunnel_rows() {
+        let d = event_detail(ds, &row.event_id).unwrap();
+        assert_eq!(d.tunnel.as_ref(), Some(&row));
+        let pushes = d.related.iter().filter(|r| r.relation == REL_KEY_PUSH).count();
+        if row.pairing == Pairing::KeyPush {
+            assert!(pushes >= 1);
+            let push = d.related.iter().find(|r| r.relation == REL_KEY_PUSH).unwrap();
+            assert_eq!(push.row.event_name, "SendSSHPublicKey");
+            assert!(push.row.time_ms <= d.row.time_ms && d.row.time_ms - push.row.time_ms <= 60_000);
+        } else {
+            assert_eq!(pushes, 0, "{}", row.event_id);
+        }
+        let lifecycle: Vec<_> = d.related.iter().filter(|r| r.relation == REL_LIFECYCLE).collect();
+        let created_here = row.endpoint_id != "eice-04c5d6e7f8091a2b3";
+        assert_eq!(lifecycle.iter().any(|r| r.row.event_name == "CreateInstanceConnectEndpoint"), created_here);
+        assert!(d.related.iter().filter(|r| r.relation == REL_PRINCIPAL).count() <= 50);
+        for r in d.related.iter().filter(|r| r.relation == REL_PRINCIPAL) {
+            assert_eq!(r.row.principal, row.principal);
+            assert!((r.row.time_ms - d.row.time_ms).abs() <= 300_000);
+        }
+        let mut ids: Vec<&str> = d.related.iter().map(|r| r.row.event_id.as_str()).collect();
+        ids.push(&row.event_id);
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "no event is listed twice");
+    }
+}
+
+#[test]
+fn coverage_days_gaps_and_trail_changes() {
+    let ds = trail();
+    let c = coverage(ds);
+    assert_eq!(c.accounts, [ACCT, "444455556666"]);
+    assert_eq!(c.regions, ["eu-west-1", "us-east-1"]);
+    let days: Vec<(&str, u64)> = c.days.iter().map(|d| (d.day.as_str(), d.events)).collect();
+    assert_eq!(days, [("2026-10-01", 12), ("2026-10-02", 1), ("2026-10-04", 2), ("2026-10-08", 1)]);
+    assert_eq!(
+        c.gaps,
+        [("2026-10-03".to_owned(), "2026-10-03".to_owned()), ("2026-10-05".to_owned(), "2026-10-07".to_owned())]
+    );
+    let changes: Vec<(&str, &str)> =
+        c.trail_changes.iter().map(|r| (r.event_id.as_str(), r.event_name.as_str())).collect();
+    assert_eq!(changes, [("s1", "StopLogging"), ("s2", "StartLogging")]);
+
+    let s = coverage(sample());
+    assert_eq!(s.accounts, ["111122223333"]);
+    assert_eq!(s.regions, ["eu-west-1", "us-east-1"]);
+    assert_eq!(s.days.len(), 1);
+    assert_eq!(s.days[0].day, "2026-10-01");
+    assert_eq!(s.days[0].events as usize, sample().events().len());
+    assert!(s.gaps.is_empty() && s.trail_changes.is_empty());
+    assert_eq!(coverage(&Dataset::new()), Default::default());
+}
+
+#[test]
+fn source_ips_and_counters_follow_the_filter() {
+    let ds = trail();
+    assert_eq!(n_source_ips(ds, &all(ds)), 4, "the empty source IP is not one");
+    assert_eq!(n_source_ips(ds, &matching(ds, "user:alice")), 1);
+    assert_eq!(n_source_ips(ds, &[]), 0);
+    let s = sample();
+    assert_eq!(n_source_ips(s, &all(s)), 4);
+    for ds in [trail(), sample()] {
+        for query in [
+            "",
+            "user:alice",
+            "outcome:failed",
+            "event:OpenTunnel",
+            "endpoint:eice-0f9e8d7c6b5a49382",
+            "nothing-matches",
+        ] {
+            let idx = matching(ds, query);
+            let c = counters(ds, &idx);
+            let stats = ds.stats_of(idx.iter().map(|&i| &ds.events()[i as usize]));
+            assert_eq!(c.events as usize, idx.len());
+            assert_eq!((c.tunnels, c.failed_tunnels), (stats.tunnels.total, stats.tunnels.failed), "{query:?}");
+            assert_eq!((c.endpoints, c.principals), (stats.endpoints.len() as u64, stats.principals), "{query:?}");
+            assert_eq!(c.source_ips, n_source_ips(ds, &idx));
+        }
     }
 }
