@@ -105,8 +105,11 @@ type Parsed = Result<Vec<(String, ParsedFile)>, String>;
 struct SplitFile {
     index: usize,
     name: String,
+    /// The document cut into pieces (decompressed when the file is gzip).
     bytes: Vec<u8>,
     ranges: Vec<Range<usize>>,
+    /// The file as read, when `bytes` is its decompressed text (for the whole-file fallback).
+    compressed: Option<Vec<u8>>,
 }
 
 /// What a worker sends back: a whole file's result, or one piece of a split file.
@@ -165,14 +168,9 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
                                 bytes_read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
                             }
                             match read {
-                                Ok(bytes) => match split::plan(&bytes, cores, min_split) {
-                                    Some(ranges) => {
-                                        let split = Arc::new(SplitFile {
-                                            index: i,
-                                            name: files[i].name.clone(),
-                                            bytes,
-                                            ranges,
-                                        });
+                                Ok(bytes) => match cut(i, &files[i].name, bytes, cores, min_split) {
+                                    Ok(split) => {
+                                        let split = Arc::new(split);
                                         finish_reading(queue, wake, |q| {
                                             q.pieces.extend((1..split.ranges.len()).map(|k| (split.clone(), k)));
                                         });
@@ -180,7 +178,7 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
                                         let parsed = parse_file(&split.name, &doc);
                                         Done::Piece(split, 0, parsed)
                                     }
-                                    None => {
+                                    Err(bytes) => {
                                         finish_reading(queue, wake, |_| {});
                                         Done::Whole(i, Ok(parse_input(&files[i].name, &bytes)))
                                     }
@@ -213,7 +211,8 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
                     if slots.iter().all(Option::is_some) {
                         let parts = pieces.remove(&split.index).unwrap_or_default().into_iter().flatten().collect();
                         // A cut the pieces do not confirm: the whole file, parsed here (rare).
-                        let parsed = split::merge(parts).unwrap_or_else(|| parse_file(&split.name, &split.bytes));
+                        let whole = split.compressed.as_deref().unwrap_or(&split.bytes);
+                        let parsed = split::merge(parts).unwrap_or_else(|| parse_file(&split.name, whole));
                         pending[split.index] = Some(Ok(vec![(split.name.clone(), parsed)]));
                     }
                 }
@@ -247,6 +246,26 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
     match error {
         Some(e) => Err(e),
         None => Ok(dataset),
+    }
+}
+
+/// Plans cutting file `index` for `parts` cores (gunzipping a big gzip file first); gives the
+/// bytes back when it is parsed whole.
+fn cut(index: usize, name: &str, bytes: Vec<u8>, parts: usize, min_len: usize) -> Result<SplitFile, Vec<u8>> {
+    if parts < 2 {
+        return Err(bytes);
+    }
+    let (doc, compressed) = if split::is_gzip(&bytes) && bytes.len() >= min_len / 16 {
+        match split::gunzip_like_core(&bytes) {
+            Some(doc) => (doc, Some(bytes)),
+            None => return Err(bytes),
+        }
+    } else {
+        (bytes, None)
+    };
+    match split::plan(&doc, parts, min_len) {
+        Some(ranges) => Ok(SplitFile { index, name: name.to_owned(), bytes: doc, ranges, compressed }),
+        None => Err(compressed.unwrap_or(doc)),
     }
 }
 

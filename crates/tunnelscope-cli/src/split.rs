@@ -4,8 +4,11 @@
 //! pieces prove the cuts right; anything else falls back to parsing the whole file, so results
 //! are always those of one `parse_file` call on the whole file.
 
+use std::io::Read;
 use std::ops::Range;
 
+use flate2::read::MultiGzDecoder;
+use tunnelscope_core::ingest::{MAX_EXPANSION_RATIO, MIN_EXPANSION_ALLOWANCE};
 use tunnelscope_core::{FileStatus, ParsedFile, Shape};
 
 /// Plain files smaller than this are parsed whole (cutting would not pay).
@@ -14,6 +17,23 @@ pub(crate) const MIN_SPLIT_BYTES: usize = 32 << 20;
 /// The synthetic head and tail that make a piece of the `Records` array a document.
 const HEAD: &[u8] = b"{\"Records\":[";
 const TAIL: &[u8] = b"]}";
+
+/// True when the bytes start with the gzip magic number.
+pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// Decompresses a whole gzip stream exactly as the core does (all members, same bound), or
+/// `None` on any problem, which the core's own reading of the file then reports.
+pub(crate) fn gunzip_like_core(bytes: &[u8]) -> Option<Vec<u8>> {
+    let limit = (bytes.len() as u64).saturating_mul(MAX_EXPANSION_RATIO).max(MIN_EXPANSION_ALLOWANCE);
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(8).min(256 << 20));
+    let mut decoder = MultiGzDecoder::new(bytes).take(limit + 1);
+    match decoder.read_to_end(&mut out) {
+        Ok(_) if out.len() as u64 <= limit => Some(out),
+        _ => None,
+    }
+}
 
 /// Byte ranges of the original file, one per piece, when the file can be cut into `parts`.
 ///

@@ -401,7 +401,12 @@ fn a_big_file_cut_for_several_cores_gives_the_same_results() {
             recs.push(r);
         }
     }
-    dir.write("big.json", &serde_json::to_vec_pretty(&json!({"Records": recs})).expect("json"));
+    let doc = serde_json::to_vec_pretty(&json!({"Records": recs})).expect("json");
+    dir.write("big.json", &doc);
+    // The same records again, gzipped (duplicates of the plain file's), and a truncated gzip.
+    dir.write("big.json.gz", &gzip(&doc));
+    let gz = gzip(&doc);
+    dir.write("cut.json.gz", &gz[..gz.len() / 2]);
     dir.write("other.json", &trail(&[("x-1", "OpenTunnel", "alice", "ua")]));
     let with = |min: &str, args: &[&str]| {
         let o = Command::new(BIN).args(args).arg(dir.path()).env("TUNNELSCOPE_SPLIT_MIN_BYTES", min).output();
@@ -413,7 +418,9 @@ fn a_big_file_cut_for_several_cores_gives_the_same_results() {
         assert_eq!(with("0", args), with("999999999999", args), "{args:?}");
     }
     let s: Value = serde_json::from_slice(&with("0", &["stats", "--json"])).expect("json");
-    assert_eq!(s["records"]["duplicates"], v["Records"].as_array().map_or(0, Vec::len));
+    let n = v["Records"].as_array().map_or(0, Vec::len);
+    assert_eq!(s["records"]["duplicates"], n + 5 * n);
+    assert_eq!(s["files"]["rejected"], 1);
 }
 
 #[test]
