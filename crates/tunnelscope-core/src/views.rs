@@ -11,6 +11,7 @@
 // - Failed Create/Modify/Delete calls changed nothing: they are listed in `failed_changes_ms`
 //   only. Failed Describes are still reads and are kept as Describe ticks.
 
+use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -189,6 +190,47 @@ fn by_time(a: &Event, b: &Event) -> Ordering {
     a.time_ms.cmp(&b.time_ms).then_with(|| a.event_id.cmp(&b.event_id))
 }
 
+/// Distinct values are compared directly up to this many; beyond, they are hashed.
+const FEW: usize = 16;
+
+/// Dense ids for distinct strings. Real data has few distinct endpoints, accounts or Regions,
+/// and comparing against a handful costs less than hashing every event's string.
+#[derive(Default)]
+struct Ids<'a> {
+    all: Vec<&'a str>,
+    map: HashMap<&'a str, usize>,
+}
+
+impl<'a> Ids<'a> {
+    fn id(&mut self, s: &'a str) -> usize {
+        if self.map.is_empty() {
+            if let Some(p) = self.all.iter().position(|&x| x == s) {
+                return p;
+            }
+            if self.all.len() < FEW {
+                self.all.push(s);
+                return self.all.len() - 1;
+            }
+            self.map = self.all.iter().enumerate().map(|(i, &x)| (x, i)).collect();
+        }
+        let next = self.all.len();
+        let all = &mut self.all;
+        *self.map.entry(s).or_insert_with(|| {
+            all.push(s);
+            next
+        })
+    }
+
+    /// The id of a string already seen.
+    fn get(&self, s: &str) -> Option<usize> {
+        if self.map.is_empty() { self.all.iter().position(|&x| x == s) } else { self.map.get(s).copied() }
+    }
+
+    fn len(&self) -> usize {
+        self.all.len()
+    }
+}
+
 /// The swimlanes of the matching tunnels under a grouping, sorted by key (Target lanes pair
 /// their tunnels on each call; see [`lanes_with`] to pair once per load).
 pub fn lanes(ds: &Dataset, indices: &[u32], grouping: Grouping) -> Vec<Lane> {
@@ -210,13 +252,16 @@ enum PairSource<'p, 'a> {
     Cached(&'p TunnelPairings),
 }
 
-impl<'a> PairSource<'_, 'a> {
+impl<'p, 'a> PairSource<'p, 'a> {
     /// The instance and OS user a tunnel's pairing revealed, if it revealed one.
-    fn revealed(&mut self, i: u32, e: &'a Event, t: &TunnelFacts) -> Option<(String, String)> {
+    fn revealed(&mut self, i: u32, e: &'a Event, t: &TunnelFacts) -> Option<(Cow<'p, str>, Cow<'p, str>)> {
         let (pairing, instance, user) = match self {
             Self::Off => return None,
-            Self::Live(p) => p.pair(e, t),
-            Self::Cached(c) => c.get(i).map(|(p, i, u)| (p, i.to_owned(), u.to_owned()))?,
+            Self::Live(p) => {
+                let (p, i, u) = p.pair(e, t);
+                (p, Cow::Owned(i), Cow::Owned(u))
+            }
+            Self::Cached(c) => c.get(i).map(|(p, i, u)| (p, Cow::Borrowed(i), Cow::Borrowed(u)))?,
         };
         (matches!(pairing, Pairing::KeyPush | Pairing::IpInventory) && !instance.is_empty()).then_some((instance, user))
     }
@@ -226,7 +271,9 @@ impl<'a> PairSource<'_, 'a> {
 /// load so re-filtering the Target lanes does not pair again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TunnelPairings {
-    by_event: HashMap<u32, (Pairing, String, String)>,
+    /// Per event index, its position in `pairs` (`u32::MAX` for non-tunnels).
+    slot: Vec<u32>,
+    pairs: Vec<(Pairing, String, String)>,
 }
 
 impl TunnelPairings {
@@ -234,25 +281,28 @@ impl TunnelPairings {
     pub fn new(ds: &Dataset) -> Self {
         let events = ds.events();
         let mut pairer = Pairer::new(events);
-        let mut by_event = HashMap::new();
+        let mut slot = vec![u32::MAX; events.len()];
+        let mut pairs = Vec::new();
         for (i, e) in events.iter().enumerate() {
             if let Some(t) = e.tunnel() {
-                by_event.insert(i as u32, pairer.pair(e, t));
+                slot[i] = pairs.len() as u32;
+                pairs.push(pairer.pair(e, t));
             }
         }
-        Self { by_event }
+        Self { slot, pairs }
     }
 
     /// (pairing, instance ID, OS user) of the tunnel at this index of `ds.events()`.
     pub fn get(&self, index: u32) -> Option<(Pairing, &str, &str)> {
-        self.by_event.get(&index).map(|(p, i, u)| (*p, i.as_str(), u.as_str()))
+        let at = *self.slot.get(index as usize)?;
+        self.pairs.get(at as usize).map(|(p, i, u)| (*p, i.as_str(), u.as_str()))
     }
 }
 
 fn lanes_from<'a>(ds: &'a Dataset, indices: &[u32], grouping: Grouping, mut pairs: PairSource<'_, 'a>) -> Vec<Lane> {
     let events = ds.events();
-    let mut slot: HashMap<&str, usize> = HashMap::new();
-    let mut groups: Vec<(&str, Vec<u32>)> = Vec::new();
+    let mut slot = Ids::default();
+    let mut groups: Vec<(&str, Vec<SortKey>)> = Vec::new();
     for &i in indices {
         let Some(e) = events.get(i as usize) else { continue };
         let Some(t) = e.tunnel() else { continue };
@@ -262,23 +312,23 @@ fn lanes_from<'a>(ds: &'a Dataset, indices: &[u32], grouping: Grouping, mut pair
             Grouping::Principal => principal_key(e),
             Grouping::SourceIp => e.source_ip.as_str(),
         };
-        let k = *slot.entry(key).or_insert_with(|| {
+        let k = slot.id(key);
+        if k == groups.len() {
             groups.push((key, Vec::new()));
-            groups.len() - 1
-        });
-        groups[k].1.push(i);
+        }
+        groups[k].1.push((e.time_ms, i));
     }
     groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
     groups
         .into_iter()
         .map(|(key, mut members)| {
-            members.sort_unstable_by(|&a, &b| by_time(&events[a as usize], &events[b as usize]));
+            members.sort_unstable_by(key_order(events, SortOrder::TimeAsc));
             let mut marks = Vec::with_capacity(members.len());
             let mut n_failed = 0u32;
             // For Target lanes: instance -> OS users revealed by pairing.
-            let mut revealed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            let mut revealed: BTreeMap<Cow<'_, str>, BTreeSet<Cow<'_, str>>> = BTreeMap::new();
             let mut regions: Vec<&str> = Vec::new();
-            for &i in &members {
+            for &(_, i) in &members {
                 let e = &events[i as usize];
                 let Some(t) = e.tunnel() else { continue };
                 n_failed += u32::from(e.is_failed());
@@ -293,7 +343,7 @@ fn lanes_from<'a>(ds: &'a Dataset, indices: &[u32], grouping: Grouping, mut pair
                     regions.push(e.region.as_str());
                 }
             }
-            let first = members.first().map(|&i| &events[i as usize]);
+            let first = members.first().map(|&(_, i)| &events[i as usize]);
             let label = match grouping {
                 _ if key.is_empty() => "(unknown)".to_owned(),
                 Grouping::Principal => first
@@ -324,16 +374,16 @@ fn mark(e: &Event, t: &TunnelFacts) -> TunnelMark {
 }
 
 /// `i-0abc as ec2-user/ubuntu, i-0def`, at most three instances then `+N more`.
-fn target_sublabel(revealed: &BTreeMap<String, BTreeSet<String>>) -> String {
+fn target_sublabel(revealed: &BTreeMap<Cow<'_, str>, BTreeSet<Cow<'_, str>>>) -> String {
     const SHOWN: usize = 3;
     let mut parts: Vec<String> = revealed
         .iter()
         .take(SHOWN)
         .map(|(instance, users)| {
             if users.is_empty() {
-                instance.clone()
+                instance.to_string()
             } else {
-                let users: Vec<&str> = users.iter().map(String::as_str).collect();
+                let users: Vec<&str> = users.iter().map(|u| u.as_ref()).collect();
                 format!("{instance} as {}", users.join("/"))
             }
         })
@@ -385,17 +435,18 @@ impl<'a> Pairer<'a> {
 
     /// (pairing, instance ID, OS user) of a tunnel.
     fn pair(&mut self, tunnel: &'a Event, t: &TunnelFacts) -> (Pairing, String, String) {
-        let found: BTreeSet<(&str, &str)> = self
+        let mut found = self
             .candidates(tunnel)
             .iter()
             .filter_map(|&(_, j)| self.events.get(j as usize)?.key_push())
-            .map(|k| (k.instance_id.as_str(), k.os_user.as_str()))
-            .collect();
-        let mut it = found.iter();
-        match (it.next(), it.next()) {
-            (Some(&(instance, user)), None) => return (Pairing::KeyPush, instance.to_owned(), user.to_owned()),
-            (Some(_), Some(_)) => return (Pairing::Ambiguous, String::new(), String::new()),
-            _ => {}
+            .map(|k| (k.instance_id.as_str(), k.os_user.as_str()));
+        if let Some(first) = found.next() {
+            // Several pushes of the same key to the same instance and user still pair.
+            return if found.all(|other| other == first) {
+                (Pairing::KeyPush, first.0.to_owned(), first.1.to_owned())
+            } else {
+                (Pairing::Ambiguous, String::new(), String::new())
+            };
         }
         let events = self.events;
         let inventory = self.inventory.get_or_insert_with(|| Inventory::build(events));
@@ -598,20 +649,26 @@ impl<'a> LifeAcc<'a> {
 /// ID: usage from the matching tunnels, lifecycle and configuration from all loaded events.
 pub fn endpoint_lives(ds: &Dataset, indices: &[u32]) -> Vec<EndpointLife> {
     let events = ds.events();
-    let mut accs: HashMap<&str, LifeAcc<'_>> = HashMap::new();
-    let new_acc = |id: &str| LifeAcc {
-        life: EndpointLife {
-            endpoint_id: id.to_owned(),
-            first_seen_ms: i64::MAX,
-            last_seen_ms: i64::MIN,
-            ..EndpointLife::default()
-        },
-        ..LifeAcc::default()
-    };
+    let mut ids = Ids::default();
+    let mut accs: Vec<LifeAcc<'_>> = Vec::new();
+    fn acc_of<'e>(ids: &mut Ids<'e>, accs: &mut Vec<LifeAcc<'e>>, id: &'e str) -> usize {
+        let k = ids.id(id);
+        if k == accs.len() {
+            let life = EndpointLife {
+                endpoint_id: id.to_owned(),
+                first_seen_ms: i64::MAX,
+                last_seen_ms: i64::MIN,
+                ..EndpointLife::default()
+            };
+            accs.push(LifeAcc { life, ..LifeAcc::default() });
+        }
+        k
+    }
     for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
         match &e.eice {
             Some(EiceFacts::Tunnel(t)) if !t.endpoint_id.is_empty() => {
-                let life = &mut accs.entry(&t.endpoint_id).or_insert_with(|| new_acc(&t.endpoint_id)).life;
+                let k = acc_of(&mut ids, &mut accs, &t.endpoint_id);
+                let life = &mut accs[k].life;
                 life.n_tunnels += 1;
                 if e.is_failed() {
                     life.n_failed += 1;
@@ -622,7 +679,7 @@ pub fn endpoint_lives(ds: &Dataset, indices: &[u32]) -> Vec<EndpointLife> {
             }
             Some(EiceFacts::Endpoint(a)) => {
                 for id in &a.endpoint_ids {
-                    accs.entry(id).or_insert_with(|| new_acc(id));
+                    acc_of(&mut ids, &mut accs, id);
                 }
             }
             _ => {}
@@ -634,23 +691,23 @@ pub fn endpoint_lives(ds: &Dataset, indices: &[u32]) -> Vec<EndpointLife> {
     for e in events {
         match &e.eice {
             Some(EiceFacts::Tunnel(t)) => {
-                if let Some(acc) = accs.get_mut(t.endpoint_id.as_str()) {
-                    acc.seen(e);
+                if let Some(k) = ids.get(&t.endpoint_id) {
+                    accs[k].seen(e);
                 }
             }
             Some(EiceFacts::Endpoint(a)) => {
                 let sole = a.endpoint_ids.len() == 1;
                 for id in &a.endpoint_ids {
-                    if let Some(acc) = accs.get_mut(id.as_str()) {
-                        acc.seen(e);
-                        acc.activity(e, a, sole);
+                    if let Some(k) = ids.get(id) {
+                        accs[k].seen(e);
+                        accs[k].activity(e, a, sole);
                     }
                 }
             }
             _ => {}
         }
     }
-    let mut lives: Vec<EndpointLife> = accs.into_values().map(LifeAcc::finish).collect();
+    let mut lives: Vec<EndpointLife> = accs.into_iter().map(LifeAcc::finish).collect();
     lives.sort_unstable_by(|a, b| a.endpoint_id.cmp(&b.endpoint_id));
     lives
 }
@@ -991,7 +1048,8 @@ fn day_string(day: i64) -> String {
 /// The accounts, Regions and days all loaded events cover, the gaps, and trail changes.
 pub fn coverage(ds: &Dataset) -> Coverage {
     let mut days: BTreeMap<i64, u64> = BTreeMap::new();
-    let mut pairs: HashMap<(&str, &str), u64> = HashMap::new();
+    let (mut accounts, mut regions) = (Ids::default(), Ids::default());
+    let mut pairs: BTreeMap<(usize, usize), u64> = BTreeMap::new();
     let mut changes: Vec<&Event> = Vec::new();
     // Events cluster by day: remember the last one to skip most map lookups.
     let mut last: Option<(i64, u64)> = None;
@@ -1006,7 +1064,7 @@ pub fn coverage(ds: &Dataset) -> Coverage {
                 last = Some((day, 1));
             }
         }
-        *pairs.entry((e.account.as_str(), e.region.as_str())).or_default() += 1;
+        *pairs.entry((accounts.id(&e.account), regions.id(&e.region))).or_default() += 1;
         if TRAIL_CHANGE_EVENTS.contains(&e.event_name.as_str()) {
             changes.push(e);
         }
@@ -1014,10 +1072,10 @@ pub fn coverage(ds: &Dataset) -> Coverage {
     if let Some((d, n)) = last {
         *days.entry(d).or_default() += n;
     }
-    let accounts: BTreeSet<&str> = pairs.keys().map(|(a, _)| *a).filter(|a| !a.is_empty()).collect();
-    let regions: BTreeSet<&str> = pairs.keys().map(|(_, r)| *r).filter(|r| !r.is_empty()).collect();
     let mut account_regions: Vec<(String, String, u64)> =
-        pairs.into_iter().map(|((a, r), n)| (a.to_owned(), r.to_owned(), n)).collect();
+        pairs.into_iter().map(|((a, r), n)| (accounts.all[a].to_owned(), regions.all[r].to_owned(), n)).collect();
+    let accounts: BTreeSet<&str> = accounts.all.into_iter().filter(|a| !a.is_empty()).collect();
+    let regions: BTreeSet<&str> = regions.all.into_iter().filter(|r| !r.is_empty()).collect();
     account_regions.sort_unstable();
     let mut gaps = Vec::new();
     let mut prev: Option<i64> = None;
@@ -1041,12 +1099,12 @@ pub fn coverage(ds: &Dataset) -> Coverage {
 /// Distinct non-empty source IPs of the matching events.
 pub fn n_source_ips(ds: &Dataset, indices: &[u32]) -> u64 {
     let events = ds.events();
-    let set: HashSet<&str> = indices
-        .iter()
-        .filter_map(|&i| events.get(i as usize))
-        .map(|e| e.source_ip.as_str())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let mut set = Ids::default();
+    for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
+        if !e.source_ip.is_empty() {
+            set.id(&e.source_ip);
+        }
+    }
     set.len() as u64
 }
 
@@ -1071,9 +1129,8 @@ pub struct Counters {
 pub fn counters(ds: &Dataset, indices: &[u32]) -> Counters {
     let events = ds.events();
     let mut c = Counters::default();
-    let mut endpoints: HashSet<&str> = HashSet::new();
-    let mut principals: HashSet<(&str, bool)> = HashSet::new();
-    let mut sources: HashSet<&str> = HashSet::new();
+    let (mut endpoints, mut arns, mut names, mut sources) =
+        (Ids::default(), Ids::default(), Ids::default(), Ids::default());
     for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
         c.events += 1;
         match &e.eice {
@@ -1081,24 +1138,28 @@ pub fn counters(ds: &Dataset, indices: &[u32]) -> Counters {
                 c.tunnels += 1;
                 c.failed_tunnels += u64::from(e.is_failed());
                 if !t.endpoint_id.is_empty() {
-                    endpoints.insert(&t.endpoint_id);
+                    endpoints.id(&t.endpoint_id);
                 }
             }
-            Some(EiceFacts::Endpoint(a)) => endpoints.extend(a.endpoint_ids.iter().map(String::as_str)),
+            Some(EiceFacts::Endpoint(a)) => {
+                for id in &a.endpoint_ids {
+                    endpoints.id(id);
+                }
+            }
             _ => {}
         }
         // As stats_of: CSV rows know a person only by name.
         if !e.principal_arn.is_empty() {
-            principals.insert((&e.principal_arn, true));
+            arns.id(&e.principal_arn);
         } else if !e.principal.is_empty() {
-            principals.insert((&e.principal, false));
+            names.id(&e.principal);
         }
         if !e.source_ip.is_empty() {
-            sources.insert(&e.source_ip);
+            sources.id(&e.source_ip);
         }
     }
     c.endpoints = endpoints.len() as u64;
-    c.principals = principals.len() as u64;
+    c.principals = (arns.len() + names.len()) as u64;
     c.source_ips = sources.len() as u64;
     c
 }
@@ -1153,6 +1214,18 @@ mod tests {
         assert_eq!(h.counts.iter().sum::<u32>() as usize, idx.len());
         assert_eq!(time_extent(&ds, &[]), None);
         assert_eq!(histogram(&ds, &[], (0, 0), 4).counts, vec![0; 4]);
+    }
+
+    #[test]
+    fn ids_stay_dense_and_stable_past_the_few() {
+        let names: Vec<String> = (0..100).map(|i| format!("v{}", i % 40)).collect();
+        let mut ids = Ids::default();
+        let got: Vec<usize> = names.iter().map(|n| ids.id(n)).collect();
+        assert_eq!(ids.len(), 40);
+        assert_eq!(got, (0..100).map(|i| i % 40).collect::<Vec<_>>());
+        assert_eq!((ids.get("v39"), ids.get("v3"), ids.get("nope")), (Some(39), Some(3), None));
+        let mut few = Ids::default();
+        assert_eq!((few.id("a"), few.id("b"), few.id("a"), few.get("b"), few.get("c")), (0, 1, 0, Some(1), None));
     }
 
     #[test]
