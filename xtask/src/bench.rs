@@ -440,6 +440,10 @@ fn load_cell(load: &Value) -> (Option<f64>, String) {
     if load["timedOut"].as_bool() == Some(true) {
         return (None, format!("not done after {}", ms(f(&load["wallMs"]))));
     }
+    if let Some(e) = load["failed"].as_str() {
+        let e: String = e.chars().take(80).collect::<String>().replace('|', "/");
+        return (None, format!("failed after {}: uncaught `{e}`, then no progress for 60 s", ms(f(&load["wallMs"]))));
+    }
     if let Some(e) = load["error"].as_str() {
         return (None, format!("error: {}", e.chars().take(80).collect::<String>().replace('|', "/")));
     }
@@ -579,6 +583,13 @@ fn report(
     // Memory of the events load.
     let ev = &sc["events"]["load"];
     let _ = writeln!(t, "\n### Memory of load 4 ({} events)\n", data.events.records);
+    if f(&ev["loadMs"]).is_none() && ev["rss"].is_object() {
+        let _ = writeln!(
+            t,
+            "The load did not finish ({}): the values are the peaks until it stopped, divided by all the events generated.\n",
+            load_cell(ev).1
+        );
+    }
     if ev["rss"].is_object() {
         let n = data.events.records as f64;
         let rss_start = f(&ev["rss"]["start"]).unwrap_or(0.0);

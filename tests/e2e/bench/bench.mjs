@@ -108,7 +108,8 @@ async function openApp(browser) {
   const page = await context.newPage();
   let crashed = false;
   page.on('crash', () => { crashed = true; log('page crashed'); });
-  page.on('pageerror', (e) => log('page error:', String(e).slice(0, 300)));
+  const errors = [];
+  page.on('pageerror', (e) => { errors.push({ at: Date.now(), message: String(e).slice(0, 300) }); log('page error:', String(e).slice(0, 300)); });
   await page.addInitScript(instrument);
   await page.route('**/worker_loader.js', async (route) => {
     try {
@@ -123,7 +124,7 @@ async function openApp(browser) {
   }, null, { timeout: 60_000 });
   await page.waitForLoadState('networkidle');
   await page.waitForTimeout(500);
-  return { context, page, isCrashed: () => crashed };
+  return { context, page, errors, isCrashed: () => crashed };
 }
 
 async function wasmMemory(page) {
@@ -155,19 +156,32 @@ async function load(browser, app, paths) {
   const wallStart = Date.now();
   await page.getByTestId('file-input').setInputFiles(paths);
   let timedOut = false;
-  try {
-    await page.waitForFunction(() => {
-      const b = window.__bench;
-      return b.changeAt !== null && b.states.some(([s, t]) => s === 'done' && t > b.changeAt);
-    }, null, { timeout: config.loadTimeoutMs, polling: 200 });
-  } catch (e) {
-    timedOut = !app.isCrashed();
-    log(app.isCrashed() ? 'crashed during the load' : `load did not finish: ${String(e).slice(0, 200)}`);
+  let failed = null;
+  const errorsBefore = app.errors.length;
+  // Done, or crashed, or timed out, or an uncaught page error followed by 60 s without a state change.
+  for (;;) {
+    let state;
+    try {
+      state = await page.evaluate(() => {
+        const b = window.__bench;
+        const last = b.states.length ? b.states[b.states.length - 1] : null;
+        return { done: b.changeAt !== null && b.states.some(([s, t]) => s === 'done' && t > b.changeAt), lastChange: last ? performance.now() - last[1] : 0 };
+      });
+    } catch (e) {
+      if (!app.isCrashed()) log(`page unreachable: ${String(e).slice(0, 200)}`);
+      break;
+    }
+    if (state.done) break;
+    const err = app.errors.slice(errorsBefore).at(-1);
+    if (err && Date.now() - err.at > 60_000 && state.lastChange > 60_000) { failed = err.message; break; }
+    if (Date.now() - wallStart > config.loadTimeoutMs) { timedOut = true; break; }
+    await new Promise((r) => setTimeout(r, 200));
   }
   const wallMs = Date.now() - wallStart;
   const mem = rss.stop();
   if (app.isCrashed()) return { crashed: true, wallMs, rss: mem };
-  if (timedOut) return { timedOut: true, wallMs, rss: mem };
+  if (failed) { log(`load failed: ${failed}`); return { failed, wallMs, rss: mem, wasm: await wasmMemory(page) }; }
+  if (timedOut) { log('load did not finish in time'); return { timedOut: true, wallMs, rss: mem, wasm: await wasmMemory(page) }; }
   const b = await page.evaluate(() => {
     const b = window.__bench;
     const done = b.states.find(([s, t]) => s === 'done' && t > b.changeAt);
