@@ -56,7 +56,7 @@ test('the view lives in the URL: reload restores filter and selection', async ({
   await expect(v.stat('tunnels')).toHaveText('30');
   const row = v.tunnelRows.nth(3);
   const id = await row.getAttribute('data-event-id');
-  await row.click();
+  await row.locator('td').first().click();
   await expect(page.getByTestId('detail-panel')).toHaveAttribute('data-event-id', id!);
   await expect(page.getByTestId('raw-json')).toContainText('"OpenTunnel"');
   await expect.poll(() => page.evaluate(() => location.hash)).toContain('sel=');
@@ -91,7 +91,7 @@ test('hostile strings render as inert text', async ({ page }) => {
   await expect(v.tunnelRows).toHaveCount(1);
   await expect(v.tunnelRows.first()).toContainText('<img src=x onerror=window.__pwned=1>');
   await expect(v.tunnelRows.first()).toContainText('⟨U+202E⟩');
-  await v.tunnelRows.first().click();
+  await v.tunnelRows.first().locator('td').first().click();
   await expect(page.getByTestId('detail-panel')).toContainText('"><script>window.__pwned=2</script>');
   expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
   expect(await page.locator('img').count()).toBe(0);
@@ -108,7 +108,7 @@ test('no request leaves the page after it has loaded', async ({ page, baseURL })
   await v.loadSample();
   await v.filter('user:alice');
   await v.waitDone();
-  await v.tunnelRows.first().click();
+  await v.tunnelRows.first().locator('td').first().click();
   await expect(page.getByTestId('detail-panel')).toBeVisible();
   const download = page.waitForEvent('download');
   await page.getByTestId('export-csv').click();

@@ -14,7 +14,7 @@ use tunnelscope_core::views::{Coverage, EndpointLife, EventDetail, EventRow, Gro
 /// Bytes read from a `File` per slice (the worker never holds a JS string of the file).
 pub const SLICE_BYTES: u64 = 8 << 20;
 /// Rows sent per window request.
-pub const WINDOW_ROWS: usize = 500;
+pub const WINDOW_ROWS: usize = 100;
 /// Event-table rows sent per window request (the table renders only the visible ones).
 pub const EVENT_WINDOW_ROWS: usize = 300;
 /// Buckets in the overview histogram.
