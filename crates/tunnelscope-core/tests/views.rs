@@ -635,3 +635,41 @@ fn source_ips_and_counters_follow_the_filter() {
         }
     }
 }
+
+#[test]
+fn view_index_gives_the_same_answers() {
+    use tunnelscope_core::views::ViewIndex;
+    for ds in [trail(), sample()] {
+        let ix = ViewIndex::new(ds);
+        assert_eq!(ix.len(), ds.events().len());
+        let pairings = TunnelPairings::new(ds);
+        for query in [
+            "",
+            "user:alice",
+            "outcome:failed",
+            "event:OpenTunnel",
+            "port:22",
+            "endpoint:eice-0f9e8d7c6b5a49382",
+            "-event:OpenTunnel",
+            "nothing-matches",
+        ] {
+            let idx = matching(ds, query);
+            assert_eq!(ix.time_extent(&idx), time_extent(ds, &idx), "{query:?}");
+            assert_eq!(ix.counters(&idx), counters(ds, &idx), "{query:?}");
+            if let Some(range) = time_extent(ds, &idx) {
+                for n in [1, 17, 500] {
+                    assert_eq!(ix.histogram(&idx, range, n), histogram(ds, &idx, range, n), "{query:?}");
+                }
+            }
+            for g in Grouping::ALL {
+                let want = lanes(ds, &idx, g);
+                assert_eq!(ix.lanes(ds, &idx, g, None), want, "{query:?} {g:?}");
+                assert_eq!(ix.lanes(ds, &idx, g, Some(&pairings)), want, "{query:?} {g:?}");
+            }
+        }
+    }
+    // An index of another load falls back to the exact scan.
+    let stale = ViewIndex::new(trail());
+    let s = sample();
+    assert_eq!(stale.lanes(s, &all(s), Grouping::Endpoint, None), lanes(s, &all(s), Grouping::Endpoint));
+}
