@@ -1,4 +1,4 @@
-//! What the investigation view shows (histogram, swimlanes, endpoint lives, event table, detail, coverage), from a dataset and the indices of the events matching the filter.
+//! What the investigation view shows, from a dataset and the indices of the events matching the filter.
 
 // Semantics chosen here:
 // - `indices` are positions in `ds.events()` (as `query::matching_indices` returns them);
@@ -10,6 +10,12 @@
 //   endpoint: an event naming several cannot say whose value it logged.
 // - Failed Create/Modify/Delete calls changed nothing: they are listed in `failed_changes_ms`
 //   only. Failed Describes are still reads and are kept as Describe ticks.
+// - "First/last use" of an endpoint counts accepted tunnels only: a refused attempt is no use.
+// - Histogram ranges are inclusive at both ends, so `time_extent`'s last instant is counted.
+// - Principal lanes are keyed by ARN (else display name) and labelled with the display name.
+// - Related events are listed once each, under the first relation that applies: key push /
+//   paired tunnel, then endpoint lifecycle (every change, the 50 nearest Describes), then the
+//   same principal within ±5 minutes (the 50 nearest).
 
 use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
@@ -427,9 +433,14 @@ struct Pairer<'a> {
 
 impl<'a> Pairer<'a> {
     fn new(events: &'a [Event]) -> Self {
+        Self::with_pushes(events, |_| true)
+    }
+
+    /// A pairer that knows only the key pushes `keep` accepts (one tunnel's, for its detail).
+    fn with_pushes(events: &'a [Event], keep: impl Fn(&Event) -> bool) -> Self {
         let mut pushes: HashMap<PushKey<'a>, Vec<(i64, u32)>> = HashMap::new();
         for (i, e) in events.iter().enumerate() {
-            if e.key_push().is_some() && !e.is_failed() {
+            if e.key_push().is_some() && !e.is_failed() && keep(e) {
                 pushes.entry(push_key(e)).or_default().push((e.time_ms, i as u32));
             }
         }
@@ -902,7 +913,9 @@ pub fn event_detail(ds: &Dataset, event_id: &str) -> Option<EventDetail> {
     }
     let mut tunnel = None;
     if let Some(t) = e.tunnel() {
-        let mut pairer = Pairer::new(events);
+        let key = push_key(e);
+        let window = e.time_ms.saturating_sub(KEY_PUSH_WINDOW_MS)..=e.time_ms;
+        let mut pairer = Pairer::with_pushes(events, |p| window.contains(&p.time_ms) && push_key(p) == key);
         let (pairing, instance, user) = pairer.pair(e, t);
         tunnel = Some(tunnel_row(e, t, pairing, instance, user));
         for &(_, j) in pairer.candidates(e) {
