@@ -1227,6 +1227,10 @@ pub struct ViewIndex {
     ep_start: Vec<u32>,
     ep_list: Vec<u32>,
     n_endpoints: u32,
+    /// Every endpoint's lifecycle from all events, usage zeroed, sorted by ID.
+    lives: Vec<EndpointLife>,
+    /// Per endpoint id, its position in `lives`.
+    life_of: Vec<u32>,
 }
 
 impl ViewIndex {
@@ -1286,7 +1290,50 @@ impl ViewIndex {
         ix.n_sources = sources.len() as u32;
         ix.n_targets = targets.len() as u32;
         ix.n_endpoints = endpoints.len() as u32;
+        let all: Vec<u32> = (0..n as u32).collect();
+        ix.lives = endpoint_lives(ds, &all);
+        for life in &mut ix.lives {
+            (life.n_tunnels, life.n_failed, life.first_use_ms, life.last_use_ms) = (0, 0, None, None);
+        }
+        ix.life_of = endpoints
+            .all
+            .iter()
+            .map(|id| ix.lives.binary_search_by(|l| l.endpoint_id.as_str().cmp(id)).map_or(NO_ID, |p| p as u32))
+            .collect();
         ix
+    }
+
+    /// [`endpoint_lives`] over the index: the lifecycles were gathered once, only usage is counted.
+    pub fn endpoint_lives(&self, ds: &Dataset, indices: &[u32]) -> Vec<EndpointLife> {
+        if ds.events().len() != self.len() {
+            return endpoint_lives(ds, indices);
+        }
+        let mut out: Vec<Option<EndpointLife>> = vec![None; self.lives.len()];
+        for i in self.valid(indices) {
+            for &ep in &self.ep_list[self.ep_start[i] as usize..self.ep_start[i + 1] as usize] {
+                let Some(&at) = self.life_of.get(ep as usize) else { continue };
+                let (Some(slot), Some(base)) = (out.get_mut(at as usize), self.lives.get(at as usize)) else {
+                    continue;
+                };
+                let life = slot.get_or_insert_with(|| base.clone());
+                if self.flags[i] & F_TUNNEL != 0 {
+                    life.n_tunnels += 1;
+                    if self.flags[i] & F_FAILED != 0 {
+                        life.n_failed += 1;
+                    } else {
+                        let t = self.time[i];
+                        life.first_use_ms = Some(life.first_use_ms.map_or(t, |f| f.min(t)));
+                        life.last_use_ms = Some(life.last_use_ms.map_or(t, |l| l.max(t)));
+                    }
+                }
+            }
+        }
+        out.into_iter().flatten().collect()
+    }
+
+    /// [`n_source_ips`] over the index.
+    pub fn n_source_ips(&self, indices: &[u32]) -> u64 {
+        self.counters(indices).source_ips
     }
 
     /// Number of indexed events.

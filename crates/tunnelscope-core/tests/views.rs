@@ -656,6 +656,8 @@ fn view_index_gives_the_same_answers() {
             let idx = matching(ds, query);
             assert_eq!(ix.time_extent(&idx), time_extent(ds, &idx), "{query:?}");
             assert_eq!(ix.counters(&idx), counters(ds, &idx), "{query:?}");
+            assert_eq!(ix.n_source_ips(&idx), n_source_ips(ds, &idx), "{query:?}");
+            assert_eq!(ix.endpoint_lives(ds, &idx), endpoint_lives(ds, &idx), "{query:?}");
             if let Some(range) = time_extent(ds, &idx) {
                 for n in [1, 17, 500] {
                     assert_eq!(ix.histogram(&idx, range, n), histogram(ds, &idx, range, n), "{query:?}");
