@@ -53,7 +53,9 @@ fn card(e: &EndpointLife, local: bool, on_filter: &Callback<(String, String)>) -
                 <li>{deleted}</li>
                 <li>{format!("{} describe call(s)", e.describe_ms.len())}</li>
                 <li>{usage}</li>
-                <li class="mono">{[e.vpc_id.as_str(), e.subnet_id.as_str()].iter().filter(|s| !s.is_empty()).map(|s| visible(s).into_owned()).collect::<Vec<_>>().join(" · ")}</li>
+                if !(e.vpc_id.is_empty() && e.subnet_id.is_empty()) {
+                    <li class="mono">{[e.vpc_id.as_str(), e.subnet_id.as_str()].iter().filter(|s| !s.is_empty()).map(|s| visible(s).into_owned()).collect::<Vec<_>>().join(" · ")}</li>
+                }
                 if !e.security_group_ids.is_empty() {
                     <li class="mono">{format!("security groups: {}", e.security_group_ids.iter().map(|s| visible(s).into_owned()).collect::<Vec<_>>().join(" "))}</li>
                 }

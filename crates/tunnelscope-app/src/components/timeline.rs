@@ -150,22 +150,103 @@ fn tooltip_for(mark: &TunnelMark, lane: &Lane, local: bool) -> String {
     )
 }
 
-fn hatch(ctx: &CanvasRenderingContext2d, x0: f64, x1: f64, y: f64, h: f64) {
-    ctx.save();
+/// A small diagonal-stripe tile used as a fill pattern for bars whose max duration was
+/// assumed (one pattern fill per lane instead of stroking stripes per bar).
+fn hatch_pattern(ctx: &CanvasRenderingContext2d, color: &str) -> Option<web_sys::CanvasPattern> {
+    let document = web_sys::window()?.document()?;
+    let tile: HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
+    tile.set_width(6);
+    tile.set_height(6);
+    let t: CanvasRenderingContext2d = tile.get_context("2d").ok()??.dyn_into().ok()?;
+    t.set_stroke_style_str(color);
+    t.set_line_width(1.2);
+    t.begin_path();
+    t.move_to(0.0, 6.0);
+    t.line_to(6.0, 0.0);
+    t.stroke();
+    ctx.create_pattern_with_html_canvas_element(&tile, "repeat").ok()?
+}
+
+/// Draws one lane's tunnels with a few batched paths: bars, hatched bars, start marks, crosses.
+/// Marks that fall on the same pixel as the previous one are drawn once.
+fn draw_lane(
+    ctx: &CanvasRenderingContext2d,
+    lane: &Lane,
+    scale: &TimeScale,
+    y: f64,
+    p: &Palette,
+    selected: Option<&str>,
+    hatch: Option<&web_sys::CanvasPattern>,
+) {
+    let (lo, hi) = (scale.start_ms, scale.end_ms);
+    let clamp = |x: f64| x.clamp(-10.0, scale.width_px + 10.0);
+    let (bar_y, bar_h) = (y + 5.0, ROW_H - 10.0);
+    let mut bars: Vec<(f64, f64)> = Vec::new();
+    let mut hatched: Vec<(f64, f64)> = Vec::new();
+    let mut starts: Vec<f64> = Vec::new();
+    let mut crosses: Vec<f64> = Vec::new();
+    let mut selected_box = None;
+    let (mut last_start, mut last_cross) = (f64::NAN, f64::NAN);
+    for m in &lane.marks {
+        if (m.end_ms as f64) < lo || (m.start_ms as f64) > hi {
+            continue;
+        }
+        let x0 = (LABEL_W + clamp(scale.x_of(m.start_ms as f64))).round();
+        let x1 = (LABEL_W + clamp(scale.x_of(m.end_ms as f64))).round().max(x0 + 1.0);
+        if selected == Some(m.event_id.as_str()) {
+            selected_box = Some((x0, x1));
+        }
+        if m.failed {
+            if x0 != last_cross {
+                crosses.push(x0);
+                last_cross = x0;
+            }
+            continue;
+        }
+        // Overlapping bars merge into one rectangle.
+        let list = if m.assumed { &mut hatched } else { &mut bars };
+        match list.last_mut() {
+            Some(last) if x0 <= last.1 => last.1 = last.1.max(x1),
+            _ => list.push((x0, x1)),
+        }
+        if x0 != last_start {
+            starts.push(x0);
+            last_start = x0;
+        }
+    }
+    ctx.set_fill_style_str(p.bar);
     ctx.begin_path();
-    ctx.rect(x0, y, x1 - x0, h);
-    ctx.clip();
+    for (a, b) in bars.iter().chain(&hatched) {
+        ctx.rect(*a, bar_y, b - a, bar_h);
+    }
+    ctx.fill();
+    if let Some(pattern) = hatch {
+        ctx.set_fill_style_canvas_pattern(pattern);
+        ctx.begin_path();
+        for (a, b) in &hatched {
+            ctx.rect(*a, bar_y, b - a, bar_h);
+        }
+        ctx.fill();
+    }
+    ctx.set_fill_style_str(p.accent);
     ctx.begin_path();
-    let mut x = x0 - h;
-    // Cap the stripes per bar so a very wide bar stays cheap.
-    let step = ((x1 - x0) / 400.0).max(6.0);
-    while x < x1 {
-        ctx.move_to(x, y + h);
-        ctx.line_to(x + h, y);
-        x += step;
+    for x in &starts {
+        ctx.rect(x - 1.0, y + 3.0, 3.0, ROW_H - 6.0);
+    }
+    ctx.fill();
+    ctx.set_stroke_style_str(p.bad);
+    ctx.begin_path();
+    for x in &crosses {
+        ctx.move_to(x - 4.0, y + 5.0);
+        ctx.line_to(x + 4.0, y + ROW_H - 5.0);
+        ctx.move_to(x + 4.0, y + 5.0);
+        ctx.line_to(x - 4.0, y + ROW_H - 5.0);
     }
     ctx.stroke();
-    ctx.restore();
+    if let Some((x0, x1)) = selected_box {
+        ctx.set_stroke_style_str(p.fg);
+        ctx.stroke_rect(x0 - 3.0, y + 1.0, x1 - x0 + 6.0, ROW_H - 2.0);
+    }
 }
 
 fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &TimeScale) {
@@ -176,9 +257,13 @@ fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &TimeScale) {
     let n_endpoints = props.endpoints.len();
     let height = row_top(rows.len(), n_endpoints) + 8.0;
     let width = LABEL_W + scale.width_px;
-    canvas.set_width((width * dpr) as u32);
-    canvas.set_height((height * dpr) as u32);
-    let _ = canvas.style().set_property("height", &format!("{height}px"));
+    let (w_px, h_px) = ((width * dpr) as u32, (height * dpr) as u32);
+    // Resizing clears and reallocates the canvas: only do it when the size changes.
+    if canvas.width() != w_px || canvas.height() != h_px {
+        canvas.set_width(w_px);
+        canvas.set_height(h_px);
+        let _ = canvas.style().set_property("height", &format!("{height}px"));
+    }
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     let p = palette(props.dark);
     ctx.clear_rect(0.0, 0.0, width, height);
@@ -202,6 +287,7 @@ fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &TimeScale) {
 
     let clamp = |x: f64| x.clamp(-10.0, scale.width_px + 10.0);
     let (lo, hi) = (scale.start_ms, scale.end_ms);
+    let hatch = hatch_pattern(&ctx, p.accent);
     for (i, row) in rows.iter().enumerate() {
         let y = row_top(i, n_endpoints);
         ctx.set_stroke_style_str(p.line);
@@ -244,38 +330,7 @@ fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &TimeScale) {
                     format!("{} · {}", lane.label, lane.sublabel)
                 };
                 let _ = ctx.fill_text(&clip_label(&visible(&label)), 4.0, y + 14.0);
-                ctx.set_stroke_style_str(p.accent);
-                for m in &lane.marks {
-                    if (m.end_ms as f64) < lo || (m.start_ms as f64) > hi {
-                        continue;
-                    }
-                    let x0 = LABEL_W + clamp(scale.x_of(m.start_ms as f64));
-                    let x1 = LABEL_W + clamp(scale.x_of(m.end_ms as f64));
-                    let selected = props.selected.as_deref() == Some(m.event_id.as_str());
-                    if m.failed {
-                        ctx.set_stroke_style_str(p.bad);
-                        ctx.begin_path();
-                        ctx.move_to(x0 - 4.0, y + 5.0);
-                        ctx.line_to(x0 + 4.0, y + ROW_H - 5.0);
-                        ctx.move_to(x0 + 4.0, y + 5.0);
-                        ctx.line_to(x0 - 4.0, y + ROW_H - 5.0);
-                        ctx.stroke();
-                        ctx.set_stroke_style_str(p.accent);
-                    } else {
-                        ctx.set_fill_style_str(p.bar);
-                        ctx.fill_rect(x0, y + 5.0, (x1 - x0).max(1.0), ROW_H - 10.0);
-                        if m.assumed {
-                            hatch(&ctx, x0, x1, y + 5.0, ROW_H - 10.0);
-                        }
-                        ctx.set_fill_style_str(p.accent);
-                        ctx.fill_rect(x0 - 1.0, y + 3.0, 3.0, ROW_H - 6.0);
-                    }
-                    if selected {
-                        ctx.set_stroke_style_str(p.fg);
-                        ctx.stroke_rect(x0 - 3.0, y + 1.0, (x1 - x0).max(1.0) + 6.0, ROW_H - 2.0);
-                        ctx.set_stroke_style_str(p.accent);
-                    }
-                }
+                draw_lane(&ctx, lane, scale, y, &p, props.selected.as_deref(), hatch.as_ref());
             }
         }
     }
