@@ -16,9 +16,17 @@ use tunnelscope_core::export::{self, is_eice_relevant, terminal_safe};
 use tunnelscope_core::query::{self, Query};
 use tunnelscope_core::{Dataset, Event, FileStatus};
 
+const AFTER_HELP: &str = "\
+Query terms (--filter): bare words; user:X ip:CIDR target:CIDR port:N endpoint:ID event:NAME
+outcome:failed|accepted region:R account:A after:T before:T active:T; -term negates; different
+keys AND, the same key repeated OR.
+
+Exit status: 0 when the run completed (rejected files are reported, not failures); 1 on a usage
+or I/O error (missing path, unwritable output, bad query); 2 with --strict when a file was rejected.";
+
 /// Reads exported AWS CloudTrail logs and derives EC2 Instance Connect Endpoint tunnels.
 #[derive(Debug, Parser)]
-#[command(name = "tunnelscope", version, about)]
+#[command(name = "tunnelscope", version, about, after_help = AFTER_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
