@@ -675,3 +675,43 @@ fn view_index_gives_the_same_answers() {
     let s = sample();
     assert_eq!(stale.lanes(s, &all(s), Grouping::Endpoint, None), lanes(s, &all(s), Grouping::Endpoint));
 }
+
+#[test]
+fn a_failed_create_is_no_create_and_describes_of_several_endpoints_set_no_configuration() {
+    let records = vec![
+        rec(
+            "cf",
+            "2026-10-01T09:00:00Z",
+            mallory(),
+            EC2,
+            "CreateInstanceConnectEndpoint",
+            MALLORY_IP,
+            json!({"requestParameters":{"CreateInstanceConnectEndpointRequest":{"SubnetId":"subnet-0evil","PreserveClientIp":true}},
+                "responseElements":{"instanceConnectEndpoint":{"instanceConnectEndpointId":EP_A}},"errorCode":"Client.UnauthorizedOperation"}),
+        ),
+        rec(
+            "dm",
+            "2026-10-01T09:05:00Z",
+            bob(),
+            EC2,
+            "DescribeInstanceConnectEndpoints",
+            BOB_IP,
+            json!({"responseElements":{"DescribeInstanceConnectEndpointsResponse":{"instanceConnectEndpointSet":{"item":[
+                {"instanceConnectEndpointId":EP_A,"subnetId":"subnet-0aaa","vpcId":"vpc-0aaa"},
+                {"instanceConnectEndpointId":EP_B,"subnetId":"subnet-0bbb","vpcId":"vpc-0bbb"}]}}}}),
+        ),
+    ];
+    let bytes = serde_json::to_vec(&json!({ "Records": records })).unwrap();
+    let mut ds = Dataset::new();
+    ds.add_file("t.json", &bytes);
+    let lives = endpoint_lives(&ds, &all(&ds));
+    let ids: Vec<&str> = lives.iter().map(|l| l.endpoint_id.as_str()).collect();
+    assert_eq!(ids, [EP_A, EP_B]);
+    let a = &lives[0];
+    assert_eq!((a.create_ms, a.created_by.as_str()), (None, ""), "a refused Create requested nothing");
+    assert_eq!(a.failed_changes_ms, [ms("2026-10-01T09:00:00Z")]);
+    assert_eq!(a.preserve_client_ip, None, "a refused request's value is not the endpoint's");
+    assert!(a.subnet_id.is_empty() && a.vpc_id.is_empty(), "a Describe of two endpoints cannot say whose subnet");
+    assert_eq!(a.describe_ms, [ms("2026-10-01T09:05:00Z")]);
+    assert_eq!(lives[1].describe_ms, a.describe_ms);
+}
