@@ -634,12 +634,14 @@ fn report(
         }
         let ua = f(&ev["uaMemory"]).map_or("not available (the page is not cross-origin isolated)".into(), mb);
         let _ = writeln!(t, "| `performance.measureUserAgentSpecificMemory()` | {ua} | |");
-        let _ = writeln!(
-            t,
-            "| long tasks on the UI thread during the load | {} (longest {}) | |",
-            ev["longTasks"].as_u64().unwrap_or(0),
-            ms(f(&ev["longest"]))
-        );
+        if f(&ev["loadMs"]).is_some() {
+            let _ = writeln!(
+                t,
+                "| long tasks on the UI thread during the load | {} (longest {}) | |",
+                ev["longTasks"].as_u64().unwrap_or(0),
+                ms(f(&ev["longest"]))
+            );
+        }
     } else {
         let _ = writeln!(t, "Not measured: {}", load_cell(ev).1);
     }
@@ -654,6 +656,27 @@ fn report(
             " (a page with only those loaded)"
         }
     );
+    let rl = &rf["load"];
+    if rf["sameAsEvents"].as_bool() != Some(true) {
+        if let (Some(load_ms), Some(w)) = (f(&rl["loadMs"]), f(&rl["wasm"]["workers"])) {
+            let bytes: u64 = data.events.json_bytes / data.events.records.max(1) * refilter_records;
+            let rss = f(&rl["rss"]["peak"]).unwrap_or(0.0) - f(&rl["rss"]["start"]).unwrap_or(0.0);
+            let n = refilter_records.max(1) as f64;
+            let _ = writeln!(
+                t,
+                "Load of those {refilter_records} events (~{}): {} (~{}), {} shown; wasm linear memory of the worker(s) {} ({:.0} bytes per event); renderer RSS peak minus before {} ({:.0} bytes per event); longest main-thread task {}.\n",
+                mb(bytes as f64),
+                ms(Some(load_ms)),
+                rate(bytes, Some(load_ms)),
+                rl["counters"]["events"].as_str().unwrap_or("?"),
+                mb(w),
+                w / n,
+                mb(rss),
+                rss / n,
+                ms(f(&rl["longest"]))
+            );
+        }
+    }
     match rf["refilter"].as_array() {
         Some(rows) => {
             let _ = writeln!(
