@@ -12,12 +12,12 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 
 use crate::protocol::{Request, Response, SLICE_BYTES};
-use crate::view::{build_export, build_view};
+use crate::view::{Prepared, build_export, build_view};
 
 /// Starts the engine in the current worker: installs the message handler and says `Ready`.
 pub fn run_worker() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let dataset = Rc::new(RefCell::new(Dataset::new()));
+    let dataset = Rc::new(RefCell::new(Shard::default()));
     let post_scope = scope.clone();
     let post = move |r: &Response| {
         if let Ok(text) = serde_json::to_string(r) {
@@ -48,7 +48,22 @@ pub fn run_worker() {
     post(&Response::Ready);
 }
 
-fn handle(dataset: &RefCell<Dataset>, req: Request, files: &[File], post: &dyn Fn(&Response)) {
+/// A worker's shard: the dataset and what is prepared from it for views (rebuilt lazily after
+/// every change, so a burst of loads prepares once).
+#[derive(Default)]
+struct Shard {
+    dataset: Dataset,
+    prepared: Option<Prepared>,
+}
+
+impl Shard {
+    fn prepared(&mut self) -> &Prepared {
+        let dataset = &self.dataset;
+        self.prepared.get_or_insert_with(|| Prepared::new(dataset))
+    }
+}
+
+fn handle(shard: &RefCell<Shard>, req: Request, files: &[File], post: &dyn Fn(&Response)) {
     match req {
         Request::Load { load_id, names } => {
             let bytes_total: u64 = files.iter().map(|f| f.size() as u64).sum();
@@ -61,7 +76,9 @@ fn handle(dataset: &RefCell<Dataset>, req: Request, files: &[File], post: &dyn F
                     post(&Response::Progress { load_id, files_done: i, files_total, bytes_done, bytes_total });
                 }) {
                     Ok(bytes) => {
-                        dataset.borrow_mut().add_file(&name, &bytes);
+                        let mut s = shard.borrow_mut();
+                        s.prepared = None;
+                        s.dataset.add_file(&name, &bytes);
                     }
                     Err(reason) => {
                         let rejected = tunnelscope_core::ParsedFile {
@@ -71,7 +88,7 @@ fn handle(dataset: &RefCell<Dataset>, req: Request, files: &[File], post: &dyn F
                             events: Vec::new(),
                             invalid: Vec::new(),
                         };
-                        dataset.borrow_mut().add_parsed(&name, rejected);
+                        shard.borrow_mut().dataset.add_parsed(&name, rejected);
                     }
                 }
                 post(&Response::Progress { load_id, files_done: i + 1, files_total, bytes_done, bytes_total });
@@ -80,20 +97,30 @@ fn handle(dataset: &RefCell<Dataset>, req: Request, files: &[File], post: &dyn F
         }
         Request::LoadSample { load_id } => {
             let bytes = sample_trail_json();
-            dataset.borrow_mut().add_file(SAMPLE_FILE_NAME, &bytes);
+            let mut s = shard.borrow_mut();
+            s.prepared = None;
+            s.dataset.add_file(SAMPLE_FILE_NAME, &bytes);
             post(&Response::Loaded { load_id });
         }
-        Request::Clear => dataset.borrow_mut().clear(),
+        Request::Clear => *shard.borrow_mut() = Shard::default(),
         Request::View(req) => {
-            let view = build_view(&dataset.borrow(), &req);
+            let mut s = shard.borrow_mut();
+            s.prepared();
+            let view = match &s.prepared {
+                Some(prep) => build_view(&s.dataset, prep, &req),
+                None => return,
+            };
             post(&Response::View(Box::new(view)));
         }
         Request::Detail { event_id } => {
-            let detail = tunnelscope_core::views::event_detail(&dataset.borrow(), &event_id);
+            let detail = tunnelscope_core::views::event_detail(&shard.borrow().dataset, &event_id);
             post(&Response::Detail(Box::new(detail)));
         }
         Request::Export { kind, view } => {
-            let (file_name, mime, body) = build_export(&dataset.borrow(), kind, &view);
+            let mut s = shard.borrow_mut();
+            s.prepared();
+            let Some(prep) = &s.prepared else { return };
+            let (file_name, mime, body) = build_export(&s.dataset, prep, kind, &view);
             post(&Response::Export { file_name, mime, body });
         }
     }

@@ -1,91 +1,152 @@
 //! Building views, details and exports from a dataset shard (pure; unit-tested natively).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
-use tunnelscope_core::query::{Query, TimeWindow, matching_indices};
+use tunnelscope_core::dataset::{EndpointChangeRow, TunnelRow};
+use tunnelscope_core::query::{Query, QueryIndex, TimeWindow};
+use tunnelscope_core::views::{Coverage, TunnelPairings, ViewIndex};
 use tunnelscope_core::{Dataset, export, views};
 
 use crate::protocol::{EVENT_WINDOW_ROWS, ExportKind, HISTOGRAM_BUCKETS, View, ViewRequest, WINDOW_ROWS};
 
-/// Matching event indices for a query and window, and the query's error if it did not parse.
-///
-/// A query the core cannot parse is reported and the view is left unfiltered by it, so the
-/// screen never silently shows a different filter than the one typed.
-pub fn matching(dataset: &Dataset, query: &str, window: Option<TimeWindow>) -> (Vec<u32>, Option<String>) {
-    let parsed = if query.trim().is_empty() { Ok(None) } else { Query::parse(query).map(Some) };
-    match parsed {
-        Ok(Some(q)) => (matching_indices(dataset, &q, window), None),
-        Ok(None) => (everything(dataset, window), None),
-        Err(e) => (everything(dataset, window), Some(e.to_string())),
+/// What the worker computes once per load and reuses for every view: the query and view
+/// indexes, tunnel pairing, the tunnel and endpoint-change rows and the coverage.
+pub struct Prepared {
+    query_index: QueryIndex,
+    view_index: ViewIndex,
+    pairings: TunnelPairings,
+    tunnel_rows: Vec<TunnelRow>,
+    /// Event index of each tunnel row.
+    tunnel_idx: Vec<u32>,
+    change_rows: Vec<EndpointChangeRow>,
+    change_idx: Vec<u32>,
+    coverage: Coverage,
+    extent: Option<(i64, i64)>,
+}
+
+impl Prepared {
+    /// Prepares a loaded dataset.
+    pub fn new(dataset: &Dataset) -> Self {
+        let index_of: HashMap<&str, u32> =
+            dataset.events().iter().enumerate().map(|(i, e)| (e.event_id.as_str(), i as u32)).collect();
+        let tunnel_rows = dataset.tunnel_rows();
+        let tunnel_idx =
+            tunnel_rows.iter().map(|r| index_of.get(r.event_id.as_str()).copied().unwrap_or(u32::MAX)).collect();
+        let change_rows = dataset.endpoint_change_rows();
+        let change_idx =
+            change_rows.iter().map(|r| index_of.get(r.event_id.as_str()).copied().unwrap_or(u32::MAX)).collect();
+        let view_index = ViewIndex::new(dataset);
+        let all: Vec<u32> = (0..dataset.events().len() as u32).collect();
+        Self {
+            query_index: QueryIndex::new(dataset),
+            extent: view_index.time_extent(&all),
+            view_index,
+            pairings: TunnelPairings::new(dataset),
+            tunnel_rows,
+            tunnel_idx,
+            change_rows,
+            change_idx,
+            coverage: views::coverage(dataset),
+        }
+    }
+
+    /// Matching event indices (ascending) for a query and window, and the query's error.
+    ///
+    /// A query the core cannot parse is reported and the view is left unfiltered by it, so the
+    /// screen never silently shows a different filter than the one typed.
+    pub fn matching(&self, query: &str, window: Option<TimeWindow>) -> (Vec<u32>, Option<String>) {
+        match Query::parse(query) {
+            Ok(q) => (self.query_index.matching_indices(&q, window), None),
+            Err(e) => (self.query_index.matching_indices(&Query::default(), window), Some(e.to_string())),
+        }
     }
 }
 
-fn everything(dataset: &Dataset, window: Option<TimeWindow>) -> Vec<u32> {
-    match window {
-        None => (0..dataset.events().len() as u32).collect(),
-        Some(w) => matching_indices(dataset, &Query::default(), Some(w)),
+/// A window of the rows whose event is in `mask`, and their number.
+fn matching_rows<T: Clone>(rows: &[T], idx: &[u32], mask: &[bool], offset: usize) -> (usize, Vec<T>) {
+    let mut total = 0;
+    let mut out = Vec::new();
+    for (row, &i) in rows.iter().zip(idx) {
+        if mask.get(i as usize).copied().unwrap_or(false) {
+            if total >= offset && out.len() < WINDOW_ROWS {
+                out.push(row.clone());
+            }
+            total += 1;
+        }
     }
+    (total, out)
 }
 
-/// Builds everything the screen shows for `req` over `dataset`.
-pub fn build_view(dataset: &Dataset, req: &ViewRequest) -> View {
-    let (matching, query_error) = matching(dataset, &req.query, req.window);
+/// Builds everything the screen shows for `req` over a prepared `dataset`.
+pub fn build_view(dataset: &Dataset, prep: &Prepared, req: &ViewRequest) -> View {
+    let (matching, query_error) = prep.matching(&req.query, req.window);
     let events = dataset.events();
     let stats = dataset.stats_of(matching.iter().map(|&i| &events[i as usize]));
-    let all = matching.len() == events.len();
-    let ids: HashSet<&str> =
-        if all { HashSet::new() } else { matching.iter().map(|&i| events[i as usize].event_id.as_str()).collect() };
-    let tunnels: Vec<_> =
-        dataset.tunnel_rows().into_iter().filter(|r| all || ids.contains(r.event_id.as_str())).collect();
-    let changes: Vec<_> =
-        dataset.endpoint_change_rows().into_iter().filter(|r| all || ids.contains(r.event_id.as_str())).collect();
-    let all_indices: Vec<u32> = (0..events.len() as u32).collect();
-    let extent = views::time_extent(dataset, &all_indices);
+    let mut mask = vec![false; events.len()];
+    for &i in &matching {
+        mask[i as usize] = true;
+    }
+    let (n_tunnel_rows, tunnels) = matching_rows(&prep.tunnel_rows, &prep.tunnel_idx, &mask, req.offset);
+    let (n_endpoint_rows, endpoint_changes) = matching_rows(&prep.change_rows, &prep.change_idx, &mask, req.offset);
+    let extent = prep.extent;
     // The overview shows the whole loaded range under the query, so the brush can widen again.
     let histogram = match extent {
         Some(range) => {
-            let unwindowed =
-                if req.window.is_some() { self::matching(dataset, &req.query, None).0 } else { matching.clone() };
-            views::histogram(dataset, &unwindowed, range, HISTOGRAM_BUCKETS)
+            let unwindowed = if req.window.is_some() { prep.matching(&req.query, None).0 } else { matching.clone() };
+            prep.view_index.histogram(&unwindowed, range, HISTOGRAM_BUCKETS)
         }
         None => Default::default(),
     };
-    let (n_event_rows, event_rows) =
-        views::event_rows(dataset, &matching, req.eice_only, req.order, req.event_offset, EVENT_WINDOW_ROWS);
+    let sorted = views::sorted_event_indices(dataset, &matching, req.eice_only, req.order);
+    let event_rows = views::event_rows_sorted(dataset, &sorted, req.event_offset, EVENT_WINDOW_ROWS);
     View {
         generation: req.generation,
         n_events_total: events.len() as u64,
         n_events: matching.len() as u64,
         stats,
         files: dataset.files().to_vec(),
-        n_tunnel_rows: tunnels.len(),
-        tunnels: window_of(tunnels, req.offset, WINDOW_ROWS),
-        n_endpoint_rows: changes.len(),
-        endpoint_changes: window_of(changes, req.offset, WINDOW_ROWS),
+        n_tunnel_rows,
+        tunnels,
+        n_endpoint_rows,
+        endpoint_changes,
         offset: req.offset,
         query_error,
-        n_source_ips: views::n_source_ips(dataset, &matching),
+        n_source_ips: prep.view_index.n_source_ips(&matching),
         extent,
         histogram,
-        lanes: views::lanes(dataset, &matching, req.grouping),
-        endpoints: views::endpoint_lives(dataset, &matching),
-        n_event_rows,
+        lanes: prep.view_index.lanes(dataset, &matching, req.grouping, Some(&prep.pairings)),
+        endpoints: prep.view_index.endpoint_lives(dataset, &matching),
+        n_event_rows: sorted.len(),
         event_rows,
         event_offset: req.event_offset,
-        coverage: views::coverage(dataset),
+        coverage: prep.coverage.clone(),
     }
 }
 
 /// Builds an export of the events matching `req`: (file name, MIME type, body).
-pub fn build_export(dataset: &Dataset, kind: ExportKind, req: &ViewRequest) -> (String, String, String) {
-    let (matching, _) = matching(dataset, &req.query, req.window);
+pub fn build_export(
+    dataset: &Dataset,
+    prep: &Prepared,
+    kind: ExportKind,
+    req: &ViewRequest,
+) -> (String, String, String) {
+    let (matching, _) = prep.matching(&req.query, req.window);
     let events = dataset.events();
     let mut ordered = matching.clone();
     ordered.sort_by_key(|&i| (events[i as usize].time_ms, events[i as usize].event_id.as_str()));
     let picked = || ordered.iter().map(|&i| &events[i as usize]);
-    let ids: HashSet<&str> = matching.iter().map(|&i| events[i as usize].event_id.as_str()).collect();
-    let tunnels =
-        || dataset.tunnel_rows().into_iter().filter(|r| ids.contains(r.event_id.as_str())).collect::<Vec<_>>();
+    let mut mask = vec![false; events.len()];
+    for &i in &matching {
+        mask[i as usize] = true;
+    }
+    let tunnels = || {
+        prep.tunnel_rows
+            .iter()
+            .zip(&prep.tunnel_idx)
+            .filter(|(_, i)| mask.get(**i as usize).copied().unwrap_or(false))
+            .map(|(r, _)| r.clone())
+            .collect::<Vec<_>>()
+    };
     match kind {
         ExportKind::TunnelsCsv => ("tunnels.csv".into(), "text/csv".into(), export::tunnels_csv(&tunnels())),
         ExportKind::TunnelsJson => ("tunnels.json".into(), "application/json".into(), export::tunnels_json(&tunnels())),
@@ -97,10 +158,6 @@ pub fn build_export(dataset: &Dataset, kind: ExportKind, req: &ViewRequest) -> (
             String::from_utf8_lossy(&export::records_json(picked())).into_owned(),
         ),
     }
-}
-
-fn window_of<T>(rows: Vec<T>, offset: usize, window: usize) -> Vec<T> {
-    rows.into_iter().skip(offset).take(window).collect()
 }
 
 #[cfg(test)]
@@ -121,11 +178,14 @@ mod tests {
     #[test]
     fn unfiltered_view_counts_everything() {
         let ds = sample();
-        let v = build_view(&ds, &req(""));
+        let v = build_view(&ds, &Prepared::new(&ds), &req(""));
         assert_eq!(v.generation, 7);
         assert_eq!(v.n_events, v.n_events_total);
         assert_eq!(v.stats.tunnels.total, 41);
         assert_eq!(v.n_tunnel_rows, 41);
+        assert_eq!(v.tunnels.len(), WINDOW_ROWS.min(41));
+        let page = build_view(&ds, &Prepared::new(&ds), &ViewRequest { offset: 40, ..req("") });
+        assert_eq!(page.tunnels.len(), 1);
         assert_eq!(v.lanes.iter().map(|l| l.marks.len()).sum::<usize>(), 41);
         assert_eq!(v.endpoints.len(), 3);
         assert_eq!(v.histogram.counts.iter().map(|&c| u64::from(c)).sum::<u64>(), v.n_events);
@@ -136,13 +196,14 @@ mod tests {
     #[test]
     fn query_and_window_narrow_rows_and_counters_but_not_the_overview() {
         let ds = sample();
-        let v = build_view(&ds, &req("outcome:failed"));
+        let prep = Prepared::new(&ds);
+        let v = build_view(&ds, &prep, &req("outcome:failed"));
         assert_eq!(v.query_error, None);
         assert_eq!(v.stats.tunnels.total, 5);
         assert!(v.tunnels.iter().all(|t| t.outcome == "failed"));
         let (start, _) = v.extent.unwrap();
         let windowed = ViewRequest { window: Some(TimeWindow { start_ms: start, end_ms: start + 1 }), ..req("") };
-        let w = build_view(&ds, &windowed);
+        let w = build_view(&ds, &prep, &windowed);
         assert!(w.n_events < v.n_events_total);
         assert_eq!(w.histogram.counts.iter().map(|&c| u64::from(c)).sum::<u64>(), w.n_events_total);
     }
@@ -150,7 +211,7 @@ mod tests {
     #[test]
     fn a_bad_query_is_reported_not_ignored() {
         let ds = sample();
-        let v = build_view(&ds, &req("port:notanumber"));
+        let v = build_view(&ds, &Prepared::new(&ds), &req("port:notanumber"));
         assert!(v.query_error.is_some());
         assert_eq!(v.n_tunnel_rows, 41);
     }
@@ -158,10 +219,11 @@ mod tests {
     #[test]
     fn exports_follow_the_filter() {
         let ds = sample();
-        let (name, _, csv) = build_export(&ds, ExportKind::TunnelsCsv, &req("outcome:failed"));
+        let prep = Prepared::new(&ds);
+        let (name, _, csv) = build_export(&ds, &prep, ExportKind::TunnelsCsv, &req("outcome:failed"));
         assert_eq!(name, "tunnels.csv");
         assert_eq!(csv.lines().count(), 6, "header + 5 failed tunnels");
-        let (_, _, records) = build_export(&ds, ExportKind::Records, &req("event:OpenTunnel"));
+        let (_, _, records) = build_export(&ds, &prep, ExportKind::Records, &req("event:OpenTunnel"));
         let mut reloaded = Dataset::new();
         reloaded.add_file("records.json", records.as_bytes());
         assert_eq!(reloaded.stats().tunnels.total, 41);

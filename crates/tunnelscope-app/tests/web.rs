@@ -7,7 +7,7 @@ use tunnelscope_app::components::load_report::{LoadReport, LoadReportProps};
 use tunnelscope_app::components::stats_bar::{StatsBar, StatsBarProps};
 use tunnelscope_app::components::tunnel_table::{TunnelTable, TunnelTableProps};
 use tunnelscope_app::protocol::ViewRequest;
-use tunnelscope_app::view::build_view;
+use tunnelscope_app::view::{Prepared, build_view};
 use tunnelscope_core::Dataset;
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
 use wasm_bindgen_test::*;
@@ -31,7 +31,7 @@ fn sample_view() -> tunnelscope_app::protocol::View {
     let mut ds = Dataset::new();
     ds.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
     ds.add_file("notes.txt", b"hello");
-    build_view(&ds, &ViewRequest { generation: 1, ..ViewRequest::default() })
+    build_view(&ds, &Prepared::new(&ds), &ViewRequest { generation: 1, ..ViewRequest::default() })
 }
 
 #[wasm_bindgen_test]
