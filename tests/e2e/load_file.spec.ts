@@ -81,3 +81,18 @@ test('the built-in sample loads with one click and makes no network request', as
   await expect(v.endpointRows.first()).toBeVisible();
   expect(late).toEqual([]);
 });
+
+test('files dropped on the drop zone load like chosen ones', async ({ page }) => {
+  const v = new ViewerPage(page);
+  await v.goto();
+  const text = JSON.stringify({ Records: [openTunnel('eice-0fffffffffffffff6', '10.6.0.1', '22')] });
+  const transfer = await page.evaluateHandle((json) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([json], 'dropped.json', { type: 'application/json' }));
+    return dt;
+  }, text);
+  await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer: transfer });
+  await v.waitDone();
+  await expect(v.stat('tunnels')).toHaveText('1');
+  await expect(v.fileStatuses.first()).toContainText('dropped.json');
+});
