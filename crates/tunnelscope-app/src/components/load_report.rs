@@ -1,6 +1,6 @@
 //! LoadReport: every file with its status and reason, and its record counts.
 
-use tunnelscope_core::FileReport;
+use tunnelscope_core::{FileReport, FileStatus};
 use yew::prelude::*;
 
 /// Props of [`LoadReport`].
@@ -32,16 +32,37 @@ fn row(f: &FileReport) -> Html {
     }
 }
 
-/// The load report.
+/// Files listed before "show all" (thousands of read files would bury the problems).
+const FIRST_FILES: usize = 200;
+
+/// The load report: problems first, then read files.
 #[function_component(LoadReport)]
 pub fn load_report(props: &LoadReportProps) -> Html {
+    let show_all = use_state(|| false);
     if props.files.is_empty() {
         return html! {};
     }
+    let count = |s: FileStatus| props.files.iter().filter(|f| f.status == s).count();
+    let mut order: Vec<&FileReport> = props.files.iter().collect();
+    // Rejected, then skipped, then read; stable within each, so the load order is kept.
+    order.sort_by_key(|f| match f.status {
+        FileStatus::Rejected => 0,
+        FileStatus::Skipped => 1,
+        FileStatus::Read => 2,
+    });
+    let shown = if *show_all { order.len() } else { order.len().min(FIRST_FILES) };
+    let on_all = {
+        let show_all = show_all.clone();
+        Callback::from(move |_: MouseEvent| show_all.set(true))
+    };
     html! {
         <details class="load-report" data-testid="load-report" open=true>
-            <summary>{format!("Load report ({} files)", props.files.len())}</summary>
-            <ul>{for props.files.iter().map(row)}</ul>
+            <summary>{format!("Load report: {} files, {} read, {} skipped, {} rejected",
+                props.files.len(), count(FileStatus::Read), count(FileStatus::Skipped), count(FileStatus::Rejected))}</summary>
+            <ul>{for order.iter().take(shown).map(|f| row(f))}</ul>
+            if shown < order.len() {
+                <button data-testid="load-report-all" onclick={on_all}>{format!("show all {} files", order.len())}</button>
+            }
         </details>
     }
 }
