@@ -2,11 +2,10 @@
 //! EICE views (tunnel rows, endpoint changes, stats) that the CLI and the app share.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::eice::Inventory;
 use crate::ingest::{FileStatus, InvalidRecord, ParsedFile, Shape, for_each_file, parse_file};
 use crate::model::{EndpointOp, Event};
 use crate::time::format_rfc3339;
@@ -203,9 +202,6 @@ pub struct EndpointChangeRow {
     pub region: String,
 }
 
-/// Successful key pushes, (time, instance, OS user), by (principal, account, Region, source IP).
-type KeyPushIndex<'a> = BTreeMap<(&'a str, &'a str, &'a str, &'a str), Vec<(i64, &'a str, &'a str)>>;
-
 /// Where a loaded event came from: its file and record position (for dedupe precedence).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Origin {
@@ -389,42 +385,15 @@ impl Dataset {
     /// Every tunnel in time order, paired with its instance by key push, else by the instance
     /// inventory (`RunInstances` / `CreateNetworkInterface`) found in the data.
     pub fn tunnel_rows(&self) -> Vec<TunnelRow> {
-        let pushes = self.key_push_index();
-        let inventory = Inventory::build(&self.events);
+        // One pairing engine (views::TunnelPairings) serves the rows, the lanes and the detail.
+        let pairings = crate::views::TunnelPairings::new(self);
         self.time_order()
             .into_iter()
-            .map(|i| &self.events[i as usize])
-            .filter_map(|e| e.tunnel().map(|t| (e, t)))
-            .map(|(e, t)| {
-                let (mut pairing, mut instance_id, os_user) = pair_key_push(&pushes, e);
-                if pairing == Pairing::None {
-                    match inventory.resolve(&e.account, &e.region, &t.private_ip, e.time_ms).as_slice() {
-                        [] => {}
-                        [only] => (pairing, instance_id) = (Pairing::IpInventory, only.clone()),
-                        _ => pairing = Pairing::Ambiguous,
-                    }
-                }
-                TunnelRow {
-                    event_id: e.event_id.clone(),
-                    time: format_rfc3339(e.time_ms),
-                    endpoint_id: t.endpoint_id.clone(),
-                    private_ip: t.private_ip.clone(),
-                    port: t.port,
-                    max_duration_secs: t.max_duration_secs,
-                    max_duration_assumed: t.max_duration_assumed,
-                    latest_end: format_rfc3339(latest_end_ms(e.time_ms, t.max_duration_secs)),
-                    outcome: if e.is_failed() { "failed" } else { "accepted" }.to_owned(),
-                    error_code: e.error_code.clone(),
-                    principal: e.principal.clone(),
-                    principal_arn: e.principal_arn.clone(),
-                    source_ip: e.source_ip.clone(),
-                    user_agent: e.user_agent.clone(),
-                    account: e.account.clone(),
-                    region: e.region.clone(),
-                    instance_id,
-                    os_user,
-                    pairing,
-                }
+            .filter_map(|i| {
+                let e = &self.events[i as usize];
+                let t = e.tunnel()?;
+                let (pairing, instance, user) = pairings.get(i).unwrap_or((Pairing::None, "", ""));
+                Some(crate::views::tunnel_row(e, t, pairing, instance.to_owned(), user.to_owned()))
             })
             .collect()
     }
@@ -454,47 +423,9 @@ impl Dataset {
             })
             .collect()
     }
-
-    /// Successful key pushes by (principal, account, Region, source IP), times sorted.
-    fn key_push_index(&self) -> KeyPushIndex<'_> {
-        let mut index: BTreeMap<_, Vec<_>> = BTreeMap::new();
-        for e in &self.events {
-            if let Some(k) = e.key_push().filter(|_| !e.is_failed()) {
-                let key = (e.principal_arn.as_str(), e.account.as_str(), e.region.as_str(), e.source_ip.as_str());
-                index.entry(key).or_default().push((e.time_ms, k.instance_id.as_str(), k.os_user.as_str()));
-            }
-        }
-        for list in index.values_mut() {
-            list.sort_unstable();
-        }
-        index
-    }
 }
 
 /// `start + max duration`, saturating.
 pub fn latest_end_ms(start_ms: i64, max_duration_secs: u64) -> i64 {
     start_ms.saturating_add(i64::try_from(max_duration_secs).unwrap_or(i64::MAX).saturating_mul(1000))
-}
-
-/// Pairs a tunnel with key pushes by the same principal, account, Region and source IP at most
-/// 60 s before it. Several pushes naming different instances or users are ambiguous.
-fn pair_key_push(index: &KeyPushIndex<'_>, tunnel: &Event) -> (Pairing, String, String) {
-    let key =
-        (tunnel.principal_arn.as_str(), tunnel.account.as_str(), tunnel.region.as_str(), tunnel.source_ip.as_str());
-    let Some(list) = index.get(&key) else {
-        return (Pairing::None, String::new(), String::new());
-    };
-    let candidates: BTreeSet<(&str, &str)> = list
-        .iter()
-        .filter(|(t, _, _)| *t <= tunnel.time_ms && tunnel.time_ms - *t <= KEY_PUSH_WINDOW_MS)
-        .map(|(_, instance, user)| (*instance, *user))
-        .collect();
-    match candidates.len() {
-        0 => (Pairing::None, String::new(), String::new()),
-        1 => {
-            let (instance, user) = candidates.into_iter().next().unwrap_or_default();
-            (Pairing::KeyPush, instance.to_owned(), user.to_owned())
-        }
-        _ => (Pairing::Ambiguous, String::new(), String::new()),
-    }
 }

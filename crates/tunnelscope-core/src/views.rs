@@ -486,7 +486,13 @@ impl<'a> Pairer<'a> {
 }
 
 /// The contract's tunnel row of one tunnel, as `Dataset::tunnel_rows` builds it.
-fn tunnel_row(e: &Event, t: &TunnelFacts, pairing: Pairing, instance_id: String, os_user: String) -> TunnelRow {
+pub(crate) fn tunnel_row(
+    e: &Event,
+    t: &TunnelFacts,
+    pairing: Pairing,
+    instance_id: String,
+    os_user: String,
+) -> TunnelRow {
     TunnelRow {
         event_id: e.event_id.clone(),
         time: format_rfc3339(e.time_ms),
