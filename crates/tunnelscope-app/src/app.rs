@@ -170,6 +170,7 @@ pub fn app() -> Html {
                 Response::Detail(detail) => d.dispatch(Action::DetailArrived((*detail).map(Rc::new))),
                 Response::Export { file_name, mime, body } => download(&file_name, &mime, &body),
                 Response::Failed { message } => d.dispatch(Action::Failed(message)),
+                Response::EngineStopped { message } => d.dispatch(Action::EngineStopped(message)),
                 Response::Ready => {}
             });
             match spawned {

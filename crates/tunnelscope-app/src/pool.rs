@@ -30,6 +30,7 @@ pub struct EnginePool {
     workers: Vec<Worker>,
     shared: Rc<RefCell<Shared>>,
     _handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
+    _error_handlers: Vec<Closure<dyn FnMut(web_sys::ErrorEvent)>>,
 }
 
 impl EnginePool {
@@ -48,6 +49,7 @@ impl EnginePool {
         }));
         let mut workers = Vec::with_capacity(n);
         let mut handlers = Vec::with_capacity(n);
+        let mut error_handlers = Vec::with_capacity(n);
         for idx in 0..n {
             let worker = Worker::new(WORKER_URL).map_err(|e| format!("cannot start the worker: {e:?}"))?;
             let shared_h = Rc::clone(&shared);
@@ -64,10 +66,18 @@ impl EnginePool {
                 }
             });
             worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+            // A worker that dies (out of memory in wasm is an abort) must not leave the page
+            // loading forever: say so.
+            let respond = Rc::clone(&on_response);
+            let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+                respond(Response::EngineStopped { message: e.message() });
+            });
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
             workers.push(worker);
             handlers.push(handler);
+            error_handlers.push(on_error);
         }
-        Ok(Self { workers, shared, _handlers: handlers })
+        Ok(Self { workers, shared, _handlers: handlers, _error_handlers: error_handlers })
     }
 
     /// Sends files to load; they are spread over the shards by size.

@@ -125,6 +125,11 @@ pub enum Response {
         /// The file's text.
         body: String,
     },
+    /// A worker stopped (an uncaught error, e.g. out of memory); its shard is gone.
+    EngineStopped {
+        /// The browser's message.
+        message: String,
+    },
     /// A request failed as a whole (never for bad input, which is reported per file).
     Failed {
         /// What went wrong.

@@ -109,6 +109,8 @@ pub enum Action {
     Cleared,
     /// A request failed.
     Failed(String),
+    /// The engine stopped: loading ends with the error shown.
+    EngineStopped(String),
 }
 
 impl Reducible for AppState {
@@ -171,6 +173,16 @@ impl Reducible for AppState {
                 s.detail = None;
             }
             Action::Failed(message) => s.error = Some(message),
+            Action::EngineStopped(message) => {
+                s.error = Some(format!(
+                    "The engine stopped ({message}), probably out of memory: the browser holds at most 4 GB per worker. \
+                     Reload the page to start again, and load less at once (`tunnelscope extract` keeps only the EICE-related events)."
+                ));
+                s.loads_in_flight = 0;
+                s.awaiting = None;
+                s.progress = None;
+                s.phase = LoadPhase::Done;
+            }
         }
         Rc::new(s)
     }
@@ -224,6 +236,13 @@ mod tests {
         let s = s.reduce(req(2));
         let s = s.reduce(Action::ViewArrived(view(2, 2)));
         assert_eq!(s.phase, LoadPhase::Done);
+    }
+
+    #[test]
+    fn a_stopped_engine_ends_the_load_with_an_error() {
+        let s = run(vec![Action::StartLoad, Action::EngineStopped("unreachable".into())]);
+        assert_eq!(s.phase, LoadPhase::Done);
+        assert!(s.error.as_deref().is_some_and(|e| e.contains("unreachable")));
     }
 
     #[test]
