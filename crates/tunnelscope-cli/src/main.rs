@@ -70,7 +70,8 @@ enum Command {
 #[derive(Debug, Args)]
 struct Input {
     /// Only events matching this query (contracts.md §5), e.g. `user:alice outcome:failed`.
-    #[arg(long, value_name = "QUERY")]
+    // A query may start with a negated term (`-event:X`): it is a value, not a flag.
+    #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
     filter: Option<String>,
     /// Exit with status 2 when any file was rejected.
     #[arg(long)]

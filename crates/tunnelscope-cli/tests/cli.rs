@@ -432,3 +432,21 @@ fn sample_command_writes_the_built_in_sample() {
     let o = run(&["sample", "-o", "-"], &[]);
     assert_eq!(o.stdout, sample_trail_json());
 }
+
+#[test]
+fn a_filter_may_start_with_a_negated_term() {
+    let dir = std::env::temp_dir().join(format!("tunnelscope-neg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sample = dir.join("sample.json");
+    std::fs::write(&sample, tunnelscope_core::sample::sample_trail_json()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tunnelscope"))
+        .args(["stats", "--json", "--filter", "-outcome:failed"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["tunnels"]["total"], 36);
+    assert_eq!(stats["tunnels"]["failed"], 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
