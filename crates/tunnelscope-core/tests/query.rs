@@ -1,31 +1,20 @@
 //! The query language (contracts.md §5) over a small hand-built trail and the built-in sample.
 
+mod common;
+
 use std::sync::OnceLock;
 
+use common::{ACCT, alice, bob, carol, mallory};
 use serde_json::{Value, json};
 use tunnelscope_core::Dataset;
 use tunnelscope_core::query::{Query, QueryError, QueryIndex, TimeWindow, format_term, matching_indices};
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
 use tunnelscope_core::time::parse_user_time_ms;
 
-const ACCT: &str = "111122223333";
 const EP_A: &str = "eice-0aaa1111aaaa11110";
 const EP_B: &str = "eice-0bbb2222bbbb22220";
 const ALICE_UA: &str = "aws-cli/2.22.4 os/linux command/ec2-instance-connect.ssh";
 const BOB_UA: &str = "aws-cli/2.22.4 os/macos command/ec2-instance-connect.open-tunnel";
-
-fn alice() -> Value {
-    json!({"type":"IAMUser","principalId":"AIDAALICE","arn":format!("arn:aws:iam::{ACCT}:user/alice"),"accountId":ACCT,"userName":"alice"})
-}
-fn bob() -> Value {
-    json!({"type":"AssumedRole","principalId":"AROAADMIN:bob","arn":format!("arn:aws:sts::{ACCT}:assumed-role/Admin/bob"),"accountId":ACCT})
-}
-fn carol() -> Value {
-    json!({"type":"AssumedRole","principalId":"AROASSO:carol@example.com","arn":format!("arn:aws:sts::{ACCT}:assumed-role/AWSReservedSSO_Ops_0123/carol@example.com"),"accountId":ACCT})
-}
-fn mallory() -> Value {
-    json!({"type":"IAMUser","principalId":"AIDAMALLORY","arn":format!("arn:aws:iam::{ACCT}:user/contractor-mallory"),"accountId":ACCT,"userName":"contractor-mallory"})
-}
 
 #[allow(clippy::too_many_arguments)]
 fn rec(id: &str, time: &str, who: Value, source: &str, name: &str, region: &str, ip: &str, ua: &str) -> Value {

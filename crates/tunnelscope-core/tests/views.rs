@@ -2,8 +2,11 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failure is the message
 
+mod common;
+
 use std::sync::OnceLock;
 
+use common::{ACCT, alice, bob, carol, mallory};
 use serde_json::{Value, json};
 use tunnelscope_core::export::is_eice_relevant;
 use tunnelscope_core::query::{Query, matching_indices};
@@ -16,7 +19,6 @@ use tunnelscope_core::views::{
 };
 use tunnelscope_core::{Dataset, Pairing};
 
-const ACCT: &str = "111122223333";
 const EP_A: &str = "eice-0aaa1111aaaa11110";
 const EP_B: &str = "eice-0bbb2222bbbb22220";
 const EIC: &str = "ec2-instance-connect.amazonaws.com";
@@ -26,19 +28,6 @@ const ALICE_IP: &str = "198.51.100.10";
 const BOB_IP: &str = "203.0.113.25";
 const CAROL_IP: &str = "2001:db8:44::17";
 const MALLORY_IP: &str = "192.0.2.66";
-
-fn alice() -> Value {
-    json!({"type":"IAMUser","principalId":"AIDAALICE","arn":format!("arn:aws:iam::{ACCT}:user/alice"),"accountId":ACCT,"userName":"alice"})
-}
-fn bob() -> Value {
-    json!({"type":"AssumedRole","principalId":"AROAADMIN:bob","arn":format!("arn:aws:sts::{ACCT}:assumed-role/Admin/bob"),"accountId":ACCT})
-}
-fn carol() -> Value {
-    json!({"type":"AssumedRole","principalId":"AROASSO:carol@example.com","arn":format!("arn:aws:sts::{ACCT}:assumed-role/AWSReservedSSO_Ops_0123/carol@example.com"),"accountId":ACCT})
-}
-fn mallory() -> Value {
-    json!({"type":"IAMUser","principalId":"AIDAMALLORY","arn":format!("arn:aws:iam::{ACCT}:user/contractor-mallory"),"accountId":ACCT,"userName":"contractor-mallory"})
-}
 
 fn rec(id: &str, time: &str, who: Value, source: &str, name: &str, ip: &str, extra: Value) -> Value {
     let mut r = json!({"eventVersion":"1.11","eventID":id,"eventTime":time,"userIdentity":who,"eventSource":source,"eventName":name,
