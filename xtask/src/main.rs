@@ -222,7 +222,7 @@ fn test() -> Result {
     }
     eprintln!("tunnelscope-core depends on none of wasm-bindgen, js-sys, web-sys, gloo, yew");
     step("native tests");
-    run("cargo", &["test", "--workspace", "--exclude", "xtask", "--locked"])?;
+    run("cargo", &["test", "--workspace", "--locked"])?;
     step("browser tests (wasm-bindgen-test in headless Chromium)");
     run_in(
         &root(),
