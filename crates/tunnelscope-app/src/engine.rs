@@ -81,14 +81,7 @@ fn handle(shard: &RefCell<Shard>, req: Request, files: &[File], post: &dyn Fn(&R
                         s.dataset.add_file(&name, &bytes);
                     }
                     Err(reason) => {
-                        let rejected = tunnelscope_core::ParsedFile {
-                            status: tunnelscope_core::FileStatus::Rejected,
-                            reason,
-                            shape: None,
-                            events: Vec::new(),
-                            invalid: Vec::new(),
-                        };
-                        shard.borrow_mut().dataset.add_parsed(&name, rejected);
+                        shard.borrow_mut().dataset.add_parsed(&name, tunnelscope_core::ParsedFile::rejected(reason));
                     }
                 }
                 post(&Response::Progress { load_id, files_done: i + 1, files_total, bytes_done, bytes_total });

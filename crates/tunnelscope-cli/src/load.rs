@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use tunnelscope_core::export::terminal_safe;
-use tunnelscope_core::ingest::{self, FileStatus, ParsedFile};
+use tunnelscope_core::ingest::{self, ParsedFile};
 use tunnelscope_core::{Dataset, parse_file};
 
 use crate::split;
@@ -77,26 +77,6 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>, seen_dirs: &mut HashSet<PathBuf>
         }
     }
     Ok(())
-}
-
-/// Parses one input file's bytes into the files it holds (archive members expand to several),
-/// exactly as `Dataset::add_file_reports` does, but off the main thread.
-pub(crate) fn parse_input(name: &str, bytes: &[u8]) -> Vec<(String, ParsedFile)> {
-    let mut out = Vec::new();
-    ingest::for_each_file(name, bytes, &mut |file, content| {
-        let parsed = match content {
-            Ok(data) => parse_file(&file, data),
-            Err(reason) => ParsedFile {
-                status: FileStatus::Rejected,
-                reason,
-                shape: None,
-                events: Vec::new(),
-                invalid: Vec::new(),
-            },
-        };
-        out.push((file, parsed));
-    });
-    out
 }
 
 type Parsed = Result<Vec<(String, ParsedFile)>, String>;
@@ -180,7 +160,7 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
                                     }
                                     Err(bytes) => {
                                         finish_reading(queue, wake, |_| {});
-                                        Done::Whole(i, Ok(parse_input(&files[i].name, &bytes)))
+                                        Done::Whole(i, Ok(ingest::parse_input(&files[i].name, &bytes)))
                                     }
                                 },
                                 Err(e) => {

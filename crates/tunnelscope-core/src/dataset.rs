@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::{FileStatus, InvalidRecord, ParsedFile, Shape, for_each_file, parse_file};
+use crate::ingest::{FileStatus, InvalidRecord, ParsedFile, Shape, parse_input};
 use crate::model::{EndpointOp, Event};
 use crate::time::format_rfc3339;
 
@@ -236,13 +236,9 @@ impl Dataset {
     /// and returns the reports of the files added (at least one).
     pub fn add_file_reports(&mut self, name: &str, bytes: &[u8]) -> &[FileReport] {
         let first = self.files.len();
-        for_each_file(name, bytes, &mut |file, content| {
-            let parsed = match content {
-                Ok(data) => parse_file(&file, data),
-                Err(reason) => ParsedFile::rejected(reason),
-            };
+        for (file, parsed) in parse_input(name, bytes) {
             self.add_parsed(&file, parsed);
-        });
+        }
         &self.files[first..]
     }
 

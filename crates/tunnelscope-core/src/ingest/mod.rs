@@ -99,7 +99,8 @@ pub struct ParsedFile {
 }
 
 impl ParsedFile {
-    pub(crate) fn rejected(reason: impl Into<String>) -> Self {
+    /// A file rejected for `reason`.
+    pub fn rejected(reason: impl Into<String>) -> Self {
         Self {
             status: FileStatus::Rejected,
             reason: reason.into(),
@@ -138,6 +139,21 @@ pub fn expand(name: &str, bytes: &[u8]) -> Vec<(String, Result<Vec<u8>, String>)
 
 /// One file's bytes, or why it cannot be read (a member of a broken archive).
 pub type FileContent<'a> = Result<&'a [u8], String>;
+
+/// Reads one input (a file or an archive) into parsed files: archive members are expanded as
+/// `a.zip!/member`, an unreadable archive or member becomes a rejected file. The CLI parses
+/// inputs with this on every core; `Dataset::add_file_reports` uses it too.
+pub fn parse_input(name: &str, bytes: &[u8]) -> Vec<(String, ParsedFile)> {
+    let mut out = Vec::new();
+    for_each_file(name, bytes, &mut |file, content| {
+        let parsed = match content {
+            Ok(data) => parse_file(&file, data),
+            Err(reason) => ParsedFile::rejected(reason),
+        };
+        out.push((file, parsed));
+    });
+    out
+}
 
 /// Like [`expand`], but hands each file to `f` as soon as it is read (one archive member in
 /// memory at a time); a file that is not an archive is passed through without a copy.
