@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
+use tunnelscope_core::dataset::Stats;
 use tunnelscope_core::dataset::{EndpointChangeRow, TunnelRow};
 use tunnelscope_core::query::{Query, QueryIndex, TimeWindow};
-use tunnelscope_core::views::{Coverage, TunnelPairings, ViewIndex};
+use tunnelscope_core::views::{Coverage, EndpointLife, SortOrder, TunnelPairings, ViewIndex};
 use tunnelscope_core::{Dataset, export, views};
 
 use crate::protocol::{EVENT_WINDOW_ROWS, ExportKind, HISTOGRAM_BUCKETS, View, ViewRequest, WINDOW_ROWS};
@@ -22,6 +23,10 @@ pub struct Prepared {
     change_idx: Vec<u32>,
     coverage: Coverage,
     extent: Option<(i64, i64)>,
+    /// All events in time order, so the event table filters instead of sorting per view.
+    time_order: Vec<u32>,
+    /// Whether each event is EICE-related (the table's toggle).
+    is_eice: Vec<bool>,
 }
 
 impl Prepared {
@@ -47,6 +52,8 @@ impl Prepared {
             change_rows,
             change_idx,
             coverage: views::coverage(dataset),
+            time_order: dataset.time_order(),
+            is_eice: dataset.events().iter().map(export::is_eice_relevant).collect(),
         }
     }
 
@@ -77,17 +84,47 @@ fn matching_rows<T: Clone>(rows: &[T], idx: &[u32], mask: &[bool], offset: usize
     (total, out)
 }
 
+/// The counts over matching events, from the compact per-load index rather than the events'
+/// strings (the accounting part is over all files, as `Dataset::stats_of` gives it).
+fn view_stats(
+    dataset: &Dataset,
+    prep: &Prepared,
+    matching: &[u32],
+    mask: &[bool],
+    endpoints: &[EndpointLife],
+) -> Stats {
+    let mut stats = dataset.stats_of(std::iter::empty());
+    let c = prep.view_index.counters(matching);
+    stats.tunnels.total = c.tunnels;
+    stats.tunnels.failed = c.failed_tunnels;
+    stats.principals = c.principals;
+    stats.endpoints = endpoints.iter().map(|e| e.endpoint_id.clone()).collect();
+    for (row, &i) in prep.change_rows.iter().zip(&prep.change_idx) {
+        if mask.get(i as usize).copied().unwrap_or(false) {
+            let counts = &mut stats.endpoint_changes;
+            match row.op.as_str() {
+                "create" => counts.create += 1,
+                "modify" => counts.modify += 1,
+                "delete" => counts.delete += 1,
+                _ => counts.describe += 1,
+            }
+        }
+    }
+    stats
+}
+
 /// Builds everything the screen shows for `req` over a prepared `dataset`.
 pub fn build_view(dataset: &Dataset, prep: &Prepared, req: &ViewRequest) -> View {
     let (matching, query_error) = prep.matching(&req.query, req.window);
     let events = dataset.events();
-    let stats = dataset.stats_of(matching.iter().map(|&i| &events[i as usize]));
     let mut mask = vec![false; events.len()];
     for &i in &matching {
         mask[i as usize] = true;
     }
     let (n_tunnel_rows, tunnels) = matching_rows(&prep.tunnel_rows, &prep.tunnel_idx, &mask, req.offset);
     let (n_endpoint_rows, endpoint_changes) = matching_rows(&prep.change_rows, &prep.change_idx, &mask, req.offset);
+    let endpoints = prep.view_index.endpoint_lives(dataset, &matching);
+    let stats = view_stats(dataset, prep, &matching, &mask, &endpoints);
     let extent = prep.extent;
     // The overview shows the whole loaded range under the query, so the brush can widen again.
     let histogram = match extent {
@@ -97,7 +134,12 @@ pub fn build_view(dataset: &Dataset, prep: &Prepared, req: &ViewRequest) -> View
         }
         None => Default::default(),
     };
-    let sorted = views::sorted_event_indices(dataset, &matching, req.eice_only, req.order);
+    // The global time order filtered by the mask: linear, no sort per view.
+    let keep = |i: &u32| mask[*i as usize] && (!req.eice_only || prep.is_eice[*i as usize]);
+    let sorted: Vec<u32> = match req.order {
+        SortOrder::TimeAsc => prep.time_order.iter().copied().filter(keep).collect(),
+        SortOrder::TimeDesc => prep.time_order.iter().rev().copied().filter(keep).collect(),
+    };
     let event_rows = views::event_rows_sorted(dataset, &sorted, req.event_offset, EVENT_WINDOW_ROWS);
     View {
         generation: req.generation,
@@ -115,7 +157,7 @@ pub fn build_view(dataset: &Dataset, prep: &Prepared, req: &ViewRequest) -> View
         extent,
         histogram,
         lanes: prep.view_index.lanes(dataset, &matching, req.grouping, Some(&prep.pairings)),
-        endpoints: prep.view_index.endpoint_lives(dataset, &matching),
+        endpoints,
         n_event_rows: sorted.len(),
         event_rows,
         event_offset: req.event_offset,
@@ -206,6 +248,29 @@ mod tests {
         let w = build_view(&ds, &prep, &windowed);
         assert!(w.n_events < v.n_events_total);
         assert_eq!(w.histogram.counts.iter().map(|&c| u64::from(c)).sum::<u64>(), w.n_events_total);
+    }
+
+    #[test]
+    fn counters_agree_with_the_dataset_and_the_table_is_in_time_order() {
+        let ds = sample();
+        let prep = Prepared::new(&ds);
+        for q in [
+            "",
+            "user:alice",
+            "outcome:failed",
+            "port:3389",
+            "event:DescribeInstanceConnectEndpoints",
+            "region:eu-west-1",
+        ] {
+            let v = build_view(&ds, &prep, &req(q));
+            let (matching, _) = prep.matching(q, None);
+            let want = ds.stats_of(matching.iter().map(|&i| &ds.events()[i as usize]));
+            assert_eq!(v.stats, want, "query {q:?}");
+            assert!(v.event_rows.windows(2).all(|w| (w[0].time_ms, &w[0].event_id) <= (w[1].time_ms, &w[1].event_id)));
+        }
+        let desc = build_view(&ds, &prep, &ViewRequest { order: SortOrder::TimeDesc, eice_only: true, ..req("") });
+        assert!(desc.event_rows.windows(2).all(|w| w[0].time_ms >= w[1].time_ms));
+        assert!(desc.event_rows.iter().all(|r| r.is_eice));
     }
 
     #[test]
