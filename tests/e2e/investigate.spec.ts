@@ -201,4 +201,9 @@ test('timeline, endpoint cards, event table and coverage render the sample', asy
   await page.getByTestId('timeline-grouping').selectOption('target');
   await v.waitDone();
   await expect(page.getByTestId('coverage')).toContainText('1 account(s)');
+  // The canvases follow the window's width.
+  const canvasWidth = () => page.getByTestId('timeline-canvas').evaluate((c) => (c as HTMLCanvasElement).width);
+  const before = await canvasWidth();
+  await page.setViewportSize({ width: 900, height: 800 });
+  await expect.poll(canvasWidth).toBeLessThan(before);
 });

@@ -361,13 +361,27 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let drag: Rc<RefCell<Option<Drag>>> = use_mut_ref(|| None);
     let tooltip: UseStateHandle<Option<(f64, f64, String)>> = use_state(|| None);
 
-    // Measure the drawing width once mounted.
+    // Measure the drawing width when mounted and whenever the window is resized.
     {
         let canvas_ref = canvas_ref.clone();
         let width = width.clone();
         use_effect_with((), move |_| {
-            if let Some(parent) = canvas_ref.cast::<HtmlCanvasElement>().and_then(|c| c.parent_element()) {
-                width.set((f64::from(parent.client_width()) - LABEL_W - 2.0).max(200.0));
+            let measure = move || {
+                if let Some(parent) = canvas_ref.cast::<HtmlCanvasElement>().and_then(|c| c.parent_element()) {
+                    width.set((f64::from(parent.client_width()) - LABEL_W - 2.0).max(200.0));
+                }
+            };
+            measure();
+            let on_resize = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(measure);
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = &window {
+                    let _ = w.remove_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+                }
+                drop(on_resize);
             }
         });
     }
