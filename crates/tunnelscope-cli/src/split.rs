@@ -169,13 +169,7 @@ pub(crate) fn merge(pieces: Vec<ParsedFile>) -> Option<ParsedFile> {
         let offset = u32::try_from(events.len()).ok()?;
         events.extend(p.events.into_iter().map(|(pos, e)| (pos + offset, e)));
     }
-    Some(ParsedFile {
-        status: FileStatus::Read,
-        reason: String::new(),
-        shape: Some(Shape::TrailRecords),
-        events,
-        invalid: Vec::new(),
-    })
+    Some(ParsedFile { events, ..ParsedFile::read(Shape::TrailRecords) })
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
 use crate::fmt::fmt_time;
+use crate::hooks::use_window_width;
 
 const HEIGHT: f64 = 64.0;
 
@@ -88,33 +89,12 @@ fn draw(canvas: &HtmlCanvasElement, props: &OverviewProps, brush: Option<(f64, f
 pub fn overview(props: &OverviewProps) -> Html {
     let canvas_ref = use_node_ref();
     let brush: Rc<RefCell<Option<(f64, f64)>>> = use_mut_ref(|| None);
-    // Bumped on window resize so the canvas is redrawn at the new width.
-    let resized = use_state(|| 0u32);
-    {
-        let resized = resized.clone();
-        use_effect_with((), move |_| {
-            // The handle captured here keeps its first value: count in a cell of our own.
-            let count = std::cell::Cell::new(0u32);
-            let on_resize = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
-                count.set(count.get().wrapping_add(1));
-                resized.set(count.get());
-            });
-            let window = web_sys::window();
-            if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(w) = &window {
-                    let _ = w.remove_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
-                }
-                drop(on_resize);
-            }
-        });
-    }
+    // Redrawn at the new width when the window is resized.
+    let window_width = use_window_width();
     {
         let canvas_ref = canvas_ref.clone();
         let brush = brush.clone();
-        let deps = (props.histogram.clone(), props.window, props.local_time, props.dark, *resized);
+        let deps = (props.histogram.clone(), props.window, props.local_time, props.dark, window_width);
         let props_c = (props.histogram.clone(), props.window, props.local_time, props.dark, props.on_window.clone());
         use_effect_with(deps, move |_| {
             if let Some(c) = canvas_ref.cast::<HtmlCanvasElement>() {

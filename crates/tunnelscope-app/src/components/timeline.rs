@@ -13,6 +13,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
 use crate::fmt::{fmt_duration, fmt_time, visible};
+use crate::hooks::use_window_width;
 use crate::time_scale::TimeScale;
 
 const LABEL_W: f64 = 240.0;
@@ -362,26 +363,13 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let tooltip: UseStateHandle<Option<(f64, f64, String)>> = use_state(|| None);
 
     // Measure the drawing width when mounted and whenever the window is resized.
+    let window_width = use_window_width();
     {
         let canvas_ref = canvas_ref.clone();
         let width = width.clone();
-        use_effect_with((), move |_| {
-            let measure = move || {
-                if let Some(parent) = canvas_ref.cast::<HtmlCanvasElement>().and_then(|c| c.parent_element()) {
-                    width.set((f64::from(parent.client_width()) - LABEL_W - 2.0).max(200.0));
-                }
-            };
-            measure();
-            let on_resize = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(measure);
-            let window = web_sys::window();
-            if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(w) = &window {
-                    let _ = w.remove_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
-                }
-                drop(on_resize);
+        use_effect_with(window_width, move |_| {
+            if let Some(parent) = canvas_ref.cast::<HtmlCanvasElement>().and_then(|c| c.parent_element()) {
+                width.set((f64::from(parent.client_width()) - LABEL_W - 2.0).max(200.0));
             }
         });
     }

@@ -312,13 +312,7 @@ fn multi(name: &str, values: Vec<(usize, Result<&RawValue, String>)>, first_erro
 }
 
 fn build<'a>(shape: Shape, elements: impl IntoIterator<Item = (String, Element<'a>)>) -> ParsedFile {
-    let mut out = ParsedFile {
-        status: FileStatus::Read,
-        reason: String::new(),
-        shape: Some(shape),
-        events: Vec::new(),
-        invalid: Vec::new(),
-    };
+    let mut out = ParsedFile::read(shape);
     for (i, (position, element)) in elements.into_iter().enumerate() {
         push(&mut out, i, position, element);
     }

@@ -99,6 +99,17 @@ pub struct ParsedFile {
 }
 
 impl ParsedFile {
+    /// A read file of `shape`, records to be added.
+    pub fn read(shape: Shape) -> Self {
+        Self {
+            status: FileStatus::Read,
+            reason: String::new(),
+            shape: Some(shape),
+            events: Vec::new(),
+            invalid: Vec::new(),
+        }
+    }
+
     /// A file rejected for `reason`.
     pub fn rejected(reason: impl Into<String>) -> Self {
         Self {

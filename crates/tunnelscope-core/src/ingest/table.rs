@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::columns::{ColumnMap, finish};
-use super::{FileStatus, InvalidRecord, MAX_RECORD_BYTES, ParsedFile, Shape};
+use super::{InvalidRecord, MAX_RECORD_BYTES, ParsedFile, Shape};
 use crate::eice::is_endpoint_id;
 use crate::model::Fidelity;
 use crate::record::{FROM_CONSOLE_CSV, FROM_QUERY_ROW, clip, parse_record};
@@ -70,13 +70,7 @@ pub(super) fn parse(bytes: &[u8], not_csv: &str) -> ParsedFile {
             }
         },
     };
-    let mut out = ParsedFile {
-        status: FileStatus::Read,
-        reason: String::new(),
-        shape: Some(shape),
-        events: Vec::new(),
-        invalid: Vec::new(),
-    };
+    let mut out = ParsedFile::read(shape);
     let mut index = 0u32;
     let mut lines = LineCounter::default();
     for row in rows {
