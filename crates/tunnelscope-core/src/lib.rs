@@ -20,4 +20,4 @@ pub mod views;
 
 pub use dataset::{Dataset, EndpointChangeRow, FileReport, Pairing, Stats, TunnelRow};
 pub use ingest::{FileStatus, ParsedFile, Shape, parse_file};
-pub use model::{EiceFacts, EndpointFacts, EndpointOp, Event, Fidelity, KeyPushFacts, TunnelFacts};
+pub use model::{EiceFacts, EndpointFacts, EndpointOp, Event, Fidelity, KeyPushFacts, RawSpan, TunnelFacts};

@@ -48,6 +48,19 @@ pub struct Event {
     pub eice: Option<EiceFacts>,
     /// The record's JSON as found in the file (the inner record for wrapped shapes).
     pub raw: String,
+    /// Where `raw` lies in the file's (decompressed) bytes, when it is an exact slice of them;
+    /// lets a compact dataset drop the text and read it again on demand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<RawSpan>,
+}
+
+/// A byte range of a file's content (after gunzip; for an archive member, of the member).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RawSpan {
+    /// First byte.
+    pub offset: u64,
+    /// Length in bytes.
+    pub len: u32,
 }
 
 /// EICE facts of an event.

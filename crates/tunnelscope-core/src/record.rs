@@ -273,6 +273,7 @@ pub fn parse_record(raw: &str, fidelity: Fidelity) -> Result<Event, InvalidRecor
         fidelity,
         eice,
         raw: trimmed.to_owned(),
+        span: None,
     })
 }
 

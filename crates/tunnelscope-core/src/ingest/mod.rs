@@ -7,9 +7,11 @@ mod archive;
 mod columns;
 mod container;
 mod gzip;
+mod stream;
 mod table;
 
 pub use archive::MAX_ARCHIVE_MEMBERS;
+pub use stream::FileStream;
 
 use serde::{Deserialize, Serialize};
 
