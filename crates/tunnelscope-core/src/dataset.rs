@@ -2,12 +2,13 @@
 //! EICE views (tunnel rows, endpoint changes, stats) that the CLI and the app share.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::{FileStatus, InvalidRecord, ParsedFile, Shape, parse_input};
-use crate::model::{EndpointOp, Event};
+use crate::model::{EndpointOp, Event, Fidelity};
+use crate::store::{EventRef, Store};
 use crate::time::format_rfc3339;
 
 /// Invalid-record details kept per file (the count is always exact).
@@ -209,19 +210,34 @@ struct Origin {
     record: u32,
 }
 
-/// Loaded events with exact dedupe and per-file accounting.
-#[derive(Debug, Default, Clone)]
+/// Loaded events with exact dedupe and per-file accounting, in a compact columnar store
+/// (`store.rs`): every event keeps the fields the table and the query language read; full
+/// events with raw JSON are kept for EICE-related events. A dataset made with
+/// [`Dataset::compact`] drops the raw JSON of the other events where it can be read again
+/// from the file ([`EventRef::span`]); [`Dataset::new`] keeps it (the CLI, tests).
+#[derive(Debug, Clone)]
 pub struct Dataset {
     files: Vec<FileReport>,
-    events: Vec<Event>,
+    store: Store,
     origins: Vec<Origin>,
-    by_id: HashMap<String, u32>,
+}
+
+impl Default for Dataset {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Dataset {
-    /// An empty dataset.
+    /// An empty dataset that keeps every event's raw JSON.
     pub fn new() -> Self {
-        Self::default()
+        Self { files: Vec::new(), store: Store::new(true), origins: Vec::new() }
+    }
+
+    /// An empty dataset that keeps raw JSON only for EICE-related events and for records
+    /// without a span (issue 5: a compact dataset; the rest is re-read from the file on demand).
+    pub fn compact() -> Self {
+        Self { files: Vec::new(), store: Store::new(false), origins: Vec::new() }
     }
 
     /// Reads one file's bytes and adds what it holds; returns its report (for an archive, the
@@ -264,29 +280,27 @@ impl Dataset {
         &self.files[self.files.len() - 1]
     }
 
-    /// Empties the dataset.
+    /// Empties the dataset (keeping its raw-JSON policy).
     pub fn clear(&mut self) {
-        *self = Self::default();
+        *self = if self.store.keep_raw { Self::new() } else { Self::compact() };
     }
 
     /// Inserts one event, keeping the fuller copy, then the one from the earliest path and position.
     fn insert(&mut self, origin: Origin, event: Event) {
-        match self.by_id.get(&event.event_id) {
+        match self.store.find(&event.event_id) {
             None => {
-                let idx = u32::try_from(self.events.len()).unwrap_or(u32::MAX);
-                self.by_id.insert(event.event_id.clone(), idx);
-                self.events.push(event);
+                self.store.push(event);
                 self.origins.push(origin);
                 self.files[origin.file as usize].n_loaded += 1;
             }
-            Some(&idx) => {
+            Some(idx) => {
                 let idx = idx as usize;
-                if self.precedes(&event, origin, &self.events[idx], self.origins[idx]) {
+                if self.precedes(event.fidelity, origin, self.store.fidelity(idx), self.origins[idx]) {
                     let old = self.origins[idx];
                     self.files[old.file as usize].n_loaded -= 1;
                     self.files[old.file as usize].n_duplicates += 1;
                     self.files[origin.file as usize].n_loaded += 1;
-                    self.events[idx] = event;
+                    self.store.set(idx, event);
                     self.origins[idx] = origin;
                 } else {
                     self.files[origin.file as usize].n_duplicates += 1;
@@ -296,16 +310,47 @@ impl Dataset {
     }
 
     /// The dedupe order: fuller first, then sorted path, then record position.
-    fn precedes(&self, a: &Event, a_origin: Origin, b: &Event, b_origin: Origin) -> bool {
-        let by_fidelity = b.fidelity.cmp(&a.fidelity);
+    fn precedes(&self, a: Fidelity, a_origin: Origin, b: Fidelity, b_origin: Origin) -> bool {
+        let by_fidelity = b.cmp(&a);
         let by_path = self.files[a_origin.file as usize].name.cmp(&self.files[b_origin.file as usize].name);
         let order = by_fidelity.then(by_path).then(a_origin.record.cmp(&b_origin.record));
         order == Ordering::Less
     }
 
+    /// Number of loaded events.
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+
+    /// True when no event is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.store.len() == 0
+    }
+
+    /// The loaded event at this position (positions follow insertion order).
+    pub fn get(&self, index: u32) -> Option<EventRef<'_>> {
+        self.store.get(index as usize)
+    }
+
     /// Loaded events, in insertion order.
-    pub fn events(&self) -> &[Event] {
-        &self.events
+    pub fn iter(&self) -> impl Iterator<Item = EventRef<'_>> + '_ {
+        (0..self.store.len()).filter_map(|i| self.store.get(i))
+    }
+
+    /// EICE-related events (full, with raw JSON) and their positions, in first-load order.
+    pub fn eice_events(&self) -> impl Iterator<Item = (u32, &Event)> + '_ {
+        self.store.full_events()
+    }
+
+    /// The full event at this position, when it is EICE-related.
+    pub fn full_event(&self, index: u32) -> Option<&Event> {
+        self.store.full_event(index as usize)
+    }
+
+    /// Owned copies of the loaded events, in insertion order (for tests and small data: the
+    /// dataset itself holds them compactly).
+    pub fn events(&self) -> Vec<Event> {
+        self.iter().map(|e| e.to_event()).collect()
     }
 
     /// Per-file reports, in the order files were added.
@@ -313,28 +358,51 @@ impl Dataset {
         &self.files
     }
 
+    /// The name of the file an event was loaded from (for re-reading its raw record).
+    pub fn file_of(&self, index: u32) -> Option<&str> {
+        let o = self.origins.get(index as usize)?;
+        self.files.get(o.file as usize).map(|f| f.name.as_str())
+    }
+
     /// The loaded event with this ID.
-    pub fn event(&self, event_id: &str) -> Option<&Event> {
-        self.by_id.get(event_id).map(|&i| &self.events[i as usize])
+    pub fn event(&self, event_id: &str) -> Option<EventRef<'_>> {
+        self.store.find(event_id).and_then(|i| self.store.get(i as usize))
+    }
+
+    /// The position of the event with this ID.
+    pub fn index_of(&self, event_id: &str) -> Option<u32> {
+        self.store.find(event_id)
+    }
+
+    /// Approximate bytes held by the event store (columns, IDs, tables; not the full events).
+    pub fn store_bytes(&self) -> usize {
+        self.store.heap_bytes() + self.origins.len() * 8
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
     }
 
     /// Indices of loaded events in time order (ties by event ID, so the order is stable).
     pub fn time_order(&self) -> Vec<u32> {
-        let mut idx: Vec<u32> = (0..self.events.len() as u32).collect();
+        let mut idx: Vec<u32> = (0..self.store.len() as u32).collect();
+        let time = &self.store.time;
         idx.sort_by(|&a, &b| {
-            let (ea, eb) = (&self.events[a as usize], &self.events[b as usize]);
-            ea.time_ms.cmp(&eb.time_ms).then_with(|| ea.event_id.cmp(&eb.event_id))
+            time[a as usize].cmp(&time[b as usize]).then_with(|| {
+                let (ea, eb) = (self.store.get(a as usize), self.store.get(b as usize));
+                ea.map(|e| e.event_id).cmp(&eb.map(|e| e.event_id))
+            })
         });
         idx
     }
 
     /// The accounting and EICE counts over everything loaded.
     pub fn stats(&self) -> Stats {
-        self.stats_of(self.events.iter())
+        self.stats_of(self.iter())
     }
 
     /// The accounting plus EICE counts over the given subset of loaded events.
-    pub fn stats_of<'a>(&'a self, events: impl Iterator<Item = &'a Event>) -> Stats {
+    pub fn stats_of<'a>(&'a self, events: impl Iterator<Item = EventRef<'a>>) -> Stats {
         let mut s = Stats::default();
         for f in &self.files {
             match f.status {
@@ -354,9 +422,9 @@ impl Dataset {
         for e in events {
             // CSV rows know a person only by name: count them by that.
             if !e.principal_arn.is_empty() {
-                principals.insert((e.principal_arn.as_str(), ""));
+                principals.insert((e.principal_arn, ""));
             } else if !e.principal.is_empty() {
-                principals.insert(("", e.principal.as_str()));
+                principals.insert(("", e.principal));
             }
             if e.tunnel().is_some() {
                 s.tunnels.total += 1;
@@ -383,10 +451,9 @@ impl Dataset {
     pub fn tunnel_rows(&self) -> Vec<TunnelRow> {
         // One pairing engine (views::TunnelPairings) serves the rows, the lanes and the detail.
         let pairings = crate::views::TunnelPairings::new(self);
-        self.time_order()
+        self.eice_time_order()
             .into_iter()
-            .filter_map(|i| {
-                let e = &self.events[i as usize];
+            .filter_map(|(i, e)| {
                 let t = e.tunnel()?;
                 let (pairing, instance, user) = pairings.get(i).unwrap_or((Pairing::None, "", ""));
                 Some(crate::views::tunnel_row(e, t, pairing, instance.to_owned(), user.to_owned()))
@@ -394,12 +461,18 @@ impl Dataset {
             .collect()
     }
 
+    /// EICE-related events in time order (ties by event ID).
+    pub fn eice_time_order(&self) -> Vec<(u32, &Event)> {
+        let mut v: Vec<(u32, &Event)> = self.eice_events().collect();
+        v.sort_by(|a, b| a.1.time_ms.cmp(&b.1.time_ms).then_with(|| a.1.event_id.cmp(&b.1.event_id)));
+        v
+    }
+
     /// Every endpoint activity event (Create, Modify, Delete, Describe) in time order.
     pub fn endpoint_change_rows(&self) -> Vec<EndpointChangeRow> {
-        self.time_order()
+        self.eice_time_order()
             .into_iter()
-            .map(|i| &self.events[i as usize])
-            .filter_map(|e| e.endpoint_activity().map(|a| (e, a)))
+            .filter_map(|(_, e)| e.endpoint_activity().map(|a| (e, a)))
             .map(|(e, a)| EndpointChangeRow {
                 event_id: e.event_id.clone(),
                 time: format_rfc3339(e.time_ms),

@@ -243,7 +243,7 @@ pub(crate) struct Inventory {
 
 impl Inventory {
     /// Reads the inventory events among `events`.
-    pub(crate) fn build(events: &[Event]) -> Self {
+    pub(crate) fn build<'e>(events: impl IntoIterator<Item = &'e Event>) -> Self {
         let mut inv = Self::default();
         for e in events {
             let name = e.event_name.as_str();

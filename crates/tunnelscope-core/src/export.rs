@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::dataset::{Pairing, TunnelRow};
 use crate::eice::INVENTORY_EVENTS;
 use crate::model::Event;
+use crate::store::EventRef;
 use crate::time::format_rfc3339;
 
 /// The tunnel columns of `tunnels --format csv` and the app's tunnel export, in order (contracts.md §3).
@@ -199,19 +200,19 @@ pub struct EventRow<'a> {
 
 impl<'a> EventRow<'a> {
     /// The export row of one event.
-    pub fn of(e: &'a Event) -> Self {
+    pub fn of(e: &EventRef<'a>) -> Self {
         Self {
-            event_id: &e.event_id,
+            event_id: e.event_id,
             time: format_rfc3339(e.time_ms),
-            event_name: &e.event_name,
-            event_source: &e.event_source,
-            principal: &e.principal,
-            principal_arn: &e.principal_arn,
-            source_ip: &e.source_ip,
-            user_agent: &e.user_agent,
-            region: &e.region,
-            account: &e.account,
-            error_code: &e.error_code,
+            event_name: e.event_name,
+            event_source: e.event_source,
+            principal: e.principal,
+            principal_arn: e.principal_arn,
+            source_ip: e.source_ip,
+            user_agent: e.user_agent,
+            region: e.region,
+            account: e.account,
+            error_code: e.error_code,
         }
     }
 
@@ -234,19 +235,19 @@ impl<'a> EventRow<'a> {
 }
 
 /// Events as CSV with exactly [`EVENT_COLUMNS`], formula-like cells neutralised.
-pub fn events_csv<'a>(events: impl IntoIterator<Item = &'a Event>) -> String {
-    write_csv(EVENT_COLUMNS, events.into_iter().map(|e| EventRow::of(e).cells()))
+pub fn events_csv<'a>(events: impl IntoIterator<Item = EventRef<'a>>) -> String {
+    write_csv(EVENT_COLUMNS, events.into_iter().map(|e| EventRow::of(&e).cells()))
 }
 
 /// Events as a pretty JSON array with the [`EVENT_COLUMNS`] keys.
-pub fn events_json<'a>(events: impl IntoIterator<Item = &'a Event>) -> String {
-    let rows: Vec<EventRow<'_>> = events.into_iter().map(EventRow::of).collect();
+pub fn events_json<'a>(events: impl IntoIterator<Item = EventRef<'a>>) -> String {
+    let rows: Vec<EventRow<'_>> = events.into_iter().map(|e| EventRow::of(&e)).collect();
     json_terminal_safe(serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".to_owned()))
 }
 
 /// A minimal CloudTrail record for an event whose raw text is not a JSON object (lossy rows),
 /// so the document stays valid and the event still reloads.
-fn synthetic_record(e: &Event) -> String {
+fn synthetic_record(e: &EventRef<'_>) -> String {
     let mut rec = serde_json::json!({
         "eventVersion": "1.08",
         "eventID": e.event_id,
@@ -261,23 +262,29 @@ fn synthetic_record(e: &Event) -> String {
     });
     if let Some(map) = rec.as_object_mut() {
         if !e.error_code.is_empty() {
-            map.insert("errorCode".into(), e.error_code.clone().into());
-            map.insert("errorMessage".into(), e.error_message.clone().into());
+            map.insert("errorCode".into(), e.error_code.into());
+            map.insert("errorMessage".into(), e.error_message.into());
         }
     }
     rec.to_string()
 }
 
 /// The events' raw records as one reloadable `{"Records":[…]}` document, in the order given.
-pub fn records_json<'a>(events: impl Iterator<Item = &'a Event>) -> Vec<u8> {
+pub fn records_json<'a>(events: impl Iterator<Item = EventRef<'a>>) -> Vec<u8> {
+    records_json_with(events.map(|e| (e, e.raw)))
+}
+
+/// [`records_json`] with each event's raw record given beside it (a compact dataset reads the
+/// records it dropped again from their files).
+pub fn records_json_with<'a, R: AsRef<str>>(events: impl Iterator<Item = (EventRef<'a>, R)>) -> Vec<u8> {
     let mut out = Vec::from(&b"{\"Records\":["[..]);
-    for (i, e) in events.enumerate() {
+    for (i, (e, raw)) in events.enumerate() {
         out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-        let raw = e.raw.trim();
+        let raw = raw.as_ref().trim();
         if raw.starts_with('{') && raw.ends_with('}') {
             out.extend_from_slice(raw.as_bytes());
         } else {
-            out.extend_from_slice(synthetic_record(e).as_bytes());
+            out.extend_from_slice(synthetic_record(&e).as_bytes());
         }
     }
     out.extend_from_slice(b"\n]}\n");
@@ -387,12 +394,12 @@ mod tests {
     #[test]
     fn events_csv_and_json_have_the_event_columns() {
         let ds = sample();
-        let csv = events_csv(ds.events());
+        let csv = events_csv(ds.iter());
         let mut r = csv::Reader::from_reader(csv.as_bytes());
         let header: Vec<String> = r.headers().map(|h| h.iter().map(str::to_owned).collect()).unwrap_or_default();
         assert_eq!(header, EVENT_COLUMNS);
         assert_eq!(r.records().count(), ds.events().len());
-        let v: serde_json::Value = serde_json::from_str(&events_json(ds.events())).expect("valid JSON");
+        let v: serde_json::Value = serde_json::from_str(&events_json(ds.iter())).expect("valid JSON");
         let arr = v.as_array().expect("array");
         assert_eq!(arr.len(), ds.events().len());
         assert_eq!(arr[0].as_object().map(|o| o.len()), Some(EVENT_COLUMNS.len()));
@@ -403,7 +410,7 @@ mod tests {
     fn records_json_reloads_to_the_same_events() {
         let ds = sample();
         let order = ds.time_order();
-        let doc = records_json(order.iter().map(|&i| &ds.events()[i as usize]));
+        let doc = records_json(order.iter().filter_map(|&i| ds.get(i)));
         let mut again = Dataset::new();
         again.add_file("again.json", &doc);
         assert_eq!(again.stats().records.loaded, ds.events().len() as u64);
@@ -419,7 +426,7 @@ mod tests {
         let ds = sample();
         let mut e = ds.events()[0].clone();
         e.raw = "eventID,eventTime\nx,y".into();
-        let doc = records_json(std::iter::once(&e));
+        let doc = records_json(std::iter::once(e.view()));
         let mut again = Dataset::new();
         again.add_file("again.json", &doc);
         assert_eq!(again.events().len(), 1);
@@ -444,15 +451,16 @@ mod tests {
             e.event_name = name.into();
             assert_eq!(is_eice_relevant(&e), want, "{name}");
         }
-        let tunnel = ds.events().iter().find(|e| e.tunnel().is_some()).expect("a tunnel");
-        assert!(is_eice_relevant(tunnel));
+        let tunnel = ds.events().into_iter().find(|e| e.tunnel().is_some()).expect("a tunnel");
+        assert!(is_eice_relevant(&tunnel));
     }
 
     #[test]
     fn eice_relevance_keeps_tunnels_endpoints_pushes_and_inventory_only() {
         let ds = sample();
         let mut seen = std::collections::BTreeSet::new();
-        for e in ds.events() {
+        let events = ds.events();
+        for e in &events {
             if is_eice_relevant(e) {
                 seen.insert(e.event_name.as_str());
             }
@@ -462,7 +470,7 @@ mod tests {
         assert!(seen.contains("RunInstances"));
         assert!(seen.contains("CreateInstanceConnectEndpoint"));
         let names: Vec<&str> =
-            ds.events().iter().filter(|e| !is_eice_relevant(e)).map(|e| e.event_name.as_str()).collect();
+            events.iter().filter(|e| !is_eice_relevant(e)).map(|e| e.event_name.as_str()).collect();
         assert!(!names.is_empty(), "the sample has unrelated events");
         assert!(names.iter().all(|n| !["OpenTunnel", "RunInstances", "TerminateInstances"].contains(n)));
     }

@@ -14,10 +14,12 @@ pub mod principal;
 pub mod query;
 pub mod record;
 pub mod sample;
+pub mod store;
 pub mod time;
 pub mod view_state;
 pub mod views;
 
+pub use store::EventRef;
 pub use dataset::{Dataset, EndpointChangeRow, FileReport, Pairing, Stats, TunnelRow};
 pub use ingest::{FileStatus, ParsedFile, Shape, parse_file};
 pub use model::{EiceFacts, EndpointFacts, EndpointOp, Event, Fidelity, KeyPushFacts, RawSpan, TunnelFacts};

@@ -20,7 +20,8 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, latest_end_ms};
-use crate::model::{EiceFacts, Event};
+use crate::model::EiceFacts;
+use crate::store::{B_EICE, B_FAILED, EventRef, Store, col};
 use crate::time::parse_user_time_ms;
 
 /// The documentation of the query language, (term, meaning), rendered by the app and the CLI.
@@ -60,7 +61,7 @@ pub struct TimeWindow {
 impl TimeWindow {
     /// True when the event falls in the window: a tunnel when `[start, latest_end]` overlaps it,
     /// any other event when its time is inside it.
-    pub fn contains_event(&self, event: &Event) -> bool {
+    pub fn contains_event(&self, event: &EventRef<'_>) -> bool {
         if self.is_empty() {
             return false;
         }
@@ -229,11 +230,11 @@ enum Cond {
 }
 
 impl Cond {
-    fn matches(&self, e: &Event) -> bool {
+    fn matches(&self, e: &EventRef<'_>) -> bool {
         match self {
             Self::Word(n) => word_matches(n, e),
-            Self::User(n) => n.found_in(&e.principal) || n.found_in(&e.principal_arn),
-            Self::Ip(net) => ip_in(net, &e.source_ip),
+            Self::User(n) => n.found_in(e.principal) || n.found_in(e.principal_arn),
+            Self::Ip(net) => ip_in(net, e.source_ip),
             Self::Target(net) => e.tunnel().is_some_and(|t| ip_in(net, &t.private_ip)),
             Self::Port(p) => e.tunnel().is_some_and(|t| t.port == Some(*p)),
             Self::Endpoint(id) => names_endpoint(e, id),
@@ -270,28 +271,28 @@ impl Cond {
 }
 
 /// The fields a bare word searches.
-fn word_matches(n: &Needle, e: &Event) -> bool {
-    if n.found_in(&e.principal)
-        || n.found_in(&e.principal_arn)
-        || n.found_in(&e.event_name)
-        || n.found_in(&e.source_ip)
-        || n.found_in(&e.error_code)
+fn word_matches(n: &Needle, e: &EventRef<'_>) -> bool {
+    if n.found_in(e.principal)
+        || n.found_in(e.principal_arn)
+        || n.found_in(e.event_name)
+        || n.found_in(e.source_ip)
+        || n.found_in(e.error_code)
     {
         return true;
     }
-    let in_eice = match &e.eice {
+    let in_eice = match e.eice {
         Some(EiceFacts::Tunnel(t)) => n.found_in(&t.endpoint_id) || n.found_in(&t.private_ip),
         Some(EiceFacts::Endpoint(a)) => a.endpoint_ids.iter().any(|id| n.found_in(id)),
         _ => false,
     };
     // The user agent is the longest field; test it last.
-    in_eice || n.found_in(&e.user_agent)
+    in_eice || n.found_in(e.user_agent)
 }
 
 /// True when the event is a tunnel or endpoint activity naming this endpoint (without the
 /// allocation of `Event::endpoint_ids`).
-fn names_endpoint(e: &Event, id: &str) -> bool {
-    match &e.eice {
+fn names_endpoint(e: &EventRef<'_>, id: &str) -> bool {
+    match e.eice {
         Some(EiceFacts::Tunnel(t)) => t.endpoint_id.eq_ignore_ascii_case(id),
         Some(EiceFacts::Endpoint(a)) => a.endpoint_ids.iter().any(|x| x.eq_ignore_ascii_case(id)),
         _ => false,
@@ -353,7 +354,7 @@ impl Query {
     }
 
     /// True when the event satisfies every condition of the query.
-    pub fn matches(&self, event: &Event) -> bool {
+    pub fn matches(&self, event: &EventRef<'_>) -> bool {
         self.groups.iter().all(|g| g.any.iter().any(|c| c.matches(event)))
             && self.negated.iter().all(|(_, c)| !c.matches(event))
     }
@@ -395,14 +396,12 @@ impl FromStr for Query {
     }
 }
 
-/// Indices into `ds.events()`, ascending, of events matching the query and the window (when given).
+/// Indices into the dataset, ascending, of events matching the query and the window (when given).
 pub fn matching_indices(ds: &Dataset, query: &Query, window: Option<TimeWindow>) -> Vec<u32> {
-    let events = ds.events();
     let mut out = Vec::new();
-    for (i, e) in events.iter().enumerate() {
-        if window.is_none_or(|w| w.contains_event(e)) && query.matches(e) {
-            // The dataset indexes events with u32, so this never truncates.
-            out.push(i as u32);
+    for e in ds.iter() {
+        if window.is_none_or(|w| w.contains_event(&e)) && query.matches(&e) {
+            out.push(e.index);
         }
     }
     out
@@ -410,44 +409,31 @@ pub fn matching_indices(ds: &Dataset, query: &Query, window: Option<TimeWindow>)
 
 /// Marks "no value" in the index's id columns (non-tunnels have no target, no port).
 const NONE: u32 = u32::MAX;
-/// Index flag: the event is a tunnel.
-const TUNNEL: u8 = 1;
-/// Index flag: the event has an `errorCode`.
-const FAILED: u8 = 2;
 
-/// A columnar, interned copy of the fields the query language reads, built once per load (and
-/// again after any change, since a load can replace an event at the same index) so re-filtering
-/// gives [`matching_indices`]' results without chasing every event's strings.
+/// What the query language reads beyond the dataset's own columns, built once per load: the
+/// tunnel and endpoint facts of the (few) EICE events, and the distinct source IPs parsed once.
+/// String conditions are compiled into hit tables over each column's distinct values, so
+/// re-filtering reads small integer columns instead of every event's strings, and gives
+/// [`matching_indices`]' results.
 #[derive(Debug, Clone, Default)]
 pub struct QueryIndex {
-    time: Vec<i64>,
-    /// Latest possible end for tunnels, the event time otherwise (so one overlap test serves both).
+    /// Events in the dataset when built (a different count means it is stale).
+    n_events: usize,
+    /// Per EICE event index, its slot in the sparse columns below.
+    slot: HashMap<u32, u32>,
+    /// Latest possible end for tunnels, the event time otherwise.
     end: Vec<i64>,
-    flags: Vec<u8>,
     port: Vec<u32>,
-    principal: Vec<u32>,
-    principals: Vec<(String, String)>,
-    event: Vec<u32>,
-    events: Vec<String>,
-    region: Vec<u32>,
-    regions: Vec<String>,
-    account: Vec<u32>,
-    accounts: Vec<String>,
-    source: Vec<u32>,
-    sources: Vec<String>,
-    /// The distinct sources parsed once as addresses.
-    source_ips: Vec<Option<IpAddr>>,
-    agent: Vec<u32>,
-    agents: Vec<String>,
-    error: Vec<u32>,
-    errors: Vec<String>,
+    is_tunnel: Vec<bool>,
     target: Vec<u32>,
     targets: Vec<String>,
     target_ips: Vec<Option<IpAddr>>,
-    /// Endpoint IDs per event in compressed-row form: event `i` names `ep_list[ep_start[i]..ep_start[i + 1]]`.
+    /// Endpoint IDs per slot in compressed-row form: slot `k` names `ep_list[ep_start[k]..ep_start[k + 1]]`.
     ep_start: Vec<u32>,
     ep_list: Vec<u32>,
     endpoints: Vec<String>,
+    /// The dataset's distinct source IPs parsed as addresses, by string id.
+    source_ips: Vec<Option<IpAddr>>,
 }
 
 /// Gives each distinct string a dense id while building the index.
@@ -473,22 +459,15 @@ impl<'a> Interner<'a> {
     }
 }
 
-/// An id column of the index.
-#[derive(Debug, Clone, Copy)]
-enum Col {
-    Principal,
-    Event,
-    Region,
-    Account,
-    Source,
-    Target,
-}
-
 /// A condition compiled against an index: string conditions become a hit table over the
 /// distinct values, evaluated once per query instead of once per event.
 #[derive(Debug)]
 enum Pred {
-    Hits(Col, Vec<bool>),
+    /// A dataset column (`store::col`) and hits over its distinct values.
+    Hits(usize, Vec<bool>),
+    /// Principal name or ARN.
+    User(Vec<bool>, Vec<bool>),
+    Target(Vec<bool>),
     Endpoint(Vec<bool>),
     Word(Box<WordHits>),
     Port(u32),
@@ -502,6 +481,7 @@ enum Pred {
 #[derive(Debug)]
 struct WordHits {
     principal: Vec<bool>,
+    arn: Vec<bool>,
     event: Vec<bool>,
     source: Vec<bool>,
     error: Vec<bool>,
@@ -518,50 +498,17 @@ fn hit(table: &[bool], id: u32) -> bool {
 impl QueryIndex {
     /// Indexes the events of a dataset.
     pub fn new(ds: &Dataset) -> Self {
-        Self::from_events(ds.events())
-    }
-
-    /// Indexes a slice of events; result indices refer to positions in it.
-    pub fn from_events(events: &[Event]) -> Self {
-        let n = events.len();
-        let mut ix = QueryIndex {
-            time: Vec::with_capacity(n),
-            end: Vec::with_capacity(n),
-            flags: Vec::with_capacity(n),
-            port: Vec::with_capacity(n),
-            principal: Vec::with_capacity(n),
-            event: Vec::with_capacity(n),
-            region: Vec::with_capacity(n),
-            account: Vec::with_capacity(n),
-            source: Vec::with_capacity(n),
-            agent: Vec::with_capacity(n),
-            error: Vec::with_capacity(n),
-            target: Vec::with_capacity(n),
-            ep_start: Vec::with_capacity(n + 1),
-            ..QueryIndex::default()
-        };
-        let mut principals: HashMap<(&str, &str), u32> = HashMap::new();
-        let (mut ev, mut rg, mut ac, mut src) = (Interner::new(), Interner::new(), Interner::new(), Interner::new());
-        let (mut ag, mut er, mut tg, mut ep) = (Interner::new(), Interner::new(), Interner::new(), Interner::new());
-        ix.ep_start.push(0);
-        for e in events {
+        let mut ix = QueryIndex { n_events: ds.len(), ep_start: vec![0], ..QueryIndex::default() };
+        let (mut tg, mut ep) = (Interner::new(), Interner::new());
+        for (i, e) in ds.eice_events() {
             let tunnel = e.tunnel();
-            ix.time.push(e.time_ms);
+            if tunnel.is_none() && e.endpoint_activity().is_none() {
+                continue;
+            }
+            ix.slot.insert(i, ix.end.len() as u32);
             ix.end.push(tunnel.map_or(e.time_ms, |t| latest_end_ms(e.time_ms, t.max_duration_secs)));
-            ix.flags.push(if tunnel.is_some() { TUNNEL } else { 0 } | if e.is_failed() { FAILED } else { 0 });
+            ix.is_tunnel.push(tunnel.is_some());
             ix.port.push(tunnel.and_then(|t| t.port).unwrap_or(NONE));
-            let next = u32::try_from(ix.principals.len()).unwrap_or(NONE);
-            let pid = *principals.entry((e.principal.as_str(), e.principal_arn.as_str())).or_insert_with(|| {
-                ix.principals.push((e.principal.clone(), e.principal_arn.clone()));
-                next
-            });
-            ix.principal.push(pid);
-            ix.event.push(ev.id(&e.event_name));
-            ix.region.push(rg.id(&e.region));
-            ix.account.push(ac.id(&e.account));
-            ix.source.push(src.id(&e.source_ip));
-            ix.agent.push(ag.id(&e.user_agent));
-            ix.error.push(er.id(&e.error_code));
             ix.target.push(tunnel.map_or(NONE, |t| tg.id(&t.private_ip)));
             match &e.eice {
                 Some(EiceFacts::Tunnel(t)) => ix.ep_list.push(ep.id(&t.endpoint_id)),
@@ -570,37 +517,50 @@ impl QueryIndex {
             }
             ix.ep_start.push(u32::try_from(ix.ep_list.len()).unwrap_or(NONE));
         }
-        (ix.events, ix.regions, ix.accounts, ix.sources) = (ev.values, rg.values, ac.values, src.values);
-        (ix.agents, ix.errors, ix.targets, ix.endpoints) = (ag.values, er.values, tg.values, ep.values);
-        ix.source_ips = ix.sources.iter().map(|s| parse_ip(s)).collect();
+        (ix.targets, ix.endpoints) = (tg.values, ep.values);
         ix.target_ips = ix.targets.iter().map(|s| parse_ip(s)).collect();
+        ix.source_ips = ds.store().dict[col::SOURCE_IP].values().iter().map(|s| parse_ip(s)).collect();
         ix
     }
 
-    /// Number of indexed events.
+    /// Number of events indexed.
     pub fn len(&self) -> usize {
-        self.time.len()
+        self.n_events
     }
 
     /// True when no events are indexed.
     pub fn is_empty(&self) -> bool {
-        self.time.is_empty()
+        self.n_events == 0
     }
 
-    /// Indices of indexed events, ascending, matching the query and the window, like [`matching_indices`].
-    pub fn matching_indices(&self, query: &Query, window: Option<TimeWindow>) -> Vec<u32> {
-        let groups: Vec<Vec<Pred>> =
-            query.groups.iter().map(|g| g.any.iter().map(|c| self.compile(c)).collect()).collect();
-        let negated: Vec<Pred> = query.negated.iter().map(|(_, c)| self.compile(c)).collect();
+    /// Indices of events, ascending, matching the query and the window, like [`matching_indices`].
+    pub fn matching_indices(&self, ds: &Dataset, query: &Query, window: Option<TimeWindow>) -> Vec<u32> {
+        if ds.len() != self.n_events {
+            // Built for another load: the exact scan.
+            return matching_indices(ds, query, window);
+        }
         let mut out = Vec::new();
         if window.is_some_and(|w| w.is_empty()) {
             return out;
         }
-        for i in 0..self.len() {
-            let in_window = window.is_none_or(|w| self.time[i] < w.end_ms && self.end[i] >= w.start_ms);
+        let store = ds.store();
+        let groups: Vec<Vec<Pred>> =
+            query.groups.iter().map(|g| g.any.iter().map(|c| self.compile(ds, c)).collect()).collect();
+        let negated: Vec<Pred> = query.negated.iter().map(|(_, c)| self.compile(ds, c)).collect();
+        if groups.is_empty() && negated.is_empty() && window.is_none() {
+            return (0..self.n_events as u32).collect();
+        }
+        out.reserve(self.n_events / 8);
+        for i in 0..self.n_events {
+            let slot = if store.bits[i] & B_EICE != 0 { self.slot.get(&(i as u32)).copied() } else { None };
+            let time = store.time[i];
+            let in_window = window.is_none_or(|w| {
+                let end = slot.map_or(time, |k| self.end[k as usize]);
+                time < w.end_ms && end >= w.start_ms
+            });
             if in_window
-                && groups.iter().all(|g| g.iter().any(|p| self.eval(p, i)))
-                && negated.iter().all(|p| !self.eval(p, i))
+                && groups.iter().all(|g| g.iter().any(|p| self.eval(store, p, i, slot)))
+                && negated.iter().all(|p| !self.eval(store, p, i, slot))
             {
                 // Indexed slices come from a dataset, whose indices are u32.
                 out.push(i as u32);
@@ -609,76 +569,82 @@ impl QueryIndex {
         out
     }
 
-    fn col(&self, col: Col) -> &[u32] {
-        match col {
-            Col::Principal => &self.principal,
-            Col::Event => &self.event,
-            Col::Region => &self.region,
-            Col::Account => &self.account,
-            Col::Source => &self.source,
-            Col::Target => &self.target,
-        }
-    }
-
     /// Evaluates a condition over the distinct values, with the same functions as the scan.
-    fn compile(&self, c: &Cond) -> Pred {
-        fn table<T>(values: &[T], f: impl Fn(&T) -> bool) -> Vec<bool> {
-            values.iter().map(f).collect()
+    fn compile(&self, ds: &Dataset, c: &Cond) -> Pred {
+        fn table<T: ?Sized>(values: &[impl std::ops::Deref<Target = T>], f: impl Fn(&T) -> bool) -> Vec<bool> {
+            values.iter().map(|v| f(v)).collect()
         }
+        let dict = |c: usize| ds.store().dict[c].values();
         match c {
             Cond::Word(n) => Pred::Word(Box::new(WordHits {
-                principal: table(&self.principals, |(p, a)| n.found_in(p) || n.found_in(a)),
-                event: table(&self.events, |s| n.found_in(s)),
-                source: table(&self.sources, |s| n.found_in(s)),
-                error: table(&self.errors, |s| n.found_in(s)),
-                target: table(&self.targets, |s| n.found_in(s)),
-                endpoint: table(&self.endpoints, |s| n.found_in(s)),
-                agent: table(&self.agents, |s| n.found_in(s)),
+                principal: table(dict(col::PRINCIPAL), |s: &str| n.found_in(s)),
+                arn: table(dict(col::ARN), |s: &str| n.found_in(s)),
+                event: table(dict(col::NAME), |s: &str| n.found_in(s)),
+                source: table(dict(col::SOURCE_IP), |s: &str| n.found_in(s)),
+                error: table(dict(col::ERROR), |s: &str| n.found_in(s)),
+                target: self.targets.iter().map(|s| n.found_in(s)).collect(),
+                endpoint: self.endpoints.iter().map(|s| n.found_in(s)).collect(),
+                agent: table(dict(col::AGENT), |s: &str| n.found_in(s)),
             })),
-            Cond::User(n) => {
-                Pred::Hits(Col::Principal, table(&self.principals, |(p, a)| n.found_in(p) || n.found_in(a)))
-            }
+            Cond::User(n) => Pred::User(
+                table(dict(col::PRINCIPAL), |s: &str| n.found_in(s)),
+                table(dict(col::ARN), |s: &str| n.found_in(s)),
+            ),
             Cond::Ip(net) => {
-                Pred::Hits(Col::Source, table(&self.source_ips, |a| a.is_some_and(|a| net_contains(net, a))))
+                Pred::Hits(col::SOURCE_IP, self.source_ips.iter().map(|a| a.is_some_and(|a| net_contains(net, a))).collect())
             }
             Cond::Target(net) => {
-                Pred::Hits(Col::Target, table(&self.target_ips, |a| a.is_some_and(|a| net_contains(net, a))))
+                Pred::Target(self.target_ips.iter().map(|a| a.is_some_and(|a| net_contains(net, a))).collect())
             }
             Cond::Port(p) => Pred::Port(*p),
-            Cond::Endpoint(id) => Pred::Endpoint(table(&self.endpoints, |s| s.eq_ignore_ascii_case(id))),
-            Cond::Event(name) => Pred::Hits(Col::Event, table(&self.events, |s| s.eq_ignore_ascii_case(name))),
+            Cond::Endpoint(id) => Pred::Endpoint(self.endpoints.iter().map(|s| s.eq_ignore_ascii_case(id)).collect()),
+            Cond::Event(name) => Pred::Hits(col::NAME, table(dict(col::NAME), |s: &str| s.eq_ignore_ascii_case(name))),
             Cond::Failed(f) => Pred::Failed(*f),
-            Cond::Region(r) => Pred::Hits(Col::Region, table(&self.regions, |s| s.eq_ignore_ascii_case(r))),
-            Cond::Account(a) => Pred::Hits(Col::Account, table(&self.accounts, |s| s.eq_ignore_ascii_case(a))),
+            Cond::Region(r) => Pred::Hits(col::REGION, table(dict(col::REGION), |s: &str| s.eq_ignore_ascii_case(r))),
+            Cond::Account(a) => {
+                Pred::Hits(col::ACCOUNT, table(dict(col::ACCOUNT), |s: &str| s.eq_ignore_ascii_case(a)))
+            }
             Cond::After(t) => Pred::After(*t),
             Cond::Before(t) => Pred::Before(*t),
             Cond::Active(t) => Pred::Active(*t),
         }
     }
 
-    fn endpoints_of(&self, i: usize) -> &[u32] {
-        let (a, b) = (self.ep_start[i] as usize, self.ep_start[i + 1] as usize);
-        &self.ep_list[a..b]
+    fn endpoints_of(&self, slot: Option<u32>) -> &[u32] {
+        match slot {
+            Some(k) => {
+                let k = k as usize;
+                &self.ep_list[self.ep_start[k] as usize..self.ep_start[k + 1] as usize]
+            }
+            None => &[],
+        }
     }
 
-    fn eval(&self, p: &Pred, i: usize) -> bool {
+    fn eval(&self, store: &Store, p: &Pred, i: usize, slot: Option<u32>) -> bool {
+        let target = || slot.map_or(NONE, |k| self.target[k as usize]);
         match p {
-            Pred::Hits(col, hits) => hit(hits, self.col(*col)[i]),
-            Pred::Endpoint(hits) => self.endpoints_of(i).iter().any(|&id| hit(hits, id)),
+            Pred::Hits(c, hits) => hit(hits, store.sid(*c, i)),
+            Pred::User(names, arns) => hit(names, store.sid(col::PRINCIPAL, i)) || hit(arns, store.sid(col::ARN, i)),
+            Pred::Target(hits) => hit(hits, target()),
+            Pred::Endpoint(hits) => self.endpoints_of(slot).iter().any(|&id| hit(hits, id)),
             Pred::Word(w) => {
-                hit(&w.principal, self.principal[i])
-                    || hit(&w.event, self.event[i])
-                    || hit(&w.source, self.source[i])
-                    || hit(&w.error, self.error[i])
-                    || hit(&w.target, self.target[i])
-                    || self.endpoints_of(i).iter().any(|&id| hit(&w.endpoint, id))
-                    || hit(&w.agent, self.agent[i])
+                hit(&w.principal, store.sid(col::PRINCIPAL, i))
+                    || hit(&w.arn, store.sid(col::ARN, i))
+                    || hit(&w.event, store.sid(col::NAME, i))
+                    || hit(&w.source, store.sid(col::SOURCE_IP, i))
+                    || hit(&w.error, store.sid(col::ERROR, i))
+                    || hit(&w.target, target())
+                    || self.endpoints_of(slot).iter().any(|&id| hit(&w.endpoint, id))
+                    || hit(&w.agent, store.sid(col::AGENT, i))
             }
-            Pred::Port(port) => self.port[i] == *port,
-            Pred::Failed(f) => (self.flags[i] & FAILED != 0) == *f,
-            Pred::After(t) => self.time[i] >= *t,
-            Pred::Before(t) => self.time[i] < *t,
-            Pred::Active(t) => self.flags[i] & TUNNEL != 0 && self.time[i] <= *t && *t <= self.end[i],
+            Pred::Port(port) => slot.is_some_and(|k| self.port[k as usize] == *port),
+            Pred::Failed(f) => (store.bits[i] & B_FAILED != 0) == *f,
+            Pred::After(t) => store.time[i] >= *t,
+            Pred::Before(t) => store.time[i] < *t,
+            Pred::Active(t) => slot.is_some_and(|k| {
+                let k = k as usize;
+                self.is_tunnel[k] && store.time[i] <= *t && *t <= self.end[k]
+            }),
         }
     }
 }

@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, KEY_PUSH_WINDOW_MS, Pairing, TunnelRow, latest_end_ms};
 use crate::eice::Inventory;
-use crate::export::is_eice_relevant;
 use crate::model::{EiceFacts, EndpointOp, Event, TunnelFacts};
+use crate::store::{B_EICE, B_FAILED, B_TUNNEL, EventRef, Store, col};
 use crate::time::format_rfc3339;
 
 /// How far around an event the same principal's activity counts as related (±5 minutes).
@@ -117,9 +117,8 @@ pub struct Histogram {
 /// The time span of the matching events: the earliest event time to the latest event time or
 /// tunnel latest possible end; `None` when nothing matches.
 pub fn time_extent(ds: &Dataset, indices: &[u32]) -> Option<(i64, i64)> {
-    let events = ds.events();
     let mut extent: Option<(i64, i64)> = None;
-    for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
+    for e in indices.iter().filter_map(|&i| ds.get(i)) {
         let end = e.tunnel().map_or(e.time_ms, |t| latest_end_ms(e.time_ms, t.max_duration_secs).max(e.time_ms));
         extent = Some(match extent {
             None => (e.time_ms, end),
@@ -197,8 +196,8 @@ fn principal_key(e: &Event) -> &str {
 }
 
 /// Orders events by time, then event ID (unique after dedupe), so every order is stable.
-fn by_time(a: &Event, b: &Event) -> Ordering {
-    a.time_ms.cmp(&b.time_ms).then_with(|| a.event_id.cmp(&b.event_id))
+fn by_time(a: &EventRef<'_>, b: &EventRef<'_>) -> Ordering {
+    a.time_ms.cmp(&b.time_ms).then_with(|| a.event_id.cmp(b.event_id))
 }
 
 /// Distinct values are compared directly up to this many; beyond, they are hashed.
@@ -245,8 +244,7 @@ impl<'a> Ids<'a> {
 /// The swimlanes of the matching tunnels under a grouping, sorted by key (Target lanes pair
 /// their tunnels on each call; see [`lanes_with`] to pair once per load).
 pub fn lanes(ds: &Dataset, indices: &[u32], grouping: Grouping) -> Vec<Lane> {
-    let source =
-        if grouping == Grouping::Target { PairSource::Live(Pairer::new(ds.events())) } else { PairSource::Off };
+    let source = if grouping == Grouping::Target { PairSource::Live(Pairer::new(ds)) } else { PairSource::Off };
     lanes_from(ds, indices, grouping, source)
 }
 
@@ -290,13 +288,12 @@ pub struct TunnelPairings {
 impl TunnelPairings {
     /// Pairs every tunnel of the dataset, as `Dataset::tunnel_rows` does.
     pub fn new(ds: &Dataset) -> Self {
-        let events = ds.events();
-        let mut pairer = Pairer::new(events);
-        let mut slot = vec![u32::MAX; events.len()];
+        let mut pairer = Pairer::new(ds);
+        let mut slot = vec![u32::MAX; ds.len()];
         let mut pairs = Vec::new();
-        for (i, e) in events.iter().enumerate() {
+        for (i, e) in ds.eice_events() {
             if let Some(t) = e.tunnel() {
-                slot[i] = pairs.len() as u32;
+                slot[i as usize] = pairs.len() as u32;
                 pairs.push(pairer.pair(e, t));
             }
         }
@@ -311,11 +308,10 @@ impl TunnelPairings {
 }
 
 fn lanes_from<'a>(ds: &'a Dataset, indices: &[u32], grouping: Grouping, pairs: PairSource<'_, 'a>) -> Vec<Lane> {
-    let events = ds.events();
     let mut slot = Ids::default();
     let mut groups: Vec<(&str, Vec<SortKey>)> = Vec::new();
     for &i in indices {
-        let Some(e) = events.get(i as usize) else { continue };
+        let Some(e) = ds.full_event(i) else { continue };
         let Some(t) = e.tunnel() else { continue };
         let key = match grouping {
             Grouping::Endpoint => t.endpoint_id.as_str(),
@@ -329,12 +325,12 @@ fn lanes_from<'a>(ds: &'a Dataset, indices: &[u32], grouping: Grouping, pairs: P
         }
         groups[k].1.push((e.time_ms, i));
     }
-    build_lanes(events, groups, grouping, pairs)
+    build_lanes(ds, groups, grouping, pairs)
 }
 
 /// Lanes from tunnels already grouped by key, as (time, index) pairs.
 fn build_lanes<'a>(
-    events: &'a [Event],
+    ds: &'a Dataset,
     mut groups: Vec<(&str, Vec<SortKey>)>,
     grouping: Grouping,
     mut pairs: PairSource<'_, 'a>,
@@ -343,14 +339,14 @@ fn build_lanes<'a>(
     groups
         .into_iter()
         .map(|(key, mut members)| {
-            members.sort_unstable_by(key_order(events, SortOrder::TimeAsc));
+            members.sort_unstable_by(key_order(ds, SortOrder::TimeAsc));
             let mut marks = Vec::with_capacity(members.len());
             let mut n_failed = 0u32;
             // For Target lanes: instance -> OS users revealed by pairing.
             let mut revealed: BTreeMap<Cow<'_, str>, BTreeSet<Cow<'_, str>>> = BTreeMap::new();
             let mut regions: Vec<&str> = Vec::new();
             for &(_, i) in &members {
-                let e = &events[i as usize];
+                let Some(e) = ds.full_event(i) else { continue };
                 let Some(t) = e.tunnel() else { continue };
                 n_failed += u32::from(e.is_failed());
                 marks.push(mark(e, t));
@@ -364,7 +360,7 @@ fn build_lanes<'a>(
                     regions.push(e.region.as_str());
                 }
             }
-            let first = members.first().map(|&(_, i)| &events[i as usize]);
+            let first = members.first().and_then(|&(_, i)| ds.full_event(i));
             let label = match grouping {
                 _ if key.is_empty() => "(unknown)".to_owned(),
                 Grouping::Principal => first
@@ -425,29 +421,29 @@ fn push_key(e: &Event) -> PushKey<'_> {
 /// Pairs tunnels with instances as `Dataset::tunnel_rows` does (contracts.md §2), with the
 /// key-push index built once and the inventory only when a tunnel needs it.
 struct Pairer<'a> {
-    events: &'a [Event],
+    ds: &'a Dataset,
     /// Successful key pushes by key: (time, event index), sorted.
     pushes: HashMap<PushKey<'a>, Vec<(i64, u32)>>,
     inventory: Option<Inventory>,
 }
 
 impl<'a> Pairer<'a> {
-    fn new(events: &'a [Event]) -> Self {
-        Self::with_pushes(events, |_| true)
+    fn new(ds: &'a Dataset) -> Self {
+        Self::with_pushes(ds, |_| true)
     }
 
     /// A pairer that knows only the key pushes `keep` accepts (one tunnel's, for its detail).
-    fn with_pushes(events: &'a [Event], keep: impl Fn(&Event) -> bool) -> Self {
+    fn with_pushes(ds: &'a Dataset, keep: impl Fn(&Event) -> bool) -> Self {
         let mut pushes: HashMap<PushKey<'a>, Vec<(i64, u32)>> = HashMap::new();
-        for (i, e) in events.iter().enumerate() {
+        for (i, e) in ds.eice_events() {
             if e.key_push().is_some() && !e.is_failed() && keep(e) {
-                pushes.entry(push_key(e)).or_default().push((e.time_ms, i as u32));
+                pushes.entry(push_key(e)).or_default().push((e.time_ms, i));
             }
         }
         for list in pushes.values_mut() {
             list.sort_unstable();
         }
-        Self { events, pushes, inventory: None }
+        Self { ds, pushes, inventory: None }
     }
 
     /// Successful key pushes that may pair with the tunnel: same key, at most 60 s before it.
@@ -464,7 +460,7 @@ impl<'a> Pairer<'a> {
         let mut found = self
             .candidates(tunnel)
             .iter()
-            .filter_map(|&(_, j)| self.events.get(j as usize)?.key_push())
+            .filter_map(|&(_, j)| self.ds.full_event(j)?.key_push())
             .map(|k| (k.instance_id.as_str(), k.os_user.as_str()));
         if let Some(first) = found.next() {
             // Several pushes of the same key to the same instance and user still pair.
@@ -474,8 +470,8 @@ impl<'a> Pairer<'a> {
                 (Pairing::Ambiguous, String::new(), String::new())
             };
         }
-        let events = self.events;
-        let inventory = self.inventory.get_or_insert_with(|| Inventory::build(events));
+        let ds = self.ds;
+        let inventory = self.inventory.get_or_insert_with(|| Inventory::build(ds.eice_events().map(|(_, e)| e)));
         let mut held = inventory.resolve(&tunnel.account, &tunnel.region, &t.private_ip, tunnel.time_ms);
         match held.len() {
             0 => (Pairing::None, String::new(), String::new()),
@@ -680,7 +676,6 @@ impl<'a> LifeAcc<'a> {
 /// One life per distinct endpoint ID named by the matching events (contracts.md §2), sorted by
 /// ID: usage from the matching tunnels, lifecycle and configuration from all loaded events.
 pub fn endpoint_lives(ds: &Dataset, indices: &[u32]) -> Vec<EndpointLife> {
-    let events = ds.events();
     let mut ids = Ids::default();
     let mut accs: Vec<LifeAcc<'_>> = Vec::new();
     fn acc_of<'e>(ids: &mut Ids<'e>, accs: &mut Vec<LifeAcc<'e>>, id: &'e str) -> usize {
@@ -696,7 +691,7 @@ pub fn endpoint_lives(ds: &Dataset, indices: &[u32]) -> Vec<EndpointLife> {
         }
         k
     }
-    for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
+    for e in indices.iter().filter_map(|&i| ds.full_event(i)) {
         match &e.eice {
             Some(EiceFacts::Tunnel(t)) if !t.endpoint_id.is_empty() => {
                 let k = acc_of(&mut ids, &mut accs, &t.endpoint_id);
@@ -720,7 +715,7 @@ pub fn endpoint_lives(ds: &Dataset, indices: &[u32]) -> Vec<EndpointLife> {
     if accs.is_empty() {
         return Vec::new();
     }
-    for e in events {
+    for (_, e) in ds.eice_events() {
         match &e.eice {
             Some(EiceFacts::Tunnel(t)) => {
                 if let Some(k) = ids.get(&t.endpoint_id) {
@@ -774,20 +769,20 @@ pub struct EventRow {
 }
 
 /// The table row of one event.
-pub fn event_row(e: &Event) -> EventRow {
+pub fn event_row(e: &EventRef<'_>) -> EventRow {
     EventRow {
-        event_id: e.event_id.clone(),
+        event_id: e.event_id.to_owned(),
         time_ms: e.time_ms,
         time: format_rfc3339(e.time_ms),
-        event_name: e.event_name.clone(),
-        event_source: e.event_source.clone(),
-        principal: e.principal.clone(),
-        source_ip: e.source_ip.clone(),
-        region: e.region.clone(),
-        account: e.account.clone(),
-        error_code: e.error_code.clone(),
-        user_agent: e.user_agent.clone(),
-        is_eice: is_eice_relevant(e),
+        event_name: e.event_name.to_owned(),
+        event_source: e.event_source.to_owned(),
+        principal: e.principal.to_owned(),
+        source_ip: e.source_ip.to_owned(),
+        region: e.region.to_owned(),
+        account: e.account.to_owned(),
+        error_code: e.error_code.to_owned(),
+        user_agent: e.user_agent.to_owned(),
+        is_eice: e.is_eice,
     }
 }
 
@@ -806,20 +801,23 @@ pub enum SortOrder {
 type SortKey = (i64, u32);
 
 /// The comparator of an order over sort keys.
-fn key_order(events: &[Event], order: SortOrder) -> impl Fn(&SortKey, &SortKey) -> Ordering + '_ {
+fn key_order(ds: &Dataset, order: SortOrder) -> impl Fn(&SortKey, &SortKey) -> Ordering + '_ {
     move |a, b| {
-        let o = a.0.cmp(&b.0).then_with(|| events[a.1 as usize].event_id.cmp(&events[b.1 as usize].event_id));
+        let id = |i: u32| ds.get(i).map(|e| e.event_id);
+        let o = a.0.cmp(&b.0).then_with(|| id(a.1).cmp(&id(b.1)));
         if order == SortOrder::TimeDesc { o.reverse() } else { o }
     }
 }
 
 /// Sort keys of the matching events (only EICE-related ones when `eice_only`).
-fn sort_keys(events: &[Event], indices: &[u32], eice_only: bool) -> Vec<SortKey> {
+fn sort_keys(ds: &Dataset, indices: &[u32], eice_only: bool) -> Vec<SortKey> {
+    let store = ds.store();
     indices
         .iter()
         .filter_map(|&i| {
-            let e = events.get(i as usize)?;
-            (!eice_only || is_eice_relevant(e)).then_some((e.time_ms, i))
+            let k = i as usize;
+            let time = *store.time.get(k)?;
+            (!eice_only || store.bits[k] & B_EICE != 0).then_some((time, i))
         })
         .collect()
 }
@@ -827,18 +825,16 @@ fn sort_keys(events: &[Event], indices: &[u32], eice_only: bool) -> Vec<SortKey>
 /// The matching indices (only EICE-related ones when `eice_only`) fully sorted, for callers that
 /// page through one result many times: sort once, then page with [`event_rows_sorted`].
 pub fn sorted_event_indices(ds: &Dataset, indices: &[u32], eice_only: bool, order: SortOrder) -> Vec<u32> {
-    let events = ds.events();
-    let mut keys = sort_keys(events, indices, eice_only);
-    keys.sort_unstable_by(key_order(events, order));
+    let mut keys = sort_keys(ds, indices, eice_only);
+    keys.sort_unstable_by(key_order(ds, order));
     keys.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Rows `offset..offset + limit` of indices already in display order.
 pub fn event_rows_sorted(ds: &Dataset, sorted: &[u32], offset: usize, limit: usize) -> Vec<EventRow> {
-    let events = ds.events();
     let start = offset.min(sorted.len());
     let end = offset.saturating_add(limit).min(sorted.len());
-    sorted[start..end].iter().filter_map(|&i| events.get(i as usize)).map(event_row).collect()
+    sorted[start..end].iter().filter_map(|&i| ds.get(i)).map(|e| event_row(&e)).collect()
 }
 
 /// One page of the event table: the total after `eice_only`, and rows `offset..offset + limit`
@@ -852,15 +848,14 @@ pub fn event_rows(
     offset: usize,
     limit: usize,
 ) -> (usize, Vec<EventRow>) {
-    let events = ds.events();
-    let mut keys = sort_keys(events, indices, eice_only);
+    let mut keys = sort_keys(ds, indices, eice_only);
     let total = keys.len();
     let start = offset.min(total);
     let end = offset.saturating_add(limit).min(total);
     if start == end {
         return (total, Vec::new());
     }
-    let cmp = key_order(events, order);
+    let cmp = key_order(ds, order);
     // Event IDs are unique, so the order is total and the selected page is exact.
     if end < total {
         keys.select_nth_unstable_by(end, &cmp);
@@ -871,7 +866,7 @@ pub fn event_rows(
     }
     let page = &mut keys[start..end];
     page.sort_unstable_by(&cmp);
-    (total, page.iter().map(|&(_, i)| event_row(&events[i as usize])).collect())
+    (total, page.iter().filter_map(|&(_, i)| ds.get(i)).map(|e| event_row(&e)).collect())
 }
 
 /// An event related to the selected one, and how.
@@ -907,85 +902,102 @@ pub const REL_LIFECYCLE: &str = "endpoint lifecycle";
 pub const REL_PRINCIPAL: &str = "same principal ±5 min";
 
 /// The detail of the event with this ID: row, pretty raw record, tunnel row and related events.
+///
+/// A compact dataset may have dropped the raw record of a non-EICE event: then `raw_pretty` is
+/// empty and the caller reads the record again ([`EventRef::span`]) and pretty-prints it.
 pub fn event_detail(ds: &Dataset, event_id: &str) -> Option<EventDetail> {
     let e = ds.event(event_id)?;
-    let events = ds.events();
     let mut related: Vec<RelatedEvent> = Vec::new();
-    let mut listed: HashSet<&str> = HashSet::from([e.event_id.as_str()]);
-    fn add<'e>(related: &mut Vec<RelatedEvent>, listed: &mut HashSet<&'e str>, relation: &str, r: &'e Event) {
-        if listed.insert(r.event_id.as_str()) {
-            related.push(RelatedEvent { relation: relation.to_owned(), row: event_row(r) });
+    let mut listed: HashSet<u32> = HashSet::from([e.index]);
+    let add = |related: &mut Vec<RelatedEvent>, listed: &mut HashSet<u32>, relation: &str, j: u32| {
+        if listed.insert(j) {
+            if let Some(r) = ds.get(j) {
+                related.push(RelatedEvent { relation: relation.to_owned(), row: event_row(&r) });
+            }
         }
-    }
+    };
     let mut tunnel = None;
-    if let Some(t) = e.tunnel() {
-        let key = push_key(e);
+    if let (Some(full), Some(t)) = (ds.full_event(e.index), e.tunnel()) {
+        let key = push_key(full);
         let window = e.time_ms.saturating_sub(KEY_PUSH_WINDOW_MS)..=e.time_ms;
-        let mut pairer = Pairer::with_pushes(events, |p| window.contains(&p.time_ms) && push_key(p) == key);
-        let (pairing, instance, user) = pairer.pair(e, t);
-        tunnel = Some(tunnel_row(e, t, pairing, instance, user));
-        for &(_, j) in pairer.candidates(e) {
-            add(&mut related, &mut listed, REL_KEY_PUSH, &events[j as usize]);
+        let mut pairer = Pairer::with_pushes(ds, |p| window.contains(&p.time_ms) && push_key(p) == key);
+        let (pairing, instance, user) = pairer.pair(full, t);
+        tunnel = Some(tunnel_row(full, t, pairing, instance, user));
+        for &(_, j) in pairer.candidates(full) {
+            add(&mut related, &mut listed, REL_KEY_PUSH, j);
         }
     }
-    if e.key_push().is_some() && !e.is_failed() {
-        let key = push_key(e);
-        let mut paired: Vec<&Event> = events
-            .iter()
-            .filter(|x| {
+    if let Some(full) = ds.full_event(e.index).filter(|f| f.key_push().is_some() && !f.is_failed()) {
+        let key = push_key(full);
+        let mut paired: Vec<EventRef<'_>> = ds
+            .eice_events()
+            .filter(|(_, x)| {
                 x.tunnel().is_some()
                     && x.time_ms >= e.time_ms
                     && x.time_ms - e.time_ms <= KEY_PUSH_WINDOW_MS
                     && push_key(x) == key
             })
+            .filter_map(|(j, _)| ds.get(j))
             .collect();
-        paired.sort_unstable_by(|a, b| by_time(a, b));
+        paired.sort_unstable_by(by_time);
         for x in paired {
-            add(&mut related, &mut listed, REL_PAIRED_TUNNEL, x);
+            add(&mut related, &mut listed, REL_PAIRED_TUNNEL, x.index);
         }
     }
     let ids = e.endpoint_ids();
     if !ids.is_empty() {
-        let mut changes: Vec<&Event> = Vec::new();
-        let mut describes: Vec<&Event> = Vec::new();
-        for x in events {
+        let mut changes: Vec<EventRef<'_>> = Vec::new();
+        let mut describes: Vec<EventRef<'_>> = Vec::new();
+        for (j, x) in ds.eice_events() {
             let Some(a) = x.endpoint_activity() else { continue };
             if !a.endpoint_ids.iter().any(|id| ids.contains(&id.as_str())) {
                 continue;
             }
+            let Some(x) = ds.get(j) else { continue };
             if a.op == Some(EndpointOp::Describe) { describes.push(x) } else { changes.push(x) }
         }
         // Busy trails describe endpoints constantly: keep the nearest ones.
-        describes.sort_unstable_by(|a, b| nearest(e, a, b));
+        describes.sort_unstable_by(|a, b| nearest(&e, a, b));
         describes.truncate(MAX_RELATED_DESCRIBES);
         changes.extend(describes);
-        changes.sort_unstable_by(|a, b| by_time(a, b));
+        changes.sort_unstable_by(by_time);
         for x in changes {
-            add(&mut related, &mut listed, REL_LIFECYCLE, x);
+            add(&mut related, &mut listed, REL_LIFECYCLE, x.index);
         }
     }
-    let who = principal_key(e);
+    let who = e.principal_key();
     if !who.is_empty() {
-        let mut near: Vec<&Event> = events
-            .iter()
-            .filter(|x| {
-                x.time_ms.abs_diff(e.time_ms) <= RELATED_WINDOW_MS as u64
-                    && principal_key(x) == who
-                    && !listed.contains(x.event_id.as_str())
-            })
-            .collect();
-        near.sort_unstable_by(|a, b| nearest(e, a, b));
+        // Compare string ids, not text: one pass over two columns.
+        let store = ds.store();
+        let (arn, name) = (store.sid(col::ARN, e.index as usize), store.sid(col::PRINCIPAL, e.index as usize));
+        let by_arn = !e.principal_arn.is_empty();
+        let mut near: Vec<EventRef<'_>> = Vec::new();
+        for (j, &t) in store.time.iter().enumerate() {
+            if t.abs_diff(e.time_ms) > RELATED_WINDOW_MS as u64 || listed.contains(&(j as u32)) {
+                continue;
+            }
+            let same = if by_arn {
+                store.sid(col::ARN, j) == arn
+            } else {
+                store.text(col::ARN, j).is_empty() && store.sid(col::PRINCIPAL, j) == name
+            };
+            if same {
+                near.extend(ds.get(j as u32));
+            }
+        }
+        near.sort_unstable_by(|a, b| nearest(&e, a, b));
         near.truncate(MAX_RELATED_PRINCIPAL);
         for x in near {
-            add(&mut related, &mut listed, REL_PRINCIPAL, x);
+            add(&mut related, &mut listed, REL_PRINCIPAL, x.index);
         }
     }
-    Some(EventDetail { row: event_row(e), raw_pretty: pretty_json(&e.raw), tunnel, related })
+    let raw_pretty = if e.raw.is_empty() { String::new() } else { pretty_json(e.raw) };
+    Some(EventDetail { row: event_row(&e), raw_pretty, tunnel, related })
 }
 
 /// Orders events by distance in time from `center`, then by time and ID.
-fn nearest(center: &Event, a: &Event, b: &Event) -> Ordering {
-    let d = |x: &Event| x.time_ms.abs_diff(center.time_ms);
+fn nearest(center: &EventRef<'_>, a: &EventRef<'_>, b: &EventRef<'_>) -> Ordering {
+    let d = |x: &EventRef<'_>| x.time_ms.abs_diff(center.time_ms);
     d(a).cmp(&d(b)).then_with(|| by_time(a, b))
 }
 
@@ -1082,13 +1094,16 @@ fn day_string(day: i64) -> String {
 /// The accounts, Regions and days all loaded events cover, the gaps, and trail changes.
 pub fn coverage(ds: &Dataset) -> Coverage {
     let mut days: BTreeMap<i64, u64> = BTreeMap::new();
-    let (mut accounts, mut regions) = (Ids::default(), Ids::default());
-    let mut pairs: BTreeMap<(usize, usize), u64> = BTreeMap::new();
-    let mut changes: Vec<&Event> = Vec::new();
+    let store = ds.store();
+    let (accounts, regions) = (&store.dict[col::ACCOUNT], &store.dict[col::REGION]);
+    let mut pairs: HashMap<(u32, u32), u64> = HashMap::new();
+    let names = &store.dict[col::NAME];
+    let trail_change_ids: Vec<u32> = TRAIL_CHANGE_EVENTS.iter().filter_map(|n| names.find(n)).collect();
+    let mut changes: Vec<EventRef<'_>> = Vec::new();
     // Events cluster by day: remember the last one to skip most map lookups.
     let mut last: Option<(i64, u64)> = None;
-    for e in ds.events() {
-        let day = e.time_ms.div_euclid(DAY_MS);
+    for (i, &time) in store.time.iter().enumerate() {
+        let day = time.div_euclid(DAY_MS);
         match &mut last {
             Some((d, n)) if *d == day => *n += 1,
             _ => {
@@ -1098,18 +1113,24 @@ pub fn coverage(ds: &Dataset) -> Coverage {
                 last = Some((day, 1));
             }
         }
-        *pairs.entry((accounts.id(&e.account), regions.id(&e.region))).or_default() += 1;
-        if TRAIL_CHANGE_EVENTS.contains(&e.event_name.as_str()) {
-            changes.push(e);
+        *pairs.entry((store.sid(col::ACCOUNT, i), store.sid(col::REGION, i))).or_default() += 1;
+        if trail_change_ids.contains(&store.sid(col::NAME, i)) {
+            changes.extend(ds.get(i as u32));
         }
     }
     if let Some((d, n)) = last {
         *days.entry(d).or_default() += n;
     }
     let mut account_regions: Vec<(String, String, u64)> =
-        pairs.into_iter().map(|((a, r), n)| (accounts.all[a].to_owned(), regions.all[r].to_owned(), n)).collect();
-    let accounts: BTreeSet<&str> = accounts.all.into_iter().filter(|a| !a.is_empty()).collect();
-    let regions: BTreeSet<&str> = regions.all.into_iter().filter(|r| !r.is_empty()).collect();
+        pairs.iter().map(|(&(a, r), &n)| (accounts.get(a).to_owned(), regions.get(r).to_owned(), n)).collect();
+    let (mut seen_a, mut seen_r) = (vec![false; accounts.len()], vec![false; regions.len()]);
+    for &(a, r) in pairs.keys() {
+        (seen_a[a as usize], seen_r[r as usize]) = (true, true);
+    }
+    let used = |d: &'_ crate::store::Strings, seen: &[bool]| -> BTreeSet<String> {
+        d.values().iter().zip(seen).filter(|(v, s)| **s && !v.is_empty()).map(|(v, _)| v.to_string()).collect()
+    };
+    let (accounts, regions) = (used(accounts, &seen_a), used(regions, &seen_r));
     account_regions.sort_unstable();
     let mut gaps = Vec::new();
     let mut prev: Option<i64> = None;
@@ -1119,24 +1140,23 @@ pub fn coverage(ds: &Dataset) -> Coverage {
         }
         prev = Some(d);
     }
-    changes.sort_unstable_by(|a, b| by_time(a, b));
+    changes.sort_unstable_by(by_time);
     Coverage {
-        accounts: accounts.into_iter().map(str::to_owned).collect(),
-        regions: regions.into_iter().map(str::to_owned).collect(),
+        accounts: accounts.into_iter().collect(),
+        regions: regions.into_iter().collect(),
         days: days.into_iter().map(|(d, events)| DayCount { day: day_string(d), events }).collect(),
         gaps,
-        trail_changes: changes.into_iter().map(event_row).collect(),
+        trail_changes: changes.iter().map(event_row).collect(),
         account_regions,
     }
 }
 
 /// Distinct non-empty source IPs of the matching events.
 pub fn n_source_ips(ds: &Dataset, indices: &[u32]) -> u64 {
-    let events = ds.events();
     let mut set = Ids::default();
-    for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
+    for e in indices.iter().filter_map(|&i| ds.get(i)) {
         if !e.source_ip.is_empty() {
-            set.id(&e.source_ip);
+            set.id(e.source_ip);
         }
     }
     set.len() as u64
@@ -1161,13 +1181,12 @@ pub struct Counters {
 
 /// All overview counters in one pass over the matching events.
 pub fn counters(ds: &Dataset, indices: &[u32]) -> Counters {
-    let events = ds.events();
     let mut c = Counters::default();
     let (mut endpoints, mut arns, mut names, mut sources) =
         (Ids::default(), Ids::default(), Ids::default(), Ids::default());
-    for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
+    for e in indices.iter().filter_map(|&i| ds.get(i)) {
         c.events += 1;
-        match &e.eice {
+        match e.eice {
             Some(EiceFacts::Tunnel(t)) => {
                 c.tunnels += 1;
                 c.failed_tunnels += u64::from(e.is_failed());
@@ -1184,12 +1203,12 @@ pub fn counters(ds: &Dataset, indices: &[u32]) -> Counters {
         }
         // As stats_of: CSV rows know a person only by name.
         if !e.principal_arn.is_empty() {
-            arns.id(&e.principal_arn);
+            arns.id(e.principal_arn);
         } else if !e.principal.is_empty() {
-            names.id(&e.principal);
+            names.id(e.principal);
         }
         if !e.source_ip.is_empty() {
-            sources.id(&e.source_ip);
+            sources.id(e.source_ip);
         }
     }
     c.endpoints = endpoints.len() as u64;
@@ -1205,34 +1224,32 @@ pub fn sort_lanes_by_size(lanes: &mut [Lane]) {
 
 /// Marks "no value" in the view index's id columns.
 const NO_ID: u32 = u32::MAX;
-/// View index flag: the event is a tunnel.
-const F_TUNNEL: u8 = 1;
-/// View index flag: the event has an `errorCode`.
-const F_FAILED: u8 = 2;
-/// View index flag: the principal id is a display-name id (a row without an ARN).
-const F_NAME: u8 = 4;
 
-/// A columnar copy of what the views read, built once per load: re-filtering then touches
-/// small arrays instead of every event's strings (issue 5: a million events within 100 ms).
-/// Its methods give exactly the results of the functions of the same names.
+/// What the views read beyond the dataset's own columns, built once per load: the tunnel and
+/// endpoint facts of the (few) EICE events and every endpoint's lifecycle. Re-filtering then
+/// touches the dataset's integer columns instead of every event's strings (issue 5: a million
+/// events within 100 ms). Its methods give exactly the results of the functions of the same names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ViewIndex {
-    time: Vec<i64>,
-    /// Latest possible end for tunnels, the event time otherwise.
+    /// Events in the dataset when built (a different count means it is stale).
+    n_events: usize,
+    /// Per EICE event index (tunnels and endpoint activity), its slot in the sparse columns.
+    slot: HashMap<u32, u32>,
+    /// Latest possible end for tunnels (at least the start), the event time otherwise.
     end: Vec<i64>,
-    flags: Vec<u8>,
-    /// Principal id: ARN ids, then (offset by `n_arns`) display-name ids for rows without an ARN.
-    principal: Vec<u32>,
-    n_principals: u32,
-    source: Vec<u32>,
-    n_sources: u32,
     /// Tunnel target id (`NO_ID` for non-tunnels).
     target: Vec<u32>,
     n_targets: u32,
-    /// Endpoint ids per event in compressed-row form.
+    /// Endpoint ids per slot in compressed-row form.
     ep_start: Vec<u32>,
     ep_list: Vec<u32>,
     n_endpoints: u32,
+    /// String ids of the empty ARN, name and source IP (`NO_ID` when absent).
+    empty: [u32; 3],
+    /// Distinct ARNs, names and source IPs when built.
+    n_arns: u32,
+    n_names: u32,
+    n_sources: u32,
     /// Every endpoint's lifecycle from all events, usage zeroed, sorted by ID.
     lives: Vec<EndpointLife>,
     /// Per endpoint id, its position in `lives`.
@@ -1242,38 +1259,16 @@ pub struct ViewIndex {
 impl ViewIndex {
     /// Indexes the events of a dataset.
     pub fn new(ds: &Dataset) -> Self {
-        let events = ds.events();
-        let n = events.len();
-        let mut ix = ViewIndex {
-            time: Vec::with_capacity(n),
-            end: Vec::with_capacity(n),
-            flags: Vec::with_capacity(n),
-            principal: Vec::with_capacity(n),
-            source: Vec::with_capacity(n),
-            target: Vec::with_capacity(n),
-            ep_start: Vec::with_capacity(n + 1),
-            ..ViewIndex::default()
-        };
-        let (mut arns, mut names, mut sources) = (Ids::default(), Ids::default(), Ids::default());
+        let store = ds.store();
+        let mut ix = ViewIndex { n_events: ds.len(), ep_start: vec![0], ..ViewIndex::default() };
         let (mut targets, mut endpoints) = (Ids::default(), Ids::default());
-        ix.ep_start.push(0);
-        for e in events {
+        for (i, e) in ds.eice_events() {
             let tunnel = e.tunnel();
-            ix.time.push(e.time_ms);
+            if tunnel.is_none() && e.endpoint_activity().is_none() {
+                continue;
+            }
+            ix.slot.insert(i, ix.end.len() as u32);
             ix.end.push(tunnel.map_or(e.time_ms, |t| latest_end_ms(e.time_ms, t.max_duration_secs).max(e.time_ms)));
-            let mut flags = if tunnel.is_some() { F_TUNNEL } else { 0 } | if e.is_failed() { F_FAILED } else { 0 };
-            let p = if !e.principal_arn.is_empty() {
-                arns.id(&e.principal_arn) as u32
-            } else if !e.principal.is_empty() {
-                // Shifted past the ARN ids below, once their number is known.
-                flags |= F_NAME;
-                names.id(&e.principal) as u32
-            } else {
-                NO_ID
-            };
-            ix.flags.push(flags);
-            ix.principal.push(p);
-            ix.source.push(if e.source_ip.is_empty() { NO_ID } else { sources.id(&e.source_ip) as u32 });
             ix.target.push(tunnel.map_or(NO_ID, |t| targets.id(&t.private_ip) as u32));
             match &e.eice {
                 Some(EiceFacts::Tunnel(t)) if !t.endpoint_id.is_empty() => {
@@ -1286,17 +1281,13 @@ impl ViewIndex {
             }
             ix.ep_start.push(ix.ep_list.len() as u32);
         }
-        let n_arns = arns.len() as u32;
-        for (p, f) in ix.principal.iter_mut().zip(&ix.flags) {
-            if f & F_NAME != 0 {
-                *p += n_arns;
-            }
-        }
-        ix.n_principals = n_arns + names.len() as u32;
-        ix.n_sources = sources.len() as u32;
+        let dict = &store.dict;
+        ix.empty = [col::ARN, col::PRINCIPAL, col::SOURCE_IP].map(|c| dict[c].find("").unwrap_or(NO_ID));
+        (ix.n_arns, ix.n_names, ix.n_sources) =
+            (dict[col::ARN].len() as u32, dict[col::PRINCIPAL].len() as u32, dict[col::SOURCE_IP].len() as u32);
         ix.n_targets = targets.len() as u32;
         ix.n_endpoints = endpoints.len() as u32;
-        let all: Vec<u32> = (0..n as u32).collect();
+        let all: Vec<u32> = ds.eice_events().map(|(i, _)| i).collect();
         ix.lives = endpoint_lives(ds, &all);
         for life in &mut ix.lives {
             (life.n_tunnels, life.n_failed, life.first_use_ms, life.last_use_ms) = (0, 0, None, None);
@@ -1309,25 +1300,39 @@ impl ViewIndex {
         ix
     }
 
+    /// The sparse slot of event `i`, when it is a tunnel or endpoint activity.
+    fn slot_of(&self, store: &Store, i: usize) -> Option<usize> {
+        if store.bits[i] & B_EICE == 0 {
+            return None;
+        }
+        self.slot.get(&(i as u32)).map(|&k| k as usize)
+    }
+
+    fn endpoints_at(&self, slot: Option<usize>) -> &[u32] {
+        slot.map_or(&[], |k| &self.ep_list[self.ep_start[k] as usize..self.ep_start[k + 1] as usize])
+    }
+
     /// [`endpoint_lives`] over the index: the lifecycles were gathered once, only usage is counted.
     pub fn endpoint_lives(&self, ds: &Dataset, indices: &[u32]) -> Vec<EndpointLife> {
-        if ds.events().len() != self.len() {
+        if ds.len() != self.len() {
             return endpoint_lives(ds, indices);
         }
+        let store = ds.store();
         let mut out: Vec<Option<EndpointLife>> = vec![None; self.lives.len()];
         for i in self.valid(indices) {
-            for &ep in &self.ep_list[self.ep_start[i] as usize..self.ep_start[i + 1] as usize] {
+            let slot = self.slot_of(store, i);
+            for &ep in self.endpoints_at(slot) {
                 let Some(&at) = self.life_of.get(ep as usize) else { continue };
-                let (Some(slot), Some(base)) = (out.get_mut(at as usize), self.lives.get(at as usize)) else {
+                let (Some(out_slot), Some(base)) = (out.get_mut(at as usize), self.lives.get(at as usize)) else {
                     continue;
                 };
-                let life = slot.get_or_insert_with(|| base.clone());
-                if self.flags[i] & F_TUNNEL != 0 {
+                let life = out_slot.get_or_insert_with(|| base.clone());
+                if store.bits[i] & B_TUNNEL != 0 {
                     life.n_tunnels += 1;
-                    if self.flags[i] & F_FAILED != 0 {
+                    if store.bits[i] & B_FAILED != 0 {
                         life.n_failed += 1;
                     } else {
-                        let t = self.time[i];
+                        let t = store.time[i];
                         life.first_use_ms = Some(life.first_use_ms.map_or(t, |f| f.min(t)));
                         life.last_use_ms = Some(life.last_use_ms.map_or(t, |l| l.max(t)));
                     }
@@ -1338,18 +1343,18 @@ impl ViewIndex {
     }
 
     /// [`n_source_ips`] over the index.
-    pub fn n_source_ips(&self, indices: &[u32]) -> u64 {
-        self.counters(indices).source_ips
+    pub fn n_source_ips(&self, ds: &Dataset, indices: &[u32]) -> u64 {
+        self.counters(ds, indices).source_ips
     }
 
     /// Number of indexed events.
     pub fn len(&self) -> usize {
-        self.time.len()
+        self.n_events
     }
 
     /// True when no events are indexed.
     pub fn is_empty(&self) -> bool {
-        self.time.is_empty()
+        self.n_events == 0
     }
 
     fn valid<'i>(&self, indices: &'i [u32]) -> impl Iterator<Item = usize> + 'i {
@@ -1358,10 +1363,15 @@ impl ViewIndex {
     }
 
     /// [`time_extent`] over the index.
-    pub fn time_extent(&self, indices: &[u32]) -> Option<(i64, i64)> {
+    pub fn time_extent(&self, ds: &Dataset, indices: &[u32]) -> Option<(i64, i64)> {
+        if ds.len() != self.len() {
+            return time_extent(ds, indices);
+        }
+        let store = ds.store();
         let mut extent: Option<(i64, i64)> = None;
         for i in self.valid(indices) {
-            let (t, end) = (self.time[i], self.end[i]);
+            let t = store.time[i];
+            let end = self.slot_of(store, i).map_or(t, |k| self.end[k]);
             extent = Some(match extent {
                 None => (t, end),
                 Some((lo, hi)) => (lo.min(t), hi.max(end)),
@@ -1371,17 +1381,21 @@ impl ViewIndex {
     }
 
     /// [`histogram`] over the index.
-    pub fn histogram(&self, indices: &[u32], range: (i64, i64), n_buckets: usize) -> Histogram {
+    pub fn histogram(&self, ds: &Dataset, indices: &[u32], range: (i64, i64), n_buckets: usize) -> Histogram {
+        if ds.len() != self.len() {
+            return histogram(ds, indices, range, n_buckets);
+        }
+        let store = ds.store();
         let mut h = empty_histogram(range, n_buckets);
         let (start, end, bucket, last) = (h.start_ms, range.0.max(range.1), h.bucket_ms as u64, h.counts.len() - 1);
         for i in self.valid(indices) {
-            let t = self.time[i];
+            let t = store.time[i];
             if t < start || t > end {
                 continue;
             }
             let b = usize::try_from(t.abs_diff(start) / bucket).unwrap_or(usize::MAX).min(last);
             h.counts[b] = h.counts[b].saturating_add(1);
-            if self.flags[i] & (F_TUNNEL | F_FAILED) == F_TUNNEL | F_FAILED {
+            if store.bits[i] & (B_TUNNEL | B_FAILED) == B_TUNNEL | B_FAILED {
                 h.failed_tunnels[b] = h.failed_tunnels[b].saturating_add(1);
             }
         }
@@ -1389,9 +1403,14 @@ impl ViewIndex {
     }
 
     /// [`counters`] over the index.
-    pub fn counters(&self, indices: &[u32]) -> Counters {
+    pub fn counters(&self, ds: &Dataset, indices: &[u32]) -> Counters {
+        if ds.len() != self.len() {
+            return counters(ds, indices);
+        }
+        let store = ds.store();
         let mut c = Counters::default();
-        let mut seen_p = vec![false; self.n_principals as usize];
+        let mut seen_arn = vec![false; self.n_arns as usize];
+        let mut seen_name = vec![false; self.n_names as usize];
         let mut seen_s = vec![false; self.n_sources as usize];
         let mut seen_e = vec![false; self.n_endpoints as usize];
         let count = |seen: &mut [bool], id: u32, n: &mut u64| {
@@ -1400,16 +1419,28 @@ impl ViewIndex {
                 *n += 1;
             }
         };
+        let [empty_arn, empty_name, empty_source] = self.empty;
+        let (arns, names, sources) = (&store.strs[col::ARN], &store.strs[col::PRINCIPAL], &store.strs[col::SOURCE_IP]);
         for i in self.valid(indices) {
             c.events += 1;
-            if self.flags[i] & F_TUNNEL != 0 {
-                c.tunnels += 1;
-                c.failed_tunnels += u64::from(self.flags[i] & F_FAILED != 0);
+            let bits = store.bits[i];
+            // As stats_of: CSV rows know a person only by name.
+            if arns[i] != empty_arn {
+                count(&mut seen_arn, arns[i], &mut c.principals);
+            } else if names[i] != empty_name {
+                count(&mut seen_name, names[i], &mut c.principals);
             }
-            count(&mut seen_p, self.principal[i], &mut c.principals);
-            count(&mut seen_s, self.source[i], &mut c.source_ips);
-            for &ep in &self.ep_list[self.ep_start[i] as usize..self.ep_start[i + 1] as usize] {
-                count(&mut seen_e, ep, &mut c.endpoints);
+            if sources[i] != empty_source {
+                count(&mut seen_s, sources[i], &mut c.source_ips);
+            }
+            if bits & B_EICE != 0 {
+                if bits & B_TUNNEL != 0 {
+                    c.tunnels += 1;
+                    c.failed_tunnels += u64::from(bits & B_FAILED != 0);
+                }
+                for &ep in self.endpoints_at(self.slot_of(store, i)) {
+                    count(&mut seen_e, ep, &mut c.endpoints);
+                }
             }
         }
         c
@@ -1423,40 +1454,51 @@ impl ViewIndex {
         grouping: Grouping,
         pairings: Option<&TunnelPairings>,
     ) -> Vec<Lane> {
-        let events = ds.events();
-        if events.len() != self.len() {
+        if ds.len() != self.len() {
             // Built for another load: fall back to the exact scan.
             return match pairings {
                 Some(p) => lanes_with(ds, indices, grouping, p),
                 None => lanes(ds, indices, grouping),
             };
         }
+        let store = ds.store();
         let n_ids = match grouping {
             Grouping::Endpoint => self.n_endpoints,
             Grouping::Target => self.n_targets,
-            Grouping::Principal => self.n_principals,
+            Grouping::Principal => self.n_arns + self.n_names,
             Grouping::SourceIp => self.n_sources,
         } as usize;
         // One extra slot for tunnels without a value (empty key).
         let mut slot = vec![NO_ID; n_ids + 1];
         let mut groups: Vec<(&str, Vec<SortKey>)> = Vec::new();
+        let [empty_arn, empty_name, empty_source] = self.empty;
         for i in self.valid(indices) {
-            if self.flags[i] & F_TUNNEL == 0 {
+            if store.bits[i] & B_TUNNEL == 0 {
                 continue;
             }
+            let k = self.slot_of(store, i);
             let id = match grouping {
-                Grouping::Endpoint => {
-                    let (a, b) = (self.ep_start[i] as usize, self.ep_start[i + 1] as usize);
-                    if a < b { self.ep_list[a] } else { NO_ID }
+                Grouping::Endpoint => self.endpoints_at(k).first().copied().unwrap_or(NO_ID),
+                Grouping::Target => k.map_or(NO_ID, |k| self.target[k]),
+                Grouping::Principal => {
+                    let (arn, name) = (store.sid(col::ARN, i), store.sid(col::PRINCIPAL, i));
+                    if arn != empty_arn {
+                        arn
+                    } else if name != empty_name {
+                        self.n_arns + name
+                    } else {
+                        NO_ID
+                    }
                 }
-                Grouping::Target => self.target[i],
-                Grouping::Principal => self.principal[i],
-                Grouping::SourceIp => self.source[i],
+                Grouping::SourceIp => {
+                    let s = store.sid(col::SOURCE_IP, i);
+                    if s == empty_source { NO_ID } else { s }
+                }
             };
             let s = (id as usize).min(n_ids);
             if slot[s] == NO_ID {
+                let Some(e) = ds.full_event(i as u32) else { continue };
                 slot[s] = groups.len() as u32;
-                let e = &events[i];
                 let key = match (grouping, e.tunnel()) {
                     (Grouping::Endpoint, Some(t)) => t.endpoint_id.as_str(),
                     (Grouping::Target, Some(t)) => t.private_ip.as_str(),
@@ -1466,14 +1508,14 @@ impl ViewIndex {
                 };
                 groups.push((key, Vec::new()));
             }
-            groups[slot[s] as usize].1.push((self.time[i], i as u32));
+            groups[slot[s] as usize].1.push((store.time[i], i as u32));
         }
         let source = match (grouping, pairings) {
             (Grouping::Target, Some(p)) => PairSource::Cached(p),
-            (Grouping::Target, None) => PairSource::Live(Pairer::new(events)),
+            (Grouping::Target, None) => PairSource::Live(Pairer::new(ds)),
             _ => PairSource::Off,
         };
-        build_lanes(events, groups, grouping, source)
+        build_lanes(ds, groups, grouping, source)
     }
 }
 
@@ -1489,7 +1531,7 @@ mod tests {
     }
 
     fn all(ds: &Dataset) -> Vec<u32> {
-        (0..ds.events().len() as u32).collect()
+        (0..ds.len() as u32).collect()
     }
 
     #[test]
@@ -1548,9 +1590,9 @@ mod tests {
     #[test]
     fn own_pairing_matches_the_datasets() {
         let ds = sample();
-        let mut pairer = Pairer::new(ds.events());
+        let mut pairer = Pairer::new(&ds);
         for row in ds.tunnel_rows() {
-            let e = ds.event(&row.event_id).unwrap();
+            let e = ds.full_event(ds.index_of(&row.event_id).unwrap()).unwrap();
             let (p, instance, user) = pairer.pair(e, e.tunnel().unwrap());
             let mine = tunnel_row(e, e.tunnel().unwrap(), p, instance, user);
             assert_eq!(mine, row);

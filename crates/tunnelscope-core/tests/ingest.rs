@@ -403,8 +403,8 @@ fn console_csv_rows_are_lossy_tunnels_with_endpoints_and_reloadable_raw() {
     for e in ds.events() {
         let r = again.event(&e.event_id).unwrap();
         assert_eq!(
-            (r.fidelity, &r.principal, r.time_ms, r.endpoint_ids()),
-            (e.fidelity, &e.principal, e.time_ms, e.endpoint_ids())
+            (r.fidelity, r.principal, r.time_ms, r.endpoint_ids()),
+            (e.fidelity, e.principal.as_str(), e.time_ms, e.endpoint_ids())
         );
     }
 }
@@ -422,8 +422,8 @@ fn query_rows_match_the_full_records() {
             let q = ds.event(&e.event_id).unwrap_or_else(|| panic!("{name}: {} missing", e.event_id));
             assert_eq!((q.fidelity, q.is_lossy()), (Fidelity::QueryRow, false));
             assert_eq!(
-                (&q.event_name, q.time_ms, &q.principal, &q.principal_arn, &q.account, &q.eice),
-                (&e.event_name, e.time_ms, &e.principal, &e.principal_arn, &e.account, &e.eice),
+                (q.event_name, q.time_ms, q.principal, q.principal_arn, q.account, q.eice),
+                (e.event_name.as_str(), e.time_ms, e.principal.as_str(), e.principal_arn.as_str(), e.account.as_str(), e.eice.as_ref()),
                 "{name}: {}",
                 e.event_id
             );

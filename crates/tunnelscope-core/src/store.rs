@@ -1,0 +1,484 @@
+//! The compact event store behind [`crate::Dataset`]: one row per loaded event, kept as columns
+//! of interned string ids, times as integers and the event IDs in one byte arena. Full
+//! [`Event`]s (with their raw JSON) are kept only for EICE-related events; the others keep the
+//! fields the table and the query language read, and their raw JSON only where the dataset was
+//! asked to keep it (otherwise a [`RawSpan`] says where to read it again).
+//!
+//! Budget (issue 5: at most 150 bytes per non-EICE event): 8 (time) + 4 + ~36 (event ID) +
+//! 10 × 4 (string ids) + 1 (bits) + 4 (full slot) + 4 (kept raw) + 8 (span) + 8 (origin)
+//! = ~113 bytes, plus ~6–12 bytes of the event-ID table.
+
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+use crate::model::{EiceFacts, EndpointFacts, Event, Fidelity, KeyPushFacts, RawSpan, TunnelFacts};
+
+/// "No value" in id columns.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// Dense ids for one field's distinct strings, each string stored once.
+#[derive(Debug, Clone, Default)]
+pub struct Strings {
+    values: Vec<Box<str>>,
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+}
+
+impl Strings {
+    /// The id of `s`, adding it when new.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        let hash = self.hasher.hash_one(s);
+        let values = &self.values;
+        if let Some(&id) = self.table.find(hash, |&id| &*values[id as usize] == s) {
+            return id;
+        }
+        // Distinct values never outnumber events, whose indices are u32.
+        let id = u32::try_from(self.values.len()).unwrap_or(NONE);
+        self.values.push(s.into());
+        let (values, hasher) = (&self.values, &self.hasher);
+        self.table.insert_unique(hash, id, |&id| hasher.hash_one(&*values[id as usize]));
+        id
+    }
+
+    /// The id of `s`, if it was interned.
+    pub fn find(&self, s: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(s);
+        self.table.find(hash, |&id| &*self.values[id as usize] == s).copied()
+    }
+
+    /// The string of an id (`""` for [`NONE`] or an unknown id).
+    pub fn get(&self, id: u32) -> &str {
+        self.values.get(id as usize).map_or("", |s| s)
+    }
+
+    /// Every distinct string, by id.
+    pub fn values(&self) -> &[Box<str>] {
+        &self.values
+    }
+
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True when nothing was interned.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// Row bits: fidelity in the low two bits.
+const FIDELITY_MASK: u8 = 3;
+/// Row bit: the record lacks part of its content (`Event::is_lossy`).
+pub(crate) const B_LOSSY: u8 = 4;
+/// Row bit: EICE-related (`export::is_eice_relevant`): the full event is kept.
+pub(crate) const B_EICE: u8 = 8;
+/// Row bit: has an `errorCode`.
+pub(crate) const B_FAILED: u8 = 16;
+/// Row bit: an `OpenTunnel`.
+pub(crate) const B_TUNNEL: u8 = 32;
+
+fn fidelity_of(bits: u8) -> Fidelity {
+    match bits & FIDELITY_MASK {
+        0 => Fidelity::ConsoleCsv,
+        1 => Fidelity::QueryRow,
+        2 => Fidelity::Wrapped,
+        _ => Fidelity::Full,
+    }
+}
+
+/// A span packed in 64 bits: offset in the high 40 bits (1 TiB), length in the low 24 (records
+/// are at most 1 MiB); `u64::MAX` for none.
+fn pack_span(span: Option<RawSpan>) -> u64 {
+    match span {
+        // All ones is "none"; such a span (the last byte of a 1 TiB file) is not packed.
+        Some(s) if s.offset < (1 << 40) && s.len < (1 << 24) - 1 => (s.offset << 24) | u64::from(s.len),
+        _ => u64::MAX,
+    }
+}
+
+fn unpack_span(v: u64) -> Option<RawSpan> {
+    (v != u64::MAX).then(|| RawSpan { offset: v >> 24, len: (v & 0xFF_FFFF) as u32 })
+}
+
+/// The string fields of a row, in column order.
+const N_STR: usize = 10;
+/// Column positions of the string fields.
+pub(crate) mod col {
+    pub(crate) const NAME: usize = 0;
+    pub(crate) const SOURCE: usize = 1;
+    pub(crate) const REGION: usize = 2;
+    pub(crate) const ACCOUNT: usize = 3;
+    pub(crate) const ARN: usize = 4;
+    pub(crate) const PRINCIPAL: usize = 5;
+    pub(crate) const SOURCE_IP: usize = 6;
+    pub(crate) const AGENT: usize = 7;
+    pub(crate) const ERROR: usize = 8;
+    pub(crate) const MESSAGE: usize = 9;
+}
+
+/// Columns of every loaded event.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Store {
+    pub(crate) time: Vec<i64>,
+    id_end: Vec<u32>,
+    id_bytes: Vec<u8>,
+    ids: HashTable<u32>,
+    id_hasher: DefaultHashBuilder,
+    pub(crate) strs: [Vec<u32>; N_STR],
+    pub(crate) dict: [Strings; N_STR],
+    pub(crate) bits: Vec<u8>,
+    /// Position in `full` of EICE-related events, else [`NONE`].
+    full_slot: Vec<u32>,
+    /// Full EICE-related events, with the row each belongs to ([`NONE`] once replaced).
+    pub(crate) full: Vec<(u32, Event)>,
+    /// Position in `raws` of a kept raw record of a non-EICE event, else [`NONE`].
+    raw_slot: Vec<u32>,
+    raws: Vec<Box<str>>,
+    span: Vec<u64>,
+    /// Whether non-EICE events keep their raw JSON (else only where there is no span).
+    pub(crate) keep_raw: bool,
+}
+
+/// One loaded event, borrowed from the store: the same fields as [`Event`], as text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventRef<'a> {
+    /// Its position in the dataset.
+    pub index: u32,
+    /// `eventID`, or `content:<hash>`.
+    pub event_id: &'a str,
+    /// Event time, UTC epoch milliseconds.
+    pub time_ms: i64,
+    /// `eventName`.
+    pub event_name: &'a str,
+    /// `eventSource`.
+    pub event_source: &'a str,
+    /// `awsRegion`.
+    pub region: &'a str,
+    /// Account.
+    pub account: &'a str,
+    /// Principal key (ARN).
+    pub principal_arn: &'a str,
+    /// Principal display name.
+    pub principal: &'a str,
+    /// `sourceIPAddress`.
+    pub source_ip: &'a str,
+    /// `userAgent`.
+    pub user_agent: &'a str,
+    /// `errorCode`.
+    pub error_code: &'a str,
+    /// `errorMessage`.
+    pub error_message: &'a str,
+    /// How complete the record is.
+    pub fidelity: Fidelity,
+    /// EICE facts, when EICE-related.
+    pub eice: Option<&'a EiceFacts>,
+    /// The raw record; empty when the compact dataset dropped it (see `span`).
+    pub raw: &'a str,
+    /// Where the raw record lies in its file's content.
+    pub span: Option<RawSpan>,
+    /// True for tunnels, endpoint activity, key pushes and inventory events.
+    pub is_eice: bool,
+    lossy: bool,
+}
+
+impl<'a> EventRef<'a> {
+    /// The tunnel facts, when this event is an `OpenTunnel`.
+    pub fn tunnel(&self) -> Option<&'a TunnelFacts> {
+        match self.eice {
+            Some(EiceFacts::Tunnel(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The endpoint facts, when this event is endpoint activity.
+    pub fn endpoint_activity(&self) -> Option<&'a EndpointFacts> {
+        match self.eice {
+            Some(EiceFacts::Endpoint(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The key push, when this event is a `SendSSHPublicKey`.
+    pub fn key_push(&self) -> Option<&'a KeyPushFacts> {
+        match self.eice {
+            Some(EiceFacts::KeyPush(k)) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// As [`Event::is_lossy`].
+    pub fn is_lossy(&self) -> bool {
+        self.lossy
+    }
+
+    /// True when the call failed (has an `errorCode`).
+    pub fn is_failed(&self) -> bool {
+        !self.error_code.is_empty()
+    }
+
+    /// Endpoint IDs this event names (tunnel or endpoint activity).
+    pub fn endpoint_ids(&self) -> Vec<&'a str> {
+        match self.eice {
+            Some(EiceFacts::Tunnel(t)) if !t.endpoint_id.is_empty() => vec![t.endpoint_id.as_str()],
+            Some(EiceFacts::Endpoint(e)) => e.endpoint_ids.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The principal's key: ARN (or principal ID), else the display name for rows without one.
+    pub fn principal_key(&self) -> &'a str {
+        if self.principal_arn.is_empty() { self.principal } else { self.principal_arn }
+    }
+
+    /// An owned copy (raw as held: empty when dropped).
+    pub fn to_event(&self) -> Event {
+        Event {
+            event_id: self.event_id.to_owned(),
+            time_ms: self.time_ms,
+            event_name: self.event_name.to_owned(),
+            event_source: self.event_source.to_owned(),
+            region: self.region.to_owned(),
+            account: self.account.to_owned(),
+            principal_arn: self.principal_arn.to_owned(),
+            principal: self.principal.to_owned(),
+            source_ip: self.source_ip.to_owned(),
+            user_agent: self.user_agent.to_owned(),
+            error_code: self.error_code.to_owned(),
+            error_message: self.error_message.to_owned(),
+            fidelity: self.fidelity,
+            eice: self.eice.cloned(),
+            raw: self.raw.to_owned(),
+            span: self.span,
+        }
+    }
+}
+
+impl Event {
+    /// This event borrowed as an [`EventRef`] (not in any dataset: `index` is `u32::MAX`).
+    pub fn view(&self) -> EventRef<'_> {
+        EventRef {
+            index: u32::MAX,
+            event_id: &self.event_id,
+            time_ms: self.time_ms,
+            event_name: &self.event_name,
+            event_source: &self.event_source,
+            region: &self.region,
+            account: &self.account,
+            principal_arn: &self.principal_arn,
+            principal: &self.principal,
+            source_ip: &self.source_ip,
+            user_agent: &self.user_agent,
+            error_code: &self.error_code,
+            error_message: &self.error_message,
+            fidelity: self.fidelity,
+            eice: self.eice.as_ref(),
+            raw: &self.raw,
+            span: self.span,
+            is_eice: crate::export::is_eice_relevant(self),
+            lossy: self.is_lossy(),
+        }
+    }
+}
+
+fn strings_of(e: &Event) -> [&str; N_STR] {
+    [
+        &e.event_name,
+        &e.event_source,
+        &e.region,
+        &e.account,
+        &e.principal_arn,
+        &e.principal,
+        &e.source_ip,
+        &e.user_agent,
+        &e.error_code,
+        &e.error_message,
+    ]
+}
+
+impl Store {
+    /// An empty store; `keep_raw`: non-EICE events keep their raw JSON too.
+    pub(crate) fn new(keep_raw: bool) -> Self {
+        Self { keep_raw, ..Self::default() }
+    }
+
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    fn id_at(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.id_end[i - 1] as usize };
+        let end = self.id_end[i] as usize;
+        // The arena only ever receives whole `str`s, so every range is valid UTF-8.
+        std::str::from_utf8(&self.id_bytes[start..end]).unwrap_or("")
+    }
+
+    /// The row holding this event ID.
+    pub(crate) fn find(&self, event_id: &str) -> Option<u32> {
+        let hash = self.id_hasher.hash_one(event_id);
+        self.ids.find(hash, |&i| self.id_at(i as usize) == event_id).copied()
+    }
+
+    /// Appends a row for a new event ID; returns its index.
+    pub(crate) fn push(&mut self, event: Event) -> u32 {
+        let i = u32::try_from(self.len()).unwrap_or(NONE);
+        self.id_bytes.extend_from_slice(event.event_id.as_bytes());
+        self.id_end.push(u32::try_from(self.id_bytes.len()).unwrap_or(NONE));
+        let hash = self.id_hasher.hash_one(event.event_id.as_str());
+        self.time.push(0);
+        for c in &mut self.strs {
+            c.push(NONE);
+        }
+        self.bits.push(0);
+        self.full_slot.push(NONE);
+        self.raw_slot.push(NONE);
+        self.span.push(u64::MAX);
+        self.set(i as usize, event);
+        // After `set`, so the closure can read the new row's ID.
+        let (id_end, id_bytes, hasher) = (&self.id_end, &self.id_bytes, &self.id_hasher);
+        self.ids.insert_unique(hash, i, |&j| {
+            let j = j as usize;
+            let start = if j == 0 { 0 } else { id_end[j - 1] as usize };
+            hasher.hash_one(std::str::from_utf8(&id_bytes[start..id_end[j] as usize]).unwrap_or(""))
+        });
+        i
+    }
+
+    /// Replaces row `i` with `event` (same event ID: a fuller copy won the dedupe).
+    pub(crate) fn set(&mut self, i: usize, event: Event) {
+        self.time[i] = event.time_ms;
+        for (k, s) in strings_of(&event).into_iter().enumerate() {
+            self.strs[k][i] = self.dict[k].intern(s);
+        }
+        let eice = crate::export::is_eice_relevant(&event);
+        self.bits[i] = event.fidelity as u8
+            | if event.is_lossy() { B_LOSSY } else { 0 }
+            | if eice { B_EICE } else { 0 }
+            | if event.is_failed() { B_FAILED } else { 0 }
+            | if event.tunnel().is_some() { B_TUNNEL } else { 0 };
+        self.span[i] = pack_span(event.span);
+        let old_full = self.full_slot[i];
+        if eice {
+            self.raw_slot[i] = NONE;
+            if old_full == NONE {
+                self.full_slot[i] = u32::try_from(self.full.len()).unwrap_or(NONE);
+                self.full.push((i as u32, event));
+            } else {
+                self.full[old_full as usize].1 = event;
+            }
+            return;
+        }
+        if old_full != NONE {
+            // Rare: the fuller copy is not EICE-related; its old slot is left unused.
+            self.full[old_full as usize].0 = NONE;
+            self.full_slot[i] = NONE;
+        }
+        let keep = self.keep_raw || unpack_span(self.span[i]).is_none();
+        self.raw_slot[i] = if !keep {
+            NONE
+        } else if self.raw_slot[i] != NONE {
+            self.raws[self.raw_slot[i] as usize] = event.raw.into_boxed_str();
+            self.raw_slot[i]
+        } else {
+            self.raws.push(event.raw.into_boxed_str());
+            u32::try_from(self.raws.len() - 1).unwrap_or(NONE)
+        };
+    }
+
+    /// The fidelity of row `i`.
+    pub(crate) fn fidelity(&self, i: usize) -> Fidelity {
+        fidelity_of(self.bits[i])
+    }
+
+    /// The string id of column `c` at row `i`.
+    pub(crate) fn sid(&self, c: usize, i: usize) -> u32 {
+        self.strs[c][i]
+    }
+
+    /// The text of column `c` at row `i`.
+    pub(crate) fn text(&self, c: usize, i: usize) -> &str {
+        self.dict[c].get(self.strs[c][i])
+    }
+
+    /// The full event of an EICE-related row.
+    pub(crate) fn full_event(&self, i: usize) -> Option<&Event> {
+        let slot = *self.full_slot.get(i)?;
+        self.full.get(slot as usize).map(|(_, e)| e)
+    }
+
+    /// Row `i`, borrowed.
+    pub(crate) fn get(&self, i: usize) -> Option<EventRef<'_>> {
+        if i >= self.len() {
+            return None;
+        }
+        let full = self.full_event(i);
+        let bits = self.bits[i];
+        let raw = match full {
+            Some(e) => e.raw.as_str(),
+            None => self.raws.get(self.raw_slot[i] as usize).map_or("", |r| r),
+        };
+        let t = |c| self.text(c, i);
+        Some(EventRef {
+            index: i as u32,
+            event_id: self.id_at(i),
+            time_ms: self.time[i],
+            event_name: t(col::NAME),
+            event_source: t(col::SOURCE),
+            region: t(col::REGION),
+            account: t(col::ACCOUNT),
+            principal_arn: t(col::ARN),
+            principal: t(col::PRINCIPAL),
+            source_ip: t(col::SOURCE_IP),
+            user_agent: t(col::AGENT),
+            error_code: t(col::ERROR),
+            error_message: t(col::MESSAGE),
+            fidelity: fidelity_of(bits),
+            eice: full.and_then(|e| e.eice.as_ref()),
+            raw,
+            span: unpack_span(self.span[i]),
+            is_eice: bits & B_EICE != 0,
+            lossy: bits & B_LOSSY != 0,
+        })
+    }
+
+    /// Full EICE-related events with their row, in the order they were first loaded.
+    pub(crate) fn full_events(&self) -> impl Iterator<Item = (u32, &Event)> + '_ {
+        self.full.iter().filter(|(i, _)| *i != NONE).map(|(i, e)| (*i, e))
+    }
+
+    /// Bytes held, approximately (for the memory report).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let cols = self.len() * (8 + 4 + N_STR * 4 + 1 + 4 + 4 + 8);
+        let table = self.ids.capacity() * 5;
+        cols + self.id_bytes.len() + table
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_intern_once_and_find_again() {
+        let mut s = Strings::default();
+        let ids: Vec<u32> = (0..1000).map(|i| s.intern(&format!("v{}", i % 300))).collect();
+        assert_eq!(s.len(), 300);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(s.get(*id), format!("v{}", i % 300));
+        }
+        assert_eq!(s.find("v7"), Some(ids[7]));
+        assert_eq!(s.find("nope"), None);
+        assert_eq!(s.get(NONE), "");
+    }
+
+    #[test]
+    fn spans_pack_and_unpack() {
+        for span in [RawSpan { offset: 0, len: 0 }, RawSpan { offset: (1 << 40) - 1, len: (1 << 24) - 2 }] {
+            assert_eq!(unpack_span(pack_span(Some(span))), Some(span));
+        }
+        assert_eq!(unpack_span(pack_span(None)), None);
+        assert_eq!(unpack_span(pack_span(Some(RawSpan { offset: 1 << 40, len: 1 }))), None);
+    }
+}
