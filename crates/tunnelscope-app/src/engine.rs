@@ -106,14 +106,14 @@ fn handle(shard: &RefCell<Shard>, req: Request, files: &[File], post: &dyn Fn(&R
             post(&Response::View(Box::new(view)));
         }
         Request::Detail { event_id } => {
-            let detail = tunnelscope_core::views::event_detail(&shard.borrow().dataset, &event_id);
+            let detail = crate::view::build_detail(&shard.borrow().dataset, &event_id, &mut crate::view::NoFiles);
             post(&Response::Detail(Box::new(detail)));
         }
         Request::Export { kind, view } => {
             let mut s = shard.borrow_mut();
             s.prepared();
             let Some(prep) = &s.prepared else { return };
-            let (file_name, mime, body) = build_export(&s.dataset, prep, kind, &view);
+            let (file_name, mime, body) = build_export(&s.dataset, prep, kind, &view, &mut crate::view::NoFiles);
             post(&Response::Export { file_name, mime, body });
         }
     }

@@ -1,12 +1,12 @@
 //! Building views, details and exports from a dataset shard (pure; unit-tested natively).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use tunnelscope_core::dataset::Stats;
 use tunnelscope_core::dataset::{EndpointChangeRow, TunnelRow};
 use tunnelscope_core::query::{Query, QueryIndex, TimeWindow};
-use tunnelscope_core::views::{Coverage, EndpointLife, SortOrder, TunnelPairings, ViewIndex};
-use tunnelscope_core::{Dataset, export, views};
+use tunnelscope_core::views::{Counters, Coverage, EndpointLife, EventDetail, SortOrder, TunnelPairings, ViewIndex};
+use tunnelscope_core::{Dataset, RawSpan, export, views};
 
 use crate::protocol::{EVENT_WINDOW_ROWS, ExportKind, HISTOGRAM_BUCKETS, View, ViewRequest, WINDOW_ROWS};
 
@@ -25,26 +25,21 @@ pub struct Prepared {
     extent: Option<(i64, i64)>,
     /// All events in time order, so the event table filters instead of sorting per view.
     time_order: Vec<u32>,
-    /// Whether each event is EICE-related (the table's toggle).
-    is_eice: Vec<bool>,
 }
 
 impl Prepared {
     /// Prepares a loaded dataset.
     pub fn new(dataset: &Dataset) -> Self {
-        let index_of: HashMap<&str, u32> =
-            dataset.events().iter().enumerate().map(|(i, e)| (e.event_id.as_str(), i as u32)).collect();
+        let index_of = |id: &str| dataset.index_of(id).unwrap_or(u32::MAX);
         let tunnel_rows = dataset.tunnel_rows();
-        let tunnel_idx =
-            tunnel_rows.iter().map(|r| index_of.get(r.event_id.as_str()).copied().unwrap_or(u32::MAX)).collect();
+        let tunnel_idx = tunnel_rows.iter().map(|r| index_of(&r.event_id)).collect();
         let change_rows = dataset.endpoint_change_rows();
-        let change_idx =
-            change_rows.iter().map(|r| index_of.get(r.event_id.as_str()).copied().unwrap_or(u32::MAX)).collect();
+        let change_idx = change_rows.iter().map(|r| index_of(&r.event_id)).collect();
         let view_index = ViewIndex::new(dataset);
-        let all: Vec<u32> = (0..dataset.events().len() as u32).collect();
+        let all: Vec<u32> = (0..dataset.len() as u32).collect();
         Self {
             query_index: QueryIndex::new(dataset),
-            extent: view_index.time_extent(&all),
+            extent: view_index.time_extent(dataset, &all),
             view_index,
             pairings: TunnelPairings::new(dataset),
             tunnel_rows,
@@ -53,7 +48,6 @@ impl Prepared {
             change_idx,
             coverage: views::coverage(dataset),
             time_order: dataset.time_order(),
-            is_eice: dataset.events().iter().map(export::is_eice_relevant).collect(),
         }
     }
 
@@ -61,10 +55,10 @@ impl Prepared {
     ///
     /// A query the core cannot parse is reported and the view is left unfiltered by it, so the
     /// screen never silently shows a different filter than the one typed.
-    pub fn matching(&self, query: &str, window: Option<TimeWindow>) -> (Vec<u32>, Option<String>) {
+    pub fn matching(&self, dataset: &Dataset, query: &str, window: Option<TimeWindow>) -> (Vec<u32>, Option<String>) {
         match Query::parse(query) {
-            Ok(q) => (self.query_index.matching_indices(&q, window), None),
-            Err(e) => (self.query_index.matching_indices(&Query::default(), window), Some(e.to_string())),
+            Ok(q) => (self.query_index.matching_indices(dataset, &q, window), None),
+            Err(e) => (self.query_index.matching_indices(dataset, &Query::default(), window), Some(e.to_string())),
         }
     }
 }
@@ -86,15 +80,8 @@ fn matching_rows<T: Clone>(rows: &[T], idx: &[u32], mask: &[bool], offset: usize
 
 /// The counts over matching events, from the compact per-load index rather than the events'
 /// strings (the accounting part is over all files, as `Dataset::stats_of` gives it).
-fn view_stats(
-    dataset: &Dataset,
-    prep: &Prepared,
-    matching: &[u32],
-    mask: &[bool],
-    endpoints: &[EndpointLife],
-) -> Stats {
+fn view_stats(dataset: &Dataset, prep: &Prepared, c: &Counters, mask: &[bool], endpoints: &[EndpointLife]) -> Stats {
     let mut stats = dataset.stats_of(std::iter::empty());
-    let c = prep.view_index.counters(matching);
     stats.tunnels.total = c.tunnels;
     stats.tunnels.failed = c.failed_tunnels;
     stats.principals = c.principals;
@@ -115,35 +102,50 @@ fn view_stats(
 
 /// Builds everything the screen shows for `req` over a prepared `dataset`.
 pub fn build_view(dataset: &Dataset, prep: &Prepared, req: &ViewRequest) -> View {
-    let (matching, query_error) = prep.matching(&req.query, req.window);
-    let events = dataset.events();
-    let mut mask = vec![false; events.len()];
+    let (matching, query_error) = prep.matching(dataset, &req.query, req.window);
+    let mut mask = vec![false; dataset.len()];
     for &i in &matching {
         mask[i as usize] = true;
     }
     let (n_tunnel_rows, tunnels) = matching_rows(&prep.tunnel_rows, &prep.tunnel_idx, &mask, req.offset);
     let (n_endpoint_rows, endpoint_changes) = matching_rows(&prep.change_rows, &prep.change_idx, &mask, req.offset);
     let endpoints = prep.view_index.endpoint_lives(dataset, &matching);
-    let stats = view_stats(dataset, prep, &matching, &mask, &endpoints);
+    let counters = prep.view_index.counters(dataset, &matching);
+    let stats = view_stats(dataset, prep, &counters, &mask, &endpoints);
     let extent = prep.extent;
     // The overview shows the whole loaded range under the query, so the brush can widen again.
     let histogram = match extent {
         Some(range) => {
-            let unwindowed = if req.window.is_some() { prep.matching(&req.query, None).0 } else { matching.clone() };
-            prep.view_index.histogram(&unwindowed, range, HISTOGRAM_BUCKETS)
+            let unwindowed;
+            let idx = if req.window.is_some() {
+                unwindowed = prep.matching(dataset, &req.query, None).0;
+                &unwindowed
+            } else {
+                &matching
+            };
+            prep.view_index.histogram(dataset, idx, range, HISTOGRAM_BUCKETS)
         }
         None => Default::default(),
     };
-    // The global time order filtered by the mask: linear, no sort per view.
-    let keep = |i: &u32| mask[*i as usize] && (!req.eice_only || prep.is_eice[*i as usize]);
-    let sorted: Vec<u32> = match req.order {
-        SortOrder::TimeAsc => prep.time_order.iter().copied().filter(keep).collect(),
-        SortOrder::TimeDesc => prep.time_order.iter().rev().copied().filter(keep).collect(),
+    // The global time order filtered by the mask: linear, no sort and no copy per view.
+    let keep = |i: u32| mask[i as usize] && (!req.eice_only || dataset.is_eice(i));
+    let (mut n_event_rows, mut window) = (0usize, Vec::with_capacity(EVENT_WINDOW_ROWS));
+    let mut take = |i: u32| {
+        if keep(i) {
+            if n_event_rows >= req.event_offset && window.len() < EVENT_WINDOW_ROWS {
+                window.push(i);
+            }
+            n_event_rows += 1;
+        }
     };
-    let event_rows = views::event_rows_sorted(dataset, &sorted, req.event_offset, EVENT_WINDOW_ROWS);
+    match req.order {
+        SortOrder::TimeAsc => prep.time_order.iter().for_each(|&i| take(i)),
+        SortOrder::TimeDesc => prep.time_order.iter().rev().for_each(|&i| take(i)),
+    }
+    let event_rows = views::event_rows_sorted(dataset, &window, 0, EVENT_WINDOW_ROWS);
     View {
         generation: req.generation,
-        n_events_total: events.len() as u64,
+        n_events_total: dataset.len() as u64,
         n_events: matching.len() as u64,
         stats,
         files: dataset.files().to_vec(),
@@ -153,16 +155,69 @@ pub fn build_view(dataset: &Dataset, prep: &Prepared, req: &ViewRequest) -> View
         endpoint_changes,
         offset: req.offset,
         query_error,
-        n_source_ips: prep.view_index.n_source_ips(&matching),
+        n_source_ips: counters.source_ips,
         extent,
         histogram,
         lanes: prep.view_index.lanes(dataset, &matching, req.grouping, Some(&prep.pairings)),
         endpoints,
-        n_event_rows: sorted.len(),
+        n_event_rows,
         event_rows,
         event_offset: req.event_offset,
         coverage: prep.coverage.clone(),
     }
+}
+
+/// Reads raw records a compact dataset dropped, from the files they were loaded from.
+pub trait RawSource {
+    /// The raw records at these spans of the file `name`, in order (`None` where unreadable).
+    fn read(&mut self, name: &str, spans: &[RawSpan]) -> Vec<Option<String>>;
+}
+
+/// A source that has no files (everything was kept in memory, or the files are gone).
+pub struct NoFiles;
+
+impl RawSource for NoFiles {
+    fn read(&mut self, _name: &str, spans: &[RawSpan]) -> Vec<Option<String>> {
+        vec![None; spans.len()]
+    }
+}
+
+/// The raw records of these events: kept ones as they are, dropped ones read again from their
+/// files (grouped by file, so a gzip file is decompressed once); `""` where unreadable.
+pub fn raw_records(dataset: &Dataset, indices: &[u32], source: &mut dyn RawSource) -> Vec<String> {
+    let mut out: Vec<String> = vec![String::new(); indices.len()];
+    let mut by_file: BTreeMap<&str, (Vec<usize>, Vec<RawSpan>)> = BTreeMap::new();
+    for (k, &i) in indices.iter().enumerate() {
+        let Some(e) = dataset.get(i) else { continue };
+        if !e.raw.is_empty() {
+            out[k] = e.raw.to_owned();
+        } else if let (Some(span), Some(file)) = (e.span, dataset.file_of(i)) {
+            let entry = by_file.entry(file).or_default();
+            entry.0.push(k);
+            entry.1.push(span);
+        }
+    }
+    for (file, (slots, spans)) in by_file {
+        for (k, raw) in slots.into_iter().zip(source.read(file, &spans)) {
+            out[k] = raw.unwrap_or_default();
+        }
+    }
+    out
+}
+
+/// One event's detail, its raw record read again from its file when the dataset dropped it.
+pub fn build_detail(dataset: &Dataset, event_id: &str, source: &mut dyn RawSource) -> Option<EventDetail> {
+    let mut detail = views::event_detail(dataset, event_id)?;
+    if detail.raw_pretty.is_empty() {
+        let i = dataset.index_of(event_id)?;
+        let raw = raw_records(dataset, &[i], source).pop().unwrap_or_default();
+        detail.raw_pretty = if raw.is_empty() {
+            "(the raw record could not be read again from its file)".to_owned()
+        } else {
+            views::pretty_json(&raw)
+        };
+    }
+    Some(detail)
 }
 
 /// Builds an export of the events matching `req`: (file name, MIME type, body).
@@ -171,16 +226,15 @@ pub fn build_export(
     prep: &Prepared,
     kind: ExportKind,
     req: &ViewRequest,
+    source: &mut dyn RawSource,
 ) -> (String, String, String) {
-    let (matching, _) = prep.matching(&req.query, req.window);
-    let events = dataset.events();
-    let mut ordered = matching.clone();
-    ordered.sort_by_key(|&i| (events[i as usize].time_ms, events[i as usize].event_id.as_str()));
-    let picked = || ordered.iter().map(|&i| &events[i as usize]);
-    let mut mask = vec![false; events.len()];
+    let (matching, _) = prep.matching(dataset, &req.query, req.window);
+    let mut mask = vec![false; dataset.len()];
     for &i in &matching {
         mask[i as usize] = true;
     }
+    let ordered: Vec<u32> = prep.time_order.iter().copied().filter(|&i| mask[i as usize]).collect();
+    let picked = || ordered.iter().filter_map(|&i| dataset.get(i));
     let tunnels = || {
         prep.tunnel_rows
             .iter()
@@ -194,11 +248,11 @@ pub fn build_export(
         ExportKind::TunnelsJson => ("tunnels.json".into(), "application/json".into(), export::tunnels_json(&tunnels())),
         ExportKind::EventsCsv => ("events.csv".into(), "text/csv".into(), export::events_csv(picked())),
         ExportKind::EventsJson => ("events.json".into(), "application/json".into(), export::events_json(picked())),
-        ExportKind::Records => (
-            "records.json".into(),
-            "application/json".into(),
-            String::from_utf8_lossy(&export::records_json(picked())).into_owned(),
-        ),
+        ExportKind::Records => {
+            let raws = raw_records(dataset, &ordered, source);
+            let body = export::records_json_with(picked().zip(raws));
+            ("records.json".into(), "application/json".into(), String::from_utf8_lossy(&body).into_owned())
+        }
     }
 }
 
@@ -263,8 +317,8 @@ mod tests {
             "region:eu-west-1",
         ] {
             let v = build_view(&ds, &prep, &req(q));
-            let (matching, _) = prep.matching(q, None);
-            let want = ds.stats_of(matching.iter().map(|&i| &ds.events()[i as usize]));
+            let (matching, _) = prep.matching(&ds, q, None);
+            let want = ds.stats_of(matching.iter().filter_map(|&i| ds.get(i)));
             assert_eq!(v.stats, want, "query {q:?}");
             assert!(v.event_rows.windows(2).all(|w| (w[0].time_ms, &w[0].event_id) <= (w[1].time_ms, &w[1].event_id)));
         }
@@ -285,10 +339,10 @@ mod tests {
     fn exports_follow_the_filter() {
         let ds = sample();
         let prep = Prepared::new(&ds);
-        let (name, _, csv) = build_export(&ds, &prep, ExportKind::TunnelsCsv, &req("outcome:failed"));
+        let (name, _, csv) = build_export(&ds, &prep, ExportKind::TunnelsCsv, &req("outcome:failed"), &mut NoFiles);
         assert_eq!(name, "tunnels.csv");
         assert_eq!(csv.lines().count(), 6, "header + 5 failed tunnels");
-        let (_, _, records) = build_export(&ds, &prep, ExportKind::Records, &req("event:OpenTunnel"));
+        let (_, _, records) = build_export(&ds, &prep, ExportKind::Records, &req("event:OpenTunnel"), &mut NoFiles);
         let mut reloaded = Dataset::new();
         reloaded.add_file("records.json", records.as_bytes());
         assert_eq!(reloaded.stats().tunnels.total, 41);

@@ -12,9 +12,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use tunnelscope_core::export::{self, is_eice_relevant, terminal_safe};
+use tunnelscope_core::export::{self, terminal_safe};
 use tunnelscope_core::query::{self, Query};
-use tunnelscope_core::{Dataset, Event, FileStatus};
+use tunnelscope_core::{Dataset, EventRef, FileStatus};
 
 const AFTER_HELP: &str = "\
 Query terms (--filter): bare words; user:X ip:CIDR target:CIDR port:N endpoint:ID event:NAME
@@ -180,14 +180,15 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 }
             };
             loaded.warn_rejected();
-            let events: Vec<&Event> = loaded.dataset.time_order().into_iter().filter_map(|i| loaded.keep(i)).collect();
+            let events: Vec<EventRef<'_>> =
+                loaded.dataset.time_order().into_iter().filter_map(|i| loaded.keep(i)).collect();
             let doc = export::records_json(events.iter().copied());
             write_gzip(file, &doc).map_err(out_err)?;
             let tunnels = events.iter().filter(|e| e.tunnel().is_some()).count();
             eprintln!(
                 "tunnelscope: wrote {} of {} events ({} tunnels) to {}",
                 events.len(),
-                loaded.dataset.events().len(),
+                loaded.dataset.len(),
                 tunnels,
                 terminal_safe(&output.to_string_lossy())
             );
@@ -246,25 +247,24 @@ impl Loaded {
     }
 
     /// The events the filter keeps (all events without a filter).
-    fn matching(&self) -> Box<dyn Iterator<Item = &Event> + '_> {
-        let events = self.dataset.events();
+    fn matching(&self) -> Box<dyn Iterator<Item = EventRef<'_>> + '_> {
         match &self.matching {
-            Some(idx) => Box::new(idx.iter().map(move |&i| &events[i as usize])),
-            None => Box::new(events.iter()),
+            Some(idx) => Box::new(idx.iter().filter_map(move |&i| self.dataset.get(i))),
+            None => Box::new(self.dataset.iter()),
         }
     }
 
     /// Event IDs the filter keeps; `None` when there is no filter.
     fn matching_ids(&self) -> Option<std::collections::HashSet<&str>> {
-        self.matching.as_ref().map(|_| self.matching().map(|e| e.event_id.as_str()).collect())
+        self.matching.as_ref().map(|_| self.matching().map(|e| e.event_id).collect())
     }
 
     /// The event at index `i` when `extract` keeps it: EICE-relevant and matching the filter.
-    fn keep(&self, i: u32) -> Option<&Event> {
-        let e = &self.dataset.events()[i as usize];
+    fn keep(&self, i: u32) -> Option<EventRef<'_>> {
+        let e = self.dataset.get(i)?;
         // `matching_indices` returns ascending indices, so a binary search suffices.
         let matches = self.matching.as_ref().is_none_or(|m| m.binary_search(&i).is_ok());
-        (is_eice_relevant(e) && matches).then_some(e)
+        (e.is_eice && matches).then_some(e)
     }
 
     /// Tells stderr about rejected files (commands whose stdout is data, not the report).

@@ -358,6 +358,11 @@ impl Dataset {
         &self.files
     }
 
+    /// True when the event at this position is EICE-related (`export::is_eice_relevant`).
+    pub fn is_eice(&self, index: u32) -> bool {
+        self.store.bits.get(index as usize).is_some_and(|b| b & crate::store::B_EICE != 0)
+    }
+
     /// The name of the file an event was loaded from (for re-reading its raw record).
     pub fn file_of(&self, index: u32) -> Option<&str> {
         let o = self.origins.get(index as usize)?;

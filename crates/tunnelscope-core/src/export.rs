@@ -469,8 +469,7 @@ mod tests {
         assert!(seen.contains("SendSSHPublicKey"));
         assert!(seen.contains("RunInstances"));
         assert!(seen.contains("CreateInstanceConnectEndpoint"));
-        let names: Vec<&str> =
-            events.iter().filter(|e| !is_eice_relevant(e)).map(|e| e.event_name.as_str()).collect();
+        let names: Vec<&str> = events.iter().filter(|e| !is_eice_relevant(e)).map(|e| e.event_name.as_str()).collect();
         assert!(!names.is_empty(), "the sample has unrelated events");
         assert!(names.iter().all(|n| !["OpenTunnel", "RunInstances", "TerminateInstances"].contains(n)));
     }

@@ -19,7 +19,7 @@ pub mod time;
 pub mod view_state;
 pub mod views;
 
-pub use store::EventRef;
 pub use dataset::{Dataset, EndpointChangeRow, FileReport, Pairing, Stats, TunnelRow};
 pub use ingest::{FileStatus, ParsedFile, Shape, parse_file};
 pub use model::{EiceFacts, EndpointFacts, EndpointOp, Event, Fidelity, KeyPushFacts, RawSpan, TunnelFacts};
+pub use store::EventRef;

@@ -590,9 +590,10 @@ impl QueryIndex {
                 table(dict(col::PRINCIPAL), |s: &str| n.found_in(s)),
                 table(dict(col::ARN), |s: &str| n.found_in(s)),
             ),
-            Cond::Ip(net) => {
-                Pred::Hits(col::SOURCE_IP, self.source_ips.iter().map(|a| a.is_some_and(|a| net_contains(net, a))).collect())
-            }
+            Cond::Ip(net) => Pred::Hits(
+                col::SOURCE_IP,
+                self.source_ips.iter().map(|a| a.is_some_and(|a| net_contains(net, a))).collect(),
+            ),
             Cond::Target(net) => {
                 Pred::Target(self.target_ips.iter().map(|a| a.is_some_and(|a| net_contains(net, a))).collect())
             }

@@ -280,8 +280,8 @@ impl<'p, 'a> PairSource<'p, 'a> {
 /// load so re-filtering the Target lanes does not pair again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TunnelPairings {
-    /// Per event index, its position in `pairs` (`u32::MAX` for non-tunnels).
-    slot: Vec<u32>,
+    /// Per tunnel's event index, its position in `pairs`.
+    slot: HashMap<u32, u32>,
     pairs: Vec<(Pairing, String, String)>,
 }
 
@@ -289,11 +289,11 @@ impl TunnelPairings {
     /// Pairs every tunnel of the dataset, as `Dataset::tunnel_rows` does.
     pub fn new(ds: &Dataset) -> Self {
         let mut pairer = Pairer::new(ds);
-        let mut slot = vec![u32::MAX; ds.len()];
+        let mut slot = HashMap::new();
         let mut pairs = Vec::new();
         for (i, e) in ds.eice_events() {
             if let Some(t) = e.tunnel() {
-                slot[i as usize] = pairs.len() as u32;
+                slot.insert(i, pairs.len() as u32);
                 pairs.push(pairer.pair(e, t));
             }
         }
@@ -302,7 +302,7 @@ impl TunnelPairings {
 
     /// (pairing, instance ID, OS user) of the tunnel at this index of `ds.events()`.
     pub fn get(&self, index: u32) -> Option<(Pairing, &str, &str)> {
-        let at = *self.slot.get(index as usize)?;
+        let at = *self.slot.get(&index)?;
         self.pairs.get(at as usize).map(|(p, i, u)| (*p, i.as_str(), u.as_str()))
     }
 }

@@ -423,7 +423,14 @@ fn query_rows_match_the_full_records() {
             assert_eq!((q.fidelity, q.is_lossy()), (Fidelity::QueryRow, false));
             assert_eq!(
                 (q.event_name, q.time_ms, q.principal, q.principal_arn, q.account, q.eice),
-                (e.event_name.as_str(), e.time_ms, e.principal.as_str(), e.principal_arn.as_str(), e.account.as_str(), e.eice.as_ref()),
+                (
+                    e.event_name.as_str(),
+                    e.time_ms,
+                    e.principal.as_str(),
+                    e.principal_arn.as_str(),
+                    e.account.as_str(),
+                    e.eice.as_ref()
+                ),
                 "{name}: {}",
                 e.event_id
             );
