@@ -99,7 +99,7 @@ fn pack_span(span: Option<RawSpan>) -> u64 {
 }
 
 fn unpack_span(v: u64) -> Option<RawSpan> {
-    (v != u64::MAX).then(|| RawSpan { offset: v >> 24, len: (v & 0xFF_FFFF) as u32 })
+    (v != u64::MAX).then_some(RawSpan { offset: v >> 24, len: (v & 0xFF_FFFF) as u32 })
 }
 
 /// The string fields of a row, in column order.
