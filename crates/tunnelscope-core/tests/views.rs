@@ -510,7 +510,7 @@ fn event_detail_of_a_tunnel_lists_key_push_lifecycle_and_nearby_activity() {
     );
     // The raw record, pretty-printed, is the same JSON.
     let pretty: Value = serde_json::from_str(&d.raw_pretty).unwrap();
-    let raw: Value = serde_json::from_str(&ds.event("t1").unwrap().raw).unwrap();
+    let raw: Value = serde_json::from_str(ds.event("t1").unwrap().raw).unwrap();
     assert_eq!(pretty, raw);
     assert!(d.raw_pretty.contains("\n  \"eventID\": \"t1\""));
 
