@@ -8,7 +8,8 @@
 //!
 //! Options: `--mb N` `--files N` `--events N` `--seed N` `--refilter-events N` (default
 //! min(1,000,000, events)), `--runs N` (CLI and ceiling repetitions, median; default 3),
-//! `--no-build` (use the existing `dist/` and CLI), `--load-timeout-secs N` (default 1800).
+//! `--no-build` (use the existing `dist/` and CLI), `--load-timeout-secs N` (default 1800),
+//! `--gen-only` (write the data and print its folder).
 //! Internal: `bench --ceiling [--threads N] PATH...` prints the typed-parse time as JSON.
 //!
 //! The bench itself runs as a release binary (the generator, gzip and the ceiling are CPU-bound):
@@ -74,6 +75,13 @@ pub(crate) fn run(args: &[String]) -> Result {
     let out = flag_value(args, "--out").map(PathBuf::from).unwrap_or_else(|| root().join("docs/performance.md"));
     let started = Instant::now();
 
+    if args.iter().any(|a| a == "--gen-only") {
+        // Only the data, e.g. for the native memory example (`examples/memory.rs`).
+        let data_dir = root().join("target/bench-data").join(spec.dir_name());
+        r#gen::generate(&data_dir, spec)?;
+        println!("{}", data_dir.display());
+        return Ok(());
+    }
     if !args.iter().any(|a| a == "--no-build") {
         crate::setup_build_tools()?;
         crate::build()?;

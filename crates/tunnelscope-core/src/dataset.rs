@@ -390,14 +390,24 @@ impl Dataset {
 
     /// Indices of loaded events in time order (ties by event ID, so the order is stable).
     pub fn time_order(&self) -> Vec<u32> {
-        let mut idx: Vec<u32> = (0..self.store.len() as u32).collect();
+        // Sort (time, index) pairs, then order each run of equal times by event ID: most
+        // comparisons then touch only integers.
         let time = &self.store.time;
-        idx.sort_by(|&a, &b| {
-            time[a as usize].cmp(&time[b as usize]).then_with(|| {
-                let (ea, eb) = (self.store.get(a as usize), self.store.get(b as usize));
-                ea.map(|e| e.event_id).cmp(&eb.map(|e| e.event_id))
-            })
-        });
+        let mut keys: Vec<(i64, u32)> = (0..self.store.len() as u32).map(|i| (time[i as usize], i)).collect();
+        keys.sort_unstable();
+        let mut idx: Vec<u32> = keys.iter().map(|&(_, i)| i).collect();
+        let mut start = 0;
+        while start < keys.len() {
+            let mut end = start + 1;
+            while end < keys.len() && keys[end].0 == keys[start].0 {
+                end += 1;
+            }
+            if end - start > 1 {
+                idx[start..end]
+                    .sort_unstable_by(|&a, &b| self.store.id_at(a as usize).cmp(self.store.id_at(b as usize)));
+            }
+            start = end;
+        }
         idx
     }
 

@@ -308,7 +308,8 @@ impl Store {
         self.time.len()
     }
 
-    fn id_at(&self, i: usize) -> &str {
+    /// The event ID of row `i`.
+    pub(crate) fn id_at(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.id_end[i - 1] as usize };
         let end = self.id_end[i] as usize;
         // The arena only ever receives whole `str`s, so every range is valid UTF-8.

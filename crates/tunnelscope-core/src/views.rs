@@ -803,7 +803,8 @@ type SortKey = (i64, u32);
 /// The comparator of an order over sort keys.
 fn key_order(ds: &Dataset, order: SortOrder) -> impl Fn(&SortKey, &SortKey) -> Ordering + '_ {
     move |a, b| {
-        let id = |i: u32| ds.get(i).map(|e| e.event_id);
+        let store = ds.store();
+        let id = |i: u32| ((i as usize) < store.len()).then(|| store.id_at(i as usize));
         let o = a.0.cmp(&b.0).then_with(|| id(a.1).cmp(&id(b.1)));
         if order == SortOrder::TimeDesc { o.reverse() } else { o }
     }

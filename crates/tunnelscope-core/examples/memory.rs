@@ -1,0 +1,161 @@
+//! Loads files (or folders) into a compact dataset and reports, natively: heap bytes held per
+//! event and the peak during the load (a counting allocator), load MB/s, the per-load
+//! preparation and re-filter times over the compact columns.
+//!
+//! `cargo run --release -p tunnelscope-core --example memory -- PATH...`
+//! (data: `cargo xtask bench --gen-only`). Native pointers are 8 bytes, wasm32's 4: the
+//! browser's numbers are smaller for the same data.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use tunnelscope_core::Dataset;
+use tunnelscope_core::ingest::FileStream;
+use tunnelscope_core::query::{Query, QueryIndex};
+use tunnelscope_core::views::{self, TunnelPairings, ViewIndex};
+
+struct Counting;
+
+static NOW: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: defers to the system allocator and only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let n = NOW.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(n, Ordering::Relaxed);
+        // SAFETY: same layout as asked.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        NOW.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: allocated above with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+fn files_under(p: &Path, out: &mut Vec<PathBuf>) {
+    if p.is_dir() {
+        let mut entries: Vec<PathBuf> =
+            std::fs::read_dir(p).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for e in entries {
+            files_under(&e, out);
+        }
+    } else {
+        out.push(p.to_owned());
+    }
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let mut files = Vec::new();
+    for a in std::env::args().skip(1) {
+        files_under(Path::new(&a), &mut files);
+    }
+    if files.is_empty() {
+        eprintln!("usage: memory PATH...");
+        std::process::exit(1);
+    }
+    let base = NOW.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let mut ds = Dataset::compact();
+    let (mut bytes, mut read_ms) = (0u64, 0.0);
+    let t = Instant::now();
+    for f in &files {
+        let r = Instant::now();
+        let Ok(data) = std::fs::read(f) else { continue };
+        read_ms += ms(r);
+        bytes += data.len() as u64;
+        let name = f.to_string_lossy();
+        // Fed in 8 MiB chunks, as the browser's worker does.
+        let mut stream = FileStream::new(&name, data.len() as u64);
+        for chunk in data.chunks(8 << 20) {
+            stream.push(chunk);
+        }
+        drop(data);
+        for (n, parsed) in stream.finish() {
+            ds.add_parsed(&n, parsed);
+        }
+    }
+    let load_ms = ms(t) - read_ms;
+    let held = NOW.load(Ordering::Relaxed) - base;
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let n = ds.len().max(1);
+    let n_eice = ds.eice_events().count();
+    let eice_raw: usize = ds.eice_events().map(|(_, e)| e.raw.len()).sum();
+    println!("{} files, {:.0} MB, {} events ({} EICE-related)", files.len(), bytes as f64 / 1e6, ds.len(), n_eice);
+    println!("load (parse + insert, file reads excluded): {load_ms:.0} ms, {:.0} MB/s", bytes as f64 / 1e3 / load_ms);
+    println!(
+        "heap held after the load: {:.1} MB = {:.0} B/event; beyond the EICE events' raw JSON {:.0} B/event",
+        held as f64 / 1e6,
+        held as f64 / n as f64,
+        (held - eice_raw.min(held)) as f64 / n as f64
+    );
+    println!(
+        "heap peak during the load: {:.1} MB = {:.0} B/event (includes one file's bytes in memory)",
+        peak as f64 / 1e6,
+        peak as f64 / n as f64
+    );
+    println!("store (columns, IDs, tables): {:.0} B/event", ds.store_bytes() as f64 / n as f64);
+
+    let t = Instant::now();
+    let qi = QueryIndex::new(&ds);
+    let q_ms = ms(t);
+    let t = Instant::now();
+    let vi = ViewIndex::new(&ds);
+    let v_ms = ms(t);
+    let t = Instant::now();
+    let pairings = TunnelPairings::new(&ds);
+    let p_ms = ms(t);
+    let t = Instant::now();
+    let order = ds.time_order();
+    let o_ms = ms(t);
+    let t = Instant::now();
+    let cov = views::coverage(&ds);
+    let c_ms = ms(t);
+    println!(
+        "prepare: QueryIndex {q_ms:.0} ms, ViewIndex {v_ms:.0} ms, pairings {p_ms:.0} ms, time order {o_ms:.0} ms, coverage {c_ms:.0} ms ({} days)",
+        cov.days.len()
+    );
+    let after_prep = NOW.load(Ordering::Relaxed) - base;
+    println!("heap with the per-load indexes: {:.0} B/event", after_prep as f64 / n as f64);
+    for text in ["", "event:OpenTunnel", "outcome:failed", "user:alice", "region:eu-west-1", "ssh"] {
+        let q = Query::parse(text).unwrap_or_default();
+        let t = Instant::now();
+        let idx = qi.matching_indices(&ds, &q, None);
+        let m_ms = ms(t);
+        let t = Instant::now();
+        let c = vi.counters(&ds, &idx);
+        let lives = vi.endpoint_lives(&ds, &idx);
+        let h = vi.histogram(
+            &ds,
+            &idx,
+            (order.first().map_or(0, |&i| ds.get(i).map_or(0, |e| e.time_ms)), i64::MAX / 2),
+            240,
+        );
+        let lanes = vi.lanes(&ds, &idx, views::Grouping::Endpoint, Some(&pairings));
+        let mut mask = vec![false; ds.len()];
+        for &i in &idx {
+            mask[i as usize] = true;
+        }
+        let shown = order.iter().filter(|&&i| mask[i as usize]).count();
+        println!(
+            "{text:>18}: match {m_ms:.1} ms, counters+lives+histogram+lanes+table {:.1} ms ({} events, {} tunnels, {} endpoints, {} lanes, {} buckets, {shown} rows)",
+            ms(t),
+            c.events,
+            c.tunnels,
+            lives.len(),
+            lanes.len(),
+            h.counts.len()
+        );
+    }
+}
