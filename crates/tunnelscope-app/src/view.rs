@@ -31,7 +31,8 @@ impl Prepared {
     /// Prepares a loaded dataset.
     pub fn new(dataset: &Dataset) -> Self {
         let index_of = |id: &str| dataset.index_of(id).unwrap_or(u32::MAX);
-        let tunnel_rows = dataset.tunnel_rows();
+        let pairings = TunnelPairings::new(dataset);
+        let tunnel_rows = dataset.tunnel_rows_with(&pairings);
         let tunnel_idx = tunnel_rows.iter().map(|r| index_of(&r.event_id)).collect();
         let change_rows = dataset.endpoint_change_rows();
         let change_idx = change_rows.iter().map(|r| index_of(&r.event_id)).collect();
@@ -41,7 +42,7 @@ impl Prepared {
             query_index: QueryIndex::new(dataset),
             extent: view_index.time_extent(dataset, &all),
             view_index,
-            pairings: TunnelPairings::new(dataset),
+            pairings,
             tunnel_rows,
             tunnel_idx,
             change_rows,

@@ -465,7 +465,11 @@ impl Dataset {
     /// inventory (`RunInstances` / `CreateNetworkInterface`) found in the data.
     pub fn tunnel_rows(&self) -> Vec<TunnelRow> {
         // One pairing engine (views::TunnelPairings) serves the rows, the lanes and the detail.
-        let pairings = crate::views::TunnelPairings::new(self);
+        self.tunnel_rows_with(&crate::views::TunnelPairings::new(self))
+    }
+
+    /// [`Dataset::tunnel_rows`] with pairings already computed for this dataset.
+    pub fn tunnel_rows_with(&self, pairings: &crate::views::TunnelPairings) -> Vec<TunnelRow> {
         self.eice_time_order()
             .into_iter()
             .filter_map(|(i, e)| {
