@@ -7,6 +7,7 @@ mod archive;
 mod columns;
 mod container;
 mod gzip;
+mod scan;
 mod stream;
 mod table;
 
@@ -217,9 +218,9 @@ fn parse_plain(name: &str, bytes: &[u8]) -> ParsedFile {
     }
     // Windows PowerShell 5 writes `aws … > out.json` as UTF-16 with a byte-order mark.
     if let Some(text) = utf16_text(bytes) {
-        return container::parse(name, text.as_bytes());
+        return container::parse(name, text.as_bytes(), false);
     }
-    container::parse(name, bytes)
+    container::parse(name, bytes, true)
 }
 
 /// Text with a UTF-16 byte-order mark, as UTF-8 (unpaired surrogates become U+FFFD).
