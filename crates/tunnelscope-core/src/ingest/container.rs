@@ -485,9 +485,6 @@ fn trail_item<'a>(item: &'a RawValue) -> (bool, bool, Element<'a>) {
 /// record); `None` when anything is unusual (another shape, other keys, trailing data, a
 /// record beyond the size bound, malformed JSON), and the general parser decides.
 fn trail_document(text: &str, base: Option<&Base>) -> Option<ParsedFile> {
-    if !text.starts_with('{') {
-        return None;
-    }
     let ranges = scan::record_ranges(text.as_bytes())?;
     let mut acc = TrailAcc::default();
     if ranges.iter().any(|r| r.len() > MAX_RECORD_BYTES) {
@@ -502,7 +499,7 @@ fn trail_document(text: &str, base: Option<&Base>) -> Option<ParsedFile> {
 }
 
 /// A `{"Records":[…]}` document's records, accumulated one at a time (whole or streamed).
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub(super) struct TrailAcc {
     out: Option<ParsedFile>,
     records: usize,
@@ -520,6 +517,16 @@ impl TrailAcc {
     /// Records added so far.
     pub(super) fn records(&self) -> usize {
         self.records
+    }
+
+    /// The index of the last event added.
+    pub(super) fn last_event(&self) -> usize {
+        self.out.as_ref().map_or(0, |o| o.events.len().saturating_sub(1))
+    }
+
+    /// The `raw` text of event `i`.
+    pub(super) fn event_raw(&self, i: usize) -> &str {
+        self.out.as_ref().and_then(|o| o.events.get(i)).map_or("", |(_, e)| e.raw.as_str())
     }
 
     /// Adds the next record (`item`: a `{…}` text at most [`MAX_RECORD_BYTES`] long); `base`
