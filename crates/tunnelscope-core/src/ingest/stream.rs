@@ -36,6 +36,8 @@ pub struct FileStream {
     name: String,
     size_hint: u64,
     mode: Mode,
+    /// The highest record count reported (it stays when the file falls back to buffering).
+    records: u64,
 }
 
 #[derive(Debug)]
@@ -53,11 +55,21 @@ enum Mode {
 impl FileStream {
     /// Starts reading the file `name` (the path as given); `size_hint` is its size on disk.
     pub fn new(name: &str, size_hint: u64) -> Self {
-        Self { name: name.to_owned(), size_hint, mode: Mode::Sniff(Vec::new()) }
+        Self { name: name.to_owned(), size_hint, mode: Mode::Sniff(Vec::new()), records: 0 }
     }
 
     /// Feeds the next chunk of the file's bytes.
     pub fn push(&mut self, chunk: &[u8]) {
+        self.feed(chunk);
+        let now = match &self.mode {
+            Mode::Plain(trail) => trail.acc.records() as u64,
+            Mode::Gzip(gz) => gz.trail.as_ref().map_or(0, |t| t.acc.records() as u64),
+            Mode::Sniff(_) | Mode::Buffer(_) => 0,
+        };
+        self.records = self.records.max(now);
+    }
+
+    fn feed(&mut self, chunk: &[u8]) {
         if let Mode::Sniff(head) = &mut self.mode {
             head.extend_from_slice(chunk);
             if head.len() < SNIFF_BYTES {
@@ -102,11 +114,7 @@ impl FileStream {
 
     /// Records found so far (valid or not), for progress.
     pub fn records_so_far(&self) -> u64 {
-        match &self.mode {
-            Mode::Plain(trail) => trail.acc.records() as u64,
-            Mode::Gzip(gz) => gz.trail.as_ref().map_or(0, |t| t.acc.records() as u64),
-            Mode::Sniff(_) | Mode::Buffer(_) => 0,
-        }
+        self.records
     }
 
     /// Ends the file: its parsed files (one, or an archive's members named `a.zip!/member`).
