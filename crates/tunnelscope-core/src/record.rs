@@ -221,12 +221,18 @@ pub(crate) fn is_s3_notification(raw: &RawValue) -> bool {
 
 /// Parses one record into an [`Event`].
 pub fn parse_record(raw: &str, fidelity: Fidelity) -> Result<Event, InvalidRecord> {
-    let invalid = |reason: String| InvalidRecord { reason };
     let trimmed = raw.trim();
     if !trimmed.starts_with('{') {
-        return Err(invalid("not a JSON object".into()));
+        return Err(InvalidRecord { reason: "not a JSON object".into() });
     }
-    let rec: RecordIn<'_> = serde_json::from_str(trimmed).map_err(|e| invalid(format!("malformed record: {e}")))?;
+    let rec: RecordIn<'_> =
+        serde_json::from_str(trimmed).map_err(|e| InvalidRecord { reason: format!("malformed record: {e}") })?;
+    event_from(rec, trimmed, fidelity)
+}
+
+/// The event a parsed record makes (`trimmed` is the record's text, for `raw` and the content ID).
+fn event_from(rec: RecordIn<'_>, trimmed: &str, fidelity: Fidelity) -> Result<Event, InvalidRecord> {
+    let invalid = |reason: String| InvalidRecord { reason };
     let time_ms = match rec.event_time {
         None => return Err(invalid("no eventTime".into())),
         Some(t) => parse_time_value(t).ok_or_else(|| invalid(format!("unreadable eventTime {}", clip(t.get(), 40))))?,
@@ -277,10 +283,121 @@ pub fn parse_record(raw: &str, fidelity: Fidelity) -> Result<Event, InvalidRecor
     })
 }
 
+/// A key that is present, whatever its value (`null` included).
+#[derive(Default)]
+struct Present(bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d)?;
+        Ok(Present(true))
+    }
+}
+
+/// Every field that [`RecordIn`], the record probe of [`looks_like_record`] and the SQS probe
+/// read, in one struct, so that one parse answers all three.
+///
+/// Each of those structs reads a subset of these keys with the same or a laxer type, so when
+/// this parse succeeds each of them would have succeeded with the same values; when it fails
+/// the caller asks them one by one (the exact, slower path).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RecordScan<'a> {
+    #[serde(rename = "eventTime", borrow)]
+    event_time: Option<&'a RawValue>,
+    #[serde(rename = "eventName", borrow)]
+    event_name: Lenient<'a>,
+    #[serde(rename = "eventSource", borrow)]
+    event_source: Lenient<'a>,
+    #[serde(rename = "eventVersion", borrow)]
+    event_version: Lenient<'a>,
+    #[serde(rename = "awsRegion", borrow)]
+    region: Lenient<'a>,
+    #[serde(rename = "recipientAccountId", borrow)]
+    recipient_account: Lenient<'a>,
+    #[serde(rename = "sourceIPAddress", borrow)]
+    source_ip: Lenient<'a>,
+    #[serde(rename = "userAgent", borrow)]
+    user_agent: Lenient<'a>,
+    #[serde(rename = "errorCode", borrow)]
+    error_code: Lenient<'a>,
+    #[serde(rename = "errorMessage", borrow)]
+    error_message: Lenient<'a>,
+    #[serde(rename = "eventID", borrow)]
+    event_id: Lenient<'a>,
+    #[serde(rename = "userIdentity", borrow)]
+    user_identity: Option<IdentityIn<'a>>,
+    #[serde(rename = "requestParameters", borrow)]
+    request_parameters: Option<&'a RawValue>,
+    #[serde(rename = "responseElements", borrow)]
+    response_elements: Option<&'a RawValue>,
+    #[serde(borrow)]
+    resources: Option<&'a RawValue>,
+    #[serde(rename = "insightDetails", borrow)]
+    insight_details: Option<InsightIn<'a>>,
+    #[serde(rename = "tunnelscopeSynthesized", borrow)]
+    synthesized: Option<SynthIn<'a>>,
+    #[serde(rename = "messageId")]
+    message_id: Present,
+    body: Present,
+}
+
+/// What one parse of an element of a `Records` list tells.
+pub(crate) struct TrailItem {
+    /// [`is_s3_notification`] of the element.
+    pub(crate) s3_notification: bool,
+    /// The element has `messageId` and `body` (an SQS/SNS message).
+    pub(crate) sqs_message: bool,
+    /// [`looks_like_record`] of the element, and then its [`parse_record`] result.
+    pub(crate) record: Option<Result<Event, InvalidRecord>>,
+}
+
+/// Answers [`is_s3_notification`], the SQS probe, [`looks_like_record`] and, for a record,
+/// [`parse_record`] with `fidelity`, from one parse of `body` (an object's JSON text, no
+/// surrounding white space). `None` when that parse fails: the caller then asks each one
+/// separately, which gives the exact answers (and error messages) of the slow path.
+pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity) -> Option<TrailItem> {
+    let body = body.trim();
+    let scan: RecordScan<'_> = serde_json::from_str(body).ok()?;
+    let s3_notification = scan.event_source.as_str() == "aws:s3" && scan.event_version.as_str().starts_with("2.");
+    let sqs_message = scan.message_id.0 && scan.body.0;
+    let looks_like = scan.event_name.0.is_some()
+        || scan.event_time.is_some()
+        || scan.insight_details.is_some()
+        || (scan.event_version.0.is_some() && scan.event_source.0.is_some());
+    let record = looks_like.then(|| {
+        let rec = RecordIn {
+            event_time: scan.event_time,
+            event_name: scan.event_name,
+            event_source: scan.event_source,
+            event_version: scan.event_version,
+            region: scan.region,
+            recipient_account: scan.recipient_account,
+            source_ip: scan.source_ip,
+            user_agent: scan.user_agent,
+            error_code: scan.error_code,
+            error_message: scan.error_message,
+            event_id: scan.event_id,
+            user_identity: scan.user_identity,
+            request_parameters: scan.request_parameters,
+            response_elements: scan.response_elements,
+            resources: scan.resources,
+            insight_details: scan.insight_details,
+            synthesized: scan.synthesized,
+        };
+        event_from(rec, body, fidelity)
+    });
+    Some(TrailItem { s3_notification, sqs_message, record })
+}
+
 /// Reads an `eventTime` that is a string or an epoch number.
 fn parse_time_value(v: &RawValue) -> Option<i64> {
     let s = v.get().trim();
     if s.starts_with('"') {
+        // Without escapes or control characters the JSON string is its own text.
+        if let Some(inner) = s[1..].strip_suffix('"').filter(|t| !t.bytes().any(|b| b == b'\\' || b < 0x20)) {
+            return parse_time_ms(inner);
+        }
         let text: Cow<'_, str> = serde_json::from_str(s).ok()?;
         parse_time_ms(&text)
     } else {

@@ -15,6 +15,9 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
     if s.is_empty() || s.len() > 64 {
         return None;
     }
+    if let Some(ms) = plain_utc_ms(s.as_bytes()) {
+        return Some(ms);
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.timestamp_millis());
     }
@@ -34,6 +37,40 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
         return s.parse::<f64>().ok().and_then(epoch_number_ms);
     }
     None
+}
+
+/// The form nearly every record uses, `YYYY-MM-DDTHH:MM:SSZ`, without chrono; `None` for
+/// anything else (including leap seconds), which the general parser then reads.
+fn plain_utc_ms(b: &[u8]) -> Option<i64> {
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b[r].iter().try_fold(0i64, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day < 1 || day > month_days || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm), proleptic Gregorian.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000)
 }
 
 /// Converts an epoch number (seconds or milliseconds, chosen by magnitude) to milliseconds.
@@ -82,6 +119,33 @@ pub fn format_rfc3339(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plain_form_agrees_with_chrono() {
+        let mut t: i64 = -62_135_596_800_000; // 0001-01-01
+        while t < 253_402_300_799_000 {
+            let s = format!("{}", Utc.timestamp_millis_opt(t).unwrap().format("%Y-%m-%dT%H:%M:%SZ"));
+            let chrono_ms = DateTime::parse_from_rfc3339(&s).map(|d| d.timestamp_millis()).ok();
+            assert_eq!(plain_utc_ms(s.as_bytes()), chrono_ms, "{s}");
+            t += 86_399_937 * 7 + 1000;
+        }
+        for bad in [
+            "2026-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-00-10T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:60:00Z",
+            "2026-01-01T00:00:60Z",
+            "+026-01-01T00:00:00Z",
+            "2026-01-0 T00:00:00Z",
+        ] {
+            assert_eq!(plain_utc_ms(bad.as_bytes()), None, "{bad}");
+        }
+        assert_eq!(
+            plain_utc_ms(b"2024-02-29T23:59:59Z"),
+            DateTime::parse_from_rfc3339("2024-02-29T23:59:59Z").map(|d| d.timestamp_millis()).ok()
+        );
+    }
 
     const T: i64 = 1_681_257_040_000; // 2023-04-11T23:50:40Z
 

@@ -51,8 +51,21 @@ impl Expect {
     }
 }
 
+/// `FileStream` fed in chunks of 1, 7, 4096 bytes and whole gives exactly `parse_input`.
+fn check_stream(name: &str, bytes: &[u8]) {
+    let whole = tunnelscope_core::ingest::parse_input(name, bytes);
+    for size in [1, 7, 4096, bytes.len().max(1)] {
+        let mut stream = tunnelscope_core::ingest::FileStream::new(name, bytes.len() as u64);
+        for chunk in bytes.chunks(size) {
+            stream.push(chunk);
+        }
+        assert_eq!(stream.finish(), whole, "FileStream in chunks of {size} of {name}");
+    }
+}
+
 /// Adds one file to a fresh dataset and checks it against `expected` and the accounting rules.
 fn check(name: &str, bytes: &[u8], expected: &Expect) -> Dataset {
+    check_stream(name, bytes);
     let mut ds = Dataset::new();
     let reports = ds.add_file_reports(name, bytes).to_vec();
     let s = ds.stats();

@@ -9,8 +9,8 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::columns::{ColumnMap, finish};
-use super::{FileStatus, InvalidRecord, MAX_RECORD_BYTES, ParsedFile, Shape, table};
-use crate::model::{Event, Fidelity};
+use super::{FileStatus, InvalidRecord, MAX_RECORD_BYTES, ParsedFile, Shape, scan, table};
+use crate::model::{Event, Fidelity, RawSpan};
 use crate::record::{self, FROM_LOOKUP_SUMMARY, FROM_QUERY_ROW, Lenient, clip, looks_like_record, parse_record};
 
 /// The top-level keys that identify each JSON shape; everything else is skipped.
@@ -53,7 +53,34 @@ struct Top<'a> {
 enum Element<'a> {
     Record(&'a str, Fidelity),
     OwnedRecord(String, Fidelity),
+    /// Already parsed (from one parse that also classified it); the text it was parsed from.
+    Parsed(Result<Event, String>, &'a str),
     Invalid(String),
+}
+
+/// Where a file's content lies in memory, to turn a record's `&str` into its byte range in the
+/// content ([`Event::span`]); records elsewhere (unescaped, synthesized) get no span.
+#[derive(Clone, Copy)]
+pub(super) struct Base {
+    start: usize,
+    len: usize,
+    /// The content offset of `start`.
+    offset: u64,
+}
+
+impl Base {
+    /// `text` is the content from `offset` on.
+    pub(super) fn new(text: &[u8], offset: u64) -> Self {
+        Self { start: text.as_ptr() as usize, len: text.len(), offset }
+    }
+
+    fn span_of(&self, s: &str) -> Option<RawSpan> {
+        let at = (s.as_ptr() as usize).checked_sub(self.start)?;
+        if at.checked_add(s.len())? > self.len {
+            return None;
+        }
+        Some(RawSpan { offset: self.offset + at as u64, len: u32::try_from(s.len()).ok()? })
+    }
 }
 
 impl Element<'_> {
@@ -74,14 +101,18 @@ enum Doc<'a> {
     Fatal(String),
 }
 
-pub(super) fn parse(name: &str, bytes: &[u8]) -> ParsedFile {
+/// Reads the content `bytes`; `exact` when they are the file's content as stored (after gunzip),
+/// so records get their [`Event::span`] (not for text converted from UTF-16).
+pub(super) fn parse(name: &str, bytes: &[u8], exact: bool) -> ParsedFile {
+    let base = exact.then(|| Base::new(bytes, 0));
+    let base = base.as_ref();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Some(start) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
         return ParsedFile::rejected("empty file (only white space)");
     };
     let first = bytes[start];
     match (first, std::str::from_utf8(bytes)) {
-        (b'{' | b'[', Ok(text)) => parse_json(name, text),
+        (b'{' | b'[', Ok(text)) => parse_json(name, text, base),
         (b'{' | b'[', Err(e)) => {
             let reason = format!("not UTF-8 text: invalid byte at {}", e.valid_up_to());
             let lines = bytes.split(|b| *b == b'\n').enumerate().map(|(i, line)| {
@@ -91,7 +122,7 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> ParsedFile {
                         .map_err(|e| format!("not UTF-8 text (invalid byte at column {})", e.valid_up_to() + 1)),
                 )
             });
-            multi(name, values_by_line(lines), Some(reason))
+            multi(name, values_by_line(lines), Some(reason), base)
         }
         (_, utf8) => {
             let shown = if first.is_ascii_graphic() {
@@ -111,12 +142,15 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> ParsedFile {
     }
 }
 
-fn parse_json(name: &str, text: &str) -> ParsedFile {
+fn parse_json(name: &str, text: &str, base: Option<&Base>) -> ParsedFile {
+    if let Some(parsed) = trail_document(text, base) {
+        return parsed;
+    }
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     match stream.next() {
         Some(Ok(first)) => {
             if text[stream.byte_offset()..].trim().is_empty() {
-                return single(name, first);
+                return single(name, first, base);
             }
             // Several values: NDJSON, concatenated documents (`zcat *.json.gz`), pretty or not.
             let mut lines = Lines::default();
@@ -134,10 +168,10 @@ fn parse_json(name: &str, text: &str) -> ParsedFile {
                 }
             }
             if complete {
-                multi(name, values, None)
+                multi(name, values, None, base)
             } else {
                 let lines = text.split('\n').enumerate().map(|(i, l)| (i + 1, Ok(l)));
-                multi(name, values_by_line(lines), None)
+                multi(name, values_by_line(lines), None, base)
             }
         }
         Some(Err(e)) => {
@@ -145,7 +179,7 @@ fn parse_json(name: &str, text: &str) -> ParsedFile {
             // A broken first line need not condemn a file of one record per line.
             if text.trim_end().contains('\n') {
                 let lines = text.split('\n').enumerate().map(|(i, l)| (i + 1, Ok(l)));
-                let attempt = multi(name, values_by_line(lines), Some(msg.clone()));
+                let attempt = multi(name, values_by_line(lines), Some(msg.clone()), base);
                 if attempt.status != FileStatus::Rejected {
                     return attempt;
                 }
@@ -233,14 +267,14 @@ fn byte_offset(text: &str, line: usize, column: usize) -> usize {
 }
 
 /// A file holding one JSON document.
-fn single(name: &str, doc: &RawValue) -> ParsedFile {
+fn single(name: &str, doc: &RawValue, base: Option<&Base>) -> ParsedFile {
     match document(name, doc) {
         Doc::Items(shape, what, elements) => {
             if let Some(reason) = none_recognised(what, &elements) {
                 return ParsedFile::rejected(reason);
             }
             let positions = (1..=elements.len()).map(|i| format!("record {i}"));
-            build(shape, positions.zip(elements))
+            build(shape, positions.zip(elements), base)
         }
         Doc::Skip(shape, reason) => ParsedFile::skipped(shape, reason),
         Doc::Reject(reason) | Doc::Fatal(reason) => ParsedFile::rejected(reason),
@@ -260,7 +294,12 @@ fn none_recognised(what: &str, elements: &[Element<'_>]) -> Option<String> {
 }
 
 /// A file of several JSON values (one per line, or concatenated).
-fn multi(name: &str, values: Vec<(usize, Result<&RawValue, String>)>, first_error: Option<String>) -> ParsedFile {
+fn multi(
+    name: &str,
+    values: Vec<(usize, Result<&RawValue, String>)>,
+    first_error: Option<String>,
+    base: Option<&Base>,
+) -> ParsedFile {
     let mut elements: Vec<(String, Element<'_>)> = Vec::new();
     let mut shapes: Vec<Shape> = Vec::new();
     let mut skipped: Option<(Shape, &'static str)> = None;
@@ -296,7 +335,7 @@ fn multi(name: &str, values: Vec<(usize, Result<&RawValue, String>)>, first_erro
         }
         if elements.is_empty() && !shapes.is_empty() {
             // Containers that are all empty (`{"Records":[]}` twice) are still read.
-            return build(shapes[0], Vec::new());
+            return build(shapes[0], Vec::new(), base);
         }
         return ParsedFile::rejected(
             first_error
@@ -308,13 +347,17 @@ fn multi(name: &str, values: Vec<(usize, Result<&RawValue, String>)>, first_erro
         Some(&s) if s != Shape::SingleRecord && shapes.iter().all(|x| *x == s) => s,
         _ => Shape::Ndjson,
     };
-    build(shape, elements)
+    build(shape, elements, base)
 }
 
-fn build<'a>(shape: Shape, elements: impl IntoIterator<Item = (String, Element<'a>)>) -> ParsedFile {
+fn build<'a>(
+    shape: Shape,
+    elements: impl IntoIterator<Item = (String, Element<'a>)>,
+    base: Option<&Base>,
+) -> ParsedFile {
     let mut out = ParsedFile::read(shape);
     for (i, (position, element)) in elements.into_iter().enumerate() {
-        push(&mut out, i, position, element);
+        push(&mut out, i, position, element, base);
     }
     out
 }
@@ -397,16 +440,158 @@ fn list_of<'a>(shape: Shape, list: &'a RawValue, what: &'static str) -> Doc<'a> 
     }
 }
 
+const S3_NOTIFICATIONS: &str =
+    "Amazon S3 event notifications (eventSource aws:s3, eventVersion 2.x), not CloudTrail records";
+const SQS_MESSAGES: &str = "Amazon SQS/SNS messages (\"Records\" with body/messageId), not CloudTrail records";
+
 fn trail_records<'a>(items: &[&'a RawValue]) -> Doc<'a> {
-    if items.iter().any(|r| record::is_s3_notification(r)) {
-        return Doc::Reject(
-            "Amazon S3 event notifications (eventSource aws:s3, eventVersion 2.x), not CloudTrail records".into(),
-        );
+    let (mut s3, mut sqs) = (false, false);
+    let mut elements = Vec::with_capacity(items.len());
+    for item in items {
+        let (is_s3, is_sqs, element) = trail_item(item);
+        s3 |= is_s3;
+        sqs |= is_sqs;
+        elements.push(element);
     }
-    if items.iter().any(|r| is_sqs_message(r)) {
-        return Doc::Reject("Amazon SQS/SNS messages (\"Records\" with body/messageId), not CloudTrail records".into());
+    if s3 {
+        return Doc::Reject(S3_NOTIFICATIONS.into());
     }
-    items_doc(Shape::TrailRecords, "\"Records\"", items)
+    if sqs {
+        return Doc::Reject(SQS_MESSAGES.into());
+    }
+    if let Some(fatal) = too_big(items) {
+        return fatal;
+    }
+    Doc::Items(Shape::TrailRecords, "\"Records\"", elements)
+}
+
+/// One element of a `Records` list: is it an S3 notification, an SQS message, and how it reads.
+/// One parse answers all three for a record object; anything else takes the separate checks.
+fn trail_item<'a>(item: &'a RawValue) -> (bool, bool, Element<'a>) {
+    let body = item.get();
+    if body.starts_with('{') {
+        if let Some(t) = record::scan_trail_item(body, Fidelity::Full) {
+            let element = match t.record {
+                Some(parsed) => Element::Parsed(parsed.map_err(|e| e.reason), body),
+                None => classify(item, Shape::TrailRecords),
+            };
+            return (t.s3_notification, t.sqs_message, element);
+        }
+    }
+    (record::is_s3_notification(item), is_sqs_message(item), classify(item, Shape::TrailRecords))
+}
+
+/// A `{"Records":[…]}` document read record by record with the byte scanner (one parse per
+/// record); `None` when anything is unusual (another shape, other keys, trailing data, a
+/// record beyond the size bound, malformed JSON), and the general parser decides.
+fn trail_document(text: &str, base: Option<&Base>) -> Option<ParsedFile> {
+    let ranges = scan::record_ranges(text.as_bytes())?;
+    let mut acc = TrailAcc::default();
+    if ranges.iter().any(|r| r.len() > MAX_RECORD_BYTES) {
+        return None;
+    }
+    for r in ranges {
+        // The scanner cuts at ASCII brackets, so these are character boundaries.
+        let item = text.get(r)?;
+        acc.add(item, base).ok()?;
+    }
+    Some(acc.finish())
+}
+
+/// A `{"Records":[…]}` document's records, accumulated one at a time (whole or streamed).
+#[derive(Default, Debug)]
+pub(super) struct TrailAcc {
+    out: Option<ParsedFile>,
+    records: usize,
+    s3: bool,
+    sqs: bool,
+    any_record: bool,
+    first_invalid: Option<String>,
+}
+
+/// A record text that is not JSON: the document is not, and the general parser must judge it.
+#[derive(Debug)]
+pub(super) struct NotJson;
+
+impl TrailAcc {
+    /// Records added so far.
+    pub(super) fn records(&self) -> usize {
+        self.records
+    }
+
+    /// The index of the last event added.
+    pub(super) fn last_event(&self) -> usize {
+        self.out.as_ref().map_or(0, |o| o.events.len().saturating_sub(1))
+    }
+
+    /// The `raw` text of event `i`.
+    pub(super) fn event_raw(&self, i: usize) -> &str {
+        self.out.as_ref().and_then(|o| o.events.get(i)).map_or("", |(_, e)| e.raw.as_str())
+    }
+
+    /// Adds the next record (`item`: a `{…}` text at most [`MAX_RECORD_BYTES`] long); `base`
+    /// places it in the content. `Ok(true)` when it became an event whose `raw` is `item`.
+    pub(super) fn add(&mut self, item: &str, base: Option<&Base>) -> Result<bool, NotJson> {
+        let (s3, sqs, element) = match record::scan_trail_item(item, Fidelity::Full) {
+            Some(t) => {
+                let element = match t.record {
+                    Some(parsed) => Element::Parsed(parsed.map_err(|e| e.reason), item),
+                    None => classify(raw_value(item)?, Shape::TrailRecords),
+                };
+                (t.s3_notification, t.sqs_message, element)
+            }
+            None => {
+                let raw = raw_value(item)?;
+                (record::is_s3_notification(raw), is_sqs_message(raw), classify(raw, Shape::TrailRecords))
+            }
+        };
+        self.s3 |= s3;
+        self.sqs |= sqs;
+        let out = self.out.get_or_insert_with(|| ParsedFile::read(Shape::TrailRecords));
+        let index = self.records;
+        self.records += 1;
+        let own_raw = matches!(element, Element::Parsed(Ok(_), _));
+        match &element {
+            Element::Invalid(reason) => {
+                self.first_invalid.get_or_insert_with(|| reason.clone());
+            }
+            _ => self.any_record = true,
+        }
+        push(out, index, format!("record {}", index + 1), element, base);
+        Ok(own_raw)
+    }
+
+    /// The parsed file, judged as a whole: S3 notifications and SQS messages reject it, as does a
+    /// non-empty list of nothing CloudTrail.
+    pub(super) fn finish(self) -> ParsedFile {
+        if self.s3 {
+            return ParsedFile::rejected(S3_NOTIFICATIONS);
+        }
+        if self.sqs {
+            return ParsedFile::rejected(SQS_MESSAGES);
+        }
+        if self.records > 0 && !self.any_record {
+            let first = self.first_invalid.map(|r| format!(" (first: {r})")).unwrap_or_default();
+            return ParsedFile::rejected(format!("JSON, but \"Records\" holds no CloudTrail records{first}"));
+        }
+        self.out.unwrap_or_else(|| ParsedFile::read(Shape::TrailRecords))
+    }
+}
+
+/// `item` as a validated JSON value, or [`NotJson`].
+fn raw_value(item: &str) -> Result<&RawValue, NotJson> {
+    serde_json::from_str::<&RawValue>(item).map_err(|_| NotJson)
+}
+
+/// The fatal rejection when an item is beyond the size bound.
+fn too_big<'a>(items: &[&RawValue]) -> Option<Doc<'a>> {
+    let (i, big) = items.iter().enumerate().find(|(_, r)| r.get().len() > MAX_RECORD_BYTES)?;
+    Some(Doc::Fatal(format!(
+        "record {} is {} bytes, beyond the {} byte limit for one record",
+        i + 1,
+        big.get().len(),
+        MAX_RECORD_BYTES
+    )))
 }
 
 fn is_sqs_message(raw: &RawValue) -> bool {
@@ -422,13 +607,8 @@ fn is_sqs_message(raw: &RawValue) -> bool {
 
 /// Classifies the items of a container; a record beyond the size bound is fatal.
 fn items_doc<'a>(shape: Shape, what: &'static str, items: &[&'a RawValue]) -> Doc<'a> {
-    if let Some((i, big)) = items.iter().enumerate().find(|(_, r)| r.get().len() > MAX_RECORD_BYTES) {
-        return Doc::Fatal(format!(
-            "record {} is {} bytes, beyond the {} byte limit for one record",
-            i + 1,
-            big.get().len(),
-            MAX_RECORD_BYTES
-        ));
+    if let Some(fatal) = too_big(items) {
+        return fatal;
     }
     Doc::Items(shape, what, items.iter().map(|r| classify(r, shape)).collect())
 }
@@ -476,10 +656,14 @@ fn query_row(row: &RawValue) -> Element<'static> {
     }
 }
 
-fn push(out: &mut ParsedFile, index: usize, position: String, element: Element<'_>) {
+fn push(out: &mut ParsedFile, index: usize, position: String, element: Element<'_>, base: Option<&Base>) {
+    let span = |raw: &str| base.and_then(|b| b.span_of(raw.trim()));
     let parsed: Result<Event, String> = match element {
-        Element::Record(raw, fidelity) => parse_record(raw, fidelity).map_err(|e| e.reason),
+        Element::Record(raw, fidelity) => {
+            parse_record(raw, fidelity).map(|e| Event { span: span(raw), ..e }).map_err(|e| e.reason)
+        }
         Element::OwnedRecord(raw, fidelity) => parse_record(&raw, fidelity).map_err(|e| e.reason),
+        Element::Parsed(parsed, raw) => parsed.map(|e| Event { span: span(raw), ..e }),
         Element::Invalid(reason) => Err(reason),
     };
     match parsed {

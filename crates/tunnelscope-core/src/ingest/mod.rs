@@ -7,6 +7,7 @@ mod archive;
 mod columns;
 mod container;
 mod gzip;
+mod scan;
 mod stream;
 mod table;
 
@@ -15,7 +16,7 @@ pub use stream::FileStream;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Event;
+use crate::model::{Event, RawSpan};
 
 /// The largest single record accepted (contracts.md §1); a bigger one rejects the file.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
@@ -181,6 +182,50 @@ pub fn for_each_file(name: &str, bytes: &[u8], f: &mut dyn FnMut(String, FileCon
     }
 }
 
+/// The exact text of a record from its [`Event::span`]: `file_bytes` is the file as stored
+/// (plain, gzip, or a zip archive with `member` the path after `!/`, nested archives as
+/// `inner.zip!/x.json`); gunzips or unzips as needed, under the same bounds as reading.
+///
+/// A compact dataset drops the `raw` text of most events and reads it again with this. Each
+/// call decompresses the file: use [`read_spans`] for many records of one file.
+pub fn read_span(file_bytes: &[u8], member: Option<&str>, span: RawSpan) -> Result<String, String> {
+    read_spans(file_bytes, member, &[span])?.pop().ok_or_else(|| "no record".to_owned())
+}
+
+/// [`read_span`] for several records of one file (decompressed once), in the order given.
+pub fn read_spans(file_bytes: &[u8], member: Option<&str>, spans: &[RawSpan]) -> Result<Vec<String>, String> {
+    let slice_all = |content: &[u8]| -> Result<Vec<String>, String> {
+        let content =
+            if gzip::is_gzip(content) { std::borrow::Cow::Owned(gzip::gunzip(content)?) } else { content.into() };
+        spans
+            .iter()
+            .map(|span| {
+                let start = usize::try_from(span.offset).map_err(|_| "span beyond the file".to_owned())?;
+                let bytes =
+                    start.checked_add(span.len as usize).and_then(|end| content.get(start..end)).ok_or_else(|| {
+                        format!("span {}+{} beyond the file's {} bytes", span.offset, span.len, content.len())
+                    })?;
+                String::from_utf8(bytes.to_vec())
+                    .map_err(|_| format!("span {}+{} is not UTF-8 text", span.offset, span.len))
+            })
+            .collect()
+    };
+    let Some(member) = member else {
+        return slice_all(file_bytes);
+    };
+    if !archive::is_zip(file_bytes) {
+        return Err(format!("not a zip archive, so no member {member:?}"));
+    }
+    let wanted = format!("!/{member}");
+    let mut found = None;
+    archive::for_each_member("", file_bytes, &mut |name, content| {
+        if found.is_none() && name == wanted {
+            found = Some(content.and_then(|c| slice_all(&c)));
+        }
+    });
+    found.unwrap_or_else(|| Err(format!("no member {member:?} in the archive")))
+}
+
 /// True when the bytes are a zip archive (to be expanded with [`expand`] before parsing).
 pub fn is_archive(bytes: &[u8]) -> bool {
     archive::is_zip(bytes)
@@ -217,9 +262,9 @@ fn parse_plain(name: &str, bytes: &[u8]) -> ParsedFile {
     }
     // Windows PowerShell 5 writes `aws … > out.json` as UTF-16 with a byte-order mark.
     if let Some(text) = utf16_text(bytes) {
-        return container::parse(name, text.as_bytes());
+        return container::parse(name, text.as_bytes(), false);
     }
-    container::parse(name, bytes)
+    container::parse(name, bytes, true)
 }
 
 /// Text with a UTF-16 byte-order mark, as UTF-8 (unpaired surrogates become U+FFFD).

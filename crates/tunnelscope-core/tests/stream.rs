@@ -1,0 +1,264 @@
+//! `FileStream` (chunked reading) equals `parse_input` (whole bytes), and `read_span` gives back
+//! every event's `raw` text from the file as stored.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the message
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use tunnelscope_core::ingest::{FileStream, ParsedFile, parse_input, read_span, read_spans};
+use tunnelscope_core::{FileStatus, Shape};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn streamed(name: &str, bytes: &[u8], chunk: usize) -> Vec<(String, ParsedFile)> {
+    let mut stream = FileStream::new(name, bytes.len() as u64);
+    let mut last = 0;
+    for c in bytes.chunks(chunk.max(1)) {
+        stream.push(c);
+        let so_far = stream.records_so_far();
+        assert!(so_far >= last, "records_so_far went back");
+        last = so_far;
+    }
+    stream.finish()
+}
+
+fn same_as_whole(name: &str, bytes: &[u8]) {
+    let whole = parse_input(name, bytes);
+    for chunk in [1, 7, 4096, bytes.len()] {
+        if chunk == 1 && bytes.len() > 300_000 {
+            continue;
+        }
+        assert_eq!(streamed(name, bytes, chunk), whole, "{name} in chunks of {chunk}");
+    }
+}
+
+/// Every fixture and corpus file, and variants of each (gzipped, zipped, truncated, with a BOM,
+/// with trailing data), read in chunks of 1, 7, 4096 bytes and whole.
+#[test]
+fn every_fixture_streams_to_the_whole_file_result() {
+    let mut paths = Vec::new();
+    walk(Path::new(FIXTURES), &mut paths);
+    walk(Path::new(CORPUS), &mut paths);
+    assert!(paths.len() > 20);
+    for p in &paths {
+        let name = p.to_string_lossy();
+        let bytes = std::fs::read(p).unwrap();
+        same_as_whole(&name, &bytes);
+        if bytes.len() > 100_000 {
+            continue;
+        }
+        same_as_whole(&format!("{name}.gz"), &gz(&bytes));
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(&bytes);
+        same_as_whole(&name, &bom);
+        let mut trailing = bytes.clone();
+        trailing.extend_from_slice(b"\n{\"x\":1}");
+        same_as_whole(&name, &trailing);
+        for cut in [bytes.len() / 3, bytes.len() * 2 / 3, bytes.len().saturating_sub(2)] {
+            same_as_whole(&name, &bytes[..cut]);
+            let packed = gz(&bytes);
+            same_as_whole(&format!("{name}.gz"), &packed[..packed.len() * cut / bytes.len().max(1)]);
+        }
+    }
+    let trail = std::fs::read(Path::new(FIXTURES).join("trail-compact.json")).unwrap();
+    same_as_whole("a.zip", &zip(&[("x.json", &trail), ("y.json.gz", &gz(&trail))]));
+}
+
+/// Documents that start like a trail file and then go wrong, at every point.
+#[test]
+fn trail_documents_that_go_wrong_stream_to_the_whole_file_result() {
+    let rec = |i: usize| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2026-10-01T08:{:02}:00Z","eventName":"OpenTunnel","eventSource":"ec2-instance-connect.amazonaws.com","eventID":"e-{i}","requestParameters":{{"instanceConnectEndpointId":"eice-0123456789abcdef0","remotePort":"22","privateIpAddress":"10.0.0.{i}","note":"}},{{\"x\":[1]}}"}}}}"#,
+            i % 60
+        )
+    };
+    let records: Vec<String> = (0..6).map(rec).collect();
+    let doc = format!("{{\"Records\":[{}]}}", records.join(","));
+    let pretty = format!("{{\n  \"Records\": [\n    {}\n  ]\n}}\n", records.join(",\n    "));
+    let mut cases: Vec<String> = vec![doc.clone(), pretty.clone()];
+    for (i, bad) in [
+        ("eventTime", "\"eventTime\":1e999"),
+        ("eventName\":\"OpenTunnel", "eventName\":\"OpenTunnel\",\"eventName\":\"X"),
+        ("\"eventID\"", "\"messageId\":1,\"body\":null,\"eventID\""),
+        ("\"1.08\"", "\"2.1\",\"eventSource\":\"aws:s3\""),
+        ("\"eventID\"", "\"userIdentity\":\"x\",\"eventID\""),
+        ("\"eventID\"", "\"x\":\"\\ud800\",\"eventID\""),
+        ("\"eventID\"", "\"x\":\"\\q\",\"eventID\""),
+        ("\"eventVersion\":\"1.08\",", ""),
+        ("\"eventTime\"", "\"eventTimeX\""),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut r = records.clone();
+        r[i % 6] = r[i % 6].replacen(bad.0, bad.1, 1);
+        cases.push(format!("{{\"Records\":[{}]}}", r.join(",")));
+        cases.push(format!("{{\"Records\":[\n{}\n]}}", r.join(",\n")));
+    }
+    cases.push(doc.replace("]}", "],\"Zeta\":1}"));
+    cases.push(format!("{doc}{doc}"));
+    cases.push(format!("{doc}\n{pretty}"));
+    cases.push(doc.replacen("},{", "},[],{", 1));
+    cases.push(doc.replacen("},{", "},,{", 1));
+    cases.push(doc.replacen("},{", "} {", 1));
+    cases.push(doc.replace("\"Records\"", "\"Re\\u0063ords\""));
+    cases.push(format!("\u{feff}{doc}"));
+    cases.push(format!("\u{feff}\u{feff}{doc}"));
+    cases.push(format!(" \t\r\n{doc} \n"));
+    cases.push(format!("{doc}\u{c}"));
+    for case in &cases {
+        for end in (0..=case.len()).step_by(53).chain([case.len()]) {
+            let bytes = &case.as_bytes()[..end];
+            let whole = parse_input("t.json", bytes);
+            for chunk in [1, 7, 64] {
+                assert_eq!(streamed("t.json", bytes, chunk), whole, "chunks of {chunk}: {:?}", &case[..end]);
+            }
+            let packed = gz(bytes);
+            let whole = parse_input("t.json.gz", &packed);
+            assert_eq!(streamed("t.json.gz", &packed, 7), whole, "gzip, chunks of 7: {:?}", &case[..end]);
+        }
+        let mut bad_utf8 = case.clone().into_bytes();
+        let at = bad_utf8.len() / 2;
+        bad_utf8[at] = 0xff;
+        same_as_whole("t.json", &bad_utf8);
+    }
+}
+
+/// A generated trail file bigger than 8 MiB goes through several 8 MiB slices with the same
+/// result as the whole file, plain and gzipped, and also when it turns out broken at the end.
+#[test]
+fn a_file_of_several_slices_streams_to_the_whole_file_result() {
+    let mut doc = String::from("{\"Records\":[");
+    let mut i = 0;
+    while doc.len() < 9 << 20 {
+        if i > 0 {
+            doc.push_str(",\n");
+        }
+        doc.push_str(&format!(
+            r#"{{"eventVersion":"1.08","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u{}","accountId":"111122223333"}},"eventTime":"2026-10-01T{:02}:{:02}:{:02}Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"eu-west-1","sourceIPAddress":"198.51.100.{}","userAgent":"aws-cli/2.15 \"quoted\" \\ path","requestParameters":{{"filterSet":{{"items":[{{"name":"tag:x","valueSet":{{"items":[{{"value":"}},{{"}}]}}}}]}}}},"responseElements":null,"eventID":"{:08x}-0000-4000-8000-000000000000","readOnly":true}}"#,
+            i % 7,
+            (i / 3600) % 24,
+            (i / 60) % 60,
+            i % 60,
+            i % 250,
+            i
+        ));
+        i += 1;
+    }
+    doc.push_str("]}\n");
+    let plain = doc.as_bytes();
+    let packed = gz(plain);
+    for (name, bytes) in [("big.json", plain), ("big.json.gz", &packed[..])] {
+        let whole = parse_input(name, bytes);
+        assert_eq!(whole[0].1.status, FileStatus::Read);
+        assert_eq!(whole[0].1.shape, Some(Shape::TrailRecords));
+        assert_eq!(whole[0].1.events.len(), i);
+        assert!(whole[0].1.events.iter().all(|(_, e)| e.span.is_some()));
+        let got = streamed(name, bytes, 8 << 20);
+        assert_eq!(got, whole, "{name}");
+    }
+    // Broken at the end: the streamed part must be read again as the whole file would be.
+    let mut broken = plain.to_vec();
+    broken.truncate(broken.len() - 3);
+    broken.extend_from_slice(b",{\"eventName\":1 ]}");
+    // (Read line by line, as a file of one record per line: only the whole text tells.)
+    let whole = parse_input("broken.json", &broken);
+    assert_eq!(whole[0].1.shape, Some(Shape::Ndjson));
+    assert_eq!(streamed("broken.json", &broken, 8 << 20), whole);
+    let packed = gz(&broken);
+    assert_eq!(streamed("broken.json.gz", &packed, 8 << 20), parse_input("broken.json.gz", &packed));
+}
+
+/// `read_span` gives back each event's `raw` from the file as stored, for every shape whose
+/// records are exact slices of the file; synthesized or unescaped records have no span.
+#[test]
+fn spans_read_back_the_raw_records() {
+    let mut checked = 0;
+    let mut without = 0;
+    let mut names = Vec::new();
+    walk(Path::new(FIXTURES), &mut names);
+    for p in names {
+        let bytes = std::fs::read(&p).unwrap();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(&bytes);
+        let z = zip(&[("in/x.json", &bytes), ("in/y.json.gz", &gz(&bytes)), ("n.zip", &zip(&[("deep.json", &bytes)]))]);
+        for (file, data) in [
+            (name.clone(), bytes.clone()),
+            (format!("{name}.gz"), gz(&bytes)),
+            (name.clone(), bom),
+            ("a.zip".into(), z),
+        ] {
+            for (member_name, parsed) in parse_input(&file, &data) {
+                let member = member_name.strip_prefix("a.zip!/");
+                let spans: Vec<_> = parsed.events.iter().filter_map(|(_, e)| e.span).collect();
+                let texts = read_spans(&data, member, &spans).unwrap();
+                let mut texts = texts.into_iter();
+                for (_, e) in &parsed.events {
+                    match e.span {
+                        Some(span) => {
+                            assert_eq!(texts.next().as_deref(), Some(e.raw.as_str()), "{member_name}");
+                            assert_eq!(read_span(&data, member, span).unwrap(), e.raw);
+                            checked += 1;
+                        }
+                        None => without += 1,
+                    }
+                }
+                let exact = matches!(
+                    parsed.shape,
+                    Some(Shape::TrailRecords | Shape::RecordArray | Shape::SingleRecord | Shape::EventBridge)
+                );
+                if exact {
+                    assert!(parsed.events.iter().all(|(_, e)| e.span.is_some()), "{member_name}: {:?}", parsed.shape);
+                }
+                if matches!(parsed.shape, Some(Shape::ConsoleCsv | Shape::QueryResult | Shape::LookupEvents)) {
+                    assert!(parsed.events.iter().all(|(_, e)| e.span.is_none()), "{member_name}");
+                }
+            }
+        }
+    }
+    assert!(checked > 100 && without > 10, "{checked} spans checked, {without} events without");
+    // UTF-16 text is converted, so its records have no span.
+    let text = std::fs::read_to_string(Path::new(FIXTURES).join("trail-compact.json")).unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let parsed = parse_input("u.json", &utf16);
+    assert!(!parsed[0].1.events.is_empty());
+    assert!(parsed[0].1.events.iter().all(|(_, e)| e.span.is_none()));
+    assert!(read_span(b"{}", None, tunnelscope_core::RawSpan { offset: 1, len: 5 }).is_err());
+    assert!(read_span(b"{}", Some("x"), tunnelscope_core::RawSpan { offset: 0, len: 1 }).is_err());
+}
