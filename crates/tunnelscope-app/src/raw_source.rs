@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use js_sys::Uint8Array;
 use tunnelscope_core::RawSpan;
-use tunnelscope_core::ingest::read_span;
+use tunnelscope_core::ingest::read_spans;
 use web_sys::{File, FileReaderSync};
 
 use crate::view::RawSource;
@@ -54,13 +54,16 @@ impl RawSource for LoadedFiles {
             return spans
                 .iter()
                 .map(|s| {
+                    // Spans are byte ranges of the content, which for a plain file is the file.
                     let bytes = read_bytes(file, s.offset, s.offset + u64::from(s.len))?;
-                    // The span is of the content: the whole-file path below trims a BOM too.
-                    String::from_utf8(bytes).ok().map(|t| t.trim().to_owned())
+                    String::from_utf8(bytes).ok()
                 })
                 .collect();
         }
         let Some(bytes) = read_bytes(file, 0, file.size() as u64) else { return vec![None; spans.len()] };
-        spans.iter().map(|s| read_span(&bytes, member, *s).ok()).collect()
+        match read_spans(&bytes, member, spans) {
+            Ok(raws) => raws.into_iter().map(Some).collect(),
+            Err(_) => vec![None; spans.len()],
+        }
     }
 }

@@ -1,0 +1,108 @@
+//! A compact dataset (raw JSON only for EICE-related events) answers exactly as a full one,
+//! and the raw records it dropped are read back from the file bytes by their spans.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the message
+
+use std::path::Path;
+
+use tunnelscope_core::ingest::read_span;
+use tunnelscope_core::query::{Query, QueryIndex, matching_indices};
+use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
+use tunnelscope_core::views::{self, Grouping, TunnelPairings, ViewIndex};
+use tunnelscope_core::{Dataset, FileStatus};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The inputs: the sample, a gzipped copy of it, and every fixture (all shapes, bad files too).
+fn inputs() -> Vec<(String, Vec<u8>)> {
+    let sample = sample_trail_json();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &sample).unwrap();
+    let mut out = vec![(SAMPLE_FILE_NAME.to_owned(), sample), ("sample-copy.json.gz".to_owned(), gz.finish().unwrap())];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for n in names {
+        let bytes = fixture(&n);
+        out.push((format!("fixtures/{n}"), bytes));
+    }
+    out
+}
+
+fn load(mut ds: Dataset, inputs: &[(String, Vec<u8>)]) -> Dataset {
+    for (name, bytes) in inputs {
+        ds.add_file_reports(name, bytes);
+    }
+    ds
+}
+
+#[test]
+fn compact_and_full_datasets_answer_alike() {
+    let inputs = inputs();
+    let full = load(Dataset::new(), &inputs);
+    let compact = load(Dataset::compact(), &inputs);
+    assert!(full.len() > 100, "the inputs hold events");
+    assert_eq!(compact.stats(), full.stats());
+    assert_eq!(compact.files(), full.files());
+    assert_eq!(compact.tunnel_rows(), full.tunnel_rows());
+    assert_eq!(compact.endpoint_change_rows(), full.endpoint_change_rows());
+    assert_eq!(views::coverage(&compact), views::coverage(&full));
+    let (qc, qf) = (QueryIndex::new(&compact), QueryIndex::new(&full));
+    let (vc, pc) = (ViewIndex::new(&compact), TunnelPairings::new(&compact));
+    for text in ["", "user:alice", "outcome:failed", "port:22", "event:OpenTunnel", "-event:OpenTunnel", "10.0", "ip:0.0.0.0/0"]
+    {
+        let q = Query::parse(text).unwrap();
+        let idx = qc.matching_indices(&compact, &q, None);
+        assert_eq!(idx, qf.matching_indices(&full, &q, None), "{text:?}");
+        assert_eq!(idx, matching_indices(&compact, &q, None), "{text:?}");
+        assert_eq!(vc.counters(&compact, &idx), views::counters(&full, &idx), "{text:?}");
+        assert_eq!(vc.endpoint_lives(&compact, &idx), views::endpoint_lives(&full, &idx), "{text:?}");
+        for g in Grouping::ALL {
+            assert_eq!(vc.lanes(&compact, &idx, g, Some(&pc)), views::lanes(&full, &idx, g), "{text:?} {g:?}");
+        }
+    }
+    for e in full.iter() {
+        let c = compact.event(e.event_id).unwrap();
+        assert_eq!(views::event_row(&c), views::event_row(&e));
+        assert_eq!((c.fidelity, c.is_lossy(), c.eice, c.span), (e.fidelity, e.is_lossy(), e.eice, e.span));
+        let detail = views::event_detail(&compact, e.event_id).unwrap();
+        let want = views::event_detail(&full, e.event_id).unwrap();
+        assert_eq!((detail.row, detail.tunnel, detail.related), (want.row, want.tunnel, want.related));
+        if c.is_eice || c.span.is_none() {
+            assert_eq!(c.raw, e.raw, "{}: kept", e.event_id);
+        } else {
+            assert_eq!(c.raw, "", "{}: dropped", e.event_id);
+        }
+    }
+}
+
+#[test]
+fn dropped_raw_records_read_back_from_their_files() {
+    let inputs = inputs();
+    let compact = load(Dataset::compact(), &inputs);
+    let full = load(Dataset::new(), &inputs);
+    let mut dropped = 0;
+    for e in compact.iter().filter(|e| e.raw.is_empty()) {
+        let file = compact.file_of(e.index).unwrap();
+        let (outer, member) = match file.split_once("!/") {
+            Some((o, m)) => (o, Some(m)),
+            None => (file, None),
+        };
+        let bytes = &inputs.iter().find(|(n, _)| n == outer).unwrap().1;
+        let raw = read_span(bytes, member, e.span.unwrap()).unwrap();
+        assert_eq!(raw, full.event(e.event_id).unwrap().raw, "{}", e.event_id);
+        dropped += 1;
+    }
+    // Every unrelated event with a span is stored without its text (the sample has dozens).
+    assert_eq!(dropped, full.iter().filter(|e| !e.is_eice && e.span.is_some()).count());
+    assert!(dropped > 20, "{dropped} dropped");
+    assert!(compact.files().iter().any(|f| f.status == FileStatus::Rejected));
+}
