@@ -106,6 +106,11 @@ fn main() {
         peak as f64 / n as f64
     );
     println!("store (columns, IDs, tables): {:.0} B/event", ds.store_bytes() as f64 / n as f64);
+    let (parts, distinct) = ds.store_breakdown();
+    for (name, b) in parts {
+        println!("  {name}: {:.1} MB = {:.0} B/event", b as f64 / 1e6, b as f64 / n as f64);
+    }
+    println!("  distinct values per column: {distinct:?}");
 
     let t = Instant::now();
     let qi = QueryIndex::new(&ds);

@@ -297,10 +297,35 @@ fn strings_of(e: &Event) -> [&str; N_STR] {
     ]
 }
 
+/// Event ID `i` of an arena: bytes `id_end[i - 1]..id_end[i]`.
+fn id_of<'a>(id_end: &[u32], id_bytes: &'a [u8], i: usize) -> &'a str {
+    let start = if i == 0 { 0 } else { id_end[i - 1] as usize };
+    // The arena only ever receives whole `str`s, so every range is valid UTF-8.
+    std::str::from_utf8(&id_bytes[start..id_end[i] as usize]).unwrap_or("")
+}
+
 impl Store {
     /// An empty store; `keep_raw`: non-EICE events keep their raw JSON too.
     pub(crate) fn new(keep_raw: bool) -> Self {
         Self { keep_raw, ..Self::default() }
+    }
+
+    /// Room for `n` more rows without regrowing the columns (growing a column by doubling
+    /// holds the old and new copies at once, which is what a load's peak memory is made of).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        // Failure is fine: the columns then grow as rows arrive.
+        let _ = self.time.try_reserve(n);
+        let _ = self.id_end.try_reserve(n);
+        let _ = self.id_bytes.try_reserve(n.saturating_mul(36));
+        let (id_end, id_bytes, hasher) = (&self.id_end, &self.id_bytes, &self.id_hasher);
+        self.ids.reserve(n, |&j| hasher.hash_one(id_of(id_end, id_bytes, j as usize)));
+        for c in &mut self.strs {
+            let _ = c.try_reserve(n);
+        }
+        let _ = self.bits.try_reserve(n);
+        let _ = self.full_slot.try_reserve(n);
+        let _ = self.raw_slot.try_reserve(n);
+        let _ = self.span.try_reserve(n);
     }
 
     /// Number of rows.
@@ -310,10 +335,7 @@ impl Store {
 
     /// The event ID of row `i`.
     pub(crate) fn id_at(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.id_end[i - 1] as usize };
-        let end = self.id_end[i] as usize;
-        // The arena only ever receives whole `str`s, so every range is valid UTF-8.
-        std::str::from_utf8(&self.id_bytes[start..end]).unwrap_or("")
+        id_of(&self.id_end, &self.id_bytes, i)
     }
 
     /// The row holding this event ID.
@@ -339,11 +361,7 @@ impl Store {
         self.set(i as usize, event);
         // After `set`, so the closure can read the new row's ID.
         let (id_end, id_bytes, hasher) = (&self.id_end, &self.id_bytes, &self.id_hasher);
-        self.ids.insert_unique(hash, i, |&j| {
-            let j = j as usize;
-            let start = if j == 0 { 0 } else { id_end[j - 1] as usize };
-            hasher.hash_one(std::str::from_utf8(&id_bytes[start..id_end[j] as usize]).unwrap_or(""))
-        });
+        self.ids.insert_unique(hash, i, |&j| hasher.hash_one(id_of(id_end, id_bytes, j as usize)));
         i
     }
 
@@ -447,6 +465,31 @@ impl Store {
     /// Full EICE-related events with their row, in the order they were first loaded.
     pub(crate) fn full_events(&self) -> impl Iterator<Item = (u32, &Event)> + '_ {
         self.full.iter().filter(|(i, _)| *i != NONE).map(|(i, e)| (*i, e))
+    }
+
+    /// Bytes held by the parts of the store, approximately: (name, bytes).
+    pub(crate) fn breakdown(&self) -> Vec<(&'static str, usize)> {
+        let dict: usize = self
+            .dict
+            .iter()
+            .map(|d| d.values.iter().map(|v| v.len() + 16).sum::<usize>() + d.table.capacity() * 5)
+            .sum();
+        let full: usize = self.full.iter().map(|(_, e)| std::mem::size_of::<Event>() + e.raw.len() + 160).sum();
+        let raws: usize = self.raws.iter().map(|r| r.len() + 16).sum();
+        let dicts: Vec<usize> = self.dict.iter().map(|d| d.len()).collect();
+        let _ = dicts;
+        vec![
+            ("columns", self.len() * (8 + 4 + N_STR * 4 + 1 + 4 + 4 + 8)),
+            ("event IDs", self.id_bytes.len() + self.ids.capacity() * 5),
+            ("distinct strings", dict),
+            ("full EICE events (raw included)", full),
+            ("kept raw records", raws),
+        ]
+    }
+
+    /// Distinct values per string column.
+    pub(crate) fn distinct(&self) -> [usize; N_STR] {
+        std::array::from_fn(|c| self.dict[c].len())
     }
 
     /// Bytes held, approximately (for the memory report).
