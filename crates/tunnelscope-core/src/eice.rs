@@ -259,9 +259,8 @@ impl Inventory {
             {
                 continue;
             }
-            let Ok(Value::Object(rec)) = serde_json::from_str::<Value>(&e.raw) else { continue };
-            let req = rec.get("requestParameters").unwrap_or(&Value::Null);
-            let resp = rec.get("responseElements").unwrap_or(&Value::Null);
+            let Some((req, resp)) = request_and_response(&e.raw, name) else { continue };
+            let (req, resp) = (&req, &resp);
             match name {
                 "RunInstances" => {
                     for instance in ec2_items(find_key(resp, &["instancesSet"]).unwrap_or(&Value::Null)) {
@@ -348,6 +347,45 @@ impl Inventory {
     fn attached_instance(&self, eni: &str, t_ms: i64) -> Option<String> {
         let (at, instance) = self.attachments.get(eni)?.iter().rev().find(|(at, _)| *at <= t_ms)?;
         self.alive(instance, *at, t_ms).then(|| instance.clone())
+    }
+}
+
+/// The `requestParameters` and `responseElements` an inventory event is read from, as values
+/// (`Null` when absent or not needed for `name`); `None` when the record is not a JSON object.
+///
+/// Only those two members are built as values (the rest of the record is skimmed), which makes
+/// reading thousands of `RunInstances` several times cheaper; a record whose top level a typed
+/// read refuses (duplicate keys) is read whole, as before.
+fn request_and_response(raw: &str, name: &str) -> Option<(Value, Value)> {
+    #[derive(serde::Deserialize)]
+    struct Parts<'a> {
+        #[serde(rename = "requestParameters", borrow, default)]
+        req: Option<&'a serde_json::value::RawValue>,
+        #[serde(rename = "responseElements", borrow, default)]
+        resp: Option<&'a serde_json::value::RawValue>,
+    }
+    let (need_req, need_resp) = match name {
+        "RunInstances" | "CreateNetworkInterface" => (false, true),
+        "AttachNetworkInterface" => (true, false),
+        _ => (true, true),
+    };
+    if !raw.trim_start().starts_with('{') {
+        return None;
+    }
+    let value = |part: Option<&serde_json::value::RawValue>, need: bool| -> Option<Value> {
+        match part {
+            Some(p) if need => serde_json::from_str(p.get()).ok(),
+            _ => Some(Value::Null),
+        }
+    };
+    match serde_json::from_str::<Parts<'_>>(raw) {
+        Ok(p) => Some((value(p.req, need_req)?, value(p.resp, need_resp)?)),
+        Err(_) => {
+            let Ok(Value::Object(mut rec)) = serde_json::from_str::<Value>(raw) else { return None };
+            let req = rec.remove("requestParameters").unwrap_or(Value::Null);
+            let resp = rec.remove("responseElements").unwrap_or(Value::Null);
+            Some((req, resp))
+        }
     }
 }
 
