@@ -277,6 +277,19 @@ pub fn app() -> Html {
         });
     }
 
+    // Tunnel rows go on screen a step per task (see `state::ROW_STEP`), so no task blocks the page.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((state.rows_shown, state.view.tunnels.len()), move |&(shown, all)| {
+            if shown < all {
+                if let Some(w) = web_sys::window() {
+                    let next = Closure::once_into_js(move || dispatcher.dispatch(Action::RevealRows));
+                    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
+                }
+            }
+        });
+    }
+
     // Theme on the root element, so CSS variables follow it.
     use_effect_with(state.dark, |dark| {
         if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
@@ -534,7 +547,7 @@ pub fn app() -> Html {
                             grouping={req.grouping} {on_grouping} on_select={on_select.clone()} />
                         <EndpointCards endpoints={view.endpoints.clone()} local_time={local} on_filter={on_filter.clone()} />
                     }
-                    <TunnelTable rows={view.tunnels.clone()} total={view.n_tunnel_rows} offset={view.offset} {on_page}
+                    <TunnelTable rows={state.shown_tunnels().to_vec()} total={view.n_tunnel_rows} offset={view.offset} {on_page}
                         selected={state.selected.clone()} local_time={local} on_select={on_select.clone()} on_filter={on_filter.clone()} />
                     <EndpointChanges rows={view.endpoint_changes.clone()} total={view.n_endpoint_rows} local_time={local} on_select={on_select.clone()} />
                     if has_data {

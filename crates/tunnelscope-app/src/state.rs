@@ -31,6 +31,10 @@ impl LoadPhase {
     }
 }
 
+/// Tunnel rows added to the screen per task: creating a whole window of rows in one task
+/// would block the page for over 100 ms (each row is a dozen elements).
+pub const ROW_STEP: usize = 25;
+
 /// Bytes, files and records read so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Progress {
@@ -120,6 +124,10 @@ pub struct AppState {
     pub cancelling: bool,
     /// A load of the latest batch was cancelled (`data-cancelled` once done).
     pub cancelled: bool,
+    /// Tunnel rows of the view on screen: grows by [`ROW_STEP`] per task up to all of them.
+    pub rows_shown: usize,
+    /// The view that completes the load has arrived; done once all its rows are shown.
+    pub done_pending: bool,
     /// The view generation that completes the latest finished load.
     pub awaiting: Option<u64>,
     /// The newest view generation requested.
@@ -194,12 +202,31 @@ pub enum Action {
     Notice(Option<String>),
     /// A view arrived.
     ViewArrived(Rc<View>),
+    /// Show the next [`ROW_STEP`] tunnel rows (dispatched one task after a render).
+    RevealRows,
     /// The dataset was emptied.
     Cleared,
     /// A request failed.
     Failed(String),
     /// The engine stopped: loading ends with the error shown.
     EngineStopped(String),
+}
+
+impl AppState {
+    /// `done` once the view that completes the load is wholly on screen.
+    fn finish_if_shown(&mut self) {
+        if self.done_pending && self.rows_shown >= self.view.tunnels.len() {
+            self.done_pending = false;
+            self.phase = LoadPhase::Done;
+            self.batch = None;
+            self.cancelling = false;
+        }
+    }
+
+    /// The tunnel rows to render now.
+    pub fn shown_tunnels(&self) -> &[tunnelscope_core::dataset::TunnelRow] {
+        &self.view.tunnels[..self.rows_shown.min(self.view.tunnels.len())]
+    }
 }
 
 impl Reducible for AppState {
@@ -216,6 +243,7 @@ impl Reducible for AppState {
                     s.cancelling = false;
                 }
                 s.phase = LoadPhase::Loading;
+                s.done_pending = false;
                 s.loads.push(load_id);
                 let initial = Progress { files_total, bytes_total, ..Progress::default() };
                 if let Some(batch) = &mut s.batch {
@@ -283,13 +311,21 @@ impl Reducible for AppState {
                 }
                 // Views during a load (partial results) show, but only the view asked for after
                 // the last load ends it.
+                s.rows_shown = s.rows_shown.min(view.tunnels.len());
                 if s.loads.is_empty() && s.awaiting.is_some_and(|g| view.generation >= g) {
-                    s.phase = LoadPhase::Done;
                     s.awaiting = None;
-                    s.batch = None;
-                    s.cancelling = false;
+                    s.done_pending = true;
                 }
                 s.view = view;
+                s.finish_if_shown();
+            }
+            Action::RevealRows => {
+                let all = s.view.tunnels.len();
+                if s.rows_shown >= all {
+                    return self;
+                }
+                s.rows_shown = (s.rows_shown + ROW_STEP).min(all);
+                s.finish_if_shown();
             }
             Action::Cleared => {
                 s.phase = LoadPhase::Idle;
@@ -299,6 +335,8 @@ impl Reducible for AppState {
                 s.cancelling = false;
                 s.cancelled = false;
                 s.awaiting = None;
+                s.done_pending = false;
+                s.rows_shown = 0;
                 s.selected = None;
                 s.detail = None;
             }
@@ -310,6 +348,7 @@ impl Reducible for AppState {
                 ));
                 s.loads.clear();
                 s.awaiting = None;
+                s.done_pending = false;
                 s.batch = None;
                 s.cancelling = false;
                 s.phase = LoadPhase::Done;
@@ -494,6 +533,38 @@ mod tests {
         let s = run(vec![start(1), loaded(1, 1)]);
         let p = s.batch.as_ref().map(LoadBatch::summary).unwrap().progress;
         assert_eq!((p.files_done, p.bytes_done), (2, 1000));
+    }
+
+    fn view_with_tunnels(generation: u64, n: usize) -> Rc<View> {
+        let mut ds = tunnelscope_core::Dataset::new();
+        ds.add_file(tunnelscope_core::sample::SAMPLE_FILE_NAME, &tunnelscope_core::sample::sample_trail_json());
+        let rows = ds.tunnel_rows();
+        let tunnels = rows.iter().cycle().take(n).cloned().collect();
+        Rc::new(View { generation, tunnels, ..View::default() })
+    }
+
+    #[test]
+    fn rows_appear_in_steps_and_done_waits_for_all_of_them() {
+        let s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(view_with_tunnels(1, 60))]);
+        assert_eq!(s.shown_tunnels().len(), 0);
+        assert_eq!(s.phase, LoadPhase::Loading, "not done while rows are still being added");
+        let s = s.reduce(Action::RevealRows).reduce(Action::RevealRows);
+        assert_eq!(s.shown_tunnels().len(), 2 * ROW_STEP);
+        assert_eq!(s.phase, LoadPhase::Loading);
+        let s = s.reduce(Action::RevealRows);
+        assert_eq!(s.shown_tunnels().len(), 60);
+        assert_eq!(s.phase, LoadPhase::Done);
+        // A view with the same rows patches them in place: all shown at once.
+        let s = s.reduce(req(2)).reduce(Action::ViewArrived(view_with_tunnels(2, 60)));
+        assert_eq!(s.shown_tunnels().len(), 60);
+        // Fewer rows: shown at once; more again: in steps.
+        let s = s.reduce(req(3)).reduce(Action::ViewArrived(view_with_tunnels(3, 10)));
+        assert_eq!(s.shown_tunnels().len(), 10);
+        let s = s.reduce(req(4)).reduce(Action::ViewArrived(view_with_tunnels(4, 60)));
+        assert_eq!(s.shown_tunnels().len(), 10);
+        assert_eq!(s.phase, LoadPhase::Done, "filtering after a load never goes back to loading");
+        let s = s.reduce(Action::RevealRows);
+        assert_eq!(s.shown_tunnels().len(), 10 + ROW_STEP);
     }
 
     #[test]
