@@ -58,15 +58,16 @@ struct PartialViews {
 }
 
 impl PartialViews {
-    /// Notes a load's progress; true when a partial view should be asked for now.
-    fn progressed(&mut self, load_id: u64, files_done: usize, now_ms: f64) -> bool {
+    /// Notes a load's progress; true when a partial view should be asked for now (never once
+    /// every file is read: the view that ends the load follows).
+    fn progressed(&mut self, load_id: u64, files_done: usize, files_total: usize, now_ms: f64) -> bool {
         let seen = self.files_done.entry(load_id).or_insert(0);
         if files_done > *seen {
             *seen = files_done;
             self.changed = true;
         }
         let interval = self.interval_ms.max(PARTIAL_VIEW_MIN_INTERVAL_MS);
-        self.changed && self.in_flight.is_none() && now_ms - self.last_ms >= interval
+        files_done < files_total && self.changed && self.in_flight.is_none() && now_ms - self.last_ms >= interval
     }
 
     fn sent(&mut self, generation: u64, now_ms: f64) {
@@ -210,7 +211,7 @@ pub fn app() -> Html {
                     let now = now_ms();
                     let progress = Progress { files_done, files_total, bytes_done, bytes_total, records_done };
                     d.dispatch(Action::Progressed { load_id, progress, now_ms: now });
-                    let ask = e.partial.borrow_mut().progressed(load_id, files_done, now);
+                    let ask = e.partial.borrow_mut().progressed(load_id, files_done, files_total, now);
                     if ask {
                         // Partial results: the same view, over the files finished so far.
                         let generation = e.request_view(&d, |_| {});
