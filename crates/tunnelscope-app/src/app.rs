@@ -278,13 +278,16 @@ pub fn app() -> Html {
         });
     }
 
-    // Tunnel rows go on screen a step per task (see `state::ROW_STEP`), so no task blocks the page.
+    // Data sections and tunnel rows go on screen a step per task (`state::SECTIONS`,
+    // `state::ROW_STEP`), so no task blocks the page.
     {
         let dispatcher = state.dispatcher();
-        use_effect_with((state.rows_shown, state.view.tunnels.len()), move |&(shown, all)| {
-            if shown < all {
+        let deps = (state.rows_shown, state.sections_shown, state.view.tunnels.len(), state.view.n_events_total > 0);
+        let incomplete = !state.fully_shown();
+        use_effect_with(deps, move |_| {
+            if incomplete {
                 if let Some(w) = web_sys::window() {
-                    let next = Closure::once_into_js(move || dispatcher.dispatch(Action::RevealRows));
+                    let next = Closure::once_into_js(move || dispatcher.dispatch(Action::RevealMore));
                     let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
                 }
             }
@@ -503,7 +506,6 @@ pub fn app() -> Html {
     });
     let req = &state.request;
     let local = state.local_time;
-    let has_data = view.n_events_total > 0;
     html! {
         <div class="app">
             <header class="app__header">
@@ -528,7 +530,7 @@ pub fn app() -> Html {
             }
             <FilterBar query={req.query.clone()} error={view.query_error.clone()} {on_query} />
             <StatsBar n_events={view.n_events} stats={view.stats.clone()} n_source_ips={view.n_source_ips} />
-            if has_data {
+            if state.section_shown(1) {
                 <Overview histogram={view.histogram.clone()} window={req.window} local_time={local} dark={state.dark} {on_window} />
                 <div class="exports">
                     <span class="muted">{"Export the filtered view:"}</span>
@@ -541,7 +543,7 @@ pub fn app() -> Html {
             }
             <div class={classes!("app__main", state.selected.is_some().then_some("app__main--detail"))}>
                 <div class="app__views">
-                    if has_data {
+                    if state.section_shown(2) {
                         <Timeline lanes={lanes} endpoints={endpoints} extent={view.extent}
                             window={req.window.map(|w| (w.start_ms, w.end_ms))} generation={view.generation}
                             selected={state.selected.clone()} local_time={local} dark={state.dark}
@@ -551,7 +553,7 @@ pub fn app() -> Html {
                     <TunnelTable rows={state.shown_tunnels().to_vec()} total={view.n_tunnel_rows} offset={view.offset} {on_page}
                         selected={state.selected.clone()} local_time={local} on_select={on_select.clone()} on_filter={on_filter.clone()} />
                     <EndpointChanges rows={view.endpoint_changes.clone()} total={view.n_endpoint_rows} local_time={local} on_select={on_select.clone()} />
-                    if has_data {
+                    if state.section_shown(3) {
                         <EventTable rows={view.event_rows.clone()} total={view.n_event_rows} offset={view.event_offset}
                             eice_only={req.eice_only} order={req.order} selected={state.selected.clone()} local_time={local}
                             on_select={on_select.clone()} on_need={on_event_need} {on_eice_only} {on_order} on_filter={on_filter.clone()} />

@@ -35,6 +35,10 @@ impl LoadPhase {
 /// would block the page for over 100 ms (each row is a dozen elements).
 pub const ROW_STEP: usize = 25;
 
+/// Sections mounted one per task when data first appears: 1 the overview and exports, 2 the
+/// timeline and endpoint cards, 3 the event table (then the tunnel rows, [`ROW_STEP`] a task).
+pub const SECTIONS: u8 = 3;
+
 /// Bytes, files and records read so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Progress {
@@ -126,6 +130,8 @@ pub struct AppState {
     pub cancelled: bool,
     /// Tunnel rows of the view on screen: grows by [`ROW_STEP`] per task up to all of them.
     pub rows_shown: usize,
+    /// Sections of the data views mounted so far (up to [`SECTIONS`]; 0 while nothing is loaded).
+    pub sections_shown: u8,
     /// The view that completes the load has arrived; done once all its rows are shown.
     pub done_pending: bool,
     /// The view generation that completes the latest finished load.
@@ -202,8 +208,9 @@ pub enum Action {
     Notice(Option<String>),
     /// A view arrived.
     ViewArrived(Rc<View>),
-    /// Show the next [`ROW_STEP`] tunnel rows (dispatched one task after a render).
-    RevealRows,
+    /// Mount the next section, or show the next [`ROW_STEP`] tunnel rows (dispatched one task
+    /// after a render that left some out).
+    RevealMore,
     /// The dataset was emptied.
     Cleared,
     /// A request failed.
@@ -213,9 +220,23 @@ pub enum Action {
 }
 
 impl AppState {
+    fn sections_wanted(&self) -> u8 {
+        if self.view.n_events_total > 0 { SECTIONS } else { 0 }
+    }
+
+    /// Every section and row of the view is on screen.
+    pub fn fully_shown(&self) -> bool {
+        self.sections_shown >= self.sections_wanted() && self.rows_shown >= self.view.tunnels.len()
+    }
+
+    /// Whether data section `n` (1..=[`SECTIONS`]) is mounted.
+    pub fn section_shown(&self, n: u8) -> bool {
+        self.view.n_events_total > 0 && self.sections_shown >= n
+    }
+
     /// `done` once the view that completes the load is wholly on screen.
     fn finish_if_shown(&mut self) {
-        if self.done_pending && self.rows_shown >= self.view.tunnels.len() {
+        if self.done_pending && self.fully_shown() {
             self.done_pending = false;
             self.phase = LoadPhase::Done;
             self.batch = None;
@@ -312,6 +333,9 @@ impl Reducible for AppState {
                 // Views during a load (partial results) show, but only the view asked for after
                 // the last load ends it.
                 s.rows_shown = s.rows_shown.min(view.tunnels.len());
+                if view.n_events_total == 0 {
+                    s.sections_shown = 0;
+                }
                 if s.loads.is_empty() && s.awaiting.is_some_and(|g| view.generation >= g) {
                     s.awaiting = None;
                     s.done_pending = true;
@@ -319,12 +343,15 @@ impl Reducible for AppState {
                 s.view = view;
                 s.finish_if_shown();
             }
-            Action::RevealRows => {
-                let all = s.view.tunnels.len();
-                if s.rows_shown >= all {
+            Action::RevealMore => {
+                if s.fully_shown() {
                     return self;
                 }
-                s.rows_shown = (s.rows_shown + ROW_STEP).min(all);
+                if s.sections_shown < s.sections_wanted() {
+                    s.sections_shown += 1;
+                } else {
+                    s.rows_shown = (s.rows_shown + ROW_STEP).min(s.view.tunnels.len());
+                }
                 s.finish_if_shown();
             }
             Action::Cleared => {
@@ -337,6 +364,7 @@ impl Reducible for AppState {
                 s.awaiting = None;
                 s.done_pending = false;
                 s.rows_shown = 0;
+                s.sections_shown = 0;
                 s.selected = None;
                 s.detail = None;
             }
@@ -548,10 +576,10 @@ mod tests {
         let s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(view_with_tunnels(1, 60))]);
         assert_eq!(s.shown_tunnels().len(), 0);
         assert_eq!(s.phase, LoadPhase::Loading, "not done while rows are still being added");
-        let s = s.reduce(Action::RevealRows).reduce(Action::RevealRows);
+        let s = s.reduce(Action::RevealMore).reduce(Action::RevealMore);
         assert_eq!(s.shown_tunnels().len(), 2 * ROW_STEP);
         assert_eq!(s.phase, LoadPhase::Loading);
-        let s = s.reduce(Action::RevealRows);
+        let s = s.reduce(Action::RevealMore);
         assert_eq!(s.shown_tunnels().len(), 60);
         assert_eq!(s.phase, LoadPhase::Done);
         // A view with the same rows patches them in place: all shown at once.
@@ -563,8 +591,28 @@ mod tests {
         let s = s.reduce(req(4)).reduce(Action::ViewArrived(view_with_tunnels(4, 60)));
         assert_eq!(s.shown_tunnels().len(), 10);
         assert_eq!(s.phase, LoadPhase::Done, "filtering after a load never goes back to loading");
-        let s = s.reduce(Action::RevealRows);
+        let s = s.reduce(Action::RevealMore);
         assert_eq!(s.shown_tunnels().len(), 10 + ROW_STEP);
+    }
+
+    #[test]
+    fn sections_mount_one_per_task_when_data_first_appears() {
+        let data = |generation| Rc::new(View { generation, n_events_total: 5, ..View::default() });
+        let mut s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(data(1))]);
+        for n in 1..=SECTIONS {
+            assert!(!s.section_shown(n));
+            assert_eq!(s.phase, LoadPhase::Loading);
+            s = s.reduce(Action::RevealMore);
+            assert!(s.section_shown(n));
+        }
+        assert_eq!(s.phase, LoadPhase::Done);
+        // Later views (filters) keep every section mounted.
+        let s = s.reduce(req(2)).reduce(Action::ViewArrived(data(2)));
+        assert!(s.fully_shown());
+        // Cleared: nothing to mount until data comes again.
+        let s = s.reduce(Action::Cleared);
+        assert!(!s.section_shown(1));
+        assert!(s.fully_shown());
     }
 
     #[test]
