@@ -2,6 +2,7 @@
 //! step with the view, and lays out the page.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use tunnelscope_core::query::{TimeWindow, format_term};
@@ -20,6 +21,7 @@ use crate::components::endpoint_changes::EndpointChanges;
 use crate::components::event_table::EventTable;
 use crate::components::filter_bar::FilterBar;
 use crate::components::help::Help;
+use crate::components::load_progress::LoadProgress;
 use crate::components::load_report::LoadReport;
 use crate::components::overview::Overview;
 use crate::components::stats_bar::StatsBar;
@@ -28,10 +30,69 @@ use crate::components::timeline::Timeline;
 use crate::components::tunnel_table::TunnelTable;
 use crate::pool::EnginePool;
 use crate::protocol::{ExportKind, Response, ViewRequest};
-use crate::state::{Action, AppState, Progress};
+use crate::state::{Action, AppState, LoadBatch, LoadPhase, Progress};
 
 /// Workers in the pool. One shard keeps dedupe exact without cross-shard coordination.
 const N_WORKERS: usize = 1;
+
+/// Least time between two views asked for while a load runs (partial results).
+const PARTIAL_VIEW_MIN_INTERVAL_MS: f64 = 500.0;
+/// A partial view may take at most this share of the engine's time: the interval grows to
+/// this many times the latest partial view's round trip (big datasets prepare slower).
+const PARTIAL_VIEW_COST_FACTOR: f64 = 4.0;
+
+/// Views asked for during a load, so counters, table and timeline fill in as files finish:
+/// at most one in flight, spaced by at least [`PARTIAL_VIEW_MIN_INTERVAL_MS`].
+#[derive(Default)]
+struct PartialViews {
+    /// The generation in flight and when it was asked for.
+    in_flight: Option<(u64, f64)>,
+    /// When the latest one was asked for.
+    last_ms: f64,
+    /// The current spacing.
+    interval_ms: f64,
+    /// Files finished per load, as of the latest progress.
+    files_done: HashMap<u64, usize>,
+    /// Files finished since the latest partial view was asked for.
+    changed: bool,
+}
+
+impl PartialViews {
+    /// Notes a load's progress; true when a partial view should be asked for now (never once
+    /// every file is read: the view that ends the load follows).
+    fn progressed(&mut self, load_id: u64, files_done: usize, files_total: usize, now_ms: f64) -> bool {
+        let seen = self.files_done.entry(load_id).or_insert(0);
+        if files_done > *seen {
+            *seen = files_done;
+            self.changed = true;
+        }
+        let interval = self.interval_ms.max(PARTIAL_VIEW_MIN_INTERVAL_MS);
+        files_done < files_total && self.changed && self.in_flight.is_none() && now_ms - self.last_ms >= interval
+    }
+
+    fn sent(&mut self, generation: u64, now_ms: f64) {
+        self.in_flight = Some((generation, now_ms));
+        self.last_ms = now_ms;
+        self.changed = false;
+    }
+
+    fn view_arrived(&mut self, generation: u64, now_ms: f64) {
+        if let Some((g, sent_ms)) = self.in_flight {
+            if generation >= g {
+                self.interval_ms = (now_ms - sent_ms) * PARTIAL_VIEW_COST_FACTOR;
+                self.in_flight = None;
+            }
+        }
+    }
+
+    fn load_ended(&mut self, load_id: u64) {
+        self.files_done.remove(&load_id);
+    }
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
 
 /// Handles shared by callbacks: the pool, counters, the current request and the link state.
 #[derive(Clone, Default)]
@@ -45,6 +106,7 @@ struct Engine {
     /// The fingerprint and selection of the link the page was opened with.
     link_fingerprint: Rc<RefCell<Option<String>>>,
     link_selection: Rc<RefCell<Option<String>>>,
+    partial: Rc<RefCell<PartialViews>>,
 }
 
 impl Engine {
@@ -145,15 +207,24 @@ pub fn app() -> Html {
             let e = engine.clone();
             let d = dispatcher.clone();
             let spawned = EnginePool::spawn(N_WORKERS, move |response| match response {
-                Response::Progress { files_done, files_total, bytes_done, bytes_total, .. } => {
-                    d.dispatch(Action::Progressed(Progress { files_done, files_total, bytes_done, bytes_total }))
+                Response::Progress { load_id, files_done, files_total, bytes_done, bytes_total, records_done } => {
+                    let now = now_ms();
+                    let progress = Progress { files_done, files_total, bytes_done, bytes_total, records_done };
+                    d.dispatch(Action::Progressed { load_id, progress, now_ms: now });
+                    let ask = e.partial.borrow_mut().progressed(load_id, files_done, files_total, now);
+                    if ask {
+                        // Partial results: the same view, over the files finished so far.
+                        let generation = e.request_view(&d, |_| {});
+                        e.partial.borrow_mut().sent(generation, now);
+                    }
                 }
-                Response::Loaded { .. } => {
+                Response::Loaded { load_id, cancelled } => {
+                    e.partial.borrow_mut().load_ended(load_id);
                     let generation = e.request_view(&d, |r| {
                         r.offset = 0;
                         r.event_offset = 0;
                     });
-                    d.dispatch(Action::Loaded { generation });
+                    d.dispatch(Action::Loaded { load_id, generation, cancelled });
                     let link_fp = e.link_fingerprint.borrow().clone();
                     if let Some(link_fp) = link_fp {
                         let fp = e.fingerprint();
@@ -166,7 +237,10 @@ pub fn app() -> Html {
                         e.select(&d, restore);
                     }
                 }
-                Response::View(view) => d.dispatch(Action::ViewArrived(Rc::new(*view))),
+                Response::View(view) => {
+                    e.partial.borrow_mut().view_arrived(view.generation, now_ms());
+                    d.dispatch(Action::ViewArrived(Rc::new(*view)))
+                }
                 Response::Detail(detail) => d.dispatch(Action::DetailArrived((*detail).map(Rc::new))),
                 Response::Export { file_name, mime, body } => download(&file_name, &mime, &body),
                 Response::Failed { message } => d.dispatch(Action::Failed(message)),
@@ -200,6 +274,22 @@ pub fn app() -> Html {
                     fingerprint: if engine.files.borrow().is_empty() { String::new() } else { engine.fingerprint() },
                 };
                 write_hash(&vs.to_fragment());
+            }
+        });
+    }
+
+    // Data sections and tunnel rows go on screen a step per task (`state::SECTIONS`,
+    // `state::ROW_STEP`), so no task blocks the page.
+    {
+        let dispatcher = state.dispatcher();
+        let deps = (state.rows_shown, state.sections_shown, state.view.tunnels.len(), state.view.n_events_total > 0);
+        let incomplete = !state.fully_shown();
+        use_effect_with(deps, move |_| {
+            if incomplete {
+                if let Some(w) = web_sys::window() {
+                    let next = Closure::once_into_js(move || dispatcher.dispatch(Action::RevealMore));
+                    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
+                }
             }
         });
     }
@@ -265,22 +355,33 @@ pub fn app() -> Html {
     let on_files = {
         let (e, d) = (e.clone(), d.clone());
         Callback::from(move |files: Vec<(String, File)>| {
-            d.dispatch(Action::StartLoad);
             e.files.borrow_mut().extend(files.iter().map(|(n, f)| (n.clone(), f.size() as u64)));
             e.load_id.set(e.load_id.get() + 1);
             let load_id = e.load_id.get();
+            let bytes_total = files.iter().map(|(_, f)| f.size() as u64).sum();
+            d.dispatch(Action::StartLoad { load_id, files_total: files.len(), bytes_total, now_ms: now_ms() });
             e.with_pool(|p| p.load(load_id, files));
         })
     };
     let on_sample = {
         let (e, d) = (e.clone(), d.clone());
         Callback::from(move |_: MouseEvent| {
-            d.dispatch(Action::StartLoad);
             let size = tunnelscope_core::sample::sample_trail_json().len() as u64;
             e.files.borrow_mut().push((tunnelscope_core::sample::SAMPLE_FILE_NAME.to_owned(), size));
             e.load_id.set(e.load_id.get() + 1);
             let load_id = e.load_id.get();
+            d.dispatch(Action::StartLoad { load_id, files_total: 1, bytes_total: size, now_ms: now_ms() });
             e.with_pool(|p| p.load_sample(load_id));
+        })
+    };
+    let on_cancel = {
+        let (e, d) = (e.clone(), d.clone());
+        let loads = state.loads.clone();
+        Callback::from(move |_: MouseEvent| {
+            for &load_id in &loads {
+                e.with_pool(|p| p.cancel(load_id));
+            }
+            d.dispatch(Action::CancelRequested);
         })
     };
     let on_clear = {
@@ -288,6 +389,7 @@ pub fn app() -> Html {
         Callback::from(move |_: MouseEvent| {
             e.with_pool(EnginePool::clear);
             e.files.borrow_mut().clear();
+            *e.partial.borrow_mut() = PartialViews::default();
             d.dispatch(Action::Cleared);
             e.request_view(&d, |r| *r = ViewRequest::default());
             write_hash("");
@@ -404,7 +506,6 @@ pub fn app() -> Html {
     });
     let req = &state.request;
     let local = state.local_time;
-    let has_data = view.n_events_total > 0;
     html! {
         <div class="app">
             <header class="app__header">
@@ -419,14 +520,17 @@ pub fn app() -> Html {
                 </span>
             </header>
             <DropZone {on_files} />
-            <StatusBar phase={state.phase} progress={state.progress} n_events_total={view.n_events_total}
+            <StatusBar phase={state.phase} cancelled={state.cancelled} n_events_total={view.n_events_total}
                 n_files={view.files.len()} error={state.error.clone()} />
+            if let (LoadPhase::Loading, Some(batch)) = (state.phase, &state.batch) {
+                <LoadProgress summary={LoadBatch::summary(batch)} cancelling={state.cancelling} {on_cancel} />
+            }
             if let Some(notice) = &state.notice {
                 <div class="notice" data-testid="notice" role="status">{notice.clone()}</div>
             }
             <FilterBar query={req.query.clone()} error={view.query_error.clone()} {on_query} />
             <StatsBar n_events={view.n_events} stats={view.stats.clone()} n_source_ips={view.n_source_ips} />
-            if has_data {
+            if state.section_shown(1) {
                 <Overview histogram={view.histogram.clone()} window={req.window} local_time={local} dark={state.dark} {on_window} />
                 <div class="exports">
                     <span class="muted">{"Export the filtered view:"}</span>
@@ -439,17 +543,17 @@ pub fn app() -> Html {
             }
             <div class={classes!("app__main", state.selected.is_some().then_some("app__main--detail"))}>
                 <div class="app__views">
-                    if has_data {
+                    if state.section_shown(2) {
                         <Timeline lanes={lanes} endpoints={endpoints} extent={view.extent}
                             window={req.window.map(|w| (w.start_ms, w.end_ms))} generation={view.generation}
                             selected={state.selected.clone()} local_time={local} dark={state.dark}
                             grouping={req.grouping} {on_grouping} on_select={on_select.clone()} />
                         <EndpointCards endpoints={view.endpoints.clone()} local_time={local} on_filter={on_filter.clone()} />
                     }
-                    <TunnelTable rows={view.tunnels.clone()} total={view.n_tunnel_rows} offset={view.offset} {on_page}
+                    <TunnelTable rows={state.shown_tunnels().to_vec()} total={view.n_tunnel_rows} offset={view.offset} {on_page}
                         selected={state.selected.clone()} local_time={local} on_select={on_select.clone()} on_filter={on_filter.clone()} />
                     <EndpointChanges rows={view.endpoint_changes.clone()} total={view.n_endpoint_rows} local_time={local} on_select={on_select.clone()} />
-                    if has_data {
+                    if state.section_shown(3) {
                         <EventTable rows={view.event_rows.clone()} total={view.n_event_rows} offset={view.event_offset}
                             eice_only={req.eice_only} order={req.order} selected={state.selected.clone()} local_time={local}
                             on_select={on_select.clone()} on_need={on_event_need} {on_eice_only} {on_order} on_filter={on_filter.clone()} />

@@ -8,6 +8,7 @@ pub mod endpoint_changes;
 pub mod event_table;
 pub mod filter_bar;
 pub mod help;
+pub mod load_progress;
 pub mod load_report;
 pub mod overview;
 pub mod pager;

@@ -1,23 +1,32 @@
 //! The engine: runs inside a web worker, owns one shard of the dataset, reads `File`s in
 //! slices, and answers view requests. Only this module and `pool` know the message format.
+//!
+//! Loads run as one asynchronous task: files are read in [`SLICE_BYTES`] slices and fed to a
+//! [`FileStream`], and every [`YIELD_INTERVAL_MS`] of work the task lets the worker's message
+//! queue run (a `MessageChannel` tick), so a `Cancel`, a `View` or a `Detail` sent during a
+//! load is handled between slices. The dataset only changes between files, in one synchronous
+//! step per file, so a view asked for during a load shows exactly the files finished so far.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
-use js_sys::{Array, Reflect, Uint8Array};
-use tunnelscope_core::Dataset;
+use js_sys::{Array, Promise, Reflect, Uint8Array};
+use tunnelscope_core::ingest::FileStream;
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
+use tunnelscope_core::{Dataset, ParsedFile};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageChannel, MessageEvent};
 
-use crate::protocol::{Request, Response, SLICE_BYTES};
-use crate::view::{Prepared, build_export, build_view};
+use crate::protocol::{PROGRESS_INTERVAL_MS, Request, Response, SLICE_BYTES, YIELD_INTERVAL_MS};
+use crate::raw_source::LoadedFiles;
+use crate::view::{Prepared, build_detail, build_export, build_view};
 
 /// Starts the engine in the current worker: installs the message handler and says `Ready`.
 pub fn run_worker() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let dataset = Rc::new(RefCell::new(Shard::default()));
     let post_scope = scope.clone();
     let post = move |r: &Response| {
         if let Ok(text) = serde_json::to_string(r) {
@@ -25,8 +34,16 @@ pub fn run_worker() {
             let _ = post_scope.post_message(&JsValue::from_str(&text));
         }
     };
-    let post = Rc::new(post);
-    let handler_post = Rc::clone(&post);
+    let engine = Rc::new(Engine {
+        shard: RefCell::new(Shard::default()),
+        queue: RefCell::new(VecDeque::new()),
+        running: Cell::new(None),
+        task_active: Cell::new(false),
+        cancel: Cell::new(false),
+        ticker: Ticker::new(),
+        post: Box::new(post),
+    });
+    let handler_engine = Rc::clone(&engine);
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
         let data = msg.data();
         let json = Reflect::get(&data, &JsValue::from_str("json")).ok().and_then(|v| v.as_string());
@@ -37,23 +54,30 @@ pub fn run_worker() {
             .unwrap_or_default();
         let request = json.as_deref().map(serde_json::from_str::<Request>);
         match request {
-            Some(Ok(req)) => handle(&dataset, req, &files, &*handler_post),
-            Some(Err(e)) => handler_post(&Response::Failed { message: format!("bad request: {e}") }),
-            None => handler_post(&Response::Failed { message: "bad request: no json".into() }),
+            Some(Ok(req)) => handle(&handler_engine, req, files),
+            Some(Err(e)) => (handler_engine.post)(&Response::Failed { message: format!("bad request: {e}") }),
+            None => (handler_engine.post)(&Response::Failed { message: "bad request: no json".into() }),
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handler lives as long as the worker.
     on_message.forget();
-    post(&Response::Ready);
+    (engine.post)(&Response::Ready);
 }
 
-/// A worker's shard: the dataset and what is prepared from it for views (rebuilt lazily after
-/// every change, so a burst of loads prepares once).
-#[derive(Default)]
+/// A worker's shard: the dataset (compact: raw JSON only for EICE-related events), the `File`s
+/// it was read from (to read other raw records again on demand), and what is prepared from it
+/// for views (rebuilt lazily after every change, so a burst of loads prepares once).
 struct Shard {
     dataset: Dataset,
+    files: LoadedFiles,
     prepared: Option<Prepared>,
+}
+
+impl Default for Shard {
+    fn default() -> Self {
+        Self { dataset: Dataset::compact(), files: LoadedFiles::default(), prepared: None }
+    }
 }
 
 impl Shard {
@@ -61,92 +85,311 @@ impl Shard {
         let dataset = &self.dataset;
         self.prepared.get_or_insert_with(|| Prepared::new(dataset))
     }
+
+    fn add(&mut self, name: &str, parsed: ParsedFile) {
+        self.prepared = None;
+        self.dataset.add_parsed(name, parsed);
+    }
 }
 
-fn handle(shard: &RefCell<Shard>, req: Request, files: &[File], post: &dyn Fn(&Response)) {
+/// A load waiting for its turn (loads run one at a time, in the order they were sent).
+enum Job {
+    Files { load_id: u64, names: Vec<String>, files: Vec<File> },
+    Sample { load_id: u64 },
+}
+
+impl Job {
+    fn load_id(&self) -> u64 {
+        match self {
+            Self::Files { load_id, .. } | Self::Sample { load_id } => *load_id,
+        }
+    }
+}
+
+struct Engine {
+    shard: RefCell<Shard>,
+    /// Loads not started yet.
+    queue: RefCell<VecDeque<Job>>,
+    /// The load being read.
+    running: Cell<Option<u64>>,
+    /// The load task is running (or about to).
+    task_active: Cell<bool>,
+    /// The running load was asked to stop.
+    cancel: Cell<bool>,
+    ticker: Ticker,
+    post: Box<dyn Fn(&Response)>,
+}
+
+impl Engine {
+    fn cancelled(&self) -> bool {
+        self.cancel.get()
+    }
+}
+
+fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
     match req {
-        Request::Load { load_id, names } => {
-            let bytes_total: u64 = files.iter().map(|f| f.size() as u64).sum();
-            let mut bytes_done = 0u64;
-            let files_total = files.len();
-            for (i, file) in files.iter().enumerate() {
-                let name = names.get(i).cloned().unwrap_or_else(|| file.name());
-                match read_file(file, |n| {
-                    bytes_done += n;
-                    post(&Response::Progress { load_id, files_done: i, files_total, bytes_done, bytes_total });
-                }) {
-                    Ok(bytes) => {
-                        let mut s = shard.borrow_mut();
-                        s.prepared = None;
-                        s.dataset.add_file(&name, &bytes);
-                    }
-                    Err(reason) => {
-                        shard.borrow_mut().dataset.add_parsed(&name, tunnelscope_core::ParsedFile::rejected(reason));
-                    }
+        Request::Load { load_id, names } => enqueue(engine, Job::Files { load_id, names, files }),
+        Request::LoadSample { load_id } => enqueue(engine, Job::Sample { load_id }),
+        Request::Cancel { load_id } => {
+            if engine.running.get() == Some(load_id) {
+                engine.cancel.set(true);
+            } else {
+                let queued = {
+                    let mut queue = engine.queue.borrow_mut();
+                    let before = queue.len();
+                    queue.retain(|j| j.load_id() != load_id);
+                    before != queue.len()
+                };
+                if queued {
+                    (engine.post)(&Response::Loaded { load_id, cancelled: true });
                 }
-                post(&Response::Progress { load_id, files_done: i + 1, files_total, bytes_done, bytes_total });
+                // Otherwise the load has already ended: nothing to stop.
             }
-            post(&Response::Loaded { load_id });
         }
-        Request::LoadSample { load_id } => {
-            let bytes = sample_trail_json();
-            let mut s = shard.borrow_mut();
-            s.prepared = None;
-            s.dataset.add_file(SAMPLE_FILE_NAME, &bytes);
-            post(&Response::Loaded { load_id });
+        Request::Clear => {
+            if engine.running.get().is_some() {
+                engine.cancel.set(true);
+            }
+            let queued: Vec<Job> = engine.queue.borrow_mut().drain(..).collect();
+            for job in queued {
+                (engine.post)(&Response::Loaded { load_id: job.load_id(), cancelled: true });
+            }
+            *engine.shard.borrow_mut() = Shard::default();
         }
-        Request::Clear => *shard.borrow_mut() = Shard::default(),
         Request::View(req) => {
-            let mut s = shard.borrow_mut();
+            // Answered from the dataset as it stands: during a load, the files finished so far.
+            let mut s = engine.shard.borrow_mut();
             s.prepared();
             let view = match &s.prepared {
                 Some(prep) => build_view(&s.dataset, prep, &req),
                 None => return,
             };
-            post(&Response::View(Box::new(view)));
+            drop(s);
+            (engine.post)(&Response::View(Box::new(view)));
         }
         Request::Detail { event_id } => {
-            let detail = crate::view::build_detail(&shard.borrow().dataset, &event_id, &mut crate::view::NoFiles);
-            post(&Response::Detail(Box::new(detail)));
+            let detail = {
+                let mut s = engine.shard.borrow_mut();
+                let s = &mut *s;
+                build_detail(&s.dataset, &event_id, &mut s.files)
+            };
+            (engine.post)(&Response::Detail(Box::new(detail)));
         }
         Request::Export { kind, view } => {
-            let mut s = shard.borrow_mut();
-            s.prepared();
-            let Some(prep) = &s.prepared else { return };
-            let (file_name, mime, body) = build_export(&s.dataset, prep, kind, &view, &mut crate::view::NoFiles);
-            post(&Response::Export { file_name, mime, body });
+            let (file_name, mime, body) = {
+                let mut guard = engine.shard.borrow_mut();
+                guard.prepared();
+                let s = &mut *guard;
+                let Some(prep) = &s.prepared else { return };
+                build_export(&s.dataset, prep, kind, &view, &mut s.files)
+            };
+            (engine.post)(&Response::Export { file_name, mime, body });
         }
     }
 }
 
-/// Reads a `File` in slices (never as one JS string), reporting bytes after each slice.
-fn read_file(file: &File, mut on_slice: impl FnMut(u64)) -> Result<Vec<u8>, String> {
-    let size = file.size() as u64;
-    let reader = FileReaderSync::new().map_err(|_| "the browser cannot read files in a worker".to_owned())?;
-    let mut out = Vec::new();
-    out.try_reserve_exact(usize::try_from(size).unwrap_or(usize::MAX))
-        .map_err(|_| format!("file too large to hold in memory ({size} bytes)"))?;
-    let mut start = 0u64;
-    while start < size {
-        let end = (start + SLICE_BYTES).min(size);
-        let blob = file
-            .slice_with_f64_and_f64(start as f64, end as f64)
-            .map_err(|_| format!("cannot slice the file at byte {start}"))?;
-        let buffer = reader
-            .read_as_array_buffer(&blob)
-            .map_err(|e| format!("cannot read the file at byte {start}: {}", js_error_text(&e)))?;
-        let chunk = Uint8Array::new(&buffer);
-        let offset = out.len();
-        out.resize(offset + chunk.length() as usize, 0);
-        chunk.copy_to(&mut out[offset..]);
-        on_slice(end - start);
-        start = end;
+/// Queues a load and starts the load task if it is not running.
+fn enqueue(engine: &Rc<Engine>, job: Job) {
+    engine.queue.borrow_mut().push_back(job);
+    if !engine.task_active.get() {
+        // Marked before the task first runs, so a second load queues behind it.
+        engine.task_active.set(true);
+        let engine = Rc::clone(engine);
+        wasm_bindgen_futures::spawn_local(async move { run_loads(engine).await });
     }
-    Ok(out)
+}
+
+/// The load task: runs queued loads one after the other until the queue is empty.
+async fn run_loads(engine: Rc<Engine>) {
+    loop {
+        let job = engine.queue.borrow_mut().pop_front();
+        let Some(job) = job else {
+            engine.running.set(None);
+            engine.task_active.set(false);
+            return;
+        };
+        engine.running.set(Some(job.load_id()));
+        engine.cancel.set(false);
+        match job {
+            Job::Files { load_id, names, files } => load_files(&engine, load_id, &names, &files).await,
+            // The sample is small and built in: one step, nothing to cancel.
+            Job::Sample { load_id } => {
+                engine.shard.borrow_mut().add_sample();
+                (engine.post)(&Response::Loaded { load_id, cancelled: false });
+            }
+        }
+    }
+}
+
+impl Shard {
+    fn add_sample(&mut self) {
+        self.prepared = None;
+        self.dataset.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
+    }
+}
+
+/// Counts of a load in progress, and when they were last posted.
+struct Counter {
+    load_id: u64,
+    files_done: usize,
+    files_total: usize,
+    bytes_done: u64,
+    bytes_total: u64,
+    /// Records of finished files.
+    records_done: u64,
+    last_post_ms: f64,
+}
+
+impl Counter {
+    /// Posts progress if [`PROGRESS_INTERVAL_MS`] passed since the last post (always when `force`).
+    fn post(&mut self, engine: &Engine, records_current: u64, force: bool) {
+        let now = js_sys::Date::now();
+        if !force && now - self.last_post_ms < PROGRESS_INTERVAL_MS {
+            return;
+        }
+        self.last_post_ms = now;
+        (engine.post)(&Response::Progress {
+            load_id: self.load_id,
+            files_done: self.files_done,
+            files_total: self.files_total,
+            bytes_done: self.bytes_done,
+            bytes_total: self.bytes_total,
+            records_done: self.records_done + records_current,
+        });
+    }
+}
+
+/// Reads the files of one load in order, each in slices fed to a [`FileStream`], yielding to
+/// the message queue every [`YIELD_INTERVAL_MS`]; stops between slices when cancelled.
+async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[File]) {
+    let mut counter = Counter {
+        load_id,
+        files_done: 0,
+        files_total: files.len(),
+        bytes_done: 0,
+        bytes_total: files.iter().map(|f| f.size() as u64).sum(),
+        records_done: 0,
+        last_post_ms: f64::NEG_INFINITY,
+    };
+    counter.post(engine, 0, true);
+    // Room for the load's events up front (records are 1–1.5 KB), so columns do not regrow.
+    engine.shard.borrow_mut().dataset.reserve(usize::try_from(counter.bytes_total / 1000).unwrap_or(0));
+    let reader = FileReaderSync::new().ok();
+    let mut slice = Vec::new();
+    let mut last_yield = js_sys::Date::now();
+    let mut cancelled = false;
+    'files: for (i, file) in files.iter().enumerate() {
+        let name = names.get(i).cloned().unwrap_or_else(|| file.name());
+        let size = file.size() as u64;
+        let mut stream = FileStream::new(&name, size);
+        let mut start = 0u64;
+        let mut error = None;
+        while start < size {
+            let end = (start + SLICE_BYTES).min(size);
+            match read_slice(reader.as_ref(), file, start, end, &mut slice) {
+                Ok(()) => stream.push(&slice),
+                Err(reason) => {
+                    error = Some(reason);
+                    break;
+                }
+            }
+            counter.bytes_done += end - start;
+            start = end;
+            counter.post(engine, stream.records_so_far(), false);
+            if js_sys::Date::now() - last_yield >= YIELD_INTERVAL_MS {
+                engine.ticker.tick().await;
+                last_yield = js_sys::Date::now();
+                if engine.cancelled() {
+                    // The partly read file is dropped; the files before it stay.
+                    cancelled = true;
+                    break 'files;
+                }
+            }
+        }
+        let parsed = match error {
+            Some(reason) => {
+                // The rest of the file will not be read: count it as done for the progress bar.
+                counter.bytes_done += size - start;
+                vec![(name.clone(), ParsedFile::rejected(reason))]
+            }
+            None => stream.finish(),
+        };
+        if js_sys::Date::now() - last_yield >= YIELD_INTERVAL_MS {
+            // Parsing took a while: a cancel sent meanwhile still drops this file.
+            engine.ticker.tick().await;
+            last_yield = js_sys::Date::now();
+            if engine.cancelled() {
+                cancelled = true;
+                break 'files;
+            }
+        }
+        {
+            let mut shard = engine.shard.borrow_mut();
+            shard.files.insert(name.clone(), file.clone());
+            for (name, file) in parsed {
+                counter.records_done += file.n_records() as u64;
+                shard.add(&name, file);
+            }
+        }
+        counter.files_done += 1;
+        counter.post(engine, 0, false);
+    }
+    if cancelled {
+        // What was read of the dropped file no longer counts.
+        counter.bytes_done = counter.bytes_done.min(files[..counter.files_done].iter().map(|f| f.size() as u64).sum());
+    }
+    counter.post(engine, 0, true);
+    (engine.post)(&Response::Loaded { load_id, cancelled });
+}
+
+/// Reads bytes `start..end` of a `File` into `out` (never as a JS string).
+fn read_slice(
+    reader: Option<&FileReaderSync>,
+    file: &File,
+    start: u64,
+    end: u64,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let reader = reader.ok_or_else(|| "the browser cannot read files in a worker".to_owned())?;
+    let blob = file
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(|_| format!("cannot slice the file at byte {start}"))?;
+    let buffer = reader
+        .read_as_array_buffer(&blob)
+        .map_err(|e| format!("cannot read the file at byte {start}: {}", js_error_text(&e)))?;
+    let chunk = Uint8Array::new(&buffer);
+    out.clear();
+    out.resize(chunk.length() as usize, 0);
+    chunk.copy_to(out);
+    Ok(())
 }
 
 fn js_error_text(e: &JsValue) -> String {
     e.as_string()
         .or_else(|| Reflect::get(e, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()))
         .unwrap_or_else(|| "unknown error".to_owned())
+}
+
+/// Lets the worker's queued messages run: a message to itself through a `MessageChannel`
+/// (no timer clamping, unlike `setTimeout(0)`), resolved after the tasks queued before it.
+struct Ticker {
+    channel: Option<MessageChannel>,
+}
+
+impl Ticker {
+    fn new() -> Self {
+        Self { channel: MessageChannel::new().ok() }
+    }
+
+    async fn tick(&self) {
+        let Some(channel) = &self.channel else { return };
+        let promise = Promise::new(&mut |resolve, _reject| {
+            channel.port1().set_onmessage(Some(&resolve));
+            if channel.port2().post_message(&JsValue::NULL).is_err() {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        let _ = JsFuture::from(promise).await;
+        channel.port1().set_onmessage(None);
+    }
 }

@@ -8,7 +8,6 @@ pub mod fmt;
 pub mod hooks;
 pub mod pool;
 pub mod protocol;
-#[cfg(target_arch = "wasm32")]
 pub mod raw_source;
 pub mod state;
 pub mod time_scale;

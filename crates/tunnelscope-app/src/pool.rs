@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{File, MessageEvent, Worker};
 
 use crate::protocol::{ExportKind, Request, Response, View, ViewRequest};
+use crate::state::Progress;
 
 /// The worker script, relative to the page so the site works from any sub-path.
 pub const WORKER_URL: &str = "./worker_loader.js";
@@ -19,8 +20,10 @@ struct Shared {
     ready: Vec<bool>,
     queued: Vec<Vec<JsValue>>,
     views: HashMap<u64, Vec<View>>,
-    loads: HashMap<u64, usize>,
-    progress: HashMap<u64, Vec<(usize, usize, u64, u64)>>,
+    /// Per load: shards finished, and whether any of them was cancelled.
+    loads: HashMap<u64, (usize, bool)>,
+    /// Per load: each shard's progress.
+    progress: HashMap<u64, Vec<Progress>>,
     details_pending: usize,
     detail_found: bool,
 }
@@ -80,7 +83,8 @@ impl EnginePool {
         Ok(Self { workers, shared, _handlers: handlers, _error_handlers: error_handlers })
     }
 
-    /// Sends files to load; they are spread over the shards by size.
+    /// Sends files to load; they are spread over the shards by size, and each shard reads its
+    /// files in path order (so the load report and partial results grow in that order).
     pub fn load(&self, load_id: u64, files: Vec<(String, File)>) {
         let n = self.workers.len();
         let mut shards: Vec<Vec<(String, File)>> = vec![Vec::new(); n];
@@ -93,8 +97,9 @@ impl EnginePool {
             sizes[k] += file.size();
             shards[k].push((name, file));
         }
-        self.shared.borrow_mut().loads.insert(load_id, 0);
-        for (k, shard) in shards.into_iter().enumerate() {
+        self.shared.borrow_mut().loads.insert(load_id, (0, false));
+        for (k, mut shard) in shards.into_iter().enumerate() {
+            shard.sort_by(|a, b| a.0.cmp(&b.0));
             let names = shard.iter().map(|(name, _)| name.clone()).collect();
             let array = Array::new();
             for (_, f) in &shard {
@@ -106,11 +111,19 @@ impl EnginePool {
 
     /// Loads the built-in sample into the first shard (the others report an empty load).
     pub fn load_sample(&self, load_id: u64) {
-        self.shared.borrow_mut().loads.insert(load_id, 0);
+        self.shared.borrow_mut().loads.insert(load_id, (0, false));
         for k in 0..self.workers.len() {
             let req =
                 if k == 0 { Request::LoadSample { load_id } } else { Request::Load { load_id, names: Vec::new() } };
             self.post(k, &req, None);
+        }
+    }
+
+    /// Stops a load on every shard; files already read stay loaded. One `Loaded` with
+    /// `cancelled: true` follows (unless the load had already ended).
+    pub fn cancel(&self, load_id: u64) {
+        for k in 0..self.workers.len() {
+            self.post(k, &Request::Cancel { load_id }, None);
         }
     }
 
@@ -176,27 +189,36 @@ fn receive(shared: &RefCell<Shared>, worker: &Worker, idx: usize, n: usize, resp
             }
             None
         }
-        Response::Loaded { load_id } => {
-            let done = s.loads.entry(load_id).or_insert(0);
-            *done += 1;
-            if *done >= n {
+        Response::Loaded { load_id, cancelled } => {
+            let done = s.loads.entry(load_id).or_insert((0, false));
+            done.0 += 1;
+            done.1 |= cancelled;
+            if done.0 >= n {
+                let cancelled = done.1;
                 s.loads.remove(&load_id);
                 s.progress.remove(&load_id);
-                Some(Response::Loaded { load_id })
+                Some(Response::Loaded { load_id, cancelled })
             } else {
                 None
             }
         }
-        Response::Progress { load_id, files_done, files_total, bytes_done, bytes_total } => {
-            let parts = s.progress.entry(load_id).or_insert_with(|| vec![(0, 0, 0, 0); n]);
-            parts[idx] = (files_done, files_total, bytes_done, bytes_total);
-            let sum = parts.iter().fold((0, 0, 0, 0), |a, p| (a.0 + p.0, a.1 + p.1, a.2 + p.2, a.3 + p.3));
+        Response::Progress { load_id, files_done, files_total, bytes_done, bytes_total, records_done } => {
+            let parts = s.progress.entry(load_id).or_insert_with(|| vec![Progress::default(); n]);
+            parts[idx] = Progress { files_done, files_total, bytes_done, bytes_total, records_done };
+            let sum = parts.iter().fold(Progress::default(), |a, p| Progress {
+                files_done: a.files_done + p.files_done,
+                files_total: a.files_total + p.files_total,
+                bytes_done: a.bytes_done + p.bytes_done,
+                bytes_total: a.bytes_total + p.bytes_total,
+                records_done: a.records_done + p.records_done,
+            });
             Some(Response::Progress {
                 load_id,
-                files_done: sum.0,
-                files_total: sum.1,
-                bytes_done: sum.2,
-                bytes_total: sum.3,
+                files_done: sum.files_done,
+                files_total: sum.files_total,
+                bytes_done: sum.bytes_done,
+                bytes_total: sum.bytes_total,
+                records_done: sum.records_done,
             })
         }
         Response::View(view) => {

@@ -13,6 +13,11 @@ use tunnelscope_core::views::{Coverage, EndpointLife, EventDetail, EventRow, Gro
 
 /// Bytes read from a `File` per slice (the worker never holds a JS string of the file).
 pub const SLICE_BYTES: u64 = 8 << 20;
+/// Least time between two progress messages of a load, so thousands of small files do not
+/// flood the UI thread.
+pub const PROGRESS_INTERVAL_MS: f64 = 100.0;
+/// Most time the worker works on a load before it lets other messages (cancel, views) in.
+pub const YIELD_INTERVAL_MS: f64 = 50.0;
 /// Rows sent per window request.
 pub const WINDOW_ROWS: usize = 100;
 /// Event-table rows sent per window request (the table renders only the visible ones).
@@ -71,7 +76,13 @@ pub enum Request {
         /// Identifies the load.
         load_id: u64,
     },
-    /// Empty the dataset.
+    /// Stop a load: the file being read is dropped, files already read stay loaded, and the
+    /// load ends with `Loaded { cancelled: true }` (a load still queued ends without reading).
+    Cancel {
+        /// The load to stop.
+        load_id: u64,
+    },
+    /// Empty the dataset (stops loads in progress and queued, like `Cancel`).
     Clear,
     /// Recompute the view.
     View(ViewRequest),
@@ -94,7 +105,8 @@ pub enum Request {
 pub enum Response {
     /// The worker's wasm is initialised and it accepts requests.
     Ready,
-    /// Bytes and files read so far in a load.
+    /// Bytes, files and records read so far in a load (throttled: at most every
+    /// [`PROGRESS_INTERVAL_MS`], plus one when the load ends).
     Progress {
         /// The load.
         load_id: u64,
@@ -106,11 +118,15 @@ pub enum Response {
         bytes_done: u64,
         /// Bytes in the load.
         bytes_total: u64,
+        /// Records read: those of finished files plus those found so far in the current one.
+        records_done: u64,
     },
-    /// A load finished; a `View` follows when the UI asks for it.
+    /// A load finished (or was cancelled); a `View` follows when the UI asks for it.
     Loaded {
         /// The load.
         load_id: u64,
+        /// The load was cancelled: files read before stay loaded, the rest were not read.
+        cancelled: bool,
     },
     /// The view for a query: counters, the file report and a window of rows.
     View(Box<View>),
@@ -258,6 +274,7 @@ mod tests {
     fn requests_round_trip_as_json() {
         let requests = [
             Request::Load { load_id: 3, names: vec!["a/b.json.gz".into()] },
+            Request::Cancel { load_id: 3 },
             Request::View(ViewRequest {
                 generation: 4,
                 query: "port:22".into(),
@@ -268,6 +285,25 @@ mod tests {
         for r in requests {
             let text = serde_json::to_string(&r).unwrap();
             assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), r);
+        }
+    }
+
+    #[test]
+    fn responses_round_trip_as_json() {
+        let responses = [
+            Response::Progress {
+                load_id: 1,
+                files_done: 2,
+                files_total: 3,
+                bytes_done: 4,
+                bytes_total: 5,
+                records_done: 6,
+            },
+            Response::Loaded { load_id: 1, cancelled: true },
+        ];
+        for r in responses {
+            let text = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<Response>(&text).unwrap(), r);
         }
     }
 

@@ -31,7 +31,15 @@ impl LoadPhase {
     }
 }
 
-/// Bytes and files read so far.
+/// Tunnel rows added to the screen per task: creating a whole window of rows in one task
+/// would block the page for over 100 ms (each row is a dozen elements).
+pub const ROW_STEP: usize = 25;
+
+/// Sections mounted one per task when data first appears: 1 the overview and exports, 2 the
+/// timeline and endpoint cards, 3 the event table (then the tunnel rows, [`ROW_STEP`] a task).
+pub const SECTIONS: u8 = 3;
+
+/// Bytes, files and records read so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Progress {
     /// Files finished.
@@ -42,6 +50,69 @@ pub struct Progress {
     pub bytes_done: u64,
     /// Bytes in the load.
     pub bytes_total: u64,
+    /// Records read (finished files plus the current one so far).
+    pub records_done: u64,
+}
+
+/// The loads since loading last started from a finished state: what the progress bar sums.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoadBatch {
+    /// When the first load of the batch was sent (ms, page clock).
+    pub started_ms: f64,
+    /// When the latest progress arrived (ms, page clock).
+    pub now_ms: f64,
+    /// Each load of the batch and its latest progress (finished loads keep their last one).
+    pub loads: Vec<(u64, Progress)>,
+}
+
+/// What the progress bar shows: the batch's counts summed, with the time they took.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ProgressSummary {
+    /// Counts over every load of the batch.
+    pub progress: Progress,
+    /// Time since the batch started, as of the latest progress (ms).
+    pub elapsed_ms: f64,
+}
+
+impl ProgressSummary {
+    /// Least time measured before a rate (and a time left) is shown: earlier ones are noise.
+    pub const MIN_ELAPSED_MS: f64 = 300.0;
+
+    /// The fraction of bytes read (0 when there are no bytes).
+    pub fn fraction(&self) -> f64 {
+        let p = self.progress;
+        if p.bytes_total == 0 { 0.0 } else { (p.bytes_done as f64 / p.bytes_total as f64).clamp(0.0, 1.0) }
+    }
+
+    /// Bytes read per second since the batch started, once measurable.
+    pub fn bytes_per_sec(&self) -> Option<f64> {
+        (self.elapsed_ms >= Self::MIN_ELAPSED_MS && self.progress.bytes_done > 0)
+            .then(|| self.progress.bytes_done as f64 * 1000.0 / self.elapsed_ms)
+    }
+
+    /// Seconds left at the rate so far; `None` before the rate is known and once every byte is
+    /// read (what remains then is finishing the last file, which bytes cannot tell).
+    pub fn secs_left(&self) -> Option<f64> {
+        let p = self.progress;
+        if p.bytes_done >= p.bytes_total {
+            return None;
+        }
+        self.bytes_per_sec().map(|rate| (p.bytes_total - p.bytes_done) as f64 / rate)
+    }
+}
+
+impl LoadBatch {
+    /// The summed counts.
+    pub fn summary(&self) -> ProgressSummary {
+        let progress = self.loads.iter().fold(Progress::default(), |a, (_, p)| Progress {
+            files_done: a.files_done + p.files_done,
+            files_total: a.files_total + p.files_total,
+            bytes_done: a.bytes_done + p.bytes_done,
+            bytes_total: a.bytes_total + p.bytes_total,
+            records_done: a.records_done + p.records_done,
+        });
+        ProgressSummary { progress, elapsed_ms: (self.now_ms - self.started_ms).max(0.0) }
+    }
 }
 
 /// Everything the screen shows.
@@ -49,10 +120,20 @@ pub struct Progress {
 pub struct AppState {
     /// Load phase.
     pub phase: LoadPhase,
-    /// Loads sent but not finished.
-    pub loads_in_flight: u32,
-    /// Progress of the current load(s).
-    pub progress: Option<Progress>,
+    /// Loads sent but not finished (their IDs).
+    pub loads: Vec<u64>,
+    /// Progress of the current load(s), while loading.
+    pub batch: Option<LoadBatch>,
+    /// Cancel was pressed and the loads have not all ended yet.
+    pub cancelling: bool,
+    /// A load of the latest batch was cancelled (`data-cancelled` once done).
+    pub cancelled: bool,
+    /// Tunnel rows of the view on screen: grows by [`ROW_STEP`] per task up to all of them.
+    pub rows_shown: usize,
+    /// Sections of the data views mounted so far (up to [`SECTIONS`]; 0 while nothing is loaded).
+    pub sections_shown: u8,
+    /// The view that completes the load has arrived; done once all its rows are shown.
+    pub done_pending: bool,
     /// The view generation that completes the latest finished load.
     pub awaiting: Option<u64>,
     /// The newest view generation requested.
@@ -81,13 +162,35 @@ pub struct AppState {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// A load was sent to the engine.
-    StartLoad,
+    StartLoad {
+        /// The load.
+        load_id: u64,
+        /// Files sent.
+        files_total: usize,
+        /// Their bytes.
+        bytes_total: u64,
+        /// When (ms, page clock).
+        now_ms: f64,
+    },
     /// The engine read more.
-    Progressed(Progress),
-    /// A load finished; the view with this generation completes it.
+    Progressed {
+        /// The load.
+        load_id: u64,
+        /// Its counts so far.
+        progress: Progress,
+        /// When it arrived (ms, page clock).
+        now_ms: f64,
+    },
+    /// Cancel was pressed (the engine has been asked to stop every load in flight).
+    CancelRequested,
+    /// A load finished or was cancelled; the view with this generation completes it.
     Loaded {
+        /// The load.
+        load_id: u64,
         /// The generation requested right after the load.
         generation: u64,
+        /// The load was cancelled (files read before it stay loaded).
+        cancelled: bool,
     },
     /// A new view was requested.
     RequestView(ViewRequest),
@@ -105,6 +208,9 @@ pub enum Action {
     Notice(Option<String>),
     /// A view arrived.
     ViewArrived(Rc<View>),
+    /// Mount the next section, or show the next [`ROW_STEP`] tunnel rows (dispatched one task
+    /// after a render that left some out).
+    RevealMore,
     /// The dataset was emptied.
     Cleared,
     /// A request failed.
@@ -113,22 +219,89 @@ pub enum Action {
     EngineStopped(String),
 }
 
+impl AppState {
+    fn sections_wanted(&self) -> u8 {
+        if self.view.n_events_total > 0 { SECTIONS } else { 0 }
+    }
+
+    /// Every section and row of the view is on screen.
+    pub fn fully_shown(&self) -> bool {
+        self.sections_shown >= self.sections_wanted() && self.rows_shown >= self.view.tunnels.len()
+    }
+
+    /// Whether data section `n` (1..=[`SECTIONS`]) is mounted.
+    pub fn section_shown(&self, n: u8) -> bool {
+        self.view.n_events_total > 0 && self.sections_shown >= n
+    }
+
+    /// `done` once the view that completes the load is wholly on screen.
+    fn finish_if_shown(&mut self) {
+        if self.done_pending && self.fully_shown() {
+            self.done_pending = false;
+            self.phase = LoadPhase::Done;
+            self.batch = None;
+            self.cancelling = false;
+        }
+    }
+
+    /// The tunnel rows to render now.
+    pub fn shown_tunnels(&self) -> &[tunnelscope_core::dataset::TunnelRow] {
+        &self.view.tunnels[..self.rows_shown.min(self.view.tunnels.len())]
+    }
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::StartLoad => {
+            Action::StartLoad { load_id, files_total, bytes_total, now_ms } => {
+                if s.phase != LoadPhase::Loading || s.batch.is_none() {
+                    // A new batch: the bar and the cancelled flag start afresh.
+                    s.batch = Some(LoadBatch { started_ms: now_ms, now_ms, loads: Vec::new() });
+                    s.cancelled = false;
+                    s.cancelling = false;
+                }
                 s.phase = LoadPhase::Loading;
-                s.loads_in_flight += 1;
-                s.progress = None;
+                s.done_pending = false;
+                s.loads.push(load_id);
+                let initial = Progress { files_total, bytes_total, ..Progress::default() };
+                if let Some(batch) = &mut s.batch {
+                    batch.loads.push((load_id, initial));
+                }
                 s.error = None;
             }
-            Action::Progressed(p) => s.progress = Some(p),
-            Action::Loaded { generation } => {
-                s.loads_in_flight = s.loads_in_flight.saturating_sub(1);
+            Action::Progressed { load_id, progress, now_ms } => {
+                let Some(batch) = &mut s.batch else { return self };
+                let Some(entry) = batch.loads.iter_mut().find(|(id, _)| *id == load_id) else { return self };
+                entry.1 = progress;
+                batch.now_ms = batch.now_ms.max(now_ms);
+            }
+            Action::CancelRequested => {
+                if s.loads.is_empty() {
+                    return self;
+                }
+                s.cancelling = true;
+            }
+            Action::Loaded { load_id, generation, cancelled } => {
+                let Some(pos) = s.loads.iter().position(|id| *id == load_id) else {
+                    // A load this state no longer waits for (the dataset was cleared since).
+                    return self;
+                };
+                s.loads.remove(pos);
+                if let Some(entry) = s.batch.as_mut().and_then(|b| b.loads.iter_mut().find(|(id, _)| *id == load_id)) {
+                    if !cancelled {
+                        // Complete, also for loads that send no progress (the sample).
+                        entry.1.files_done = entry.1.files_total;
+                        entry.1.bytes_done = entry.1.bytes_total;
+                    }
+                }
                 s.awaiting = Some(generation);
+                s.cancelled |= cancelled;
+                if s.loads.is_empty() {
+                    s.cancelling = false;
+                }
             }
             Action::RequestView(req) => {
                 s.generation = s.generation.max(req.generation);
@@ -157,18 +330,41 @@ impl Reducible for AppState {
                     // A newer view was requested: this one is stale.
                     return self;
                 }
-                if s.loads_in_flight == 0 && s.awaiting.is_some_and(|g| view.generation >= g) {
-                    s.phase = LoadPhase::Done;
+                // Views during a load (partial results) show, but only the view asked for after
+                // the last load ends it.
+                s.rows_shown = s.rows_shown.min(view.tunnels.len());
+                if view.n_events_total == 0 {
+                    s.sections_shown = 0;
+                }
+                if s.loads.is_empty() && s.awaiting.is_some_and(|g| view.generation >= g) {
                     s.awaiting = None;
-                    s.progress = None;
+                    s.done_pending = true;
                 }
                 s.view = view;
+                s.finish_if_shown();
+            }
+            Action::RevealMore => {
+                if s.fully_shown() {
+                    return self;
+                }
+                if s.sections_shown < s.sections_wanted() {
+                    s.sections_shown += 1;
+                } else {
+                    s.rows_shown = (s.rows_shown + ROW_STEP).min(s.view.tunnels.len());
+                }
+                s.finish_if_shown();
             }
             Action::Cleared => {
                 s.phase = LoadPhase::Idle;
                 s.view = Rc::new(View::default());
-                s.progress = None;
+                s.loads.clear();
+                s.batch = None;
+                s.cancelling = false;
+                s.cancelled = false;
                 s.awaiting = None;
+                s.done_pending = false;
+                s.rows_shown = 0;
+                s.sections_shown = 0;
                 s.selected = None;
                 s.detail = None;
             }
@@ -178,9 +374,11 @@ impl Reducible for AppState {
                     "The engine stopped ({message}), probably out of memory: the browser holds at most 4 GB per worker. \
                      Reload the page to start again, and load less at once (`tunnelscope extract` keeps only the EICE-related events)."
                 ));
-                s.loads_in_flight = 0;
+                s.loads.clear();
                 s.awaiting = None;
-                s.progress = None;
+                s.done_pending = false;
+                s.batch = None;
+                s.cancelling = false;
                 s.phase = LoadPhase::Done;
             }
         }
@@ -200,18 +398,36 @@ mod tests {
         Action::RequestView(ViewRequest { generation, ..ViewRequest::default() })
     }
 
+    fn start(load_id: u64) -> Action {
+        Action::StartLoad { load_id, files_total: 2, bytes_total: 1000, now_ms: 0.0 }
+    }
+
+    fn loaded(load_id: u64, generation: u64) -> Action {
+        Action::Loaded { load_id, generation, cancelled: false }
+    }
+
+    fn progressed(load_id: u64, files_done: usize, bytes_done: u64, now_ms: f64) -> Action {
+        Action::Progressed {
+            load_id,
+            progress: Progress { files_done, files_total: 2, bytes_done, bytes_total: 1000, records_done: 7 },
+            now_ms,
+        }
+    }
+
     fn run(actions: Vec<Action>) -> Rc<AppState> {
         actions.into_iter().fold(Rc::new(AppState::default()), |s, a| s.reduce(a))
     }
 
     #[test]
     fn done_only_when_the_view_after_the_load_arrives() {
-        let s = run(vec![Action::StartLoad, Action::Loaded { generation: 1 }]);
+        let s = run(vec![start(1), loaded(1, 1)]);
         assert_eq!(s.phase, LoadPhase::Loading);
         let s = s.reduce(req(1));
         let s = s.reduce(Action::ViewArrived(view(1, 5)));
         assert_eq!(s.phase, LoadPhase::Done);
         assert_eq!(s.view.n_events, 5);
+        assert!(s.batch.is_none(), "the progress bar goes once done");
+        assert!(!s.cancelled);
     }
 
     #[test]
@@ -224,25 +440,187 @@ mod tests {
 
     #[test]
     fn overlapping_loads_finish_together() {
-        let s = run(vec![
-            Action::StartLoad,
-            Action::StartLoad,
-            Action::Loaded { generation: 1 },
-            req(1),
-            Action::ViewArrived(view(1, 1)),
-        ]);
+        let s = run(vec![start(1), start(2), loaded(1, 1), req(1), Action::ViewArrived(view(1, 1))]);
         assert_eq!(s.phase, LoadPhase::Loading, "one load still in flight");
-        let s = s.reduce(Action::Loaded { generation: 2 });
+        let s = s.reduce(loaded(2, 2));
         let s = s.reduce(req(2));
         let s = s.reduce(Action::ViewArrived(view(2, 2)));
         assert_eq!(s.phase, LoadPhase::Done);
     }
 
     #[test]
+    fn partial_views_show_but_do_not_end_the_load() {
+        let s = run(vec![start(1), progressed(1, 1, 400, 500.0), req(1), Action::ViewArrived(view(1, 3))]);
+        assert_eq!(s.phase, LoadPhase::Loading);
+        assert_eq!(s.view.n_events, 3, "the partial view is on screen");
+        // A second partial view, then the load ends: the partial view requested before the end
+        // arrives late and is stale; only the view after the load marks done.
+        let s = s.reduce(req(2));
+        let s = s.reduce(loaded(1, 3));
+        let s = s.reduce(req(3));
+        let s = s.reduce(Action::ViewArrived(view(2, 4)));
+        assert_eq!(s.phase, LoadPhase::Loading);
+        assert_eq!(s.view.n_events, 3, "stale partial view dropped");
+        let s = s.reduce(Action::ViewArrived(view(3, 6)));
+        assert_eq!(s.phase, LoadPhase::Done);
+        assert_eq!(s.view.n_events, 6);
+    }
+
+    #[test]
+    fn a_partial_view_after_an_earlier_load_does_not_end_a_later_one() {
+        // Load 1 ends and its final view is pending when load 2 starts: views during load 2
+        // (even one with the generation load 1 waited for) must not mark done.
+        let s = run(vec![start(1), loaded(1, 1), start(2), req(1), Action::ViewArrived(view(1, 2))]);
+        assert_eq!(s.phase, LoadPhase::Loading);
+        let s = s.reduce(loaded(2, 2)).reduce(req(2)).reduce(Action::ViewArrived(view(2, 5)));
+        assert_eq!(s.phase, LoadPhase::Done);
+    }
+
+    #[test]
+    fn cancel_ends_in_done_with_the_cancelled_flag() {
+        let s = run(vec![start(1), progressed(1, 1, 400, 500.0), Action::CancelRequested]);
+        assert!(s.cancelling);
+        assert_eq!(s.phase, LoadPhase::Loading, "loading until the engine confirms");
+        let s = s.reduce(Action::Loaded { load_id: 1, generation: 1, cancelled: true });
+        assert_eq!(s.phase, LoadPhase::Loading, "until the view of what was kept arrives");
+        let s = s.reduce(req(1)).reduce(Action::ViewArrived(view(1, 3)));
+        assert_eq!(s.phase, LoadPhase::Done);
+        assert!(s.cancelled);
+        assert!(!s.cancelling);
+        assert_eq!(s.view.n_events, 3, "what was read before the cancel stays");
+        // The next load starts afresh.
+        let s = s.reduce(start(2));
+        assert!(!s.cancelled);
+        assert_eq!(s.batch.as_ref().map(|b| b.loads.len()), Some(1));
+    }
+
+    #[test]
+    fn cancel_with_several_loads_waits_for_all_of_them() {
+        let s = run(vec![start(1), start(2), Action::CancelRequested]);
+        let s = s.reduce(Action::Loaded { load_id: 2, generation: 1, cancelled: true });
+        assert!(s.cancelling);
+        let s = s.reduce(Action::Loaded { load_id: 1, generation: 2, cancelled: true });
+        assert!(!s.cancelling);
+        let s = s.reduce(req(2)).reduce(Action::ViewArrived(view(2, 0)));
+        assert_eq!(s.phase, LoadPhase::Done);
+        assert!(s.cancelled);
+    }
+
+    #[test]
+    fn cancel_when_nothing_loads_changes_nothing() {
+        let s = run(vec![]);
+        let s2 = Rc::clone(&s).reduce(Action::CancelRequested);
+        assert!(Rc::ptr_eq(&s, &s2));
+    }
+
+    #[test]
+    fn a_load_ended_after_clear_is_ignored() {
+        let s = run(vec![start(1), Action::Cleared]);
+        assert_eq!(s.phase, LoadPhase::Idle);
+        let s = s.reduce(Action::Loaded { load_id: 1, generation: 1, cancelled: true });
+        let s = s.reduce(req(1)).reduce(Action::ViewArrived(view(1, 0)));
+        assert_eq!(s.phase, LoadPhase::Idle);
+        assert!(!s.cancelled);
+    }
+
+    #[test]
+    fn progress_sums_the_batch_and_estimates_time_left() {
+        let s = run(vec![start(1), start(2), progressed(1, 1, 250, 1000.0)]);
+        let summary = s.batch.as_ref().map(LoadBatch::summary).unwrap();
+        assert_eq!(summary.progress.files_total, 4);
+        assert_eq!(summary.progress.bytes_total, 2000);
+        assert_eq!(summary.progress.files_done, 1);
+        assert_eq!(summary.progress.records_done, 7);
+        assert_eq!(summary.bytes_per_sec(), Some(250.0));
+        assert_eq!(summary.secs_left(), Some(7.0));
+        assert!((summary.fraction() - 0.125).abs() < 1e-9);
+        // Progress for a load that is not in the batch is ignored.
+        let s2 = Rc::clone(&s).reduce(progressed(9, 1, 1, 2000.0));
+        assert!(Rc::ptr_eq(&s, &s2));
+    }
+
+    #[test]
+    fn no_rate_or_time_left_before_it_means_something() {
+        let early = ProgressSummary {
+            progress: Progress { bytes_done: 10, bytes_total: 100, ..Progress::default() },
+            elapsed_ms: 50.0,
+        };
+        assert_eq!(early.bytes_per_sec(), None);
+        assert_eq!(early.secs_left(), None);
+        let all_read = ProgressSummary {
+            progress: Progress { bytes_done: 100, bytes_total: 100, ..Progress::default() },
+            elapsed_ms: 5000.0,
+        };
+        assert_eq!(all_read.bytes_per_sec(), Some(20.0));
+        assert_eq!(all_read.secs_left(), None, "every byte read: finishing, not a time");
+        assert_eq!(ProgressSummary::default().fraction(), 0.0);
+    }
+
+    #[test]
+    fn the_sample_load_completes_its_progress_without_messages() {
+        let s = run(vec![start(1), loaded(1, 1)]);
+        let p = s.batch.as_ref().map(LoadBatch::summary).unwrap().progress;
+        assert_eq!((p.files_done, p.bytes_done), (2, 1000));
+    }
+
+    fn view_with_tunnels(generation: u64, n: usize) -> Rc<View> {
+        let mut ds = tunnelscope_core::Dataset::new();
+        ds.add_file(tunnelscope_core::sample::SAMPLE_FILE_NAME, &tunnelscope_core::sample::sample_trail_json());
+        let rows = ds.tunnel_rows();
+        let tunnels = rows.iter().cycle().take(n).cloned().collect();
+        Rc::new(View { generation, tunnels, ..View::default() })
+    }
+
+    #[test]
+    fn rows_appear_in_steps_and_done_waits_for_all_of_them() {
+        let s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(view_with_tunnels(1, 60))]);
+        assert_eq!(s.shown_tunnels().len(), 0);
+        assert_eq!(s.phase, LoadPhase::Loading, "not done while rows are still being added");
+        let s = s.reduce(Action::RevealMore).reduce(Action::RevealMore);
+        assert_eq!(s.shown_tunnels().len(), 2 * ROW_STEP);
+        assert_eq!(s.phase, LoadPhase::Loading);
+        let s = s.reduce(Action::RevealMore);
+        assert_eq!(s.shown_tunnels().len(), 60);
+        assert_eq!(s.phase, LoadPhase::Done);
+        // A view with the same rows patches them in place: all shown at once.
+        let s = s.reduce(req(2)).reduce(Action::ViewArrived(view_with_tunnels(2, 60)));
+        assert_eq!(s.shown_tunnels().len(), 60);
+        // Fewer rows: shown at once; more again: in steps.
+        let s = s.reduce(req(3)).reduce(Action::ViewArrived(view_with_tunnels(3, 10)));
+        assert_eq!(s.shown_tunnels().len(), 10);
+        let s = s.reduce(req(4)).reduce(Action::ViewArrived(view_with_tunnels(4, 60)));
+        assert_eq!(s.shown_tunnels().len(), 10);
+        assert_eq!(s.phase, LoadPhase::Done, "filtering after a load never goes back to loading");
+        let s = s.reduce(Action::RevealMore);
+        assert_eq!(s.shown_tunnels().len(), 10 + ROW_STEP);
+    }
+
+    #[test]
+    fn sections_mount_one_per_task_when_data_first_appears() {
+        let data = |generation| Rc::new(View { generation, n_events_total: 5, ..View::default() });
+        let mut s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(data(1))]);
+        for n in 1..=SECTIONS {
+            assert!(!s.section_shown(n));
+            assert_eq!(s.phase, LoadPhase::Loading);
+            s = s.reduce(Action::RevealMore);
+            assert!(s.section_shown(n));
+        }
+        assert_eq!(s.phase, LoadPhase::Done);
+        // Later views (filters) keep every section mounted.
+        let s = s.reduce(req(2)).reduce(Action::ViewArrived(data(2)));
+        assert!(s.fully_shown());
+        // Cleared: nothing to mount until data comes again.
+        let s = s.reduce(Action::Cleared);
+        assert!(!s.section_shown(1));
+        assert!(s.fully_shown());
+    }
+
+    #[test]
     fn a_stopped_engine_ends_the_load_with_an_error() {
-        let s = run(vec![Action::StartLoad, Action::EngineStopped("unreachable".into())]);
+        let s = run(vec![start(1), Action::EngineStopped("unreachable".into())]);
         assert_eq!(s.phase, LoadPhase::Done);
         assert!(s.error.as_deref().is_some_and(|e| e.contains("unreachable")));
+        assert!(s.loads.is_empty());
     }
 
     #[test]

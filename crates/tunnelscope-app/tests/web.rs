@@ -3,10 +3,13 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)] // test set-up: a missing DOM is a failed test
 
+use tunnelscope_app::components::load_progress::{LoadProgress, LoadProgressProps};
 use tunnelscope_app::components::load_report::{LoadReport, LoadReportProps};
 use tunnelscope_app::components::stats_bar::{StatsBar, StatsBarProps};
+use tunnelscope_app::components::status_bar::{StatusBar, StatusBarProps};
 use tunnelscope_app::components::tunnel_table::{TunnelTable, TunnelTableProps};
 use tunnelscope_app::protocol::ViewRequest;
+use tunnelscope_app::state::{LoadPhase, Progress, ProgressSummary};
 use tunnelscope_app::view::{Prepared, build_view};
 use tunnelscope_core::Dataset;
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
@@ -89,4 +92,49 @@ async fn load_report_lists_every_file_with_its_status() {
     assert!(root.query_selector("[data-testid=file-status][data-status=read]").unwrap().is_some());
     let rejected = root.query_selector("[data-testid=file-status][data-status=rejected]").unwrap().unwrap();
     assert!(rejected.text_content().unwrap().contains("notes.txt"));
+}
+
+#[wasm_bindgen_test]
+async fn load_progress_shows_bytes_events_files_rate_and_time_left() {
+    let root = root();
+    let summary = ProgressSummary {
+        progress: Progress {
+            files_done: 3,
+            files_total: 12,
+            bytes_done: 40_000_000,
+            bytes_total: 100_000_000,
+            records_done: 1_234_567,
+        },
+        elapsed_ms: 2000.0,
+    };
+    Renderer::<LoadProgress>::with_root_and_props(
+        root.clone(),
+        LoadProgressProps { summary, cancelling: false, on_cancel: Callback::noop() },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    assert_eq!(text(&root, "[data-testid=progress-bytes]"), "40.0 MB of 100.0 MB");
+    assert_eq!(text(&root, "[data-testid=progress-events]"), "1,234,567 events read");
+    assert_eq!(text(&root, "[data-testid=progress-files]"), "3 / 12 files");
+    assert_eq!(text(&root, "[data-testid=progress-rate]"), "20.0 MB/s");
+    assert_eq!(text(&root, "[data-testid=progress-eta]"), "about 3 s left");
+    assert_eq!(text(&root, "[data-testid=cancel-load]"), "Cancel");
+}
+
+#[wasm_bindgen_test]
+async fn the_status_says_cancelled_only_once_done() {
+    for (phase, cancelled, expected) in
+        [(LoadPhase::Done, true, Some("true")), (LoadPhase::Done, false, None), (LoadPhase::Loading, true, None)]
+    {
+        let root = root();
+        Renderer::<StatusBar>::with_root_and_props(
+            root.clone(),
+            StatusBarProps { phase, cancelled, n_events_total: 5, n_files: 2, error: None },
+        )
+        .render();
+        yew::scheduler::flush().await;
+        let status = root.query_selector("[data-testid=load-status]").unwrap().unwrap();
+        assert_eq!(status.get_attribute("data-state").as_deref(), Some(phase.as_str()));
+        assert_eq!(status.get_attribute("data-cancelled").as_deref(), expected);
+    }
 }
