@@ -310,23 +310,18 @@ fn cut_file(shared: &Shared<'_>, i: usize, mut f: fs::File, head: Vec<u8>) -> Re
         shared.bytes_read.fetch_add(stored.len() as u64, Ordering::Relaxed);
         let limit = split::gzip_limit(stored.len() as u64);
         let mut decoder = MultiGzDecoder::new(&stored[..]);
-        let mut buf = vec![0; READ_CHUNK];
         let mut produced = 0u64;
         loop {
-            match decoder.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    produced += n as u64;
+            match cutter.feed_from(&mut decoder, READ_CHUNK) {
+                Ok(Some(pieces)) if cutter.read() > 0 => {
+                    queue(pieces);
+                    produced += cutter.read() as u64;
                     if produced > limit {
                         return whole(&stored);
                     }
-                    match cutter.feed(&buf[..n]) {
-                        Some(pieces) => queue(pieces),
-                        None => return whole(&stored),
-                    }
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return whole(&stored),
+                Ok(Some(_)) => break,
+                Ok(None) | Err(_) => return whole(&stored),
             }
         }
         drop(queue);
@@ -335,25 +330,26 @@ fn cut_file(shared: &Shared<'_>, i: usize, mut f: fs::File, head: Vec<u8>) -> Re
             None => whole(&stored),
         };
     }
-    let mut pieces = cutter.feed(&head);
-    let mut buf = vec![0; READ_CHUNK];
     let mut cut = true;
+    let mut first = Some(head);
     loop {
-        match pieces.take() {
-            Some(p) => queue(p),
+        let (fed, counted) = match first.take() {
+            Some(head) => (cutter.feed_from(&mut &head[..], head.len()), true),
+            None => (cutter.feed_from(&mut f, READ_CHUNK), false),
+        };
+        match fed.map_err(io_error)? {
+            Some(pieces) => queue(pieces),
             None => {
                 cut = false;
                 break;
             }
         }
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => 0,
-            Err(e) => return Err(io_error(e)),
-        };
-        shared.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
-        pieces = cutter.feed(&buf[..n]);
+        if cutter.read() == 0 {
+            break;
+        }
+        if !counted {
+            shared.bytes_read.fetch_add(cutter.read() as u64, Ordering::Relaxed);
+        }
     }
     drop(queue);
     match cut.then(|| cutter.finish()).flatten() {

@@ -5,6 +5,8 @@
 //! pieces are clean (all records valid events) and the document ended properly; anything else
 //! falls back to parsing the whole file, so results are always those of `parse_input` on it.
 
+use std::io::Read;
+
 use tunnelscope_core::ingest::{MAX_EXPANSION_RATIO, MIN_EXPANSION_ALLOWANCE, RecordMark, RecordScanner};
 use tunnelscope_core::{FileStatus, ParsedFile, Shape};
 
@@ -46,46 +48,92 @@ pub(crate) struct Cutter {
     piece_start: u64,
     /// End of the last complete record in `piece`.
     last_end: Option<usize>,
+    /// Bytes of synthetic head at the start of `piece` (none in the first piece).
+    head_len: usize,
     next_k: usize,
     target: usize,
+    read: usize,
+    marks: Vec<RecordMark>,
 }
 
 impl Cutter {
     /// A cutter making pieces of about `target` content bytes.
     pub(crate) fn new(target: usize) -> Self {
-        Self { scanner: RecordScanner::default(), piece: Vec::new(), piece_start: 0, last_end: None, next_k: 0, target }
+        Self {
+            scanner: RecordScanner::default(),
+            piece: Vec::new(),
+            piece_start: 0,
+            last_end: None,
+            head_len: 0,
+            next_k: 0,
+            target,
+            read: 0,
+            marks: Vec::new(),
+        }
     }
 
     /// Feeds the next content bytes; gives the pieces completed, or `None` when the content is not
     /// a `{"Records":[…]}` document the scanner reads (the file is then parsed whole).
+    #[cfg(test)]
     pub(crate) fn feed(&mut self, chunk: &[u8]) -> Option<Vec<Piece>> {
+        self.feed_from(&mut &chunk[..], chunk.len()).ok()?
+    }
+
+    /// Reads up to `max` content bytes from `reader` straight into the current piece and scans
+    /// them: `Ok(None)` when the content is not a trail document, `Ok(Some(vec![]))` and 0
+    /// bytes read at the end (see [`Cutter::read`]).
+    pub(crate) fn feed_from(&mut self, reader: &mut impl Read, max: usize) -> std::io::Result<Option<Vec<Piece>>> {
         let before = self.piece.len();
-        self.piece.extend_from_slice(chunk);
-        let mut marks = Vec::new();
-        if !self.scanner.feed(chunk, &mut |m| marks.push(m)) {
-            return None;
+        self.piece.resize(before + max, 0);
+        let n = loop {
+            match reader.read(&mut self.piece[before..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.piece.truncate(before);
+                    return Err(e);
+                }
+            }
+        };
+        self.piece.truncate(before + n);
+        self.read = n;
+        let mut marks = std::mem::take(&mut self.marks);
+        marks.clear();
+        if !self.scanner.feed(&self.piece[before..], &mut |m| marks.push(m)) {
+            return Ok(None);
         }
         let mut out = Vec::new();
         // Bytes cut off the front of `piece` while going through this chunk's marks.
         let mut cut = 0;
-        for m in marks {
+        for &m in &marks {
             match m {
                 RecordMark::End(e) => self.last_end = Some(before + e - cut),
                 RecordMark::Start(s) => {
                     let s = before + s - cut;
-                    if let Some(end) = self.last_end.filter(|_| s >= self.target) {
-                        let rest = self.piece.split_off(s);
+                    if let Some(end) = self.last_end.filter(|_| s - self.head_len >= self.target) {
+                        // The next piece starts with a synthetic head, then this record.
+                        let room = if self.target >= 1 << 20 { self.target + (4 << 20) } else { 0 };
+                        let mut rest = Vec::with_capacity(room.max(HEAD.len() + self.piece.len() - s));
+                        rest.extend_from_slice(HEAD);
+                        rest.extend_from_slice(&self.piece[s..]);
                         let mut records = std::mem::replace(&mut self.piece, rest);
                         records.truncate(end);
                         out.push(self.make(records, false));
-                        self.piece_start += s as u64;
-                        cut += s;
+                        self.piece_start += (s - self.head_len) as u64;
+                        cut += s - HEAD.len();
+                        self.head_len = HEAD.len();
                         self.last_end = None;
                     }
                 }
             }
         }
-        Some(out)
+        self.marks = marks;
+        Ok(Some(out))
+    }
+
+    /// Content bytes the last [`Cutter::feed_from`] read (0 at the end of the content).
+    pub(crate) fn read(&self) -> usize {
+        self.read
     }
 
     /// The last piece, when the document ended properly.
@@ -97,16 +145,14 @@ impl Cutter {
         Some(self.make(records, true))
     }
 
-    fn make(&mut self, records: Vec<u8>, last: bool) -> Piece {
+    /// A piece of `doc` (its head already in place), closed by a synthetic tail unless `last`.
+    fn make(&mut self, mut doc: Vec<u8>, last: bool) -> Piece {
         let k = self.next_k;
         self.next_k += 1;
-        let head = if k == 0 { &b""[..] } else { HEAD };
-        let tail = if last { &b""[..] } else { TAIL };
-        let mut doc = Vec::with_capacity(head.len() + records.len() + tail.len());
-        doc.extend_from_slice(head);
-        doc.extend_from_slice(&records);
-        doc.extend_from_slice(tail);
-        Piece { k, doc, shift: self.piece_start as i64 - head.len() as i64 }
+        if !last {
+            doc.extend_from_slice(TAIL);
+        }
+        Piece { k, doc, shift: self.piece_start as i64 - self.head_len as i64 }
     }
 }
 
