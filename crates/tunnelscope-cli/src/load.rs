@@ -82,6 +82,10 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>, seen_dirs: &mut HashSet<PathBuf>
 
 type Parsed = Result<Vec<(String, ParsedFile)>, String>;
 
+/// The pieces of a cut file received so far (result and shift by piece number), and how many
+/// there are once known.
+type PieceSlots = (Vec<Option<(ParsedFile, i64)>>, Option<usize>);
+
 /// What a worker sends back: a whole file's result, one piece of a file being cut, or how many
 /// pieces a cut file has.
 enum Done {
@@ -160,7 +164,7 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
         drop(tx);
         // Results arrive in any order; they are added strictly in index order.
         let mut pending: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
-        let mut pieces: HashMap<usize, (Vec<Option<(ParsedFile, i64)>>, Option<usize>)> = HashMap::new();
+        let mut pieces: HashMap<usize, PieceSlots> = HashMap::new();
         let mut next_to_add = 0;
         loop {
             match rx.recv_timeout(Duration::from_millis(100)) {
@@ -258,7 +262,7 @@ fn read_file(shared: &Shared<'_>, i: usize, tx: &mpsc::Sender<Done>) -> bool {
         }
         cut_file(shared, i, f, head)
     })();
-    let sent = match result {
+    match result {
         Ok(Outcome::Whole(parsed)) => {
             finish_reading(shared, |_| {});
             tx.send(Done::Whole(i, Ok(parsed))).is_ok()
@@ -272,8 +276,7 @@ fn read_file(shared: &Shared<'_>, i: usize, tx: &mpsc::Sender<Done>) -> bool {
             finish_reading(shared, |q| q.failed = true);
             tx.send(Done::Whole(i, Err(e))).is_ok()
         }
-    };
-    sent
+    }
 }
 
 /// How a file was read: whole, or cut into `n` pieces (the last one given back to parse).
@@ -324,7 +327,6 @@ fn cut_file(shared: &Shared<'_>, i: usize, mut f: fs::File, head: Vec<u8>) -> Re
                 Ok(None) | Err(_) => return whole(&stored),
             }
         }
-        drop(queue);
         return match cutter.finish() {
             Some(last) => Ok(Outcome::Pieces(queued + 1, last)),
             None => whole(&stored),
@@ -351,7 +353,6 @@ fn cut_file(shared: &Shared<'_>, i: usize, mut f: fs::File, head: Vec<u8>) -> Re
             shared.bytes_read.fetch_add(cutter.read() as u64, Ordering::Relaxed);
         }
     }
-    drop(queue);
     match cut.then(|| cutter.finish()).flatten() {
         Some(last) => Ok(Outcome::Pieces(queued + 1, last)),
         // Not cut after all: the whole file, read again (a plain file's content is not kept).

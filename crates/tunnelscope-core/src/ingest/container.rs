@@ -50,6 +50,8 @@ struct Top<'a> {
 }
 
 /// How one element of a container is to be read.
+// `Parsed` is the common case of the big files; boxing it would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
 enum Element<'a> {
     Record(&'a str, Fidelity),
     OwnedRecord(String, Fidelity),
