@@ -170,14 +170,22 @@ pub(crate) fn merge(pieces: Vec<(ParsedFile, i64)>) -> Option<ParsedFile> {
         return None;
     }
     let total: usize = pieces.iter().map(|(p, _)| p.events.len()).sum();
-    let mut events = Vec::with_capacity(total);
+    let mut events = Vec::new();
     for (p, shift) in pieces {
         let offset = u32::try_from(events.len()).ok()?;
-        for (pos, mut e) in p.events {
+        let mut part = p.events;
+        for (pos, e) in &mut part {
+            *pos += offset;
             if let Some(span) = &mut e.span {
                 span.offset = span.offset.checked_add_signed(shift)?;
             }
-            events.push((pos + offset, e));
+        }
+        if events.is_empty() {
+            // The first piece's events stay where they are; the others are moved after them.
+            events = part;
+            events.reserve(total - events.len());
+        } else {
+            events.append(&mut part);
         }
     }
     Some(ParsedFile { events, ..ParsedFile::read(Shape::TrailRecords) })
