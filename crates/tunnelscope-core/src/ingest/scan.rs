@@ -67,6 +67,11 @@ fn is_ws(b: u8) -> bool {
 }
 
 impl Scanner {
+    /// A scanner for text whose byte-order mark, if any, was already removed.
+    pub(crate) fn after_bom() -> Self {
+        Self { state: State::Head(0, 0), ..Self::default() }
+    }
+
     /// Content bytes fed so far.
     pub fn fed(&self) -> u64 {
         self.fed
@@ -226,10 +231,11 @@ impl Scanner {
     }
 }
 
+#[cfg(test)]
 /// Byte ranges of the records of a whole `{"Records":[…]}` document (its text after any
 /// byte-order mark), or `None` when the scanner does not read it (the general parser decides).
 pub(crate) fn record_ranges(text: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
-    let mut scanner = Scanner { state: State::Head(0, 0), ..Scanner::default() };
+    let mut scanner = Scanner::after_bom();
     let mut ranges = Vec::new();
     let mut start = 0;
     let ok = scanner.feed(text, &mut |m| match m {
