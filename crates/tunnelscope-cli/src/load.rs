@@ -2,11 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::{IsTerminal, Write};
-use std::ops::Range;
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::sync::{Condvar, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -14,7 +13,9 @@ use tunnelscope_core::export::terminal_safe;
 use tunnelscope_core::ingest::{self, ParsedFile};
 use tunnelscope_core::{Dataset, parse_file};
 
-use crate::split;
+use flate2::read::MultiGzDecoder;
+
+use crate::split::{self, Piece};
 
 /// One input file: its name as shown (the path as given, joined) and where to read it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,27 +82,22 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>, seen_dirs: &mut HashSet<PathBuf>
 
 type Parsed = Result<Vec<(String, ParsedFile)>, String>;
 
-/// One big file being parsed in pieces by several workers.
-struct SplitFile {
-    index: usize,
-    name: String,
-    /// The document cut into pieces (decompressed when the file is gzip).
-    bytes: Vec<u8>,
-    ranges: Vec<Range<usize>>,
-    /// The file as read, when `bytes` is its decompressed text (for the whole-file fallback).
-    compressed: Option<Vec<u8>>,
-}
+/// The pieces of a cut file received so far (result and shift by piece number), and how many
+/// there are once known.
+type PieceSlots = (Vec<Option<(ParsedFile, i64)>>, Option<usize>);
 
-/// What a worker sends back: a whole file's result, or one piece of a split file.
+/// What a worker sends back: a whole file's result, one piece of a file being cut, or how many
+/// pieces a cut file has.
 enum Done {
     Whole(usize, Parsed),
-    Piece(Arc<SplitFile>, usize, ParsedFile),
+    Piece(usize, usize, ParsedFile, i64),
+    Pieces(usize, usize),
 }
 
-/// Work shared by the workers: the next file to read and pieces of split files waiting.
+/// Work shared by the workers: the next file to read and pieces of cut files waiting.
 struct Queue {
     next_file: usize,
-    pieces: Vec<(Arc<SplitFile>, usize)>,
+    pieces: Vec<(usize, Piece)>,
     /// Workers reading a file, which may yet queue pieces: idle workers wait for them.
     reading: usize,
     failed: bool,
@@ -109,68 +105,57 @@ struct Queue {
 
 enum Job {
     File(usize),
-    Piece(Arc<SplitFile>, usize),
+    Piece(usize, Piece),
 }
 
-/// Reads and parses the files on every available core (a big plain trail file is cut at record
-/// boundaries and parsed in pieces), then adds them to one dataset in the given (sorted) order,
-/// so the result is identical to a sequential run.
+/// Shared by the workers.
+struct Shared<'a> {
+    files: &'a [InputFile],
+    queue: Mutex<Queue>,
+    wake: Condvar,
+    bytes_read: AtomicU64,
+    cores: usize,
+    min_split: usize,
+    piece_bytes: usize,
+}
+
+/// Reads and parses the files on every available core (a big trail file, plain or gzipped, is
+/// cut at record boundaries while it is read and decompressed, and parsed in pieces), then adds
+/// them to one dataset in the given (sorted) order, so the result is identical to a sequential run.
 pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
-    let cores = thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = cores.max(1);
+    let cores = thread::available_parallelism().map_or(1, |n| n.get()).max(1);
     // Tests set a small threshold to exercise cutting on small files.
     let min_split = std::env::var("TUNNELSCOPE_SPLIT_MIN_BYTES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(split::MIN_SPLIT_BYTES);
-    let queue = Mutex::new(Queue { next_file: 0, pieces: Vec::new(), reading: 0, failed: false });
-    let wake = Condvar::new();
-    let bytes_read = AtomicU64::new(0);
+    let shared = Shared {
+        files,
+        queue: Mutex::new(Queue { next_file: 0, pieces: Vec::new(), reading: 0, failed: false }),
+        wake: Condvar::new(),
+        bytes_read: AtomicU64::new(0),
+        cores,
+        min_split,
+        piece_bytes: split::PIECE_BYTES.min(min_split / 4).max(1),
+    };
     let mut progress = Progress::new(files.len());
     let mut dataset = Dataset::new();
     let mut error = None;
     thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<Done>();
-        for _ in 0..workers {
+        for _ in 0..cores {
             let tx = tx.clone();
-            let (queue, wake, bytes_read) = (&queue, &wake, &bytes_read);
+            let shared = &shared;
             s.spawn(move || {
-                while let Some(job) = next_job(queue, wake, files.len()) {
-                    let done = match job {
-                        Job::Piece(split, k) => {
-                            let doc = split::piece(&split.bytes, &split.ranges, k);
-                            let parsed = parse_file(&split.name, &doc);
-                            Done::Piece(split, k, parsed)
+                while let Some(job) = next_job(shared) {
+                    let sent = match job {
+                        Job::Piece(index, piece) => {
+                            let parsed = parse_file(&shared.files[index].name, &piece.doc);
+                            tx.send(Done::Piece(index, piece.k, parsed, piece.shift)).is_ok()
                         }
-                        Job::File(i) => {
-                            let read = fs::read(&files[i].path);
-                            if let Ok(bytes) = &read {
-                                bytes_read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                            }
-                            match read {
-                                Ok(bytes) => match cut(i, &files[i].name, bytes, cores, min_split) {
-                                    Ok(split) => {
-                                        let split = Arc::new(split);
-                                        finish_reading(queue, wake, |q| {
-                                            q.pieces.extend((1..split.ranges.len()).map(|k| (split.clone(), k)));
-                                        });
-                                        let doc = split::piece(&split.bytes, &split.ranges, 0);
-                                        let parsed = parse_file(&split.name, &doc);
-                                        Done::Piece(split, 0, parsed)
-                                    }
-                                    Err(bytes) => {
-                                        finish_reading(queue, wake, |_| {});
-                                        Done::Whole(i, Ok(ingest::parse_input(&files[i].name, &bytes)))
-                                    }
-                                },
-                                Err(e) => {
-                                    finish_reading(queue, wake, |q| q.failed = true);
-                                    Done::Whole(i, Err(format!("{}: {e}", shown(&files[i].path))))
-                                }
-                            }
-                        }
+                        Job::File(i) => read_file(shared, i, &tx),
                     };
-                    if tx.send(done).is_err() {
+                    if !sent {
                         break;
                     }
                 }
@@ -179,25 +164,48 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
         drop(tx);
         // Results arrive in any order; they are added strictly in index order.
         let mut pending: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
-        let mut pieces: HashMap<usize, Vec<Option<ParsedFile>>> = HashMap::new();
+        let mut pieces: HashMap<usize, PieceSlots> = HashMap::new();
         let mut next_to_add = 0;
         loop {
             match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(Done::Whole(i, result)) => pending[i] = Some(result),
-                Ok(Done::Piece(split, k, parsed)) => {
-                    let slots = pieces.entry(split.index).or_default();
-                    slots.resize_with(split.ranges.len(), || None);
-                    slots[k] = Some(parsed);
-                    if slots.iter().all(Option::is_some) {
-                        let parts = pieces.remove(&split.index).unwrap_or_default().into_iter().flatten().collect();
-                        // A cut the pieces do not confirm: the whole file, parsed here (rare).
-                        let whole = split.compressed.as_deref().unwrap_or(&split.bytes);
-                        let parsed = split::merge(parts).unwrap_or_else(|| parse_file(&split.name, whole));
-                        pending[split.index] = Some(Ok(vec![(split.name.clone(), parsed)]));
+                Ok(Done::Whole(i, result)) => {
+                    // A file cut in pieces that turned out to need reading whole: its pieces go.
+                    pieces.remove(&i);
+                    pending[i] = Some(result);
+                }
+                Ok(Done::Piece(i, k, parsed, shift)) => {
+                    if i >= next_to_add && pending[i].is_none() {
+                        let slots = &mut pieces.entry(i).or_default().0;
+                        if slots.len() <= k {
+                            slots.resize_with(k + 1, || None);
+                        }
+                        slots[k] = Some((parsed, shift));
+                    }
+                }
+                Ok(Done::Pieces(i, n)) => {
+                    if i >= next_to_add && pending[i].is_none() {
+                        pieces.entry(i).or_default().1 = Some(n);
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            let complete: Vec<usize> = pieces
+                .iter()
+                .filter(|(_, (slots, n))| n.is_some_and(|n| slots.len() == n && slots.iter().all(Option::is_some)))
+                .map(|(&i, _)| i)
+                .collect();
+            for i in complete {
+                let parts =
+                    pieces.remove(&i).map(|(slots, _)| slots.into_iter().flatten().collect()).unwrap_or_default();
+                // Pieces that do not make the whole file's result: the whole file, read here (rare).
+                let parsed = match split::merge(parts) {
+                    Some(p) => Ok(vec![(files[i].name.clone(), p)]),
+                    None => fs::read(&files[i].path)
+                        .map(|bytes| ingest::parse_input(&files[i].name, &bytes))
+                        .map_err(|e| format!("{}: {e}", shown(&files[i].path))),
+                };
+                pending[i] = Some(parsed);
             }
             while let Some(slot) = pending.get_mut(next_to_add).and_then(Option::take) {
                 match slot {
@@ -213,7 +221,7 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
                 next_to_add += 1;
                 progress.done = next_to_add;
             }
-            progress.show(bytes_read.load(Ordering::Relaxed));
+            progress.show(shared.bytes_read.load(Ordering::Relaxed));
         }
         // A worker that stopped early leaves unread slots; report the first I/O error seen.
         for slot in pending.into_iter().flatten() {
@@ -229,38 +237,141 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
     }
 }
 
-/// Plans cutting file `index` for `parts` cores (gunzipping a big gzip file first); gives the
-/// bytes back when it is parsed whole.
-fn cut(index: usize, name: &str, bytes: Vec<u8>, parts: usize, min_len: usize) -> Result<SplitFile, Vec<u8>> {
-    if parts < 2 {
-        return Err(bytes);
-    }
-    let (doc, compressed) = if split::is_gzip(&bytes) && bytes.len() >= min_len / 16 {
-        match split::gunzip_like_core(&bytes) {
-            Some(doc) => (doc, Some(bytes)),
-            None => return Err(bytes),
+/// Bytes read per call while cutting a big file.
+const READ_CHUNK: usize = 4 << 20;
+
+/// Reads file `i`: a big trail file is cut into pieces as it is read (and decompressed), the
+/// pieces queued for the other workers and the last one parsed here; anything else is parsed
+/// whole. Returns false when the results can no longer be sent.
+fn read_file(shared: &Shared<'_>, i: usize, tx: &mpsc::Sender<Done>) -> bool {
+    let file = &shared.files[i];
+    let io_error = |e: std::io::Error| format!("{}: {e}", shown(&file.path));
+    let result = (|| -> Result<Outcome, String> {
+        let mut f = fs::File::open(&file.path).map_err(io_error)?;
+        let len = f.metadata().map_err(io_error)?.len();
+        let mut head = Vec::new();
+        (&mut f).take(READ_CHUNK as u64).read_to_end(&mut head).map_err(io_error)?;
+        shared.bytes_read.fetch_add(head.len() as u64, Ordering::Relaxed);
+        let big =
+            if split::is_gzip(&head) { len >= (shared.min_split / 16) as u64 } else { len >= shared.min_split as u64 };
+        if shared.cores < 2 || !big {
+            let mut bytes = head;
+            f.read_to_end(&mut bytes).map_err(io_error)?;
+            shared.bytes_read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            return Ok(Outcome::Whole(ingest::parse_input(&file.name, &bytes)));
         }
-    } else {
-        (bytes, None)
+        cut_file(shared, i, f, head)
+    })();
+    match result {
+        Ok(Outcome::Whole(parsed)) => {
+            finish_reading(shared, |_| {});
+            tx.send(Done::Whole(i, Ok(parsed))).is_ok()
+        }
+        Ok(Outcome::Pieces(n, last)) => {
+            finish_reading(shared, |_| {});
+            let parsed = parse_file(&file.name, &last.doc);
+            tx.send(Done::Pieces(i, n)).is_ok() && tx.send(Done::Piece(i, last.k, parsed, last.shift)).is_ok()
+        }
+        Err(e) => {
+            finish_reading(shared, |q| q.failed = true);
+            tx.send(Done::Whole(i, Err(e))).is_ok()
+        }
+    }
+}
+
+/// How a file was read: whole, or cut into `n` pieces (the last one given back to parse).
+enum Outcome {
+    Whole(Vec<(String, ParsedFile)>),
+    Pieces(usize, Piece),
+}
+
+/// Cuts a big file (its first bytes `head` already read from `f`) as it is read and, when
+/// gzipped, decompressed; queues every piece but the last. Falls back to reading it whole when
+/// it is not a trail document, the gzip is broken or expands beyond the bound.
+fn cut_file(shared: &Shared<'_>, i: usize, mut f: fs::File, head: Vec<u8>) -> Result<Outcome, String> {
+    let file = &shared.files[i];
+    let io_error = |e: std::io::Error| format!("{}: {e}", shown(&file.path));
+    let mut cutter = split::Cutter::new(shared.piece_bytes);
+    let mut queued = 0;
+    let mut queue = |pieces: Vec<Piece>| {
+        if pieces.is_empty() {
+            return;
+        }
+        queued += pieces.len();
+        if let Ok(mut q) = shared.queue.lock() {
+            q.pieces.extend(pieces.into_iter().map(|p| (i, p)));
+        }
+        shared.wake.notify_all();
     };
-    match split::plan(&doc, parts, min_len) {
-        Some(ranges) => Ok(SplitFile { index, name: name.to_owned(), bytes: doc, ranges, compressed }),
-        None => Err(compressed.unwrap_or(doc)),
+    let whole = |bytes: &[u8]| {
+        // The pieces queued so far are dropped by the collector when the whole result comes.
+        Ok(Outcome::Whole(ingest::parse_input(&file.name, bytes)))
+    };
+    if split::is_gzip(&head) {
+        let mut stored = head;
+        f.read_to_end(&mut stored).map_err(io_error)?;
+        shared.bytes_read.fetch_add(stored.len() as u64, Ordering::Relaxed);
+        let limit = split::gzip_limit(stored.len() as u64);
+        let mut decoder = MultiGzDecoder::new(&stored[..]);
+        let mut produced = 0u64;
+        loop {
+            match cutter.feed_from(&mut decoder, READ_CHUNK) {
+                Ok(Some(pieces)) if cutter.read() > 0 => {
+                    queue(pieces);
+                    produced += cutter.read() as u64;
+                    if produced > limit {
+                        return whole(&stored);
+                    }
+                }
+                Ok(Some(_)) => break,
+                Ok(None) | Err(_) => return whole(&stored),
+            }
+        }
+        return match cutter.finish() {
+            Some(last) => Ok(Outcome::Pieces(queued + 1, last)),
+            None => whole(&stored),
+        };
+    }
+    let mut cut = true;
+    let mut first = Some(head);
+    loop {
+        let (fed, counted) = match first.take() {
+            Some(head) => (cutter.feed_from(&mut &head[..], head.len()), true),
+            None => (cutter.feed_from(&mut f, READ_CHUNK), false),
+        };
+        match fed.map_err(io_error)? {
+            Some(pieces) => queue(pieces),
+            None => {
+                cut = false;
+                break;
+            }
+        }
+        if cutter.read() == 0 {
+            break;
+        }
+        if !counted {
+            shared.bytes_read.fetch_add(cutter.read() as u64, Ordering::Relaxed);
+        }
+    }
+    match cut.then(|| cutter.finish()).flatten() {
+        Some(last) => Ok(Outcome::Pieces(queued + 1, last)),
+        // Not cut after all: the whole file, read again (a plain file's content is not kept).
+        None => whole(&fs::read(&file.path).map_err(io_error)?),
     }
 }
 
 /// The next job: a waiting piece first (it frees a big file sooner), else the next file; waits
 /// while another worker is still reading a file that may be cut into pieces.
-fn next_job(queue: &Mutex<Queue>, wake: &Condvar, n_files: usize) -> Option<Job> {
-    let mut q = queue.lock().ok()?;
+fn next_job(shared: &Shared<'_>) -> Option<Job> {
+    let mut q = shared.queue.lock().ok()?;
     loop {
         if q.failed {
             return None;
         }
-        if let Some((split, k)) = q.pieces.pop() {
-            return Some(Job::Piece(split, k));
+        if let Some((i, piece)) = q.pieces.pop() {
+            return Some(Job::Piece(i, piece));
         }
-        if q.next_file < n_files {
+        if q.next_file < shared.files.len() {
             q.next_file += 1;
             q.reading += 1;
             return Some(Job::File(q.next_file - 1));
@@ -268,17 +379,17 @@ fn next_job(queue: &Mutex<Queue>, wake: &Condvar, n_files: usize) -> Option<Job>
         if q.reading == 0 {
             return None;
         }
-        q = wake.wait(q).ok()?;
+        q = shared.wake.wait(q).ok()?;
     }
 }
 
-/// Marks a file as read (after `update` queues its pieces, if any) and wakes idle workers.
-fn finish_reading(queue: &Mutex<Queue>, wake: &Condvar, update: impl FnOnce(&mut Queue)) {
-    if let Ok(mut q) = queue.lock() {
+/// Marks a file as read (after `update`) and wakes idle workers.
+fn finish_reading(shared: &Shared<'_>, update: impl FnOnce(&mut Queue)) {
+    if let Ok(mut q) = shared.queue.lock() {
         update(&mut q);
         q.reading -= 1;
     }
-    wake.notify_all();
+    shared.wake.notify_all();
 }
 
 /// A one-line progress bar on stderr, only when stderr is a terminal.

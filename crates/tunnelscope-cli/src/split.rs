@@ -1,18 +1,19 @@
-//! Cutting one big plain `{"Records":[…]}` file at record boundaries so several cores parse it.
+//! Cutting one big `{"Records":[…]}` file (plain or gzipped) at record boundaries, as it is read
+//! or decompressed, so several cores parse it while the rest is still being read.
 //!
 //! Every piece still goes through the core's `parse_file`, and the merge is used only when the
-//! pieces prove the cuts right; anything else falls back to parsing the whole file, so results
-//! are always those of one `parse_file` call on the whole file.
+//! pieces are clean (all records valid events) and the document ended properly; anything else
+//! falls back to parsing the whole file, so results are always those of `parse_input` on it.
 
 use std::io::Read;
-use std::ops::Range;
 
-use flate2::read::MultiGzDecoder;
-use tunnelscope_core::ingest::{MAX_EXPANSION_RATIO, MIN_EXPANSION_ALLOWANCE};
+use tunnelscope_core::ingest::{MAX_EXPANSION_RATIO, MIN_EXPANSION_ALLOWANCE, RecordMark, RecordScanner};
 use tunnelscope_core::{FileStatus, ParsedFile, Shape};
 
 /// Plain files smaller than this are parsed whole (cutting would not pay).
 pub(crate) const MIN_SPLIT_BYTES: usize = 32 << 20;
+/// The content bytes of one piece (cut at the next record start after this many).
+pub(crate) const PIECE_BYTES: usize = 8 << 20;
 
 /// The synthetic head and tail that make a piece of the `Records` array a document.
 const HEAD: &[u8] = b"{\"Records\":[";
@@ -23,136 +24,141 @@ pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
 }
 
-/// Decompresses a whole gzip stream exactly as the core does (all members, same bound), or
-/// `None` on any problem, which the core's own reading of the file then reports.
-pub(crate) fn gunzip_like_core(bytes: &[u8]) -> Option<Vec<u8>> {
-    let limit = (bytes.len() as u64).saturating_mul(MAX_EXPANSION_RATIO).max(MIN_EXPANSION_ALLOWANCE);
-    let mut out = Vec::with_capacity(bytes.len().saturating_mul(8).min(256 << 20));
-    let mut decoder = MultiGzDecoder::new(bytes).take(limit + 1);
-    match decoder.read_to_end(&mut out) {
-        Ok(_) if out.len() as u64 <= limit => Some(out),
-        _ => None,
-    }
+/// The most a gzip file of `compressed` bytes may expand to (the core's bound).
+pub(crate) fn gzip_limit(compressed: u64) -> u64 {
+    compressed.saturating_mul(MAX_EXPANSION_RATIO).max(MIN_EXPANSION_ALLOWANCE)
 }
 
-/// Byte ranges of the original file, one per piece, when the file can be cut into `parts`.
-///
-/// The first range starts at 0 (the file's own head) and the last ends at the file's end (its
-/// own tail); the others are runs of whole records. `None` when the file is not a plain
-/// `{"Records":[…]}` document or no cut was found.
-pub(crate) fn plan(bytes: &[u8], parts: usize, min_len: usize) -> Option<Vec<Range<usize>>> {
-    if parts < 2 || bytes.len() < min_len {
-        return None;
-    }
-    let body = records_start(bytes)?;
-    let mut ranges = Vec::with_capacity(parts);
-    let mut start = 0;
-    for k in 1..parts {
-        let target = (bytes.len() / parts * k).max(body);
-        if target <= start {
-            continue;
-        }
-        let Some((comma, next)) = find_cut(bytes, target) else { break };
-        if comma <= start.max(body) {
-            continue;
-        }
-        ranges.push(start..comma);
-        start = next;
-    }
-    if ranges.is_empty() {
-        return None;
-    }
-    // The last piece must end the document exactly (`]` `}` then only white space): checked by
-    // scanning it, as the core would read anything after it as more documents.
-    if !ends_document(&bytes[start..]) {
-        return None;
-    }
-    ranges.push(start..bytes.len());
-    Some(ranges)
+/// One piece of a file: a `{"Records":[…]}` document of whole records.
+pub(crate) struct Piece {
+    /// The piece's number, from 0.
+    pub(crate) k: usize,
+    pub(crate) doc: Vec<u8>,
+    /// What to add to an offset in `doc` to make it an offset in the file's content.
+    pub(crate) shift: i64,
 }
 
-/// The offset just after `{"Records":[` (white space allowed between tokens).
-fn records_start(bytes: &[u8]) -> Option<usize> {
-    let mut i = skip_ws(bytes, 0);
-    for token in [&b"{"[..], b"\"Records\"", b":", b"["] {
-        if !bytes[i..].starts_with(token) {
+/// Cuts a `{"Records":[…]}` content, fed in chunks as it is read or decompressed, into pieces
+/// of whole records, with the core's exact record scanner (strings, escapes and nesting are
+/// tracked, so a cut never falls inside a record).
+pub(crate) struct Cutter {
+    scanner: RecordScanner,
+    /// Content not yet handed out, from `piece_start`.
+    piece: Vec<u8>,
+    piece_start: u64,
+    /// End of the last complete record in `piece`.
+    last_end: Option<usize>,
+    /// Bytes of synthetic head at the start of `piece` (none in the first piece).
+    head_len: usize,
+    next_k: usize,
+    target: usize,
+    read: usize,
+    marks: Vec<RecordMark>,
+}
+
+impl Cutter {
+    /// A cutter making pieces of about `target` content bytes.
+    pub(crate) fn new(target: usize) -> Self {
+        Self {
+            scanner: RecordScanner::default(),
+            piece: Vec::new(),
+            piece_start: 0,
+            last_end: None,
+            head_len: 0,
+            next_k: 0,
+            target,
+            read: 0,
+            marks: Vec::new(),
+        }
+    }
+
+    /// Feeds the next content bytes; gives the pieces completed, or `None` when the content is not
+    /// a `{"Records":[…]}` document the scanner reads (the file is then parsed whole).
+    #[cfg(test)]
+    pub(crate) fn feed(&mut self, chunk: &[u8]) -> Option<Vec<Piece>> {
+        self.feed_from(&mut &chunk[..], chunk.len()).ok()?
+    }
+
+    /// Reads up to `max` content bytes from `reader` straight into the current piece and scans
+    /// them: `Ok(None)` when the content is not a trail document, `Ok(Some(vec![]))` and 0
+    /// bytes read at the end (see [`Cutter::read`]).
+    pub(crate) fn feed_from(&mut self, reader: &mut impl Read, max: usize) -> std::io::Result<Option<Vec<Piece>>> {
+        let before = self.piece.len();
+        self.piece.resize(before + max, 0);
+        let n = loop {
+            match reader.read(&mut self.piece[before..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.piece.truncate(before);
+                    return Err(e);
+                }
+            }
+        };
+        self.piece.truncate(before + n);
+        self.read = n;
+        let mut marks = std::mem::take(&mut self.marks);
+        marks.clear();
+        if !self.scanner.feed(&self.piece[before..], &mut |m| marks.push(m)) {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        // Bytes cut off the front of `piece` while going through this chunk's marks.
+        let mut cut = 0;
+        for &m in &marks {
+            match m {
+                RecordMark::End(e) => self.last_end = Some(before + e - cut),
+                RecordMark::Start(s) => {
+                    let s = before + s - cut;
+                    if let Some(end) = self.last_end.filter(|_| s - self.head_len >= self.target) {
+                        // The next piece starts with a synthetic head, then this record.
+                        let room = if self.target >= 1 << 20 { self.target + (4 << 20) } else { 0 };
+                        let mut rest = Vec::with_capacity(room.max(HEAD.len() + self.piece.len() - s));
+                        rest.extend_from_slice(HEAD);
+                        rest.extend_from_slice(&self.piece[s..]);
+                        let mut records = std::mem::replace(&mut self.piece, rest);
+                        records.truncate(end);
+                        out.push(self.make(records, false));
+                        self.piece_start += (s - self.head_len) as u64;
+                        cut += s - HEAD.len();
+                        self.head_len = HEAD.len();
+                        self.last_end = None;
+                    }
+                }
+            }
+        }
+        self.marks = marks;
+        Ok(Some(out))
+    }
+
+    /// Content bytes the last [`Cutter::feed_from`] read (0 at the end of the content).
+    pub(crate) fn read(&self) -> usize {
+        self.read
+    }
+
+    /// The last piece, when the document ended properly.
+    pub(crate) fn finish(mut self) -> Option<Piece> {
+        if !self.scanner.done() {
             return None;
         }
-        i = skip_ws(bytes, i + token.len());
+        let records = std::mem::take(&mut self.piece);
+        Some(self.make(records, true))
     }
-    Some(i)
-}
 
-fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
-        i += 1;
-    }
-    i
-}
-
-/// The first `}` ws `,` ws `{` at or after `from`: returns the comma's offset and the next
-/// record's start. It may sit inside a string or a nested list; the pieces' parse rejects such a
-/// cut (the piece before it cannot be a complete document), and the whole file is parsed instead.
-fn find_cut(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
-    let mut i = from;
-    while i < bytes.len() {
-        let comma = i + bytes[i..].iter().position(|&b| b == b',')?;
-        let before = bytes[..comma].iter().rposition(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-        let next = skip_ws(bytes, comma + 1);
-        if before.is_some_and(|p| bytes[p] == b'}') && bytes.get(next) == Some(&b'{') {
-            return Some((comma, next));
+    /// A piece of `doc` (its head already in place), closed by a synthetic tail unless `last`.
+    fn make(&mut self, mut doc: Vec<u8>, last: bool) -> Piece {
+        let k = self.next_k;
+        self.next_k += 1;
+        if !last {
+            doc.extend_from_slice(TAIL);
         }
-        i = comma + 1;
+        Piece { k, doc, shift: self.piece_start as i64 - self.head_len as i64 }
     }
-    None
 }
 
-/// True when `tail`, read from a record start inside the `Records` list, closes the list and the
-/// document and then holds only white space.
-fn ends_document(tail: &[u8]) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (i, &b) in tail.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' if depth > 0 => depth -= 1,
-            b']' => {
-                let j = skip_ws(tail, i + 1);
-                return tail.get(j) == Some(&b'}') && skip_ws(tail, j + 1) == tail.len();
-            }
-            b'}' => return false,
-            _ => {}
-        }
-    }
-    false
-}
-
-/// The document for piece `k`: the original head or a synthetic one, the records, and the
-/// original tail or a synthetic one.
-pub(crate) fn piece(bytes: &[u8], ranges: &[Range<usize>], k: usize) -> Vec<u8> {
-    let r = ranges[k].clone();
-    let head = if k == 0 { &b""[..] } else { HEAD };
-    let tail = if k + 1 == ranges.len() { &b""[..] } else { TAIL };
-    let mut doc = Vec::with_capacity(head.len() + r.len() + tail.len());
-    doc.extend_from_slice(head);
-    doc.extend_from_slice(&bytes[r]);
-    doc.extend_from_slice(tail);
-    doc
-}
-
-/// Joins the pieces' results into the whole file's, or `None` when any piece shows the cut was
-/// not a clean record boundary (or needs the whole file to judge: invalid records, rejection).
-pub(crate) fn merge(pieces: Vec<ParsedFile>) -> Option<ParsedFile> {
+/// Joins the pieces' results (each with its [`Piece::shift`]) into the whole file's, or `None`
+/// when a piece needs the whole file to judge (an invalid record, a rejection, no records).
+pub(crate) fn merge(pieces: Vec<(ParsedFile, i64)>) -> Option<ParsedFile> {
     let clean = |p: &ParsedFile| {
         p.status == FileStatus::Read
             && p.shape == Some(Shape::TrailRecords)
@@ -160,14 +166,27 @@ pub(crate) fn merge(pieces: Vec<ParsedFile>) -> Option<ParsedFile> {
             && !p.events.is_empty()
             && p.events.iter().enumerate().all(|(i, (pos, _))| *pos as usize == i)
     };
-    if !pieces.iter().all(clean) {
+    if !pieces.iter().all(|(p, _)| clean(p)) {
         return None;
     }
-    let total: usize = pieces.iter().map(|p| p.events.len()).sum();
-    let mut events = Vec::with_capacity(total);
-    for p in pieces {
+    let total: usize = pieces.iter().map(|(p, _)| p.events.len()).sum();
+    let mut events = Vec::new();
+    for (p, shift) in pieces {
         let offset = u32::try_from(events.len()).ok()?;
-        events.extend(p.events.into_iter().map(|(pos, e)| (pos + offset, e)));
+        let mut part = p.events;
+        for (pos, e) in &mut part {
+            *pos += offset;
+            if let Some(span) = &mut e.span {
+                span.offset = span.offset.checked_add_signed(shift)?;
+            }
+        }
+        if events.is_empty() {
+            // The first piece's events stay where they are; the others are moved after them.
+            events = part;
+            events.reserve(total - events.len());
+        } else {
+            events.append(&mut part);
+        }
     }
     Some(ParsedFile { events, ..ParsedFile::read(Shape::TrailRecords) })
 }
@@ -176,20 +195,29 @@ pub(crate) fn merge(pieces: Vec<ParsedFile>) -> Option<ParsedFile> {
 mod tests {
     use super::*;
     use serde_json::{Value, json};
+    use tunnelscope_core::ingest::parse_input;
     use tunnelscope_core::parse_file;
     use tunnelscope_core::sample::sample_trail_json;
 
-    /// Parses `bytes` cut into `parts` (tiny threshold), or whole when it cannot be cut.
-    fn split_parse(bytes: &[u8], parts: usize) -> (bool, ParsedFile) {
-        match plan(bytes, parts, 0) {
-            Some(ranges) => {
-                let pieces = (0..ranges.len()).map(|k| parse_file("f.json", &piece(bytes, &ranges, k))).collect();
-                match merge(pieces) {
-                    Some(p) => (true, p),
-                    None => (false, parse_file("f.json", bytes)),
-                }
+    /// Parses `bytes` cut into pieces of about `target` bytes fed in `chunk`-byte reads, or whole.
+    fn split_parse(bytes: &[u8], target: usize, chunk: usize) -> (bool, ParsedFile) {
+        let whole = || parse_input("f.json", bytes).remove(0).1;
+        let mut cutter = Cutter::new(target);
+        let mut pieces = Vec::new();
+        for c in bytes.chunks(chunk) {
+            match cutter.feed(c) {
+                Some(p) => pieces.extend(p),
+                None => return (false, whole()),
             }
-            None => (false, parse_file("f.json", bytes)),
+        }
+        let Some(last) = cutter.finish() else { return (false, whole()) };
+        pieces.push(last);
+        assert!(pieces.iter().enumerate().all(|(i, p)| p.k == i));
+        let n = pieces.len();
+        let parsed = pieces.into_iter().map(|p| (parse_file("f.json", &p.doc), p.shift)).collect();
+        match merge(parsed) {
+            Some(p) => (n > 1, p),
+            None => (false, whole()),
         }
     }
 
@@ -200,11 +228,11 @@ mod tests {
 
     fn check(bytes: &[u8], want_split: bool) {
         let whole = parse_file("f.json", bytes);
-        for parts in [2, 3, 7, 16] {
-            let (did_split, got) = split_parse(bytes, parts);
-            assert_eq!(got, whole, "parts {parts}");
+        for (target, chunk) in [(1, 1), (100, 7), (3000, 4096), (1, bytes.len().max(1))] {
+            let (did_split, got) = split_parse(bytes, target, chunk);
+            assert_eq!(got, whole, "target {target}, chunk {chunk}");
             if want_split {
-                assert!(did_split, "parts {parts}: expected the cut to be used");
+                assert!(did_split, "target {target}: expected the cut to be used");
             }
         }
     }
@@ -215,20 +243,20 @@ mod tests {
         check(&serde_json::to_vec(&json!({"Records": recs})).expect("json"), true);
         check(&serde_json::to_vec_pretty(&json!({"Records": recs})).expect("json"), true);
         let spaced = format!(
-            " \n{{ \"Records\" :\n[ {} ]\n}}\n\n",
+            "\u{feff} \n{{ \"Records\" :\n[ {} ]\n}}\n\n",
             recs.iter().map(Value::to_string).collect::<Vec<_>>().join(" ,\n ")
         );
         check(spaced.as_bytes(), true);
     }
 
     #[test]
-    fn cuts_inside_strings_or_nested_lists_fall_back_to_the_whole_file() {
+    fn brackets_inside_strings_or_nested_lists_do_not_cut() {
         let mut recs = records();
         for (i, r) in recs.iter_mut().enumerate() {
             r["userAgent"] = json!(format!("agent }}, {{ \"x\": [{{}},{{}}] {i}"));
             r["requestParameters"] = json!({"items": [{"a": 1}, {"b": "},{"}, {"c": [{}, {}]}]});
         }
-        check(&serde_json::to_vec(&json!({"Records": recs})).expect("json"), false);
+        check(&serde_json::to_vec(&json!({"Records": recs})).expect("json"), true);
     }
 
     #[test]
@@ -256,13 +284,19 @@ mod tests {
         let at = bad_utf8.len() / 2;
         bad_utf8[at] = 0xff;
         check(&bad_utf8, false);
+        check(b"{\"Records\":[]}", false);
+        check(b"[{\"a\":1},{\"b\":2}]", false);
     }
 
     #[test]
-    fn small_or_other_shapes_are_not_cut() {
-        assert!(plan(b"{\"Records\":[]}", 4, 0).is_none());
-        assert!(plan(&sample_trail_json(), 4, MIN_SPLIT_BYTES).is_none());
-        assert!(plan(b"[{\"a\":1},{\"b\":2}]", 2, 0).is_none());
-        assert!(plan(&sample_trail_json(), 1, 0).is_none());
+    fn spans_of_merged_pieces_are_file_offsets() {
+        let doc = serde_json::to_vec_pretty(&json!({"Records": records()})).expect("json");
+        let (did_split, got) = split_parse(&doc, 500, 64);
+        assert!(did_split);
+        for (_, e) in &got.events {
+            let span = e.span.expect("span");
+            let at = span.offset as usize;
+            assert_eq!(&doc[at..at + span.len as usize], e.raw.as_bytes());
+        }
     }
 }

@@ -393,9 +393,9 @@ pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity) -> Option<TrailIte
 /// Reads an `eventTime` that is a string or an epoch number.
 fn parse_time_value(v: &RawValue) -> Option<i64> {
     let s = v.get().trim();
-    if s.starts_with('"') {
+    if let Some(rest) = s.strip_prefix('"') {
         // Without escapes or control characters the JSON string is its own text.
-        if let Some(inner) = s[1..].strip_suffix('"').filter(|t| !t.bytes().any(|b| b == b'\\' || b < 0x20)) {
+        if let Some(inner) = rest.strip_suffix('"').filter(|t| !t.bytes().any(|b| b == b'\\' || b < 0x20)) {
             return parse_time_ms(inner);
         }
         let text: Cow<'_, str> = serde_json::from_str(s).ok()?;

@@ -141,6 +141,10 @@ mod tests {
         ] {
             assert_eq!(plain_utc_ms(bad.as_bytes()), None, "{bad}");
         }
+        for edge in ["0000-01-01T00:00:00Z", "0000-02-29T12:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T23:59:59Z"] {
+            let chrono_ms = DateTime::parse_from_rfc3339(edge).map(|d| d.timestamp_millis()).ok();
+            assert_eq!(plain_utc_ms(edge.as_bytes()), chrono_ms, "{edge}");
+        }
         assert_eq!(
             plain_utc_ms(b"2024-02-29T23:59:59Z"),
             DateTime::parse_from_rfc3339("2024-02-29T23:59:59Z").map(|d| d.timestamp_millis()).ok()

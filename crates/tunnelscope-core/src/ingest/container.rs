@@ -50,6 +50,8 @@ struct Top<'a> {
 }
 
 /// How one element of a container is to be read.
+// `Parsed` is the common case of the big files; boxing it would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
 enum Element<'a> {
     Record(&'a str, Fidelity),
     OwnedRecord(String, Fidelity),
@@ -485,17 +487,20 @@ fn trail_item<'a>(item: &'a RawValue) -> (bool, bool, Element<'a>) {
 /// record); `None` when anything is unusual (another shape, other keys, trailing data, a
 /// record beyond the size bound, malformed JSON), and the general parser decides.
 fn trail_document(text: &str, base: Option<&Base>) -> Option<ParsedFile> {
-    let ranges = scan::record_ranges(text.as_bytes())?;
+    let mut scanner = scan::Scanner::after_bom();
     let mut acc = TrailAcc::default();
-    if ranges.iter().any(|r| r.len() > MAX_RECORD_BYTES) {
-        return None;
-    }
-    for r in ranges {
-        // The scanner cuts at ASCII brackets, so these are character boundaries.
-        let item = text.get(r)?;
-        acc.add(item, base).ok()?;
-    }
-    Some(acc.finish())
+    let (mut start, mut ok) = (0, true);
+    // Each record is parsed as soon as the scanner has found its end, while it is in cache.
+    let scanned = scanner.feed(text.as_bytes(), &mut |m| match m {
+        scan::Mark::Start(s) => start = s,
+        scan::Mark::End(e) => {
+            // The scanner cuts at ASCII brackets, so these are character boundaries.
+            ok = ok
+                && e - start <= MAX_RECORD_BYTES
+                && text.get(start..e).is_some_and(|item| acc.add(item, base).is_ok());
+        }
+    });
+    (scanned && ok && scanner.done()).then(|| acc.finish())
 }
 
 /// A `{"Records":[…]}` document's records, accumulated one at a time (whole or streamed).

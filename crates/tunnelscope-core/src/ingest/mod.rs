@@ -12,6 +12,7 @@ mod stream;
 mod table;
 
 pub use archive::MAX_ARCHIVE_MEMBERS;
+pub use scan::{Mark as RecordMark, Scanner as RecordScanner};
 pub use stream::FileStream;
 
 use serde::{Deserialize, Serialize};

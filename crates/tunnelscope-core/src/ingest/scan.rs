@@ -9,7 +9,7 @@
 
 /// What the scanner reports, with offsets into the chunk being fed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mark {
+pub enum Mark {
     /// A record starts at this offset (its `{`).
     Start(usize),
     /// The open record ends just before this offset (one past its `}`).
@@ -40,9 +40,14 @@ enum State {
 
 const HEAD: [&[u8]; 4] = [b"{", b"\"Records\"", b":", b"["];
 
-/// The scanner's state between chunks.
+/// Finds where the records of a `{"Records":[…]}` content (as stored after gunzip, from its
+/// first byte) start and end, fed in chunks; strict about the document's frame.
+///
+/// For callers that cut a big file into pieces at record boundaries to parse them in
+/// parallel (the CLI): a piece of whole records between a synthetic `{"Records":[` and `]}` is
+/// a document, and [`crate::ingest::parse_file`] of it gives those records' results.
 #[derive(Debug, Clone)]
-pub(crate) struct Scanner {
+pub struct Scanner {
     state: State,
     depth: u32,
     in_string: bool,
@@ -62,24 +67,29 @@ fn is_ws(b: u8) -> bool {
 }
 
 impl Scanner {
+    /// A scanner for text whose byte-order mark, if any, was already removed.
+    pub(crate) fn after_bom() -> Self {
+        Self { state: State::Head(0, 0), ..Self::default() }
+    }
+
     /// Content bytes fed so far.
-    pub(crate) fn fed(&self) -> u64 {
+    pub fn fed(&self) -> u64 {
         self.fed
     }
 
     /// True inside a record (its start was reported, its end not yet).
-    pub(crate) fn in_item(&self) -> bool {
+    pub fn in_item(&self) -> bool {
         self.state == State::Item
     }
 
     /// True when the document is complete (what follows, if anything, must be white space).
-    pub(crate) fn done(&self) -> bool {
+    pub fn done(&self) -> bool {
         self.state == State::Done
     }
 
     /// Scans the next chunk, reporting record starts and ends in order; returns false (and
     /// stops) when the scan fails.
-    pub(crate) fn feed(&mut self, chunk: &[u8], mark: &mut impl FnMut(Mark)) -> bool {
+    pub fn feed(&mut self, chunk: &[u8], mark: &mut impl FnMut(Mark)) -> bool {
         let mut i = 0;
         let n = chunk.len();
         while i < n {
@@ -221,10 +231,11 @@ impl Scanner {
     }
 }
 
+#[cfg(test)]
 /// Byte ranges of the records of a whole `{"Records":[…]}` document (its text after any
 /// byte-order mark), or `None` when the scanner does not read it (the general parser decides).
 pub(crate) fn record_ranges(text: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
-    let mut scanner = Scanner { state: State::Head(0, 0), ..Scanner::default() };
+    let mut scanner = Scanner::after_bom();
     let mut ranges = Vec::new();
     let mut start = 0;
     let ok = scanner.feed(text, &mut |m| match m {
