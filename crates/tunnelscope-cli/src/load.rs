@@ -139,7 +139,8 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
         piece_bytes: split::PIECE_BYTES.min(min_split / 4).max(1),
     };
     let mut progress = Progress::new(files.len());
-    let mut dataset = Dataset::new();
+    // Compact: every command reads raw JSON of EICE-related events only (extract writes those).
+    let mut dataset = Dataset::compact();
     let mut error = None;
     thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<Done>();
