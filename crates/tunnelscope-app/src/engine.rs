@@ -281,7 +281,8 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
     'files: for (i, file) in files.iter().enumerate() {
         let name = names.get(i).cloned().unwrap_or_else(|| file.name());
         let size = file.size() as u64;
-        let mut stream = FileStream::new(&name, size);
+        // Compact: the text of unrelated records is let go as they are parsed (read again on demand).
+        let mut stream = FileStream::new(&name, size).compact();
         let mut start = 0u64;
         let mut error = None;
         while start < size {
@@ -296,14 +297,10 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
             counter.bytes_done += end - start;
             start = end;
             counter.post(engine, stream.records_so_far(), false);
-            if js_sys::Date::now() - last_yield >= YIELD_INTERVAL_MS {
-                engine.ticker.tick().await;
-                last_yield = js_sys::Date::now();
-                if engine.cancelled() {
-                    // The partly read file is dropped; the files before it stay.
-                    cancelled = true;
-                    break 'files;
-                }
+            if yield_due(engine, &mut last_yield).await {
+                // The partly read file is dropped; the files before it stay.
+                cancelled = true;
+                break 'files;
             }
         }
         let parsed = match error {
@@ -312,16 +309,16 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
                 counter.bytes_done += size - start;
                 vec![(name.clone(), ParsedFile::rejected(reason))]
             }
-            None => stream.finish(),
+            // An unusual plain file is read whole again (its events' text was let go).
+            None => stream.finish_with(&mut || {
+                let mut whole = Vec::new();
+                read_slice(reader.as_ref(), file, 0, size, &mut whole).map(|()| whole)
+            }),
         };
-        if js_sys::Date::now() - last_yield >= YIELD_INTERVAL_MS {
-            // Parsing took a while: a cancel sent meanwhile still drops this file.
-            engine.ticker.tick().await;
-            last_yield = js_sys::Date::now();
-            if engine.cancelled() {
-                cancelled = true;
-                break 'files;
-            }
+        // Parsing took a while: a cancel sent meanwhile still drops this file.
+        if yield_due(engine, &mut last_yield).await {
+            cancelled = true;
+            break 'files;
         }
         {
             let mut shard = engine.shard.borrow_mut();
@@ -340,6 +337,17 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
     }
     counter.post(engine, 0, true);
     (engine.post)(&Response::Loaded { load_id, cancelled });
+}
+
+/// Yields to the worker's message queue once `YIELD_INTERVAL_MS` have passed since the last
+/// yield, so Cancel, View and Detail are answered mid-load; true when a Cancel arrived.
+async fn yield_due(engine: &Engine, last_yield: &mut f64) -> bool {
+    if js_sys::Date::now() - *last_yield < YIELD_INTERVAL_MS {
+        return false;
+    }
+    engine.ticker.tick().await;
+    *last_yield = js_sys::Date::now();
+    engine.cancelled()
 }
 
 /// Reads bytes `start..end` of a `File` into `out` (never as a JS string).

@@ -77,12 +77,11 @@ fn main() {
         bytes += data.len() as u64;
         let name = f.to_string_lossy();
         // Fed in 8 MiB chunks, as the browser's worker does.
-        let mut stream = FileStream::new(&name, data.len() as u64);
+        let mut stream = FileStream::new(&name, data.len() as u64).compact();
         for chunk in data.chunks(8 << 20) {
             stream.push(chunk);
         }
-        drop(data);
-        for (n, parsed) in stream.finish() {
+        for (n, parsed) in stream.finish_with(&mut || Ok(data.clone())) {
             ds.add_parsed(&n, parsed);
         }
     }

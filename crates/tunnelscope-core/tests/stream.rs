@@ -55,13 +55,38 @@ fn streamed(name: &str, bytes: &[u8], chunk: usize) -> Vec<(String, ParsedFile)>
     stream.finish()
 }
 
+/// A compact stream: the raw text of unrelated events with a span is let go; the file is read
+/// again (`whole`) when the whole-file reading is needed.
+fn streamed_compact(name: &str, bytes: &[u8], chunk: usize) -> Vec<(String, ParsedFile)> {
+    let mut stream = FileStream::new(name, bytes.len() as u64).compact();
+    for c in bytes.chunks(chunk.max(1)) {
+        stream.push(c);
+    }
+    stream.finish_with(&mut || Ok(bytes.to_vec()))
+}
+
+/// What a compact stream gives: the whole-file result, but for the dropped raw texts.
+fn compacted(mut files: Vec<(String, ParsedFile)>) -> Vec<(String, ParsedFile)> {
+    for (_, f) in &mut files {
+        for (_, e) in &mut f.events {
+            if e.span.is_some() && !tunnelscope_core::export::is_eice_relevant(e) {
+                e.raw = String::new();
+            }
+        }
+    }
+    files
+}
+
 fn same_as_whole(name: &str, bytes: &[u8]) {
     let whole = parse_input(name, bytes);
+    let compact_whole = compacted(whole.clone());
     for chunk in [1, 7, 4096, bytes.len()] {
         if chunk == 1 && bytes.len() > 300_000 {
             continue;
         }
         assert_eq!(streamed(name, bytes, chunk), whole, "{name} in chunks of {chunk}");
+        // A compact stream: the same but for the dropped texts.
+        assert_eq!(streamed_compact(name, bytes, chunk), compact_whole, "{name} in chunks of {chunk}, compact");
     }
 }
 

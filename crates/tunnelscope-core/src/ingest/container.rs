@@ -506,6 +506,8 @@ fn trail_document(text: &str, base: Option<&Base>) -> Option<ParsedFile> {
 /// A `{"Records":[…]}` document's records, accumulated one at a time (whole or streamed).
 #[derive(Default, Debug)]
 pub(super) struct TrailAcc {
+    /// Let go of the raw text of unrelated events with a span (a compact stream).
+    pub(super) compact: bool,
     out: Option<ParsedFile>,
     records: usize,
     s3: bool,
@@ -563,6 +565,13 @@ impl TrailAcc {
             _ => self.any_record = true,
         }
         push(out, index, format!("record {}", index + 1), element, base);
+        if self.compact {
+            if let Some((_, e)) = out.events.last_mut() {
+                if e.span.is_some() && !crate::export::is_eice_relevant(e) {
+                    e.raw = String::new();
+                }
+            }
+        }
         Ok(own_raw)
     }
 

@@ -38,6 +38,8 @@ pub struct FileStream {
     mode: Mode,
     /// The highest record count reported (it stays when the file falls back to buffering).
     records: u64,
+    /// Let go of the raw text of unrelated events with a span as they are parsed.
+    compact: bool,
 }
 
 #[derive(Debug)]
@@ -50,12 +52,24 @@ enum Mode {
     Plain(Box<Trail>),
     /// A gzip file: its compressed bytes and the decompressed content streaming.
     Gzip(Box<Gz>),
+    /// A compact plain file that needs the whole-file reading: its events' text was let go, so
+    /// the file is read again at the end (`finish_with`).
+    Reread,
 }
 
 impl FileStream {
     /// Starts reading the file `name` (the path as given); `size_hint` is its size on disk.
     pub fn new(name: &str, size_hint: u64) -> Self {
-        Self { name: name.to_owned(), size_hint, mode: Mode::Sniff(Vec::new()), records: 0 }
+        Self { name: name.to_owned(), size_hint, mode: Mode::Sniff(Vec::new()), records: 0, compact: false }
+    }
+
+    /// A stream for a compact dataset: the raw text of events that are not EICE-related and
+    /// have a span is let go as soon as they are parsed (the dataset keeps only the span), so
+    /// a load holds a chunk and the parsed fields, not the file's text. A plain file that then
+    /// needs the whole-file reading is read again through [`FileStream::finish_with`].
+    pub fn compact(mut self) -> Self {
+        self.compact = true;
+        self
     }
 
     /// Feeds the next chunk of the file's bytes.
@@ -64,7 +78,7 @@ impl FileStream {
         let now = match &self.mode {
             Mode::Plain(trail) => trail.acc.records() as u64,
             Mode::Gzip(gz) => gz.trail.as_ref().map_or(0, |t| t.acc.records() as u64),
-            Mode::Sniff(_) | Mode::Buffer(_) => 0,
+            Mode::Sniff(_) | Mode::Buffer(_) | Mode::Reread => 0,
         };
         self.records = self.records.max(now);
     }
@@ -80,11 +94,11 @@ impl FileStream {
             return;
         }
         match &mut self.mode {
-            Mode::Sniff(_) => {}
+            Mode::Sniff(_) | Mode::Reread => {}
             Mode::Buffer(buffer) => buffer.extend_from_slice(chunk),
             Mode::Plain(trail) => {
                 if let Some(content) = trail.push(chunk) {
-                    self.mode = Mode::Buffer(content);
+                    self.mode = if self.compact { Mode::Reread } else { Mode::Buffer(content) };
                 }
             }
             Mode::Gzip(gz) => gz.push(chunk, self.size_hint),
@@ -102,11 +116,17 @@ impl FileStream {
         }
         if gzip::is_gzip(&head) {
             let mut gz = Box::new(Gz::new(self.size_hint));
+            if let Some(trail) = &mut gz.trail {
+                trail.acc.compact = self.compact;
+            }
             gz.push(&head, self.size_hint);
             return Mode::Gzip(gz);
         }
-        let mut trail = Box::new(Trail::new(true));
+        // A compact stream keeps nothing to rebuild the content from: it reads the file again.
+        let mut trail = Box::new(Trail::new(!self.compact));
+        trail.acc.compact = self.compact;
         match trail.push(&head) {
+            Some(_) if self.compact => Mode::Reread,
             Some(content) => Mode::Buffer(content),
             None => Mode::Plain(trail),
         }
@@ -118,20 +138,50 @@ impl FileStream {
     }
 
     /// Ends the file: its parsed files (one, or an archive's members named `a.zip!/member`).
+    ///
+    /// A compact stream that must read its file again cannot here: use
+    /// [`FileStream::finish_with`] (this reports the file as unreadable).
     pub fn finish(self) -> Vec<(String, ParsedFile)> {
+        self.finish_with(&mut || Err("the file could not be read again".to_owned()))
+    }
+
+    /// [`FileStream::finish`], with `whole` giving the file's bytes again when a compact plain
+    /// file needs the whole-file reading (or why they cannot be read: the file is rejected).
+    pub fn finish_with(self, whole: &mut dyn FnMut() -> Result<Vec<u8>, String>) -> Vec<(String, ParsedFile)> {
         let name = self.name;
-        match self.mode {
+        let compact = self.compact;
+        let reread = |name: String, whole: &mut dyn FnMut() -> Result<Vec<u8>, String>| match whole() {
+            Ok(bytes) => parse_input(&name, &bytes),
+            Err(reason) => vec![(name, ParsedFile::rejected(reason))],
+        };
+        let files = match self.mode {
             Mode::Sniff(bytes) | Mode::Buffer(bytes) => parse_input(&name, &bytes),
+            Mode::Reread => reread(name, whole),
             Mode::Plain(trail) => match trail.finish() {
                 Ok(parsed) => vec![(name, parsed)],
+                Err(_) if compact => reread(name, whole),
                 Err(content) => parse_input(&name, &content),
             },
             Mode::Gzip(gz) => match gz.finish() {
                 Ok(parsed) => vec![(name, parsed)],
                 Err(stored) => parse_input(&name, &stored),
             },
+        };
+        if compact { drop_unrelated_raw(files) } else { files }
+    }
+}
+
+/// Lets go of the raw text of events that are not EICE-related and have a span (a compact
+/// stream's result is the same whichever way the file was read).
+fn drop_unrelated_raw(mut files: Vec<(String, ParsedFile)>) -> Vec<(String, ParsedFile)> {
+    for (_, f) in &mut files {
+        for (_, e) in &mut f.events {
+            if e.span.is_some() && !crate::export::is_eice_relevant(e) {
+                e.raw = String::new();
+            }
         }
     }
+    files
 }
 
 /// A `{"Records":[…]}` content being parsed record by record.
