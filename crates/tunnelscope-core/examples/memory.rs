@@ -81,7 +81,10 @@ fn main() {
         for chunk in data.chunks(8 << 20) {
             stream.push(chunk);
         }
-        for (n, parsed) in stream.finish_with(&mut || Ok(data.clone())) {
+        for (n, parsed) in stream.finish_with(&mut || {
+            eprintln!("{name}: read again whole (the streaming path could not finish it)");
+            Ok(data.clone())
+        }) {
             ds.add_parsed(&n, parsed);
         }
     }
