@@ -68,12 +68,13 @@ fn main() {
     let base = NOW.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
     let mut ds = Dataset::compact();
-    let (mut bytes, mut read_ms) = (0u64, 0.0);
+    let (mut bytes, mut read_ms, mut parse_ms, mut add_ms) = (0u64, 0.0, 0.0, 0.0);
     let t = Instant::now();
     for f in &files {
         let r = Instant::now();
         let Ok(data) = std::fs::read(f) else { continue };
         read_ms += ms(r);
+        let r = Instant::now();
         bytes += data.len() as u64;
         let name = f.to_string_lossy();
         // Fed in 8 MiB chunks, as the browser's worker does.
@@ -81,12 +82,16 @@ fn main() {
         for chunk in data.chunks(8 << 20) {
             stream.push(chunk);
         }
-        for (n, parsed) in stream.finish_with(&mut || {
+        let parsed = stream.finish_with(&mut || {
             eprintln!("{name}: read again whole (the streaming path could not finish it)");
             Ok(data.clone())
-        }) {
+        });
+        parse_ms += ms(r);
+        let a = Instant::now();
+        for (n, parsed) in parsed {
             ds.add_parsed(&n, parsed);
         }
+        add_ms += ms(a);
     }
     let load_ms = ms(t) - read_ms;
     let held = NOW.load(Ordering::Relaxed) - base;
@@ -96,6 +101,7 @@ fn main() {
     let eice_raw: usize = ds.eice_events().map(|(_, e)| e.raw.len()).sum();
     println!("{} files, {:.0} MB, {} events ({} EICE-related)", files.len(), bytes as f64 / 1e6, ds.len(), n_eice);
     println!("load (parse + insert, file reads excluded): {load_ms:.0} ms, {:.0} MB/s", bytes as f64 / 1e3 / load_ms);
+    println!("  of which FileStream push + finish {parse_ms:.0} ms, Dataset::add_parsed {add_ms:.0} ms");
     println!(
         "heap held after the load: {:.1} MB = {:.0} B/event; beyond the EICE events' raw JSON {:.0} B/event",
         held as f64 / 1e6,

@@ -227,11 +227,11 @@ pub fn parse_record(raw: &str, fidelity: Fidelity) -> Result<Event, InvalidRecor
     }
     let rec: RecordIn<'_> =
         serde_json::from_str(trimmed).map_err(|e| InvalidRecord { reason: format!("malformed record: {e}") })?;
-    event_from(rec, trimmed, fidelity)
+    event_from(rec, trimmed, fidelity, false)
 }
 
 /// The event a parsed record makes (`trimmed` is the record's text, for `raw` and the content ID).
-fn event_from(rec: RecordIn<'_>, trimmed: &str, fidelity: Fidelity) -> Result<Event, InvalidRecord> {
+fn event_from(rec: RecordIn<'_>, trimmed: &str, fidelity: Fidelity, lean: bool) -> Result<Event, InvalidRecord> {
     let invalid = |reason: String| InvalidRecord { reason };
     let time_ms = match rec.event_time {
         None => return Err(invalid("no eventTime".into())),
@@ -278,8 +278,17 @@ fn event_from(rec: RecordIn<'_>, trimmed: &str, fidelity: Fidelity) -> Result<Ev
         error_message: rec.error_message.owned(),
         fidelity,
         eice,
-        raw: trimmed.to_owned(),
+        raw: String::new(),
         span: None,
+    })
+    .map(|mut e: Event| {
+        // Lean: the caller sets the span and lets go of a droppable record's text; skip the copy.
+        e.span = lean.then_some(crate::model::RawSpan { offset: 0, len: 0 });
+        if !e.raw_is_droppable() {
+            e.raw = trimmed.to_owned();
+        }
+        e.span = None;
+        e
     })
 }
 
@@ -356,7 +365,10 @@ pub(crate) struct TrailItem {
 /// [`parse_record`] with `fidelity`, from one parse of `body` (an object's JSON text, no
 /// surrounding white space). `None` when that parse fails: the caller then asks each one
 /// separately, which gives the exact answers (and error messages) of the slow path.
-pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity) -> Option<TrailItem> {
+///
+/// `lean`: the caller lets go of unrelated records' text (a compact stream), so their `raw` is
+/// left empty instead of copied (`Event::raw_is_droppable`, the span being set by the caller).
+pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity, lean: bool) -> Option<TrailItem> {
     let body = body.trim();
     let scan: RecordScan<'_> = serde_json::from_str(body).ok()?;
     let s3_notification = scan.event_source.as_str() == "aws:s3" && scan.event_version.as_str().starts_with("2.");
@@ -385,7 +397,7 @@ pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity) -> Option<TrailIte
             insight_details: scan.insight_details,
             synthesized: scan.synthesized,
         };
-        event_from(rec, body, fidelity)
+        event_from(rec, body, fidelity, lean)
     });
     Some(TrailItem { s3_notification, sqs_message, record })
 }

@@ -256,6 +256,13 @@ impl<'a> EventRef<'a> {
 }
 
 impl Event {
+    /// True when a compact dataset may let go of this event's raw text: it has a span to read
+    /// it again by, it is not EICE-related, and nothing is derived from the text later (a full
+    /// or wrapped record; a reloaded query row's lossiness is read from its text).
+    pub fn raw_is_droppable(&self) -> bool {
+        self.span.is_some() && self.fidelity >= Fidelity::Wrapped && !crate::export::is_eice_relevant(self)
+    }
+
     /// This event borrowed as an [`EventRef`] (not in any dataset: `index` is `u32::MAX`).
     pub fn view(&self) -> EventRef<'_> {
         EventRef {

@@ -69,7 +69,7 @@ fn streamed_compact(name: &str, bytes: &[u8], chunk: usize) -> Vec<(String, Pars
 fn compacted(mut files: Vec<(String, ParsedFile)>) -> Vec<(String, ParsedFile)> {
     for (_, f) in &mut files {
         for (_, e) in &mut f.events {
-            if e.span.is_some() && !tunnelscope_core::export::is_eice_relevant(e) {
+            if e.raw_is_droppable() {
                 e.raw = String::new();
             }
         }

@@ -472,7 +472,7 @@ fn trail_records<'a>(items: &[&'a RawValue]) -> Doc<'a> {
 fn trail_item<'a>(item: &'a RawValue) -> (bool, bool, Element<'a>) {
     let body = item.get();
     if body.starts_with('{') {
-        if let Some(t) = record::scan_trail_item(body, Fidelity::Full) {
+        if let Some(t) = record::scan_trail_item(body, Fidelity::Full, false) {
             let element = match t.record {
                 Some(parsed) => Element::Parsed(parsed.map_err(|e| e.reason), body),
                 None => classify(item, Shape::TrailRecords),
@@ -539,7 +539,10 @@ impl TrailAcc {
     /// Adds the next record (`item`: a `{…}` text at most [`MAX_RECORD_BYTES`] long); `base`
     /// places it in the content. `Ok(true)` when it became an event whose `raw` is `item`.
     pub(super) fn add(&mut self, item: &str, base: Option<&Base>) -> Result<bool, NotJson> {
-        let (s3, sqs, element) = match record::scan_trail_item(item, Fidelity::Full) {
+        // A compact stream on the streaming path (every record gets a span): the text of
+        // unrelated records is not even copied.
+        let lean = self.compact && base.is_some();
+        let (s3, sqs, element) = match record::scan_trail_item(item, Fidelity::Full, lean) {
             Some(t) => {
                 let element = match t.record {
                     Some(parsed) => Element::Parsed(parsed.map_err(|e| e.reason), item),
@@ -567,7 +570,7 @@ impl TrailAcc {
         push(out, index, format!("record {}", index + 1), element, base);
         if self.compact {
             if let Some((_, e)) = out.events.last_mut() {
-                if e.span.is_some() && !crate::export::is_eice_relevant(e) {
+                if e.raw_is_droppable() {
                     e.raw = String::new();
                 }
             }

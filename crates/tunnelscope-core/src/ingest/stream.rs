@@ -176,7 +176,7 @@ impl FileStream {
 fn drop_unrelated_raw(mut files: Vec<(String, ParsedFile)>) -> Vec<(String, ParsedFile)> {
     for (_, f) in &mut files {
         for (_, e) in &mut f.events {
-            if e.span.is_some() && !crate::export::is_eice_relevant(e) {
+            if e.raw_is_droppable() {
                 e.raw = String::new();
             }
         }
