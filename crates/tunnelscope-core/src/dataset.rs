@@ -386,11 +386,6 @@ impl Dataset {
         self.store.find(event_id)
     }
 
-    /// Approximate bytes held by the event store (columns, IDs, tables; not the full events).
-    pub fn store_bytes(&self) -> usize {
-        self.store.heap_bytes() + self.origins.len() * 8
-    }
-
     /// Approximate bytes per part of the event store, and distinct values per string column
     /// (name, source, Region, account, ARN, principal, source IP, user agent, error, message).
     pub fn store_breakdown(&self) -> (Vec<(&'static str, usize)>, Vec<usize>) {

@@ -483,8 +483,6 @@ impl Store {
             .sum();
         let full: usize = self.full.iter().map(|(_, e)| std::mem::size_of::<Event>() + e.raw.len() + 160).sum();
         let raws: usize = self.raws.iter().map(|r| r.len() + 16).sum();
-        let dicts: Vec<usize> = self.dict.iter().map(|d| d.len()).collect();
-        let _ = dicts;
         vec![
             ("columns", self.len() * (8 + 4 + N_STR * 4 + 1 + 4 + 4 + 8)),
             ("event IDs", self.id_bytes.len() + self.ids.capacity() * 5),
@@ -497,13 +495,6 @@ impl Store {
     /// Distinct values per string column.
     pub(crate) fn distinct(&self) -> [usize; N_STR] {
         std::array::from_fn(|c| self.dict[c].len())
-    }
-
-    /// Bytes held, approximately (for the memory report).
-    pub(crate) fn heap_bytes(&self) -> usize {
-        let cols = self.len() * (8 + 4 + N_STR * 4 + 1 + 4 + 4 + 8);
-        let table = self.ids.capacity() * 5;
-        cols + self.id_bytes.len() + table
     }
 }
 

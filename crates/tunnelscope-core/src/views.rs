@@ -1,7 +1,7 @@
 //! What the investigation view shows, from a dataset and the indices of the events matching the filter.
 
 // Semantics chosen here:
-// - `indices` are positions in `ds.events()` (as `query::matching_indices` returns them);
+// - `indices` are positions in the dataset (as `query::matching_indices` returns them);
 //   positions out of range are ignored rather than trusted.
 // - Endpoint lives take the endpoint *set* and the usage (tunnel counts, first/last use) from
 //   the matching events, but the lifecycle and configuration from every loaded event, so a
@@ -133,8 +133,7 @@ pub fn time_extent(ds: &Dataset, indices: &[u32]) -> Option<(i64, i64)> {
 pub fn histogram(ds: &Dataset, indices: &[u32], range: (i64, i64), n_buckets: usize) -> Histogram {
     let mut h = empty_histogram(range, n_buckets);
     let (start, end, bucket, last) = (h.start_ms, range.0.max(range.1), h.bucket_ms as u64, h.counts.len() - 1);
-    let events = ds.events();
-    for e in indices.iter().filter_map(|&i| events.get(i as usize)) {
+    for e in indices.iter().filter_map(|&i| ds.get(i)) {
         let t = e.time_ms;
         if t < start || t > end {
             continue;
@@ -300,7 +299,7 @@ impl TunnelPairings {
         Self { slot, pairs }
     }
 
-    /// (pairing, instance ID, OS user) of the tunnel at this index of `ds.events()`.
+    /// (pairing, instance ID, OS user) of the tunnel at this position of the dataset.
     pub fn get(&self, index: u32) -> Option<(Pairing, &str, &str)> {
         let at = *self.slot.get(&index)?;
         self.pairs.get(at as usize).map(|(p, i, u)| (*p, i.as_str(), u.as_str()))
