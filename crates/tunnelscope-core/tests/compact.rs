@@ -3,27 +3,24 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failure is the message
 
+mod files;
+
 use std::path::Path;
 
+use files::{FIXTURES, fixture, gz};
 use tunnelscope_core::ingest::read_span;
 use tunnelscope_core::query::{Query, QueryIndex, matching_indices};
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
 use tunnelscope_core::views::{self, Grouping, TunnelPairings, ViewIndex};
 use tunnelscope_core::{Dataset, FileStatus};
 
-fn fixture(name: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
 /// The inputs: the sample, a gzipped copy of it, and every fixture (all shapes, bad files too).
 fn inputs() -> Vec<(String, Vec<u8>)> {
     let sample = sample_trail_json();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut gz, &sample).unwrap();
-    let mut out = vec![(SAMPLE_FILE_NAME.to_owned(), sample), ("sample-copy.json.gz".to_owned(), gz.finish().unwrap())];
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
+    let copy = gz(&sample);
+    let mut out = vec![(SAMPLE_FILE_NAME.to_owned(), sample), ("sample-copy.json.gz".to_owned(), copy)];
+    let dir = Path::new(FIXTURES);
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().unwrap().is_file())

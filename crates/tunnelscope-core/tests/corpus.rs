@@ -2,23 +2,12 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failure is the message
 
-use std::path::{Path, PathBuf};
+mod files;
 
+use std::path::Path;
+
+use files::{CORPUS, walk};
 use tunnelscope_core::{Dataset, FileStatus};
-
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
 
 /// Fails under `CI` when the corpus is missing; skips with a notice otherwise.
 #[test]

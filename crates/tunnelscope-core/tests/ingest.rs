@@ -2,10 +2,9 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failure is the message
 
-use std::io::{Cursor, Write};
+mod files;
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use files::{fixture, gz, zip};
 use tunnelscope_core::ingest::Shape;
 use tunnelscope_core::{Dataset, Fidelity, FileStatus, Pairing};
 
@@ -92,31 +91,6 @@ fn check(name: &str, bytes: &[u8], expected: &Expect) -> Dataset {
         assert_eq!(s.tunnels.total, n, "tunnels of {ctx}");
     }
     ds
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/").to_owned() + name;
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in entries {
-        if name.ends_with('/') {
-            w.add_directory(*name, opts).unwrap();
-        } else {
-            w.start_file(*name, opts).unwrap();
-            w.write_all(data).unwrap();
-        }
-    }
-    w.finish().unwrap().into_inner()
 }
 
 /// Rewrites every header's flags and compression method (an encrypted or bzip2 member).
@@ -230,7 +204,7 @@ fn every_shape_and_every_rejection() {
     let many: Vec<(String, Vec<u8>)> =
         (0..=tunnelscope_core::ingest::MAX_ARCHIVE_MEMBERS).map(|i| (format!("{i}"), Vec::new())).collect();
     let too_many = {
-        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
         for (name, _) in &many {
             w.start_file(name.as_str(), opts).unwrap();

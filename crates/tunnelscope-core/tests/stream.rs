@@ -3,45 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failure is the message
 
-use std::io::{Cursor, Write};
-use std::path::{Path, PathBuf};
+mod files;
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use std::path::Path;
+
+use files::{CORPUS, FIXTURES, gz, walk, zip};
 use tunnelscope_core::ingest::{FileStream, ParsedFile, parse_input, read_span, read_spans};
 use tunnelscope_core::{FileStatus, Shape};
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in entries {
-        w.start_file(*name, opts).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
 
 fn streamed(name: &str, bytes: &[u8], chunk: usize) -> Vec<(String, ParsedFile)> {
     let mut stream = FileStream::new(name, bytes.len() as u64);
