@@ -88,6 +88,8 @@ type PieceSlots = (Vec<Option<(ParsedFile, i64)>>, Option<usize>);
 
 /// What a worker sends back: a whole file's result, one piece of a file being cut, or how many
 /// pieces a cut file has.
+// One message per file or piece: the size of a parsed file on the channel does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Done {
     Whole(usize, Parsed),
     Piece(usize, usize, ParsedFile, i64),

@@ -159,36 +159,40 @@ impl Cutter {
 /// Joins the pieces' results (each with its [`Piece::shift`]) into the whole file's, or `None`
 /// when a piece needs the whole file to judge (an invalid record, a rejection, no records).
 pub(crate) fn merge(pieces: Vec<(ParsedFile, i64)>) -> Option<ParsedFile> {
+    // Every record of every piece a valid event (events and rows hold them in record order).
     let clean = |p: &ParsedFile| {
         p.status == FileStatus::Read
             && p.shape == Some(Shape::TrailRecords)
             && p.invalid.is_empty()
-            && !p.events.is_empty()
-            && p.events.iter().enumerate().all(|(i, (pos, _))| *pos as usize == i)
+            && p.n_events() > 0
+            && p.events.iter().all(|(pos, _)| (*pos as usize) < p.n_events())
     };
     if !pieces.iter().all(|(p, _)| clean(p)) {
         return None;
     }
     let total: usize = pieces.iter().map(|(p, _)| p.events.len()).sum();
-    let mut events = Vec::new();
+    let mut out = ParsedFile::read(Shape::TrailRecords);
+    let mut records = 0u32;
     for (p, shift) in pieces {
-        let offset = u32::try_from(events.len()).ok()?;
+        let n = u32::try_from(p.n_events()).ok()?;
         let mut part = p.events;
         for (pos, e) in &mut part {
-            *pos += offset;
+            *pos += records;
             if let Some(span) = &mut e.span {
                 span.offset = span.offset.checked_add_signed(shift)?;
             }
         }
-        if events.is_empty() {
+        if out.events.is_empty() {
             // The first piece's events stay where they are; the others are moved after them.
-            events = part;
-            events.reserve(total - events.len());
+            out.events = part;
+            out.events.reserve(total - out.events.len());
         } else {
-            events.append(&mut part);
+            out.events.append(&mut part);
         }
+        out.rows.append(&p.rows, records, shift)?;
+        records = records.checked_add(n)?;
     }
-    Some(ParsedFile { events, ..ParsedFile::read(Shape::TrailRecords) })
+    Some(out)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ingest::{FileStatus, InvalidRecord, ParsedFile, Shape, parse_input};
 use crate::model::{EndpointOp, Event, Fidelity};
-use crate::store::{EventRef, Store};
+use crate::store::{EventRef, Incoming, Store};
 use crate::time::format_rfc3339;
 
 /// Invalid-record details kept per file (the count is always exact).
@@ -274,8 +274,21 @@ impl Dataset {
             n_invalid,
             invalid,
         });
-        for (record, event) in parsed.events {
-            self.insert(Origin { file: file_idx, record }, event);
+        // Events and rows in record order, as a file read without rows would add them.
+        let rows = parsed.rows;
+        let map = self.store.map_rows(&rows);
+        let mut events = parsed.events.into_iter().peekable();
+        let mut j = 0;
+        loop {
+            let row_first = j < rows.len() && events.peek().is_none_or(|(record, _)| rows.record[j] < *record);
+            if row_first {
+                self.insert(Origin { file: file_idx, record: rows.record[j] }, Incoming::Row(&rows, j, &map));
+                j += 1;
+            } else if let Some((record, event)) = events.next() {
+                self.insert(Origin { file: file_idx, record }, Incoming::Event(event));
+            } else {
+                break;
+            }
         }
         &self.files[self.files.len() - 1]
     }
@@ -286,8 +299,8 @@ impl Dataset {
     }
 
     /// Inserts one event, keeping the fuller copy, then the one from the earliest path and position.
-    fn insert(&mut self, origin: Origin, event: Event) {
-        match self.store.find(&event.event_id) {
+    fn insert(&mut self, origin: Origin, event: Incoming<'_>) {
+        match self.store.find(event.event_id()) {
             None => {
                 self.store.push(event);
                 self.origins.push(origin);
@@ -295,7 +308,7 @@ impl Dataset {
             }
             Some(idx) => {
                 let idx = idx as usize;
-                if self.precedes(event.fidelity, origin, self.store.fidelity(idx), self.origins[idx]) {
+                if self.precedes(event.fidelity(), origin, self.store.fidelity(idx), self.origins[idx]) {
                     let old = self.origins[idx];
                     self.files[old.file as usize].n_loaded -= 1;
                     self.files[old.file as usize].n_duplicates += 1;

@@ -17,11 +17,11 @@ pub const INVENTORY_EVENTS: [&str; 2] = ["RunInstances", "CreateNetworkInterface
 
 /// Derives the EICE facts of a record, if it is EICE-related.
 pub(crate) fn facts(event_name: &str, event_source: &str, rec: &RecordIn<'_>) -> Option<EiceFacts> {
+    if !may_have_facts(event_name, event_source) {
+        return None;
+    }
     if let Some(op) = EndpointOp::from_event_name(event_name) {
         return Some(EiceFacts::Endpoint(endpoint_facts(op, rec)));
-    }
-    if event_source != EIC_SOURCE && !event_source.is_empty() {
-        return None;
     }
     match event_name {
         "OpenTunnel" => Some(EiceFacts::Tunnel(tunnel_facts(rec))),
@@ -34,6 +34,13 @@ pub(crate) fn facts(event_name: &str, event_source: &str, rec: &RecordIn<'_>) ->
         }
         _ => None,
     }
+}
+
+/// True when [`facts`] gives facts for an event of this name and source (it always does then).
+pub(crate) fn may_have_facts(event_name: &str, event_source: &str) -> bool {
+    EndpointOp::from_event_name(event_name).is_some()
+        || ((event_source == EIC_SOURCE || event_source.is_empty())
+            && matches!(event_name, "OpenTunnel" | "SendSSHPublicKey"))
 }
 
 fn tunnel_facts(rec: &RecordIn<'_>) -> TunnelFacts {

@@ -294,9 +294,12 @@ pub fn records_json_with<'a, R: AsRef<str>>(events: impl Iterator<Item = (EventR
 /// True for events an EICE investigation needs: tunnels, endpoint activity, key pushes, and the
 /// inventory events that resolve private IPs to instances (and end those instances).
 pub fn is_eice_relevant(e: &Event) -> bool {
-    e.eice.is_some()
-        || INVENTORY_EVENTS.contains(&e.event_name.as_str())
-        || INSTANCE_LIFECYCLE_EVENTS.contains(&e.event_name.as_str())
+    e.eice.is_some() || is_eice_name(&e.event_name)
+}
+
+/// True for the inventory and lifecycle event names [`is_eice_relevant`] keeps whatever their facts.
+pub(crate) fn is_eice_name(name: &str) -> bool {
+    INVENTORY_EVENTS.contains(&name) || INSTANCE_LIFECYCLE_EVENTS.contains(&name)
 }
 
 #[cfg(test)]

@@ -13,57 +13,59 @@ pub struct Principal {
 
 /// Describes the principal of a record's `userIdentity`.
 pub(crate) fn describe(identity: Option<&IdentityIn<'_>>) -> Principal {
-    let Some(id) = identity else {
-        return Principal::default();
-    };
-    let arn = id.arn.as_str();
-    let key = [arn, id.principal_id.as_str(), id.invoked_by.as_str()]
-        .into_iter()
-        .find(|s| !s.is_empty())
-        .unwrap_or("")
-        .to_owned();
-    let display = display_name(id, arn);
-    Principal { key, display }
+    let (key, display) = describe_borrowed(identity);
+    Principal { key: key.to_owned(), display: display.to_owned() }
 }
 
-fn display_name(id: &IdentityIn<'_>, arn: &str) -> String {
+/// [`describe`] as text borrowed from the identity: (key, display name).
+pub(crate) fn describe_borrowed<'b>(identity: Option<&'b IdentityIn<'_>>) -> (&'b str, &'b str) {
+    let Some(id) = identity else {
+        return ("", "");
+    };
+    let arn = id.arn.as_str();
+    let key = [arn, id.principal_id.as_str(), id.invoked_by.as_str()].into_iter().find(|s| !s.is_empty()).unwrap_or("");
+    (key, display_name(id, arn))
+}
+
+fn display_name<'b>(id: &'b IdentityIn<'_>, arn: &'b str) -> &'b str {
     let kind = id.kind.as_str();
     let resource = arn.splitn(6, ':').nth(5).unwrap_or("");
     if kind == "Root" || resource == "root" {
-        return "root".to_owned();
+        return "root";
     }
     if let Some(rest) = resource.strip_prefix("assumed-role/") {
         // rest = ROLE/SESSION; Identity Center roles are known by the session (the person).
         let (role, session) = rest.split_once('/').unwrap_or((rest, ""));
         if role.starts_with("AWSReservedSSO_") && !session.is_empty() {
-            return session.to_owned();
+            return session;
         }
-        return if session.is_empty() { role.to_owned() } else { format!("{role}/{session}") };
+        // ROLE/SESSION is `rest` itself (the session is everything after the first slash).
+        return if session.is_empty() { role } else { rest };
     }
     if let Some(name) = resource.strip_prefix("user/") {
         // IAM user ARNs may carry a path (user/dev/alice): the name is the last part.
-        return name.rsplit('/').next().unwrap_or(name).to_owned();
+        return name.rsplit('/').next().unwrap_or(name);
     }
     if let Some(name) = resource.strip_prefix("federated-user/") {
-        return name.to_owned();
+        return name;
     }
     if !id.user_name.as_str().is_empty() {
-        return id.user_name.as_str().to_owned();
+        return id.user_name.as_str();
     }
     if kind == "AssumedRole" {
         if let Some(issuer) = id.session_context.as_ref().and_then(|c| c.session_issuer.as_ref()) {
             if !issuer.user_name.as_str().is_empty() {
-                return issuer.user_name.as_str().to_owned();
+                return issuer.user_name.as_str();
             }
         }
     }
     if !id.invoked_by.as_str().is_empty() {
-        return id.invoked_by.as_str().to_owned();
+        return id.invoked_by.as_str();
     }
     if !arn.is_empty() {
-        return arn.to_owned();
+        return arn;
     }
-    id.principal_id.as_str().to_owned()
+    id.principal_id.as_str()
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::eice;
-use crate::model::{Event, Fidelity};
+use crate::model::{Event, Fidelity, RawSpan};
+use crate::store::Rows;
 use crate::principal;
 use crate::time::{epoch_number_ms, parse_time_ms};
 
@@ -227,16 +228,13 @@ pub fn parse_record(raw: &str, fidelity: Fidelity) -> Result<Event, InvalidRecor
     }
     let rec: RecordIn<'_> =
         serde_json::from_str(trimmed).map_err(|e| InvalidRecord { reason: format!("malformed record: {e}") })?;
-    event_from(rec, trimmed, fidelity, false)
+    event_from(rec, trimmed, fidelity)
 }
 
 /// The event a parsed record makes (`trimmed` is the record's text, for `raw` and the content ID).
-fn event_from(rec: RecordIn<'_>, trimmed: &str, fidelity: Fidelity, lean: bool) -> Result<Event, InvalidRecord> {
+fn event_from(rec: RecordIn<'_>, trimmed: &str, fidelity: Fidelity) -> Result<Event, InvalidRecord> {
     let invalid = |reason: String| InvalidRecord { reason };
-    let time_ms = match rec.event_time {
-        None => return Err(invalid("no eventTime".into())),
-        Some(t) => parse_time_value(t).ok_or_else(|| invalid(format!("unreadable eventTime {}", clip(t.get(), 40))))?,
-    };
+    let time_ms = event_time(rec.event_time)?;
     let (event_name, event_source, is_insight) = match (&rec.event_name.0, &rec.insight_details) {
         (Some(n), _) if !n.is_empty() => (n.to_string(), rec.event_source.owned(), false),
         (_, Some(ins)) => {
@@ -278,17 +276,8 @@ fn event_from(rec: RecordIn<'_>, trimmed: &str, fidelity: Fidelity, lean: bool) 
         error_message: rec.error_message.owned(),
         fidelity,
         eice,
-        raw: String::new(),
+        raw: trimmed.to_owned(),
         span: None,
-    })
-    .map(|mut e: Event| {
-        // Lean: the caller sets the span and lets go of a droppable record's text; skip the copy.
-        e.span = lean.then_some(crate::model::RawSpan { offset: 0, len: 0 });
-        if !e.raw_is_droppable() {
-            e.raw = trimmed.to_owned();
-        }
-        e.span = None;
-        e
     })
 }
 
@@ -358,7 +347,23 @@ pub(crate) struct TrailItem {
     /// The element has `messageId` and `body` (an SQS/SNS message).
     pub(crate) sqs_message: bool,
     /// [`looks_like_record`] of the element, and then its [`parse_record`] result.
-    pub(crate) record: Option<Result<Event, InvalidRecord>>,
+    pub(crate) record: Option<Result<Parsed, InvalidRecord>>,
+}
+
+/// A valid record: an event, or a row already added to the [`RowSink`]'s batch.
+// Moved once per record; boxing the event would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Parsed {
+    Event(Event),
+    Row,
+}
+
+/// Where a compact stream puts a record that needs no [`Event`] (valid, full or wrapped, not
+/// EICE-related: `Event::raw_is_droppable` would hold): the batch, its position and its span.
+pub(crate) struct RowSink<'r> {
+    pub(crate) rows: &'r mut Rows,
+    pub(crate) record: u32,
+    pub(crate) span: RawSpan,
 }
 
 /// Answers [`is_s3_notification`], the SQS probe, [`looks_like_record`] and, for a record,
@@ -366,9 +371,9 @@ pub(crate) struct TrailItem {
 /// surrounding white space). `None` when that parse fails: the caller then asks each one
 /// separately, which gives the exact answers (and error messages) of the slow path.
 ///
-/// `lean`: the caller lets go of unrelated records' text (a compact stream), so their `raw` is
-/// left empty instead of copied (`Event::raw_is_droppable`, the span being set by the caller).
-pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity, lean: bool) -> Option<TrailItem> {
+/// `lean`: the caller lets go of unrelated records' text (a compact stream): such a record is
+/// added to the sink's rows instead of becoming an [`Event`].
+pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity, lean: Option<RowSink<'_>>) -> Option<TrailItem> {
     let body = body.trim();
     let scan: RecordScan<'_> = serde_json::from_str(body).ok()?;
     let s3_notification = scan.event_source.as_str() == "aws:s3" && scan.event_version.as_str().starts_with("2.");
@@ -377,6 +382,10 @@ pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity, lean: bool) -> Opt
         || scan.event_time.is_some()
         || scan.insight_details.is_some()
         || (scan.event_version.0.is_some() && scan.event_source.0.is_some());
+    if let Some(sink) = lean.filter(|_| looks_like && row_eligible(&scan, fidelity)) {
+        let record = Some(add_row(&scan, body, fidelity, sink).map(|()| Parsed::Row));
+        return Some(TrailItem { s3_notification, sqs_message, record });
+    }
     let record = looks_like.then(|| {
         let rec = RecordIn {
             event_time: scan.event_time,
@@ -397,9 +406,64 @@ pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity, lean: bool) -> Opt
             insight_details: scan.insight_details,
             synthesized: scan.synthesized,
         };
-        event_from(rec, body, fidelity, lean)
+        event_from(rec, body, fidelity).map(Parsed::Event)
     });
     Some(TrailItem { s3_notification, sqs_message, record })
+}
+
+/// True when the record's event would be a row: named by `eventName` (not an Insight), of
+/// full or wrapped fidelity (not a synthesized row), and not EICE-related (no EICE facts, not
+/// an inventory or lifecycle event: `export::is_eice_relevant`).
+fn row_eligible(scan: &RecordScan<'_>, fidelity: Fidelity) -> bool {
+    let name = scan.event_name.as_str();
+    fidelity >= Fidelity::Wrapped
+        && !name.is_empty()
+        && scan.synthesized.is_none()
+        && !eice::may_have_facts(name, scan.event_source.as_str())
+        && !crate::export::is_eice_name(name)
+}
+
+/// Adds a [`row_eligible`] record to the sink: the same fields, checks and messages as
+/// [`event_from`].
+fn add_row(scan: &RecordScan<'_>, trimmed: &str, fidelity: Fidelity, sink: RowSink<'_>) -> Result<(), InvalidRecord> {
+    let time_ms = event_time(scan.event_time)?;
+    let identity = scan.user_identity.as_ref();
+    let (key, display) = principal::describe_borrowed(identity);
+    let account = match scan.recipient_account.as_str() {
+        "" => identity.map_or("", |i| i.account_id.as_str()),
+        a => a,
+    };
+    let content;
+    let event_id = match scan.event_id.as_str() {
+        "" => {
+            content = content_id(trimmed);
+            content.as_str()
+        }
+        id => id,
+    };
+    let strs = [
+        scan.event_name.as_str(),
+        scan.event_source.as_str(),
+        scan.region.as_str(),
+        account,
+        key,
+        display,
+        scan.source_ip.as_str(),
+        scan.user_agent.as_str(),
+        scan.error_code.as_str(),
+        scan.error_message.as_str(),
+    ];
+    sink.rows.push(sink.record, event_id, time_ms, strs, fidelity, sink.span);
+    Ok(())
+}
+
+/// The time of a record, or why it has none.
+fn event_time(t: Option<&RawValue>) -> Result<i64, InvalidRecord> {
+    let invalid = |reason: String| InvalidRecord { reason };
+    match t {
+        None => Err(invalid("no eventTime".into())),
+        Some(t) => parse_time_value(t).ok_or_else(|| invalid(format!("unreadable eventTime {}", clip(t.get(), 40)))),
+    }
 }
 
 /// Reads an `eventTime` that is a string or an epoch number.

@@ -68,6 +68,120 @@ impl Strings {
     }
 }
 
+/// Events of one file (or piece of a file) held as columns until they join a dataset: what a
+/// compact stream makes of the records that are not EICE-related (no [`Event`], no allocation
+/// per field; each string interned in the batch's own dictionaries, which a dataset maps to
+/// its own once per distinct value). Every row has a span: its raw JSON is read again from the
+/// file on demand.
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    /// Record position of each row in its file.
+    pub(crate) record: Vec<u32>,
+    pub(crate) time: Vec<i64>,
+    id_end: Vec<u32>,
+    id_bytes: Vec<u8>,
+    pub(crate) strs: [Vec<u32>; N_STR],
+    pub(crate) dict: [Strings; N_STR],
+    pub(crate) bits: Vec<u8>,
+    pub(crate) span: Vec<u64>,
+}
+
+impl Rows {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+
+    /// Appends a row: `strs` in column order ([`col`]).
+    pub(crate) fn push(&mut self, record: u32, event_id: &str, time_ms: i64, strs: [&str; N_STR], fidelity: Fidelity, span: RawSpan) {
+        self.record.push(record);
+        self.time.push(time_ms);
+        self.id_bytes.extend_from_slice(event_id.as_bytes());
+        self.id_end.push(u32::try_from(self.id_bytes.len()).unwrap_or(NONE));
+        for (c, s) in strs.into_iter().enumerate() {
+            self.strs[c].push(self.dict[c].intern(s));
+        }
+        let failed = if strs[col::ERROR].is_empty() { 0 } else { B_FAILED };
+        self.bits.push(fidelity as u8 | failed);
+        self.span.push(pack_span(Some(span)));
+    }
+
+    /// The event ID of row `j`.
+    pub(crate) fn id_at(&self, j: usize) -> &str {
+        id_of(&self.id_end, &self.id_bytes, j)
+    }
+
+    /// The text of column `c` at row `j`.
+    fn text(&self, c: usize, j: usize) -> &str {
+        self.dict[c].get(self.strs[c][j])
+    }
+
+    /// Row `j` as an owned event (its raw JSON empty: it is read again by its span).
+    pub fn event(&self, j: usize) -> Event {
+        let t = |c| self.text(c, j).to_owned();
+        Event {
+            event_id: self.id_at(j).to_owned(),
+            time_ms: self.time[j],
+            event_name: t(col::NAME),
+            event_source: t(col::SOURCE),
+            region: t(col::REGION),
+            account: t(col::ACCOUNT),
+            principal_arn: t(col::ARN),
+            principal: t(col::PRINCIPAL),
+            source_ip: t(col::SOURCE_IP),
+            user_agent: t(col::AGENT),
+            error_code: t(col::ERROR),
+            error_message: t(col::MESSAGE),
+            fidelity: fidelity_of(self.bits[j]),
+            eice: None,
+            raw: String::new(),
+            span: unpack_span(self.span[j]),
+        }
+    }
+
+    /// Every row as (record position, owned event), in row order.
+    pub fn events(&self) -> impl Iterator<Item = (u32, Event)> + '_ {
+        (0..self.len()).map(|j| (self.record[j], self.event(j)))
+    }
+
+    /// Appends `other`'s rows, their record positions moved by `record_offset` and their spans
+    /// by `span_shift` (pieces of one file read apart); `None` when a span would leave range.
+    pub fn append(&mut self, other: &Rows, record_offset: u32, span_shift: i64) -> Option<()> {
+        let maps = map_dicts(&mut self.dict, &other.dict);
+        for j in 0..other.len() {
+            self.record.push(other.record[j].checked_add(record_offset)?);
+            self.time.push(other.time[j]);
+            self.id_bytes.extend_from_slice(other.id_at(j).as_bytes());
+            self.id_end.push(u32::try_from(self.id_bytes.len()).unwrap_or(NONE));
+            for c in 0..N_STR {
+                self.strs[c].push(maps[c][other.strs[c][j] as usize]);
+            }
+            self.bits.push(other.bits[j]);
+            let mut span = unpack_span(other.span[j])?;
+            span.offset = span.offset.checked_add_signed(span_shift)?;
+            self.span.push(pack_span(Some(span)));
+        }
+        Some(())
+    }
+}
+
+/// For each column, the id in `into` of every string of `from` (interned when new).
+fn map_dicts(into: &mut [Strings; N_STR], from: &[Strings; N_STR]) -> [Vec<u32>; N_STR] {
+    std::array::from_fn(|c| from[c].values().iter().map(|v| into[c].intern(v)).collect())
+}
+
+impl PartialEq for Rows {
+    /// The same events at the same positions (dictionary ids may differ).
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.events().eq(other.events())
+    }
+}
+
 /// Row bits: fidelity in the low two bits.
 const FIDELITY_MASK: u8 = 3;
 /// Row bit: the record lacks part of its content (`Event::is_lossy`).
@@ -103,7 +217,7 @@ fn unpack_span(v: u64) -> Option<RawSpan> {
 }
 
 /// The string fields of a row, in column order.
-const N_STR: usize = 10;
+pub(crate) const N_STR: usize = 10;
 /// Column positions of the string fields.
 pub(crate) mod col {
     pub(crate) const NAME: usize = 0;
@@ -311,6 +425,31 @@ fn id_of<'a>(id_end: &[u32], id_bytes: &'a [u8], i: usize) -> &'a str {
     std::str::from_utf8(&id_bytes[start..id_end[i] as usize]).unwrap_or("")
 }
 
+/// An event arriving at the store: a full [`Event`], or row `j` of a batch with the map of
+/// its strings to the store's ids ([`Store::map_rows`]).
+// Moved once per event; boxing the event would cost an allocation per event.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Incoming<'a> {
+    Event(Event),
+    Row(&'a Rows, usize, &'a [Vec<u32>; N_STR]),
+}
+
+impl Incoming<'_> {
+    pub(crate) fn event_id(&self) -> &str {
+        match self {
+            Self::Event(e) => &e.event_id,
+            Self::Row(rows, j, _) => rows.id_at(*j),
+        }
+    }
+
+    pub(crate) fn fidelity(&self) -> Fidelity {
+        match self {
+            Self::Event(e) => e.fidelity,
+            Self::Row(rows, j, _) => fidelity_of(rows.bits[*j]),
+        }
+    }
+}
+
 impl Store {
     /// An empty store; `keep_raw`: non-EICE events keep their raw JSON too.
     pub(crate) fn new(keep_raw: bool) -> Self {
@@ -352,11 +491,12 @@ impl Store {
     }
 
     /// Appends a row for a new event ID; returns its index.
-    pub(crate) fn push(&mut self, event: Event) -> u32 {
+    pub(crate) fn push(&mut self, incoming: Incoming<'_>) -> u32 {
         let i = u32::try_from(self.len()).unwrap_or(NONE);
-        self.id_bytes.extend_from_slice(event.event_id.as_bytes());
+        let id = incoming.event_id();
+        self.id_bytes.extend_from_slice(id.as_bytes());
         self.id_end.push(u32::try_from(self.id_bytes.len()).unwrap_or(NONE));
-        let hash = self.id_hasher.hash_one(event.event_id.as_str());
+        let hash = self.id_hasher.hash_one(id);
         self.time.push(0);
         for c in &mut self.strs {
             c.push(NONE);
@@ -365,15 +505,48 @@ impl Store {
         self.full_slot.push(NONE);
         self.raw_slot.push(NONE);
         self.span.push(u64::MAX);
-        self.set(i as usize, event);
+        self.set(i as usize, incoming);
         // After `set`, so the closure can read the new row's ID.
         let (id_end, id_bytes, hasher) = (&self.id_end, &self.id_bytes, &self.id_hasher);
         self.ids.insert_unique(hash, i, |&j| hasher.hash_one(id_of(id_end, id_bytes, j as usize)));
         i
     }
 
-    /// Replaces row `i` with `event` (same event ID: a fuller copy won the dedupe).
-    pub(crate) fn set(&mut self, i: usize, event: Event) {
+    /// The store's ids of each of `rows`' distinct strings, by column.
+    pub(crate) fn map_rows(&mut self, rows: &Rows) -> [Vec<u32>; N_STR] {
+        map_dicts(&mut self.dict, &rows.dict)
+    }
+
+    /// Replaces row `i` (same event ID: a fuller copy won the dedupe).
+    pub(crate) fn set(&mut self, i: usize, incoming: Incoming<'_>) {
+        match incoming {
+            Incoming::Event(event) => self.set_event(i, event),
+            Incoming::Row(rows, j, map) => {
+                self.time[i] = rows.time[j];
+                for c in 0..N_STR {
+                    self.strs[c][i] = map[c][rows.strs[c][j] as usize];
+                }
+                self.bits[i] = rows.bits[j];
+                self.span[i] = rows.span[j];
+                self.unhold(i);
+                // The rows' raw JSON is read again by its span; a store that keeps raw text
+                // keeps none for them.
+                self.raw_slot[i] = NONE;
+            }
+        }
+    }
+
+    /// Row `i` stops holding a full event (the copy replacing it is not EICE-related).
+    fn unhold(&mut self, i: usize) {
+        let old_full = self.full_slot[i];
+        if old_full != NONE {
+            // Rare: its old slot is left unused.
+            self.full[old_full as usize].0 = NONE;
+            self.full_slot[i] = NONE;
+        }
+    }
+
+    fn set_event(&mut self, i: usize, event: Event) {
         self.time[i] = event.time_ms;
         for (k, s) in strings_of(&event).into_iter().enumerate() {
             self.strs[k][i] = self.dict[k].intern(s);
@@ -396,11 +569,7 @@ impl Store {
             }
             return;
         }
-        if old_full != NONE {
-            // Rare: the fuller copy is not EICE-related; its old slot is left unused.
-            self.full[old_full as usize].0 = NONE;
-            self.full_slot[i] = NONE;
-        }
+        self.unhold(i);
         let keep = self.keep_raw || unpack_span(self.span[i]).is_none();
         self.raw_slot[i] = if !keep {
             NONE

@@ -30,7 +30,8 @@ fn streamed_compact(name: &str, bytes: &[u8], chunk: usize) -> Vec<(String, Pars
     for c in bytes.chunks(chunk.max(1)) {
         stream.push(c);
     }
-    stream.finish_with(&mut || Ok(bytes.to_vec()))
+    // Unrelated records come out as rows: compare them as the events they stand for.
+    stream.finish_with(&mut || Ok(bytes.to_vec())).into_iter().map(|(n, f)| (n, f.with_rows_as_events())).collect()
 }
 
 /// What a compact stream gives: the whole-file result, but for the dropped raw texts.
@@ -254,4 +255,29 @@ fn spans_read_back_the_raw_records() {
     assert!(parsed[0].1.events.iter().all(|(_, e)| e.span.is_none()));
     assert!(read_span(b"{}", None, tunnelscope_core::RawSpan { offset: 1, len: 5 }).is_err());
     assert!(read_span(b"{}", Some("x"), tunnelscope_core::RawSpan { offset: 0, len: 1 }).is_err());
+}
+
+#[test]
+fn a_compact_stream_holds_unrelated_records_as_rows_and_eice_ones_as_events() {
+    use tunnelscope_core::export::is_eice_relevant;
+    let bytes = tunnelscope_core::sample::sample_trail_json();
+    let whole = parse_input("sample.json", &bytes).remove(0).1;
+    for chunk in [97, bytes.len()] {
+        let mut stream = FileStream::new("sample.json", bytes.len() as u64).compact();
+        for c in bytes.chunks(chunk) {
+            stream.push(c);
+        }
+        let parsed = stream.finish().remove(0).1;
+        let related = whole.events.iter().filter(|(_, e)| is_eice_relevant(e)).count();
+        assert!(related > 0 && related < whole.events.len(), "the sample mixes both kinds");
+        assert_eq!(parsed.events.len(), related, "EICE-related records stay events");
+        assert_eq!(parsed.rows.len(), whole.events.len() - related, "the others become rows");
+        assert!(parsed.events.iter().all(|(_, e)| !e.raw.is_empty()), "events keep their text");
+        // The rows' fields are the events' fields, their text left to be read again by span.
+        for (record, row) in parsed.rows.events() {
+            let (_, e) = whole.events.iter().find(|(r, _)| *r == record).unwrap();
+            assert_eq!(row, tunnelscope_core::Event { raw: String::new(), ..e.clone() });
+            assert_eq!(read_span(&bytes, None, row.span.unwrap()).unwrap(), e.raw);
+        }
+    }
 }

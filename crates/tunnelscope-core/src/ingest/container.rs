@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::columns::{ColumnMap, finish};
 use super::{FileStatus, InvalidRecord, MAX_RECORD_BYTES, ParsedFile, Shape, scan, table};
 use crate::model::{Event, Fidelity, RawSpan};
-use crate::record::{self, FROM_LOOKUP_SUMMARY, FROM_QUERY_ROW, Lenient, clip, looks_like_record, parse_record};
+use crate::record::{self, FROM_LOOKUP_SUMMARY, Parsed, RowSink, FROM_QUERY_ROW, Lenient, clip, looks_like_record, parse_record};
 
 /// The top-level keys that identify each JSON shape; everything else is skipped.
 #[derive(Deserialize, Default)]
@@ -57,6 +57,8 @@ enum Element<'a> {
     OwnedRecord(String, Fidelity),
     /// Already parsed (from one parse that also classified it); the text it was parsed from.
     Parsed(Result<Event, String>, &'a str),
+    /// Already added to the file's rows.
+    Row,
     Invalid(String),
 }
 
@@ -359,7 +361,7 @@ fn build<'a>(
 ) -> ParsedFile {
     let mut out = ParsedFile::read(shape);
     for (i, (position, element)) in elements.into_iter().enumerate() {
-        push(&mut out, i, position, element, base);
+        push(&mut out, i, || position, element, base);
     }
     out
 }
@@ -472,10 +474,12 @@ fn trail_records<'a>(items: &[&'a RawValue]) -> Doc<'a> {
 fn trail_item<'a>(item: &'a RawValue) -> (bool, bool, Element<'a>) {
     let body = item.get();
     if body.starts_with('{') {
-        if let Some(t) = record::scan_trail_item(body, Fidelity::Full, false) {
+        if let Some(t) = record::scan_trail_item(body, Fidelity::Full, None) {
             let element = match t.record {
-                Some(parsed) => Element::Parsed(parsed.map_err(|e| e.reason), body),
-                None => classify(item, Shape::TrailRecords),
+                Some(Ok(Parsed::Event(e))) => Element::Parsed(Ok(e), body),
+                Some(Err(e)) => Element::Parsed(Err(e.reason), body),
+                // Without a sink no record becomes a row; were one to, it is read again.
+                Some(Ok(Parsed::Row)) | None => classify(item, Shape::TrailRecords),
             };
             return (t.s3_notification, t.sqs_message, element);
         }
@@ -539,13 +543,22 @@ impl TrailAcc {
     /// Adds the next record (`item`: a `{…}` text at most [`MAX_RECORD_BYTES`] long); `base`
     /// places it in the content. `Ok(true)` when it became an event whose `raw` is `item`.
     pub(super) fn add(&mut self, item: &str, base: Option<&Base>) -> Result<bool, NotJson> {
-        // A compact stream on the streaming path (every record gets a span): the text of
-        // unrelated records is not even copied.
-        let lean = self.compact && base.is_some();
-        let (s3, sqs, element) = match record::scan_trail_item(item, Fidelity::Full, lean) {
+        let out = self.out.get_or_insert_with(|| ParsedFile::read(Shape::TrailRecords));
+        let index = self.records;
+        // A compact stream on the streaming path (every record gets a span): unrelated records
+        // become rows, their text not even copied.
+        let span = base.and_then(|b| b.span_of(item.trim()));
+        let sink = span.filter(|_| self.compact).map(|span| RowSink {
+            rows: &mut out.rows,
+            record: u32::try_from(index).unwrap_or(u32::MAX),
+            span,
+        });
+        let (s3, sqs, element) = match record::scan_trail_item(item, Fidelity::Full, sink) {
             Some(t) => {
                 let element = match t.record {
-                    Some(parsed) => Element::Parsed(parsed.map_err(|e| e.reason), item),
+                    Some(Ok(Parsed::Row)) => Element::Row,
+                    Some(Ok(Parsed::Event(e))) => Element::Parsed(Ok(e), item),
+                    Some(Err(e)) => Element::Parsed(Err(e.reason), item),
                     None => classify(raw_value(item)?, Shape::TrailRecords),
                 };
                 (t.s3_notification, t.sqs_message, element)
@@ -558,7 +571,6 @@ impl TrailAcc {
         self.s3 |= s3;
         self.sqs |= sqs;
         let out = self.out.get_or_insert_with(|| ParsedFile::read(Shape::TrailRecords));
-        let index = self.records;
         self.records += 1;
         let own_raw = matches!(element, Element::Parsed(Ok(_), _));
         match &element {
@@ -567,7 +579,7 @@ impl TrailAcc {
             }
             _ => self.any_record = true,
         }
-        push(out, index, format!("record {}", index + 1), element, base);
+        push(out, index, || format!("record {}", index + 1), element, base);
         if self.compact {
             if let Some((_, e)) = out.events.last_mut() {
                 if e.raw_is_droppable() {
@@ -673,7 +685,14 @@ fn query_row(row: &RawValue) -> Element<'static> {
     }
 }
 
-fn push(out: &mut ParsedFile, index: usize, position: String, element: Element<'_>, base: Option<&Base>) {
+/// Adds one element's outcome; `position` names it in an invalid record's message.
+fn push(
+    out: &mut ParsedFile,
+    index: usize,
+    position: impl FnOnce() -> String,
+    element: Element<'_>,
+    base: Option<&Base>,
+) {
     let span = |raw: &str| base.and_then(|b| b.span_of(raw.trim()));
     let parsed: Result<Event, String> = match element {
         Element::Record(raw, fidelity) => {
@@ -681,11 +700,12 @@ fn push(out: &mut ParsedFile, index: usize, position: String, element: Element<'
         }
         Element::OwnedRecord(raw, fidelity) => parse_record(&raw, fidelity).map_err(|e| e.reason),
         Element::Parsed(parsed, raw) => parsed.map(|e| Event { span: span(raw), ..e }),
+        Element::Row => return,
         Element::Invalid(reason) => Err(reason),
     };
     match parsed {
         Ok(event) => out.events.push((u32::try_from(index).unwrap_or(u32::MAX), event)),
-        Err(reason) => out.invalid.push(InvalidRecord { position, reason }),
+        Err(reason) => out.invalid.push(InvalidRecord { position: position(), reason }),
     }
 }
 

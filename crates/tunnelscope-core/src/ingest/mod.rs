@@ -18,6 +18,7 @@ pub use stream::FileStream;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Event, RawSpan};
+pub use crate::store::Rows;
 
 /// The largest single record accepted (contracts.md §1); a bigger one rejects the file.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
@@ -98,6 +99,9 @@ pub struct ParsedFile {
     pub shape: Option<Shape>,
     /// Valid events, in file order, each with its record position.
     pub events: Vec<(u32, Event)>,
+    /// More valid events, held as columns (a compact stream's unrelated records); their record
+    /// positions interleave with those of `events`.
+    pub rows: Rows,
     /// Records that are not valid events.
     pub invalid: Vec<InvalidRecord>,
 }
@@ -110,6 +114,7 @@ impl ParsedFile {
             reason: String::new(),
             shape: Some(shape),
             events: Vec::new(),
+            rows: Rows::default(),
             invalid: Vec::new(),
         }
     }
@@ -121,6 +126,7 @@ impl ParsedFile {
             reason: reason.into(),
             shape: None,
             events: Vec::new(),
+            rows: Rows::default(),
             invalid: Vec::new(),
         }
     }
@@ -131,13 +137,30 @@ impl ParsedFile {
             reason: reason.into(),
             shape: Some(shape),
             events: Vec::new(),
+            rows: Rows::default(),
             invalid: Vec::new(),
         }
     }
 
     /// Records found in the file: valid plus invalid.
     pub fn n_records(&self) -> usize {
-        self.events.len() + self.invalid.len()
+        self.events.len() + self.rows.len() + self.invalid.len()
+    }
+
+    /// Valid events (`events` and `rows`), in record order.
+    pub fn n_events(&self) -> usize {
+        self.events.len() + self.rows.len()
+    }
+
+    /// The same file with its rows turned into events (raw JSON empty), in record order: what
+    /// tests compare, whichever form a reading chose.
+    pub fn with_rows_as_events(mut self) -> Self {
+        if !self.rows.is_empty() {
+            self.events.extend(self.rows.events());
+            self.events.sort_by_key(|(record, _)| *record);
+            self.rows = Rows::default();
+        }
+        self
     }
 }
 
