@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use tunnelscope_core::export::terminal_safe;
 use tunnelscope_core::ingest::{self, ParsedFile};
-use tunnelscope_core::{Dataset, parse_file};
+use tunnelscope_core::Dataset;
 
 use flate2::read::MultiGzDecoder;
 
@@ -153,7 +153,7 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
                 while let Some(job) = next_job(shared) {
                     let sent = match job {
                         Job::Piece(index, piece) => {
-                            let parsed = parse_file(&shared.files[index].name, &piece.doc);
+                            let parsed = compact_piece(&shared.files[index].name, &piece.doc);
                             tx.send(Done::Piece(index, piece.k, parsed, piece.shift)).is_ok()
                         }
                         Job::File(i) => read_file(shared, i, &tx),
@@ -205,7 +205,7 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
                 let parsed = match split::merge(parts) {
                     Some(p) => Ok(vec![(files[i].name.clone(), p)]),
                     None => fs::read(&files[i].path)
-                        .map(|bytes| ingest::parse_input(&files[i].name, &bytes))
+                        .map(|bytes| ingest::parse_input_compact(&files[i].name, &bytes))
                         .map_err(|e| format!("{}: {e}", shown(&files[i].path))),
                 };
                 pending[i] = Some(parsed);
@@ -240,6 +240,12 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
     }
 }
 
+/// A piece of a cut trail file, read as for a compact dataset (a piece is one trail document).
+fn compact_piece(name: &str, doc: &[u8]) -> ParsedFile {
+    let mut files = ingest::parse_input_compact(name, doc);
+    if files.is_empty() { ParsedFile::rejected("empty piece") } else { files.swap_remove(0).1 }
+}
+
 /// Bytes read per call while cutting a big file.
 const READ_CHUNK: usize = 4 << 20;
 
@@ -261,7 +267,7 @@ fn read_file(shared: &Shared<'_>, i: usize, tx: &mpsc::Sender<Done>) -> bool {
             let mut bytes = head;
             f.read_to_end(&mut bytes).map_err(io_error)?;
             shared.bytes_read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-            return Ok(Outcome::Whole(ingest::parse_input(&file.name, &bytes)));
+            return Ok(Outcome::Whole(ingest::parse_input_compact(&file.name, &bytes)));
         }
         cut_file(shared, i, f, head)
     })();
@@ -272,7 +278,7 @@ fn read_file(shared: &Shared<'_>, i: usize, tx: &mpsc::Sender<Done>) -> bool {
         }
         Ok(Outcome::Pieces(n, last)) => {
             finish_reading(shared, |_| {});
-            let parsed = parse_file(&file.name, &last.doc);
+            let parsed = compact_piece(&file.name, &last.doc);
             tx.send(Done::Pieces(i, n)).is_ok() && tx.send(Done::Piece(i, last.k, parsed, last.shift)).is_ok()
         }
         Err(e) => {
@@ -308,7 +314,7 @@ fn cut_file(shared: &Shared<'_>, i: usize, mut f: fs::File, head: Vec<u8>) -> Re
     };
     let whole = |bytes: &[u8]| {
         // The pieces queued so far are dropped by the collector when the whole result comes.
-        Ok(Outcome::Whole(ingest::parse_input(&file.name, bytes)))
+        Ok(Outcome::Whole(ingest::parse_input_compact(&file.name, bytes)))
     };
     if split::is_gzip(&head) {
         let mut stored = head;

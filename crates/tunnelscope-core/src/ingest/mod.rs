@@ -13,7 +13,7 @@ mod table;
 
 pub use archive::MAX_ARCHIVE_MEMBERS;
 pub use scan::{Mark as RecordMark, Scanner as RecordScanner};
-pub use stream::FileStream;
+pub use stream::{FileStream, parse_input_compact};
 
 use serde::{Deserialize, Serialize};
 

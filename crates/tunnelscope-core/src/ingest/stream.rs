@@ -171,6 +171,14 @@ impl FileStream {
     }
 }
 
+/// [`parse_input`] for a compact dataset: the bytes through a compact [`FileStream`] at once,
+/// so unrelated records become rows without their text being copied (the CLI reads this way).
+pub fn parse_input_compact(name: &str, bytes: &[u8]) -> Vec<(String, ParsedFile)> {
+    let mut stream = FileStream::new(name, bytes.len() as u64).compact();
+    stream.push(bytes);
+    stream.finish_with(&mut || Ok(bytes.to_vec()))
+}
+
 /// Lets go of the raw text of events that are not EICE-related and have a span (a compact
 /// stream's result is the same whichever way the file was read).
 fn drop_unrelated_raw(mut files: Vec<(String, ParsedFile)>) -> Vec<(String, ParsedFile)> {
