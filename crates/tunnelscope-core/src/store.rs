@@ -175,6 +175,58 @@ fn map_dicts(into: &mut [Strings; N_STR], from: &[Strings; N_STR]) -> [Vec<u32>;
     std::array::from_fn(|c| from[c].values().iter().map(|v| into[c].intern(v)).collect())
 }
 
+impl Rows {
+    /// The columns as plain data (dictionaries as their values).
+    pub(crate) fn into_wire(self) -> crate::ingest::wire::RowsWire {
+        crate::ingest::wire::RowsWire {
+            record: self.record,
+            time: self.time,
+            id_bytes: self.id_bytes,
+            id_end: self.id_end,
+            strs: self.strs,
+            dict: self.dict.map(|d| d.values.into_iter().map(String::from).collect()),
+            bits: self.bits,
+            span: self.span,
+        }
+    }
+
+    /// The rows of [`Rows::into_wire`]; `None` when the columns disagree (lengths, ids, ranges).
+    pub(crate) fn from_wire(w: crate::ingest::wire::RowsWire) -> Option<Self> {
+        let n = w.time.len();
+        let same = [w.record.len(), w.id_end.len(), w.bits.len(), w.span.len()].iter().all(|&l| l == n)
+            && w.strs.iter().all(|c| c.len() == n);
+        let ids_ok = w.id_end.windows(2).all(|p| p[0] <= p[1])
+            && w.id_end.last().is_none_or(|&e| e as usize == w.id_bytes.len())
+            && std::str::from_utf8(&w.id_bytes).is_ok();
+        let strs_ok = (0..N_STR).all(|c| w.strs[c].iter().all(|&id| (id as usize) < w.dict[c].len()));
+        if !(same && ids_ok && strs_ok) {
+            return None;
+        }
+        let dict = w.dict.map(|values| {
+            let mut d = Strings::default();
+            for v in &values {
+                d.intern(v);
+            }
+            // Each value must keep its id: they arrive distinct.
+            (d.len() == values.len()).then_some(d)
+        });
+        if dict.iter().any(Option::is_none) {
+            return None;
+        }
+        let dict = dict.map(Option::unwrap_or_default);
+        Some(Self {
+            record: w.record,
+            time: w.time,
+            id_end: w.id_end,
+            id_bytes: w.id_bytes,
+            strs: w.strs,
+            dict,
+            bits: w.bits,
+            span: w.span,
+        })
+    }
+}
+
 impl PartialEq for Rows {
     /// The same events at the same positions (dictionary ids may differ).
     fn eq(&self, other: &Self) -> bool {

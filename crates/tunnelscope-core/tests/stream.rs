@@ -281,3 +281,29 @@ fn a_compact_stream_holds_unrelated_records_as_rows_and_eice_ones_as_events() {
         }
     }
 }
+
+#[test]
+fn a_parsed_file_crosses_between_workers_as_bytes_unchanged() {
+    let bytes = tunnelscope_core::sample::sample_trail_json();
+    let mut text = String::from_utf8(bytes.clone()).unwrap();
+    // An invalid record too, so every part of a parsed file is carried.
+    text = text.replacen("{\"Records\":[", "{\"Records\":[{\"eventName\":\"NoTime\"},", 1);
+    for parsed in [streamed_raw_compact("s.json", text.as_bytes()), parse_input("s.json", text.as_bytes()).remove(0).1] {
+        assert!(!parsed.invalid.is_empty() && !parsed.events.is_empty());
+        let wire = parsed.clone().into_wire();
+        assert_eq!(ParsedFile::from_wire(&wire).unwrap(), parsed);
+        // Damaged bytes are an error, never a panic or a different file.
+        for cut in [0, 1, wire.len() / 2, wire.len() - 1] {
+            assert!(ParsedFile::from_wire(&wire[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+}
+
+/// A compact stream's result as it comes (rows not turned into events).
+fn streamed_raw_compact(name: &str, bytes: &[u8]) -> ParsedFile {
+    let mut stream = FileStream::new(name, bytes.len() as u64).compact();
+    stream.push(bytes);
+    let parsed = stream.finish().remove(0).1;
+    assert!(!parsed.rows.is_empty(), "unrelated records are rows");
+    parsed
+}

@@ -10,6 +10,7 @@ mod gzip;
 mod scan;
 mod stream;
 mod table;
+pub(crate) mod wire;
 
 pub use archive::MAX_ARCHIVE_MEMBERS;
 pub use scan::{Mark as RecordMark, Scanner as RecordScanner};
