@@ -32,8 +32,16 @@ use crate::pool::EnginePool;
 use crate::protocol::{ExportKind, Response, ViewRequest};
 use crate::state::{Action, AppState, LoadBatch, LoadPhase, Progress};
 
-/// Workers in the pool. One shard keeps dedupe exact without cross-shard coordination.
-const N_WORKERS: usize = 1;
+/// Most workers in the pool: the owner of the dataset plus parse helpers. Each helper is a
+/// wasm instance of its own; beyond a few the owner, which adds every file, is the bottleneck.
+const MAX_WORKERS: usize = 4;
+
+/// Workers for this machine: one per core (`navigator.hardwareConcurrency`), at most
+/// [`MAX_WORKERS`]; a single core gets the owner alone.
+fn n_workers() -> usize {
+    let cores = web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency());
+    (cores as usize).clamp(1, MAX_WORKERS)
+}
 
 /// Least time between two views asked for while a load runs (partial results).
 const PARTIAL_VIEW_MIN_INTERVAL_MS: f64 = 500.0;
@@ -206,7 +214,7 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let e = engine.clone();
             let d = dispatcher.clone();
-            let spawned = EnginePool::spawn(N_WORKERS, move |response| match response {
+            let spawned = EnginePool::spawn(n_workers(), move |response| match response {
                 Response::Progress { load_id, files_done, files_total, bytes_done, bytes_total, records_done } => {
                     let now = now_ms();
                     let progress = Progress { files_done, files_total, bytes_done, bytes_total, records_done };

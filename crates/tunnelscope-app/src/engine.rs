@@ -8,17 +8,17 @@
 //! step per file, so a view asked for during a load shows exactly the files finished so far.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-use js_sys::{Array, Promise, Reflect, Uint8Array};
-use tunnelscope_core::ingest::FileStream;
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use tunnelscope_core::ingest::{FileStream, files_from_wire, files_into_wire};
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
 use tunnelscope_core::{Dataset, ParsedFile};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageChannel, MessageEvent};
+use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageChannel, MessageEvent, MessagePort};
 
 use crate::protocol::{PROGRESS_INTERVAL_MS, Request, Response, SLICE_BYTES, YIELD_INTERVAL_MS};
 use crate::raw_source::LoadedFiles;
@@ -42,6 +42,10 @@ pub fn run_worker() {
         cancel: Cell::new(false),
         ticker: Ticker::new(),
         post: Box::new(post),
+        inbox: RefCell::new(HashMap::new()),
+        wake: RefCell::new(None),
+        owner: RefCell::new(None),
+        helper_ports: RefCell::new(Vec::new()),
     });
     let handler_engine = Rc::clone(&engine);
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
@@ -52,8 +56,13 @@ pub fn run_worker() {
             .filter(|v| v.is_object())
             .map(|v| Array::from(&v).iter().filter_map(|f| f.dyn_into::<File>().ok()).collect())
             .unwrap_or_default();
+        let port = Reflect::get(&data, &JsValue::from_str("port")).ok().and_then(|p| p.dyn_into::<MessagePort>().ok());
         let request = json.as_deref().map(serde_json::from_str::<Request>);
         match request {
+            Some(Ok(Request::Connect { to_owner, .. })) => match port {
+                Some(port) => connect(&handler_engine, to_owner, port),
+                None => (handler_engine.post)(&Response::Failed { message: "connect without a port".into() }),
+            },
             Some(Ok(req)) => handle(&handler_engine, req, files),
             Some(Err(e)) => (handler_engine.post)(&Response::Failed { message: format!("bad request: {e}") }),
             None => (handler_engine.post)(&Response::Failed { message: "bad request: no json".into() }),
@@ -94,17 +103,35 @@ impl Shard {
 
 /// A load waiting for its turn (loads run one at a time, in the order they were sent).
 enum Job {
-    Files { load_id: u64, names: Vec<String>, files: Vec<File> },
-    Sample { load_id: u64 },
+    /// The owner: read (or receive from helpers) and add these files.
+    Files {
+        load_id: u64,
+        names: Vec<String>,
+        files: Vec<File>,
+        parsers: Vec<usize>,
+    },
+    Sample {
+        load_id: u64,
+    },
+    /// A parse helper: parse these files (positions `indices` of the load) for the owner.
+    Parse {
+        load_id: u64,
+        indices: Vec<usize>,
+        names: Vec<String>,
+        files: Vec<File>,
+    },
 }
 
 impl Job {
     fn load_id(&self) -> u64 {
         match self {
-            Self::Files { load_id, .. } | Self::Sample { load_id } => *load_id,
+            Self::Files { load_id, .. } | Self::Sample { load_id } | Self::Parse { load_id, .. } => *load_id,
         }
     }
 }
+
+/// A port's message handler, kept alive as long as its port.
+type PortHandler = Closure<dyn FnMut(MessageEvent)>;
 
 struct Engine {
     shard: RefCell<Shard>,
@@ -118,21 +145,79 @@ struct Engine {
     cancel: Cell<bool>,
     ticker: Ticker,
     post: Box<dyn Fn(&Response)>,
+    /// The owner: parsed files received from helpers, by (load, file position), as bytes.
+    inbox: RefCell<HashMap<(u64, usize), Vec<u8>>>,
+    /// Resolves the load task's wait for the inbox (or a cancel).
+    wake: RefCell<Option<js_sys::Function>>,
+    /// A helper: the port to the owner.
+    owner: RefCell<Option<MessagePort>>,
+    /// The owner: its ends of the helpers' ports (kept alive with their handlers).
+    helper_ports: RefCell<Vec<(MessagePort, PortHandler)>>,
 }
 
 impl Engine {
     fn cancelled(&self) -> bool {
         self.cancel.get()
     }
+
+    /// Wakes the load task if it waits for a helper.
+    fn notify(&self) {
+        if let Some(resolve) = self.wake.borrow_mut().take() {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    }
+
+    /// Waits until [`Engine::notify`].
+    async fn wait(&self) {
+        let promise = Promise::new(&mut |resolve, _reject| {
+            *self.wake.borrow_mut() = Some(resolve);
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    /// True when `load_id` is running or queued here (a helper's result for it is wanted).
+    fn wants(&self, load_id: u64) -> bool {
+        self.running.get() == Some(load_id) || self.queue.borrow().iter().any(|j| j.load_id() == load_id)
+    }
+}
+
+/// A helper's end of the line to the owner (`to_owner`), kept to send on, or the owner's end
+/// of the line from a helper: what arrives goes into its inbox.
+fn connect(engine: &Rc<Engine>, to_owner: bool, port: MessagePort) {
+    if to_owner {
+        *engine.owner.borrow_mut() = Some(port);
+        return;
+    }
+    let inbox_engine = Rc::clone(engine);
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
+        let data = msg.data();
+        let num = |key: &str| Reflect::get(&data, &JsValue::from_str(key)).ok().and_then(|v| v.as_f64());
+        let (Some(load_id), Some(index)) = (num("load_id"), num("index")) else { return };
+        let Ok(bytes) = Reflect::get(&data, &JsValue::from_str("bytes")).and_then(|b| b.dyn_into::<Uint8Array>())
+        else {
+            return;
+        };
+        let load_id = load_id as u64;
+        if inbox_engine.wants(load_id) {
+            inbox_engine.inbox.borrow_mut().insert((load_id, index as usize), bytes.to_vec());
+            inbox_engine.notify();
+        }
+    });
+    port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    engine.helper_ports.borrow_mut().push((port, on_message));
 }
 
 fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
     match req {
-        Request::Load { load_id, names } => enqueue(engine, Job::Files { load_id, names, files }),
+        Request::Load { load_id, names, parsers } => enqueue(engine, Job::Files { load_id, names, files, parsers }),
+        Request::Parse { load_id, indices, names } => enqueue(engine, Job::Parse { load_id, indices, names, files }),
+        // Handled with its port in the message handler.
+        Request::Connect { .. } => {}
         Request::LoadSample { load_id } => enqueue(engine, Job::Sample { load_id }),
         Request::Cancel { load_id } => {
             if engine.running.get() == Some(load_id) {
                 engine.cancel.set(true);
+                engine.notify();
             } else {
                 let queued = {
                     let mut queue = engine.queue.borrow_mut();
@@ -149,7 +234,9 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
         Request::Clear => {
             if engine.running.get().is_some() {
                 engine.cancel.set(true);
+                engine.notify();
             }
+            engine.inbox.borrow_mut().clear();
             let queued: Vec<Job> = engine.queue.borrow_mut().drain(..).collect();
             for job in queued {
                 (engine.post)(&Response::Loaded { load_id: job.load_id(), cancelled: true });
@@ -211,7 +298,13 @@ async fn run_loads(engine: Rc<Engine>) {
         engine.running.set(Some(job.load_id()));
         engine.cancel.set(false);
         match job {
-            Job::Files { load_id, names, files } => load_files(&engine, load_id, &names, &files).await,
+            Job::Files { load_id, names, files, parsers } => {
+                load_files(&engine, load_id, &names, &files, &parsers).await;
+                engine.inbox.borrow_mut().retain(|(l, _), _| *l != load_id);
+            }
+            Job::Parse { load_id, indices, names, files } => {
+                parse_files(&engine, load_id, &indices, &names, &files).await
+            }
             // The sample is small and built in: one step, nothing to cancel.
             Job::Sample { load_id } => {
                 engine.shard.borrow_mut().add_sample();
@@ -259,36 +352,157 @@ impl Counter {
     }
 }
 
-/// Reads the files of one load in order, each in slices fed to a [`FileStream`], yielding to
-/// the message queue every [`YIELD_INTERVAL_MS`]; stops between slices when cancelled.
-async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[File]) {
+/// The owner: adds the files of one load in order, reading each one itself in slices fed to a
+/// [`FileStream`] or taking the bytes a parse helper sent for it (`parsers`), yielding to the
+/// message queue every [`YIELD_INTERVAL_MS`]; stops between slices when cancelled.
+async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[File], parsers: &[usize]) {
+    let mine = |i: usize| parsers.get(i).copied().unwrap_or(0) == 0;
     let mut counter = Counter {
         load_id,
         files_done: 0,
         files_total: files.len(),
+        bytes_done: 0,
+        // Helpers report the bytes and records of the files they read.
+        bytes_total: files.iter().enumerate().filter(|(i, _)| mine(*i)).map(|(_, f)| f.size() as u64).sum(),
+        records_done: 0,
+        last_post_ms: f64::NEG_INFINITY,
+    };
+    counter.post(engine, 0, true);
+    // Room for the load's events up front (records are 1–1.5 KB), so columns do not regrow.
+    let all_bytes: u64 = files.iter().map(|f| f.size() as u64).sum();
+    engine.shard.borrow_mut().dataset.reserve(usize::try_from(all_bytes / 1000).unwrap_or(0));
+    let mut reader = Reader::new();
+    let mut cancelled = false;
+    let mut own_done = 0u64;
+    for (i, file) in files.iter().enumerate() {
+        let name = names.get(i).cloned().unwrap_or_else(|| file.name());
+        let parsed = if mine(i) {
+            match reader.read(engine, &name, file, &mut counter).await {
+                Some(parsed) => {
+                    counter.records_done += parsed.iter().map(|(_, p)| p.n_records() as u64).sum::<u64>();
+                    own_done += file.size() as u64;
+                    parsed
+                }
+                None => {
+                    cancelled = true;
+                    break;
+                }
+            }
+        } else {
+            let Some(bytes) = wait_for(engine, load_id, i).await else {
+                cancelled = true;
+                break;
+            };
+            files_from_wire(&bytes).unwrap_or_else(|e| vec![(name.clone(), ParsedFile::rejected(e))])
+        };
+        {
+            let mut shard = engine.shard.borrow_mut();
+            shard.files.insert(name.clone(), file.clone());
+            for (name, file) in parsed {
+                shard.add(&name, file);
+            }
+        }
+        counter.files_done += 1;
+        counter.post(engine, 0, false);
+        if reader.yield_due(engine).await {
+            cancelled = true;
+            break;
+        }
+    }
+    if cancelled {
+        // What was read of the dropped file no longer counts.
+        counter.bytes_done = own_done;
+    }
+    counter.post(engine, 0, true);
+    (engine.post)(&Response::Loaded { load_id, cancelled });
+}
+
+/// The owner: the bytes helper sent for file `index` of the load, waiting for them; `None`
+/// when the load is cancelled meanwhile.
+async fn wait_for(engine: &Engine, load_id: u64, index: usize) -> Option<Vec<u8>> {
+    loop {
+        if engine.cancelled() {
+            return None;
+        }
+        if let Some(bytes) = engine.inbox.borrow_mut().remove(&(load_id, index)) {
+            return Some(bytes);
+        }
+        engine.wait().await;
+    }
+}
+
+/// A parse helper: reads its files of a load and sends each parsed result to the owner (as
+/// bytes, the buffer transferred, not copied); reports its own bytes and records.
+async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[String], files: &[File]) {
+    let mut counter = Counter {
+        load_id,
+        files_done: 0,
+        // The owner counts files (as it adds them); a helper, the bytes and records it reads.
+        files_total: 0,
         bytes_done: 0,
         bytes_total: files.iter().map(|f| f.size() as u64).sum(),
         records_done: 0,
         last_post_ms: f64::NEG_INFINITY,
     };
     counter.post(engine, 0, true);
-    // Room for the load's events up front (records are 1–1.5 KB), so columns do not regrow.
-    engine.shard.borrow_mut().dataset.reserve(usize::try_from(counter.bytes_total / 1000).unwrap_or(0));
-    let reader = FileReaderSync::new().ok();
-    let mut slice = Vec::new();
-    let mut last_yield = js_sys::Date::now();
+    let owner = engine.owner.borrow().clone();
+    let mut reader = Reader::new();
     let mut cancelled = false;
-    'files: for (i, file) in files.iter().enumerate() {
-        let name = names.get(i).cloned().unwrap_or_else(|| file.name());
+    for ((file, &index), name) in files.iter().zip(indices).zip(names) {
+        let Some(parsed) = reader.read(engine, name, file, &mut counter).await else {
+            cancelled = true;
+            break;
+        };
+        counter.records_done += parsed.iter().map(|(_, p)| p.n_records() as u64).sum::<u64>();
+        let bytes = Uint8Array::from(files_into_wire(parsed).as_slice());
+        let msg = Object::new();
+        let _ = Reflect::set(&msg, &JsValue::from_str("load_id"), &JsValue::from_f64(load_id as f64));
+        let _ = Reflect::set(&msg, &JsValue::from_str("index"), &JsValue::from_f64(index as f64));
+        let _ = Reflect::set(&msg, &JsValue::from_str("bytes"), &bytes);
+        if let Some(port) = &owner {
+            // A failed post leaves the owner waiting: it can only mean the page is going away.
+            let _ = port.post_message_with_transferable(&msg, &Array::of1(&bytes.buffer()));
+        }
+        counter.post(engine, 0, false);
+    }
+    counter.post(engine, 0, true);
+    (engine.post)(&Response::Loaded { load_id, cancelled });
+}
+
+/// Reads files in slices (one reusable buffer), yielding every [`YIELD_INTERVAL_MS`].
+struct Reader {
+    reader: Option<FileReaderSync>,
+    slice: Vec<u8>,
+    last_yield: f64,
+}
+
+impl Reader {
+    fn new() -> Self {
+        Self { reader: FileReaderSync::new().ok(), slice: Vec::new(), last_yield: js_sys::Date::now() }
+    }
+
+    async fn yield_due(&mut self, engine: &Engine) -> bool {
+        yield_due(engine, &mut self.last_yield).await
+    }
+
+    /// Reads and parses one file (counting its bytes); `None` when cancelled meanwhile (the
+    /// partly read file is dropped).
+    async fn read(
+        &mut self,
+        engine: &Engine,
+        name: &str,
+        file: &File,
+        counter: &mut Counter,
+    ) -> Option<Vec<(String, ParsedFile)>> {
         let size = file.size() as u64;
         // Compact: the text of unrelated records is let go as they are parsed (read again on demand).
-        let mut stream = FileStream::new(&name, size).compact();
+        let mut stream = FileStream::new(name, size).compact();
         let mut start = 0u64;
         let mut error = None;
         while start < size {
             let end = (start + SLICE_BYTES).min(size);
-            match read_slice(reader.as_ref(), file, start, end, &mut slice) {
-                Ok(()) => stream.push(&slice),
+            match read_slice(self.reader.as_ref(), file, start, end, &mut self.slice) {
+                Ok(()) => stream.push(&self.slice),
                 Err(reason) => {
                     error = Some(reason);
                     break;
@@ -297,46 +511,28 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
             counter.bytes_done += end - start;
             start = end;
             counter.post(engine, stream.records_so_far(), false);
-            if yield_due(engine, &mut last_yield).await {
-                // The partly read file is dropped; the files before it stay.
-                cancelled = true;
-                break 'files;
+            if self.yield_due(engine).await {
+                return None;
             }
         }
         let parsed = match error {
             Some(reason) => {
                 // The rest of the file will not be read: count it as done for the progress bar.
                 counter.bytes_done += size - start;
-                vec![(name.clone(), ParsedFile::rejected(reason))]
+                vec![(name.to_owned(), ParsedFile::rejected(reason))]
             }
             // An unusual plain file is read whole again (its events' text was let go).
             None => stream.finish_with(&mut || {
                 let mut whole = Vec::new();
-                read_slice(reader.as_ref(), file, 0, size, &mut whole).map(|()| whole)
+                read_slice(self.reader.as_ref(), file, 0, size, &mut whole).map(|()| whole)
             }),
         };
         // Parsing took a while: a cancel sent meanwhile still drops this file.
-        if yield_due(engine, &mut last_yield).await {
-            cancelled = true;
-            break 'files;
+        if self.yield_due(engine).await {
+            return None;
         }
-        {
-            let mut shard = engine.shard.borrow_mut();
-            shard.files.insert(name.clone(), file.clone());
-            for (name, file) in parsed {
-                counter.records_done += file.n_records() as u64;
-                shard.add(&name, file);
-            }
-        }
-        counter.files_done += 1;
-        counter.post(engine, 0, false);
+        Some(parsed)
     }
-    if cancelled {
-        // What was read of the dropped file no longer counts.
-        counter.bytes_done = counter.bytes_done.min(files[..counter.files_done].iter().map(|f| f.size() as u64).sum());
-    }
-    counter.post(engine, 0, true);
-    (engine.post)(&Response::Loaded { load_id, cancelled });
 }
 
 /// Yields to the worker's message queue once `YIELD_INTERVAL_MS` have passed since the last

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{File, MessageEvent, Worker};
 
-use crate::protocol::{ExportKind, Request, Response, View, ViewRequest};
+use crate::protocol::{ExportKind, Request, Response, ViewRequest};
 use crate::state::Progress;
 
 /// The worker script, relative to the page so the site works from any sub-path.
@@ -18,17 +18,18 @@ pub const WORKER_URL: &str = "./worker_loader.js";
 
 struct Shared {
     ready: Vec<bool>,
-    queued: Vec<Vec<JsValue>>,
-    views: HashMap<u64, Vec<View>>,
+    /// Messages for a worker not ready yet, with what they transfer.
+    queued: Vec<Vec<(JsValue, Option<Array>)>>,
     /// Per load: shards finished, and whether any of them was cancelled.
     loads: HashMap<u64, (usize, bool)>,
-    /// Per load: each shard's progress.
+    /// Per load: each worker's progress.
     progress: HashMap<u64, Vec<Progress>>,
-    details_pending: usize,
-    detail_found: bool,
+    /// Per load: its files and bytes in all (a worker reports only its own part).
+    totals: HashMap<u64, (usize, u64)>,
 }
 
-/// A pool of engine workers; each owns one shard of the dataset.
+/// A pool of engine workers: worker 0 owns the dataset and answers every query; the others
+/// parse files for it (their results go straight to it over a `MessagePort`).
 pub struct EnginePool {
     workers: Vec<Worker>,
     shared: Rc<RefCell<Shared>>,
@@ -44,11 +45,9 @@ impl EnginePool {
         let shared = Rc::new(RefCell::new(Shared {
             ready: vec![false; n],
             queued: vec![Vec::new(); n],
-            views: HashMap::new(),
             loads: HashMap::new(),
             progress: HashMap::new(),
-            details_pending: 0,
-            detail_found: false,
+            totals: HashMap::new(),
         }));
         let mut workers = Vec::with_capacity(n);
         let mut handlers = Vec::with_capacity(n);
@@ -80,32 +79,48 @@ impl EnginePool {
             handlers.push(handler);
             error_handlers.push(on_error);
         }
-        Ok(Self { workers, shared, _handlers: handlers, _error_handlers: error_handlers })
+        let pool = Self { workers, shared, _handlers: handlers, _error_handlers: error_handlers };
+        // A direct line from each parse helper to the owner.
+        for helper in 1..n {
+            let channel = web_sys::MessageChannel::new().map_err(|e| format!("cannot connect the workers: {e:?}"))?;
+            pool.post_port(0, &Request::Connect { helper, to_owner: false }, channel.port1());
+            pool.post_port(helper, &Request::Connect { helper, to_owner: true }, channel.port2());
+        }
+        Ok(pool)
     }
 
-    /// Sends files to load; they are spread over the shards by size, and each shard reads its
-    /// files in path order (so the load report and partial results grow in that order).
+    fn post_port(&self, k: usize, req: &Request, port: web_sys::MessagePort) {
+        let transfer = Array::of1(&port);
+        self.post_with(k, req, None, Some(("port", port.into())), Some(transfer));
+    }
+
+    /// Sends files to load: the owner receives them all (it adds them in path order and keeps
+    /// them to read raw records again), and each is parsed by the worker with the least bytes
+    /// assigned so far (the owner's count weighted, as it also adds everything).
     pub fn load(&self, load_id: u64, files: Vec<(String, File)>) {
         let n = self.workers.len();
-        let mut shards: Vec<Vec<(String, File)>> = vec![Vec::new(); n];
-        let mut sizes = vec![0f64; n];
         let mut files = files;
-        files.sort_by(|a, b| b.1.size().total_cmp(&a.1.size()));
-        for (name, file) in files {
-            let (k, _) =
-                sizes.iter().enumerate().fold((0, f64::MAX), |best, (i, s)| if *s < best.1 { (i, *s) } else { best });
-            sizes[k] += file.size();
-            shards[k].push((name, file));
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        let parsers = assign(&files.iter().map(|(_, f)| f.size()).collect::<Vec<_>>(), n);
+        {
+            let mut shared = self.shared.borrow_mut();
+            shared.loads.insert(load_id, (0, false));
+            shared.totals.insert(load_id, (files.len(), files.iter().map(|(_, f)| f.size() as u64).sum()));
         }
-        self.shared.borrow_mut().loads.insert(load_id, (0, false));
-        for (k, mut shard) in shards.into_iter().enumerate() {
-            shard.sort_by(|a, b| a.0.cmp(&b.0));
-            let names = shard.iter().map(|(name, _)| name.clone()).collect();
-            let array = Array::new();
-            for (_, f) in &shard {
-                array.push(f);
+        let names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+        let all = Array::new();
+        for (_, f) in &files {
+            all.push(f);
+        }
+        self.post(0, &Request::Load { load_id, names, parsers: parsers.clone() }, Some(&all));
+        for k in 1..n {
+            let indices: Vec<usize> = (0..files.len()).filter(|&i| parsers[i] == k).collect();
+            let names = indices.iter().map(|&i| files[i].0.clone()).collect();
+            let mine = Array::new();
+            for &i in &indices {
+                mine.push(&files[i].1);
             }
-            self.post(k, &Request::Load { load_id, names }, Some(&array));
+            self.post(k, &Request::Parse { load_id, indices, names }, Some(&mine));
         }
     }
 
@@ -113,8 +128,11 @@ impl EnginePool {
     pub fn load_sample(&self, load_id: u64) {
         self.shared.borrow_mut().loads.insert(load_id, (0, false));
         for k in 0..self.workers.len() {
-            let req =
-                if k == 0 { Request::LoadSample { load_id } } else { Request::Load { load_id, names: Vec::new() } };
+            let req = if k == 0 {
+                Request::LoadSample { load_id }
+            } else {
+                Request::Parse { load_id, indices: Vec::new(), names: Vec::new() }
+            };
             self.post(k, &req, None);
         }
     }
@@ -134,49 +152,81 @@ impl EnginePool {
         }
     }
 
-    /// Asks every shard for its view; one merged `Response::View` follows.
+    /// Asks the owner for the view.
     pub fn view(&self, req: &ViewRequest) {
-        for k in 0..self.workers.len() {
-            self.post(k, &Request::View(req.clone()), None);
-        }
+        self.post(0, &Request::View(req.clone()), None);
     }
 
-    /// Asks every shard for one event's detail; the shard that holds it answers.
+    /// Asks the owner for one event's detail.
     pub fn detail(&self, event_id: &str) {
-        {
-            let mut s = self.shared.borrow_mut();
-            s.details_pending = self.workers.len();
-            s.detail_found = false;
-        }
-        for k in 0..self.workers.len() {
-            self.post(k, &Request::Detail { event_id: event_id.to_owned() }, None);
-        }
+        self.post(0, &Request::Detail { event_id: event_id.to_owned() }, None);
     }
 
-    /// Asks for an export of the filtered view.
+    /// Asks the owner for an export of the filtered view.
     pub fn export(&self, kind: ExportKind, view: &ViewRequest) {
-        // Exports are whole files: with one shard its answer is the file. Several shards would
-        // need a merge per format, which comes with sharded loading.
         self.post(0, &Request::Export { kind, view: view.clone() }, None);
     }
 
     fn post(&self, k: usize, req: &Request, files: Option<&Array>) {
+        self.post_with(k, req, files, None, None);
+    }
+
+    /// Posts `{json, files?, <key>?}` to worker `k` (queued until it is ready), transferring
+    /// `transfer`.
+    fn post_with(
+        &self,
+        k: usize,
+        req: &Request,
+        files: Option<&Array>,
+        extra: Option<(&str, JsValue)>,
+        transfer: Option<Array>,
+    ) {
         let Ok(json) = serde_json::to_string(req) else { return };
         let msg = Object::new();
         let _ = Reflect::set(&msg, &JsValue::from_str("json"), &JsValue::from_str(&json));
         if let Some(files) = files {
             let _ = Reflect::set(&msg, &JsValue::from_str("files"), files);
         }
+        if let Some((key, value)) = extra {
+            let _ = Reflect::set(&msg, &JsValue::from_str(key), &value);
+        }
         let msg: JsValue = msg.into();
         let mut shared = self.shared.borrow_mut();
         if shared.ready[k] {
             drop(shared);
-            let _ = self.workers[k].post_message(&msg);
+            send(&self.workers[k], &msg, transfer.as_ref());
         } else {
-            shared.queued[k].push(msg);
+            shared.queued[k].push((msg, transfer));
         }
     }
 }
+
+fn send(worker: &Worker, msg: &JsValue, transfer: Option<&Array>) {
+    // A failed post means the worker is gone; its error handler has told the UI.
+    let _ = match transfer {
+        Some(t) => worker.post_message_with_transfer(msg, t),
+        None => worker.post_message(msg),
+    };
+}
+
+/// Which worker parses each file (sizes in load order): the one with the least bytes so far,
+/// the owner's (worker 0) counted at [`OWNER_WEIGHT`] as it also adds every file.
+fn assign(sizes: &[f64], n: usize) -> Vec<usize> {
+    let mut load = vec![0f64; n.max(1)];
+    sizes
+        .iter()
+        .map(|&size| {
+            let cost = |k: usize| (load[k] + size) * if k == 0 { OWNER_WEIGHT } else { 1.0 };
+            let k = (0..load.len()).min_by(|&a, &b| cost(a).total_cmp(&cost(b))).unwrap_or(0);
+            load[k] += size;
+            k
+        })
+        .collect()
+}
+
+/// How much more a byte parsed by the owner costs it than one parsed by a helper (it also adds
+/// every file to the dataset): adding is about a fifth of parsing.
+const OWNER_WEIGHT: f64 = 1.25;
 
 /// Handles one worker's response; returns what the UI should see, if anything yet.
 fn receive(shared: &RefCell<Shared>, worker: &Worker, idx: usize, n: usize, response: Response) -> Option<Response> {
@@ -184,8 +234,8 @@ fn receive(shared: &RefCell<Shared>, worker: &Worker, idx: usize, n: usize, resp
     match response {
         Response::Ready => {
             s.ready[idx] = true;
-            for msg in std::mem::take(&mut s.queued[idx]) {
-                let _ = worker.post_message(&msg);
+            for (msg, transfer) in std::mem::take(&mut s.queued[idx]) {
+                send(worker, &msg, transfer.as_ref());
             }
             None
         }
@@ -197,6 +247,7 @@ fn receive(shared: &RefCell<Shared>, worker: &Worker, idx: usize, n: usize, resp
                 let cancelled = done.1;
                 s.loads.remove(&load_id);
                 s.progress.remove(&load_id);
+                s.totals.remove(&load_id);
                 Some(Response::Loaded { load_id, cancelled })
             } else {
                 None
@@ -212,40 +263,18 @@ fn receive(shared: &RefCell<Shared>, worker: &Worker, idx: usize, n: usize, resp
                 bytes_total: a.bytes_total + p.bytes_total,
                 records_done: a.records_done + p.records_done,
             });
+            let (files_total, bytes_total) =
+                s.totals.get(&load_id).copied().unwrap_or((sum.files_total, sum.bytes_total));
             Some(Response::Progress {
                 load_id,
                 files_done: sum.files_done,
-                files_total: sum.files_total,
+                files_total,
                 bytes_done: sum.bytes_done,
-                bytes_total: sum.bytes_total,
+                bytes_total,
                 records_done: sum.records_done,
             })
         }
-        Response::View(view) => {
-            let generation = view.generation;
-            let parts = s.views.entry(generation).or_default();
-            parts.push(*view);
-            if parts.len() >= n {
-                let parts = s.views.remove(&generation).unwrap_or_default();
-                // Older generations will never be shown: drop their partial answers.
-                s.views.retain(|g, _| *g > generation);
-                Some(Response::View(Box::new(View::merge(parts))))
-            } else {
-                None
-            }
-        }
-        Response::Detail(detail) => {
-            s.details_pending = s.details_pending.saturating_sub(1);
-            let found = detail.is_some();
-            if found && !s.detail_found {
-                s.detail_found = true;
-                Some(Response::Detail(detail))
-            } else if s.details_pending == 0 && !s.detail_found {
-                Some(Response::Detail(detail))
-            } else {
-                None
-            }
-        }
+        // Views, details and exports come from the owner alone.
         other => Some(other),
     }
 }

@@ -3,8 +3,9 @@
 //! Messages are JSON text (serde) in a JS object `{json, files?}`; `File` objects travel
 //! beside the JSON so the worker can read them in slices. Every request that produces a view
 //! carries a `generation`, and the UI drops responses older than the newest it asked for.
-//! The pool is built for several workers, each owning a shard: loads go to one worker, queries
-//! fan out and their answers merge (see ARCHITECTURE.md).
+//! Worker 0 owns the dataset and answers every query; workers 1… are parse helpers: they read
+//! and parse files of a load and hand the parsed files to the owner as bytes over a
+//! `MessagePort`, and the owner adds them in the load's order (see ARCHITECTURE.md).
 
 use serde::{Deserialize, Serialize};
 use tunnelscope_core::dataset::{EndpointChangeRow, FileReport, Stats, TunnelRow};
@@ -65,11 +66,34 @@ pub enum ExportKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
     /// Read the `File`s sent beside this message; `names` are their paths, in the same order.
+    /// Sent to the worker that owns the dataset, which adds the files in this order.
     Load {
         /// Identifies the load in progress messages.
         load_id: u64,
         /// Paths as the user gave them (relative paths for folders).
         names: Vec<String>,
+        /// Which worker parses each file: 0 this one, `k` the parse helper `k`, whose result
+        /// arrives through its port (empty: all here).
+        #[serde(default)]
+        parsers: Vec<usize>,
+    },
+    /// To a parse helper: parse the `File`s sent beside this message (files `indices` of load
+    /// `load_id`) and hand each result to the owner through the port ([`Request::Connect`]).
+    Parse {
+        /// The load.
+        load_id: u64,
+        /// The files' positions in the owner's list.
+        indices: Vec<usize>,
+        /// Their paths.
+        names: Vec<String>,
+    },
+    /// Sets up the direct line between the owner and parse helper `helper`: the
+    /// `MessagePort` sent beside this message (the owner receives the other end).
+    Connect {
+        /// The helper's number (1…).
+        helper: usize,
+        /// This end is a helper's and leads to the owner (else it is the owner's, from the helper).
+        to_owner: bool,
     },
     /// Load the built-in sample dataset.
     LoadSample {
@@ -198,74 +222,6 @@ pub struct View {
     pub coverage: Coverage,
 }
 
-impl View {
-    /// Merges shard views into one (files and rows concatenated, counts added, rows re-sorted).
-    pub fn merge(mut parts: Vec<View>) -> View {
-        let Some(mut out) = parts.pop() else {
-            return View::default();
-        };
-        for p in parts {
-            out.n_events_total += p.n_events_total;
-            out.n_events += p.n_events;
-            out.stats.files.read += p.stats.files.read;
-            out.stats.files.skipped += p.stats.files.skipped;
-            out.stats.files.rejected += p.stats.files.rejected;
-            out.stats.records.loaded += p.stats.records.loaded;
-            out.stats.records.duplicates += p.stats.records.duplicates;
-            out.stats.records.invalid += p.stats.records.invalid;
-            out.stats.tunnels.total += p.stats.tunnels.total;
-            out.stats.tunnels.failed += p.stats.tunnels.failed;
-            out.stats.endpoint_changes.create += p.stats.endpoint_changes.create;
-            out.stats.endpoint_changes.modify += p.stats.endpoint_changes.modify;
-            out.stats.endpoint_changes.delete += p.stats.endpoint_changes.delete;
-            out.stats.endpoint_changes.describe += p.stats.endpoint_changes.describe;
-            out.stats.endpoints.extend(p.stats.endpoints);
-            out.stats.principals += p.stats.principals;
-            out.stats.problems.extend(p.stats.problems);
-            out.files.extend(p.files);
-            out.n_tunnel_rows += p.n_tunnel_rows;
-            out.tunnels.extend(p.tunnels);
-            out.n_endpoint_rows += p.n_endpoint_rows;
-            out.endpoint_changes.extend(p.endpoint_changes);
-            out.query_error = out.query_error.or(p.query_error);
-            out.n_source_ips += p.n_source_ips;
-            out.extent = match (out.extent, p.extent) {
-                (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
-                (a, b) => a.or(b),
-            };
-            if out.histogram.counts.len() == p.histogram.counts.len() && out.histogram.start_ms == p.histogram.start_ms
-            {
-                for (a, b) in out.histogram.counts.iter_mut().zip(&p.histogram.counts) {
-                    *a += b;
-                }
-                for (a, b) in out.histogram.failed_tunnels.iter_mut().zip(&p.histogram.failed_tunnels) {
-                    *a += b;
-                }
-            }
-            for lane in p.lanes {
-                match out.lanes.iter_mut().find(|l| l.key == lane.key) {
-                    Some(l) => l.marks.extend(lane.marks),
-                    None => out.lanes.push(lane),
-                }
-            }
-            out.endpoints.extend(p.endpoints);
-            out.n_event_rows += p.n_event_rows;
-            out.event_rows.extend(p.event_rows);
-        }
-        out.lanes.sort_by(|a, b| a.key.cmp(&b.key));
-        for lane in &mut out.lanes {
-            lane.marks.sort_by_key(|m| m.start_ms);
-        }
-        out.event_rows.sort_by(|a, b| (a.time_ms, &a.event_id).cmp(&(b.time_ms, &b.event_id)));
-        out.stats.endpoints.sort();
-        out.stats.endpoints.dedup();
-        out.files.sort_by(|a, b| a.name.cmp(&b.name));
-        out.tunnels.sort_by(|a, b| (&a.time, &a.event_id).cmp(&(&b.time, &b.event_id)));
-        out.endpoint_changes.sort_by(|a, b| (&a.time, &a.event_id).cmp(&(&b.time, &b.event_id)));
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,7 +229,9 @@ mod tests {
     #[test]
     fn requests_round_trip_as_json() {
         let requests = [
-            Request::Load { load_id: 3, names: vec!["a/b.json.gz".into()] },
+            Request::Load { load_id: 3, names: vec!["a/b.json.gz".into()], parsers: vec![1] },
+            Request::Parse { load_id: 3, indices: vec![0], names: vec!["a/b.json.gz".into()] },
+            Request::Connect { helper: 1, to_owner: true },
             Request::Cancel { load_id: 3 },
             Request::View(ViewRequest {
                 generation: 4,
@@ -305,19 +263,5 @@ mod tests {
             let text = serde_json::to_string(&r).unwrap();
             assert_eq!(serde_json::from_str::<Response>(&text).unwrap(), r);
         }
-    }
-
-    #[test]
-    fn merge_adds_counts_and_orders_rows() {
-        let mut a = View { n_events: 2, n_tunnel_rows: 1, ..View::default() };
-        a.stats.endpoints = vec!["eice-b".into()];
-        a.stats.tunnels.total = 1;
-        let mut b = View { n_events: 3, ..View::default() };
-        b.stats.endpoints = vec!["eice-a".into(), "eice-b".into()];
-        b.stats.tunnels.total = 2;
-        let m = View::merge(vec![a, b]);
-        assert_eq!(m.n_events, 5);
-        assert_eq!(m.stats.tunnels.total, 3);
-        assert_eq!(m.stats.endpoints, vec!["eice-a", "eice-b"]);
     }
 }

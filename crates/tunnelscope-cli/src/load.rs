@@ -9,9 +9,9 @@ use std::sync::{Condvar, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use tunnelscope_core::Dataset;
 use tunnelscope_core::export::terminal_safe;
 use tunnelscope_core::ingest::{self, ParsedFile};
-use tunnelscope_core::Dataset;
 
 use flate2::read::MultiGzDecoder;
 

@@ -10,8 +10,8 @@ use serde_json::value::RawValue;
 
 use crate::eice;
 use crate::model::{Event, Fidelity, RawSpan};
-use crate::store::Rows;
 use crate::principal;
+use crate::store::Rows;
 use crate::time::{epoch_number_ms, parse_time_ms};
 
 /// A string field that also accepts numbers and booleans (vendor data writes account IDs as

@@ -98,7 +98,15 @@ impl Rows {
     }
 
     /// Appends a row: `strs` in column order ([`col`]).
-    pub(crate) fn push(&mut self, record: u32, event_id: &str, time_ms: i64, strs: [&str; N_STR], fidelity: Fidelity, span: RawSpan) {
+    pub(crate) fn push(
+        &mut self,
+        record: u32,
+        event_id: &str,
+        time_ms: i64,
+        strs: [&str; N_STR],
+        fidelity: Fidelity,
+        span: RawSpan,
+    ) {
         self.record.push(record);
         self.time.push(time_ms);
         self.id_bytes.extend_from_slice(event_id.as_bytes());

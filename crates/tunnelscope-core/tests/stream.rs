@@ -288,7 +288,8 @@ fn a_parsed_file_crosses_between_workers_as_bytes_unchanged() {
     let mut text = String::from_utf8(bytes.clone()).unwrap();
     // An invalid record too, so every part of a parsed file is carried.
     text = text.replacen("{\"Records\":[", "{\"Records\":[{\"eventName\":\"NoTime\"},", 1);
-    for parsed in [streamed_raw_compact("s.json", text.as_bytes()), parse_input("s.json", text.as_bytes()).remove(0).1] {
+    for parsed in [streamed_raw_compact("s.json", text.as_bytes()), parse_input("s.json", text.as_bytes()).remove(0).1]
+    {
         assert!(!parsed.invalid.is_empty() && !parsed.events.is_empty());
         let wire = parsed.clone().into_wire();
         assert_eq!(ParsedFile::from_wire(&wire).unwrap(), parsed);

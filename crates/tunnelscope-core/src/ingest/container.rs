@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 use super::columns::{ColumnMap, finish};
 use super::{FileStatus, InvalidRecord, MAX_RECORD_BYTES, ParsedFile, Shape, scan, table};
 use crate::model::{Event, Fidelity, RawSpan};
-use crate::record::{self, FROM_LOOKUP_SUMMARY, Parsed, RowSink, FROM_QUERY_ROW, Lenient, clip, looks_like_record, parse_record};
+use crate::record::{
+    self, FROM_LOOKUP_SUMMARY, FROM_QUERY_ROW, Lenient, Parsed, RowSink, clip, looks_like_record, parse_record,
+};
 
 /// The top-level keys that identify each JSON shape; everything else is skipped.
 #[derive(Deserialize, Default)]

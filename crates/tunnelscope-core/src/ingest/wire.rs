@@ -36,28 +36,54 @@ pub(crate) struct RowsWire {
 impl ParsedFile {
     /// The file as bytes ([`ParsedFile::from_wire`] reads them back).
     pub fn into_wire(self) -> Vec<u8> {
-        let wire = FileWire {
+        encode(&self.wire())
+    }
+
+    /// Reads [`ParsedFile::into_wire`]'s bytes, checking that the columns agree.
+    pub fn from_wire(bytes: &[u8]) -> Result<Self, String> {
+        decode::<FileWire>(bytes)?.unwire()
+    }
+
+    fn wire(self) -> FileWire {
+        FileWire {
             status: self.status,
             reason: self.reason,
             shape: self.shape,
             events: self.events,
             rows: self.rows.into_wire(),
             invalid: self.invalid,
-        };
-        // Serialising plain data into a Vec cannot fail; an empty answer would be rejected on arrival.
-        postcard::to_allocvec(&wire).unwrap_or_default()
+        }
     }
+}
 
-    /// Reads [`ParsedFile::into_wire`]'s bytes, checking that the columns agree.
-    pub fn from_wire(bytes: &[u8]) -> Result<Self, String> {
-        let wire: FileWire = postcard::from_bytes(bytes).map_err(|e| format!("unreadable parsed file: {e}"))?;
-        Ok(Self {
-            status: wire.status,
-            reason: wire.reason,
-            shape: wire.shape,
-            events: wire.events,
-            rows: Rows::from_wire(wire.rows).ok_or("inconsistent rows in a parsed file")?,
-            invalid: wire.invalid,
+impl FileWire {
+    fn unwire(self) -> Result<ParsedFile, String> {
+        Ok(ParsedFile {
+            status: self.status,
+            reason: self.reason,
+            shape: self.shape,
+            events: self.events,
+            rows: Rows::from_wire(self.rows).ok_or("inconsistent rows in a parsed file")?,
+            invalid: self.invalid,
         })
     }
+}
+
+/// What reading one input gave (an archive gives its members), as bytes.
+pub fn files_into_wire(files: Vec<(String, ParsedFile)>) -> Vec<u8> {
+    encode(&files.into_iter().map(|(name, f)| (name, f.wire())).collect::<Vec<_>>())
+}
+
+/// Reads [`files_into_wire`]'s bytes.
+pub fn files_from_wire(bytes: &[u8]) -> Result<Vec<(String, ParsedFile)>, String> {
+    decode::<Vec<(String, FileWire)>>(bytes)?.into_iter().map(|(name, f)| Ok((name, f.unwire()?))).collect()
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising plain data into a Vec cannot fail; empty bytes would be rejected on arrival.
+    postcard::to_allocvec(value).unwrap_or_default()
+}
+
+fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, String> {
+    postcard::from_bytes(bytes).map_err(|e| format!("unreadable parsed file: {e}"))
 }
