@@ -29,6 +29,8 @@ use super::{MAX_EXPANSION_RATIO, MAX_RECORD_BYTES, MIN_EXPANSION_ALLOWANCE, Pars
 const SNIFF_BYTES: usize = 4;
 /// Decompressed bytes produced per read of the gzip decoder.
 const GZ_OUT: usize = 256 << 10;
+/// Bytes of a plain file scanned and parsed at a time (a chunk may be far bigger than a cache).
+const PLAIN_PIECE: usize = 256 << 10;
 
 /// One file being read chunk by chunk.
 #[derive(Debug)]
@@ -83,22 +85,37 @@ impl FileStream {
         self.records = self.records.max(now);
     }
 
-    fn feed(&mut self, chunk: &[u8]) {
+    fn feed(&mut self, mut chunk: &[u8]) {
         if let Mode::Sniff(head) = &mut self.mode {
-            head.extend_from_slice(chunk);
+            // Only the first bytes: the rest is fed in the file's own mode, not copied here.
+            let take = SNIFF_BYTES.saturating_sub(head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
             if head.len() < SNIFF_BYTES {
                 return;
             }
             let head = std::mem::take(head);
             self.mode = self.start(head);
-            return;
         }
         match &mut self.mode {
             Mode::Sniff(_) | Mode::Reread => {}
             Mode::Buffer(buffer) => buffer.extend_from_slice(chunk),
             Mode::Plain(trail) => {
-                if let Some(content) = trail.push(chunk) {
-                    self.mode = if self.compact { Mode::Reread } else { Mode::Buffer(content) };
+                // In cache-sized pieces: each record is parsed while the scan has just read it.
+                let mut at = 0;
+                while at < chunk.len() {
+                    let end = (at + PLAIN_PIECE).min(chunk.len());
+                    if let Some(mut content) = trail.push(&chunk[at..end]) {
+                        self.mode = if self.compact {
+                            Mode::Reread
+                        } else {
+                            // The rest of the chunk belongs to the content too.
+                            content.extend_from_slice(&chunk[end..]);
+                            Mode::Buffer(content)
+                        };
+                        break;
+                    }
+                    at = end;
                 }
             }
             Mode::Gzip(gz) => gz.push(chunk, self.size_hint),
