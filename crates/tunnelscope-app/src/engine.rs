@@ -18,11 +18,16 @@ use tunnelscope_core::{Dataset, ParsedFile};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageChannel, MessageEvent, MessagePort};
+use web_sys::{
+    DedicatedWorkerGlobalScope, File, FileReaderSync, MessageChannel, MessageEvent, MessagePort, ReadableStreamDefaultReader,
+};
 
-use crate::protocol::{PROGRESS_INTERVAL_MS, Request, Response, SLICE_BYTES, YIELD_INTERVAL_MS};
+use crate::protocol::{PROGRESS_INTERVAL_MS, Request, Response, YIELD_INTERVAL_MS};
 use crate::raw_source::LoadedFiles;
 use crate::view::{Prepared, build_detail, build_export, build_view};
+
+thread_local! { static PROBE: RefCell<[f64; 8]> = const { RefCell::new([0.0; 8]) }; }
+fn probe<T>(k: usize, f: impl FnOnce() -> T) -> T { let t = js_sys::Date::now(); let r = f(); PROBE.with(|p| p.borrow_mut()[k] += js_sys::Date::now() - t); r }
 
 /// Starts the engine in the current worker: installs the message handler and says `Ready`.
 pub fn run_worker() {
@@ -246,13 +251,14 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
         Request::View(req) => {
             // Answered from the dataset as it stands: during a load, the files finished so far.
             let mut s = engine.shard.borrow_mut();
-            s.prepared();
+            probe(4, || { s.prepared(); });
             let view = match &s.prepared {
-                Some(prep) => build_view(&s.dataset, prep, &req),
+                Some(prep) => probe(5, || build_view(&s.dataset, prep, &req)),
                 None => return,
             };
             drop(s);
-            (engine.post)(&Response::View(Box::new(view)));
+            probe(6, || (engine.post)(&Response::View(Box::new(view))));
+            PROBE.with(|p| web_sys::console::log_1(&JsValue::from_str(&format!("PROBE read {:.0} push {:.0} finish {:.0} add {:.0} prepare {:.0} view {:.0} post {:.0}", p.borrow()[0], p.borrow()[1], p.borrow()[2], p.borrow()[3], p.borrow()[4], p.borrow()[5], p.borrow()[6]))));
         }
         Request::Detail { event_id } => {
             let detail = {
@@ -393,14 +399,14 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
                 cancelled = true;
                 break;
             };
-            files_from_wire(&bytes).unwrap_or_else(|e| vec![(name.clone(), ParsedFile::rejected(e))])
+            probe(3, || files_from_wire(&bytes).unwrap_or_else(|e| vec![(name.clone(), ParsedFile::rejected(e))]))
         };
         {
             let mut shard = engine.shard.borrow_mut();
             shard.files.insert(name.clone(), file.clone());
-            for (name, file) in parsed {
+            probe(3, || for (name, file) in parsed {
                 shard.add(&name, file);
-            }
+            });
         }
         counter.files_done += 1;
         counter.post(engine, 0, false);
@@ -454,7 +460,8 @@ async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[
             break;
         };
         counter.records_done += parsed.iter().map(|(_, p)| p.n_records() as u64).sum::<u64>();
-        let bytes = Uint8Array::from(files_into_wire(parsed).as_slice());
+        let bytes = probe(7, || Uint8Array::from(files_into_wire(parsed).as_slice()));
+        PROBE.with(|p| web_sys::console::log_1(&JsValue::from_str(&format!("PROBE helper read {:.0} push {:.0} finish {:.0} wire {:.0} bytes {}", p.borrow()[0], p.borrow()[1], p.borrow()[2], p.borrow()[7], bytes.length()))));
         let msg = Object::new();
         let _ = Reflect::set(&msg, &JsValue::from_str("load_id"), &JsValue::from_f64(load_id as f64));
         let _ = Reflect::set(&msg, &JsValue::from_str("index"), &JsValue::from_f64(index as f64));
@@ -499,21 +506,42 @@ impl Reader {
         let mut stream = FileStream::new(name, size).compact();
         let mut start = 0u64;
         let mut error = None;
-        while start < size {
-            let end = (start + SLICE_BYTES).min(size);
-            match read_slice(self.reader.as_ref(), file, start, end, &mut self.slice) {
-                Ok(()) => stream.push(&self.slice),
+        // `Blob.stream()`: the browser reads ahead while the worker parses (a chunk at a time,
+        // a few hundred KB each); far faster in Chromium than slice-by-slice reads.
+        let reader: Option<ReadableStreamDefaultReader> = file.stream().get_reader().dyn_into().ok();
+        loop {
+            let t0 = js_sys::Date::now();
+            let read = match &reader {
+                Some(r) => next_chunk(r).await,
+                None => Err("the browser cannot stream files".to_owned()),
+            };
+            let t1 = js_sys::Date::now();
+            PROBE.with(|p| p.borrow_mut()[0] += t1 - t0);
+            match read {
+                Ok(Some(chunk)) => {
+                    copy_into(&chunk, &mut self.slice);
+                    stream.push(&self.slice);
+                    PROBE.with(|p| p.borrow_mut()[1] += js_sys::Date::now() - t1);
+                    start += self.slice.len() as u64;
+                    counter.bytes_done += self.slice.len() as u64;
+                }
+                Ok(None) => break,
                 Err(reason) => {
                     error = Some(reason);
                     break;
                 }
             }
-            counter.bytes_done += end - start;
-            start = end;
             counter.post(engine, stream.records_so_far(), false);
             if self.yield_due(engine).await {
+                if let Some(r) = &reader {
+                    // Stops the browser reading ahead; nothing to wait for.
+                    let _ = r.cancel();
+                }
                 return None;
             }
+        }
+        if start != size && error.is_none() {
+            error = Some(format!("the file changed while it was read ({start} of {size} bytes)"));
         }
         let parsed = match error {
             Some(reason) => {
@@ -522,10 +550,10 @@ impl Reader {
                 vec![(name.to_owned(), ParsedFile::rejected(reason))]
             }
             // An unusual plain file is read whole again (its events' text was let go).
-            None => stream.finish_with(&mut || {
+            None => probe(2, || stream.finish_with(&mut || {
                 let mut whole = Vec::new();
                 read_slice(self.reader.as_ref(), file, 0, size, &mut whole).map(|()| whole)
-            }),
+            })),
         };
         // Parsing took a while: a cancel sent meanwhile still drops this file.
         if self.yield_due(engine).await {
@@ -546,6 +574,28 @@ async fn yield_due(engine: &Engine, last_yield: &mut f64) -> bool {
     engine.cancelled()
 }
 
+/// The next chunk of a file's stream (`None` at its end), or why it cannot be read.
+async fn next_chunk(reader: &ReadableStreamDefaultReader) -> Result<Option<Uint8Array>, String> {
+    let result =
+        JsFuture::from(reader.read()).await.map_err(|e| format!("cannot read the file: {}", js_error_text(&e)))?;
+    let done = Reflect::get(&result, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+    if done {
+        return Ok(None);
+    }
+    Reflect::get(&result, &JsValue::from_str("value"))
+        .ok()
+        .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+        .map(Some)
+        .ok_or_else(|| "cannot read the file: the browser gave no bytes".to_owned())
+}
+
+/// Copies a slice's bytes into `out` (reused between slices).
+fn copy_into(chunk: &Uint8Array, out: &mut Vec<u8>) {
+    out.clear();
+    out.resize(chunk.length() as usize, 0);
+    chunk.copy_to(out);
+}
+
 /// Reads bytes `start..end` of a `File` into `out` (never as a JS string).
 fn read_slice(
     reader: Option<&FileReaderSync>,
@@ -561,10 +611,7 @@ fn read_slice(
     let buffer = reader
         .read_as_array_buffer(&blob)
         .map_err(|e| format!("cannot read the file at byte {start}: {}", js_error_text(&e)))?;
-    let chunk = Uint8Array::new(&buffer);
-    out.clear();
-    out.resize(chunk.length() as usize, 0);
-    chunk.copy_to(out);
+    copy_into(&Uint8Array::new(&buffer), out);
     Ok(())
 }
 

@@ -216,7 +216,8 @@ fn assign(sizes: &[f64], n: usize) -> Vec<usize> {
     sizes
         .iter()
         .map(|&size| {
-            let cost = |k: usize| (load[k] + size) * if k == 0 { OWNER_WEIGHT } else { 1.0 };
+            // Ties go to the owner (a lone file is parsed where it is added: nothing to hand over).
+            let cost = |k: usize| load[k] * if k == 0 { OWNER_WEIGHT } else { 1.0 } + size;
             let k = (0..load.len()).min_by(|&a, &b| cost(a).total_cmp(&cost(b))).unwrap_or(0);
             load[k] += size;
             k

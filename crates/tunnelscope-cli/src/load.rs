@@ -15,7 +15,7 @@ use tunnelscope_core::ingest::{self, ParsedFile};
 
 use flate2::read::MultiGzDecoder;
 
-use crate::split::{self, Piece};
+use tunnelscope_core::ingest::split::{self, Piece};
 
 /// One input file: its name as shown (the path as given, joined) and where to read it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -2,7 +2,6 @@
 
 mod load;
 mod output;
-mod split;
 
 use std::fs;
 use std::io::{self, IsTerminal, Write};

@@ -8,6 +8,7 @@ mod columns;
 mod container;
 mod gzip;
 mod scan;
+pub mod split;
 mod stream;
 mod table;
 pub(crate) mod wire;

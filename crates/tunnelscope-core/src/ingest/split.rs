@@ -1,47 +1,48 @@
 //! Cutting one big `{"Records":[…]}` file (plain or gzipped) at record boundaries, as it is read
 //! or decompressed, so several cores parse it while the rest is still being read.
 //!
-//! Every piece still goes through the core's `parse_file`, and the merge is used only when the
+//! The CLI cuts big files this way for its threads, the browser for its parse helpers. Every
+//! piece still goes through the core's parsing, and the merge is used only when the
 //! pieces are clean (all records valid events) and the document ended properly; anything else
 //! falls back to parsing the whole file, so results are always those of `parse_input` on it.
 
 use std::io::Read;
 
-use tunnelscope_core::ingest::{MAX_EXPANSION_RATIO, MIN_EXPANSION_ALLOWANCE, RecordMark, RecordScanner};
-use tunnelscope_core::{FileStatus, ParsedFile, Shape};
+use super::scan::{Mark as RecordMark, Scanner as RecordScanner};
+use super::{FileStatus, MAX_EXPANSION_RATIO, MIN_EXPANSION_ALLOWANCE, ParsedFile, Shape};
 
 /// Plain files smaller than this are parsed whole (cutting would not pay).
-pub(crate) const MIN_SPLIT_BYTES: usize = 32 << 20;
+pub const MIN_SPLIT_BYTES: usize = 32 << 20;
 /// The content bytes of one piece (cut at the next record start after this many).
-pub(crate) const PIECE_BYTES: usize = 8 << 20;
+pub const PIECE_BYTES: usize = 8 << 20;
 
 /// The synthetic head and tail that make a piece of the `Records` array a document.
 const HEAD: &[u8] = b"{\"Records\":[";
 const TAIL: &[u8] = b"]}";
 
 /// True when the bytes start with the gzip magic number.
-pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
+pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
 }
 
 /// The most a gzip file of `compressed` bytes may expand to (the core's bound).
-pub(crate) fn gzip_limit(compressed: u64) -> u64 {
+pub fn gzip_limit(compressed: u64) -> u64 {
     compressed.saturating_mul(MAX_EXPANSION_RATIO).max(MIN_EXPANSION_ALLOWANCE)
 }
 
 /// One piece of a file: a `{"Records":[…]}` document of whole records.
-pub(crate) struct Piece {
+pub struct Piece {
     /// The piece's number, from 0.
-    pub(crate) k: usize,
-    pub(crate) doc: Vec<u8>,
+    pub k: usize,
+    pub doc: Vec<u8>,
     /// What to add to an offset in `doc` to make it an offset in the file's content.
-    pub(crate) shift: i64,
+    pub shift: i64,
 }
 
 /// Cuts a `{"Records":[…]}` content, fed in chunks as it is read or decompressed, into pieces
 /// of whole records, with the core's exact record scanner (strings, escapes and nesting are
 /// tracked, so a cut never falls inside a record).
-pub(crate) struct Cutter {
+pub struct Cutter {
     scanner: RecordScanner,
     /// Content not yet handed out, from `piece_start`.
     piece: Vec<u8>,
@@ -58,7 +59,7 @@ pub(crate) struct Cutter {
 
 impl Cutter {
     /// A cutter making pieces of about `target` content bytes.
-    pub(crate) fn new(target: usize) -> Self {
+    pub fn new(target: usize) -> Self {
         Self {
             scanner: RecordScanner::default(),
             piece: Vec::new(),
@@ -74,15 +75,14 @@ impl Cutter {
 
     /// Feeds the next content bytes; gives the pieces completed, or `None` when the content is not
     /// a `{"Records":[…]}` document the scanner reads (the file is then parsed whole).
-    #[cfg(test)]
-    pub(crate) fn feed(&mut self, chunk: &[u8]) -> Option<Vec<Piece>> {
+    pub fn feed(&mut self, chunk: &[u8]) -> Option<Vec<Piece>> {
         self.feed_from(&mut &chunk[..], chunk.len()).ok()?
     }
 
     /// Reads up to `max` content bytes from `reader` straight into the current piece and scans
     /// them: `Ok(None)` when the content is not a trail document, `Ok(Some(vec![]))` and 0
     /// bytes read at the end (see [`Cutter::read`]).
-    pub(crate) fn feed_from(&mut self, reader: &mut impl Read, max: usize) -> std::io::Result<Option<Vec<Piece>>> {
+    pub fn feed_from(&mut self, reader: &mut impl Read, max: usize) -> std::io::Result<Option<Vec<Piece>>> {
         let before = self.piece.len();
         self.piece.resize(before + max, 0);
         let n = loop {
@@ -132,12 +132,12 @@ impl Cutter {
     }
 
     /// Content bytes the last [`Cutter::feed_from`] read (0 at the end of the content).
-    pub(crate) fn read(&self) -> usize {
+    pub fn read(&self) -> usize {
         self.read
     }
 
     /// The last piece, when the document ended properly.
-    pub(crate) fn finish(mut self) -> Option<Piece> {
+    pub fn finish(mut self) -> Option<Piece> {
         if !self.scanner.done() {
             return None;
         }
@@ -158,7 +158,7 @@ impl Cutter {
 
 /// Joins the pieces' results (each with its [`Piece::shift`]) into the whole file's, or `None`
 /// when a piece needs the whole file to judge (an invalid record, a rejection, no records).
-pub(crate) fn merge(pieces: Vec<(ParsedFile, i64)>) -> Option<ParsedFile> {
+pub fn merge(pieces: Vec<(ParsedFile, i64)>) -> Option<ParsedFile> {
     // Every record of every piece a valid event (events and rows hold them in record order).
     let clean = |p: &ParsedFile| {
         p.status == FileStatus::Read
@@ -199,12 +199,16 @@ pub(crate) fn merge(pieces: Vec<(ParsedFile, i64)>) -> Option<ParsedFile> {
 mod tests {
     use super::*;
     use serde_json::{Value, json};
-    use tunnelscope_core::ingest::parse_input;
-    use tunnelscope_core::parse_file;
-    use tunnelscope_core::sample::sample_trail_json;
+    use crate::ingest::{parse_file, parse_input, parse_input_compact};
+    use crate::sample::sample_trail_json;
 
     /// Parses `bytes` cut into pieces of about `target` bytes fed in `chunk`-byte reads, or whole.
-    fn split_parse(bytes: &[u8], target: usize, chunk: usize) -> (bool, ParsedFile) {
+    fn split_parse(
+        bytes: &[u8],
+        target: usize,
+        chunk: usize,
+        parse: impl Fn(&str, &[u8]) -> ParsedFile,
+    ) -> (bool, ParsedFile) {
         let whole = || parse_input("f.json", bytes).remove(0).1;
         let mut cutter = Cutter::new(target);
         let mut pieces = Vec::new();
@@ -218,7 +222,7 @@ mod tests {
         pieces.push(last);
         assert!(pieces.iter().enumerate().all(|(i, p)| p.k == i));
         let n = pieces.len();
-        let parsed = pieces.into_iter().map(|p| (parse_file("f.json", &p.doc), p.shift)).collect();
+        let parsed = pieces.into_iter().map(|p| (parse("f.json", &p.doc), p.shift)).collect();
         match merge(parsed) {
             Some(p) => (n > 1, p),
             None => (false, whole()),
@@ -232,12 +236,26 @@ mod tests {
 
     fn check(bytes: &[u8], want_split: bool) {
         let whole = parse_file("f.json", bytes);
+        // Rows as events, without the text a compact reading lets go (a fallback reads whole).
+        let lean = |p: ParsedFile| {
+            let mut p = p.with_rows_as_events();
+            for (_, e) in &mut p.events {
+                if e.raw_is_droppable() {
+                    e.raw = String::new();
+                }
+            }
+            p
+        };
+        let compact = lean(parse_input_compact("f.json", bytes).remove(0).1);
         for (target, chunk) in [(1, 1), (100, 7), (3000, 4096), (1, bytes.len().max(1))] {
-            let (did_split, got) = split_parse(bytes, target, chunk);
+            let (did_split, got) = split_parse(bytes, target, chunk, parse_file);
             assert_eq!(got, whole, "target {target}, chunk {chunk}");
             if want_split {
                 assert!(did_split, "target {target}: expected the cut to be used");
             }
+            // Compact pieces (rows) merge to the compact whole-file result.
+            let (_, got) = split_parse(bytes, target, chunk, |n, b| parse_input_compact(n, b).remove(0).1);
+            assert_eq!(lean(got), compact, "compact, target {target}, chunk {chunk}");
         }
     }
 
@@ -295,7 +313,7 @@ mod tests {
     #[test]
     fn spans_of_merged_pieces_are_file_offsets() {
         let doc = serde_json::to_vec_pretty(&json!({"Records": records()})).expect("json");
-        let (did_split, got) = split_parse(&doc, 500, 64);
+        let (did_split, got) = split_parse(&doc, 500, 64, parse_file);
         assert!(did_split);
         for (_, e) in &got.events {
             let span = e.span.expect("span");
