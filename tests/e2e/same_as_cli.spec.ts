@@ -1,4 +1,4 @@
-// Files bigger than one 8 MiB slice (plain and gzipped, with duplicates across them and an
+// Files far bigger than one read chunk (tens of MB, plain and gzipped, with duplicates across them and an
 // invalid record) load in the browser with exactly the counts the native CLI reports for them.
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'child_process';

@@ -1,11 +1,13 @@
-//! The engine: runs inside a web worker, owns one shard of the dataset, reads `File`s in
-//! slices, and answers view requests. Only this module and `pool` know the message format.
+//! The engine: runs inside a web worker. Worker 0 owns the dataset and answers view, detail
+//! and export requests; the other workers are parse helpers that read files for it. Only this
+//! module and `pool` know the message format.
 //!
-//! Loads run as one asynchronous task: files are read in [`SLICE_BYTES`] slices and fed to a
-//! [`FileStream`], and every [`YIELD_INTERVAL_MS`] of work the task lets the worker's message
-//! queue run (a `MessageChannel` tick), so a `Cancel`, a `View` or a `Detail` sent during a
-//! load is handled between slices. The dataset only changes between files, in one synchronous
-//! step per file, so a view asked for during a load shows exactly the files finished so far.
+//! Loads run as one asynchronous task: each file is read as a stream (`Blob.stream()`, chunks
+//! of a few hundred KB, the browser reading ahead) fed to a [`FileStream`], and every
+//! [`YIELD_INTERVAL_MS`] of work the task lets the worker's message queue run (a
+//! `MessageChannel` tick), so a `Cancel`, a `View` or a `Detail` sent during a load is handled
+//! between chunks. The dataset only changes between files, in one synchronous step per file,
+//! so a view asked for during a load shows exactly the files finished so far.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -19,15 +21,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    DedicatedWorkerGlobalScope, File, FileReaderSync, MessageChannel, MessageEvent, MessagePort, ReadableStreamDefaultReader,
+    DedicatedWorkerGlobalScope, File, FileReaderSync, MessageChannel, MessageEvent, MessagePort,
+    ReadableStreamDefaultReader,
 };
 
 use crate::protocol::{PROGRESS_INTERVAL_MS, Request, Response, YIELD_INTERVAL_MS};
 use crate::raw_source::LoadedFiles;
 use crate::view::{Prepared, build_detail, build_export, build_view};
-
-thread_local! { static PROBE: RefCell<[f64; 8]> = const { RefCell::new([0.0; 8]) }; }
-fn probe<T>(k: usize, f: impl FnOnce() -> T) -> T { let t = js_sys::Date::now(); let r = f(); PROBE.with(|p| p.borrow_mut()[k] += js_sys::Date::now() - t); r }
 
 /// Starts the engine in the current worker: installs the message handler and says `Ready`.
 pub fn run_worker() {
@@ -251,14 +251,13 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
         Request::View(req) => {
             // Answered from the dataset as it stands: during a load, the files finished so far.
             let mut s = engine.shard.borrow_mut();
-            probe(4, || { s.prepared(); });
+            s.prepared();
             let view = match &s.prepared {
-                Some(prep) => probe(5, || build_view(&s.dataset, prep, &req)),
+                Some(prep) => build_view(&s.dataset, prep, &req),
                 None => return,
             };
             drop(s);
-            probe(6, || (engine.post)(&Response::View(Box::new(view))));
-            PROBE.with(|p| web_sys::console::log_1(&JsValue::from_str(&format!("PROBE read {:.0} push {:.0} finish {:.0} add {:.0} prepare {:.0} view {:.0} post {:.0}", p.borrow()[0], p.borrow()[1], p.borrow()[2], p.borrow()[3], p.borrow()[4], p.borrow()[5], p.borrow()[6]))));
+            (engine.post)(&Response::View(Box::new(view)));
         }
         Request::Detail { event_id } => {
             let detail = {
@@ -358,9 +357,9 @@ impl Counter {
     }
 }
 
-/// The owner: adds the files of one load in order, reading each one itself in slices fed to a
-/// [`FileStream`] or taking the bytes a parse helper sent for it (`parsers`), yielding to the
-/// message queue every [`YIELD_INTERVAL_MS`]; stops between slices when cancelled.
+/// The owner: adds the files of one load in order, reading each one itself as a stream fed to
+/// a [`FileStream`] or taking the bytes a parse helper sent for it (`parsers`), yielding to the
+/// message queue every [`YIELD_INTERVAL_MS`]; stops between chunks when cancelled.
 async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[File], parsers: &[usize]) {
     let mine = |i: usize| parsers.get(i).copied().unwrap_or(0) == 0;
     let mut counter = Counter {
@@ -399,14 +398,14 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
                 cancelled = true;
                 break;
             };
-            probe(3, || files_from_wire(&bytes).unwrap_or_else(|e| vec![(name.clone(), ParsedFile::rejected(e))]))
+            files_from_wire(&bytes).unwrap_or_else(|e| vec![(name.clone(), ParsedFile::rejected(e))])
         };
         {
             let mut shard = engine.shard.borrow_mut();
             shard.files.insert(name.clone(), file.clone());
-            probe(3, || for (name, file) in parsed {
+            for (name, file) in parsed {
                 shard.add(&name, file);
-            });
+            }
         }
         counter.files_done += 1;
         counter.post(engine, 0, false);
@@ -460,8 +459,7 @@ async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[
             break;
         };
         counter.records_done += parsed.iter().map(|(_, p)| p.n_records() as u64).sum::<u64>();
-        let bytes = probe(7, || Uint8Array::from(files_into_wire(parsed).as_slice()));
-        PROBE.with(|p| web_sys::console::log_1(&JsValue::from_str(&format!("PROBE helper read {:.0} push {:.0} finish {:.0} wire {:.0} bytes {}", p.borrow()[0], p.borrow()[1], p.borrow()[2], p.borrow()[7], bytes.length()))));
+        let bytes = Uint8Array::from(files_into_wire(parsed).as_slice());
         let msg = Object::new();
         let _ = Reflect::set(&msg, &JsValue::from_str("load_id"), &JsValue::from_f64(load_id as f64));
         let _ = Reflect::set(&msg, &JsValue::from_str("index"), &JsValue::from_f64(index as f64));
@@ -476,7 +474,7 @@ async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[
     (engine.post)(&Response::Loaded { load_id, cancelled });
 }
 
-/// Reads files in slices (one reusable buffer), yielding every [`YIELD_INTERVAL_MS`].
+/// Reads files as streams (one reusable buffer), yielding every [`YIELD_INTERVAL_MS`].
 struct Reader {
     reader: Option<FileReaderSync>,
     slice: Vec<u8>,
@@ -510,18 +508,14 @@ impl Reader {
         // a few hundred KB each); far faster in Chromium than slice-by-slice reads.
         let reader: Option<ReadableStreamDefaultReader> = file.stream().get_reader().dyn_into().ok();
         loop {
-            let t0 = js_sys::Date::now();
             let read = match &reader {
                 Some(r) => next_chunk(r).await,
                 None => Err("the browser cannot stream files".to_owned()),
             };
-            let t1 = js_sys::Date::now();
-            PROBE.with(|p| p.borrow_mut()[0] += t1 - t0);
             match read {
                 Ok(Some(chunk)) => {
                     copy_into(&chunk, &mut self.slice);
                     stream.push(&self.slice);
-                    PROBE.with(|p| p.borrow_mut()[1] += js_sys::Date::now() - t1);
                     start += self.slice.len() as u64;
                     counter.bytes_done += self.slice.len() as u64;
                 }
@@ -546,14 +540,14 @@ impl Reader {
         let parsed = match error {
             Some(reason) => {
                 // The rest of the file will not be read: count it as done for the progress bar.
-                counter.bytes_done += size - start;
+                counter.bytes_done += size.saturating_sub(start);
                 vec![(name.to_owned(), ParsedFile::rejected(reason))]
             }
             // An unusual plain file is read whole again (its events' text was let go).
-            None => probe(2, || stream.finish_with(&mut || {
+            None => stream.finish_with(&mut || {
                 let mut whole = Vec::new();
                 read_slice(self.reader.as_ref(), file, 0, size, &mut whole).map(|()| whole)
-            })),
+            }),
         };
         // Parsing took a while: a cancel sent meanwhile still drops this file.
         if self.yield_due(engine).await {

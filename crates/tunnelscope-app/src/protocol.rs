@@ -1,7 +1,7 @@
 //! The worker protocol: the only API between the UI thread and the engine workers.
 //!
 //! Messages are JSON text (serde) in a JS object `{json, files?}`; `File` objects travel
-//! beside the JSON so the worker can read them in slices. Every request that produces a view
+//! beside the JSON so the worker can read them as streams (never as JS strings). Every request that produces a view
 //! carries a `generation`, and the UI drops responses older than the newest it asked for.
 //! Worker 0 owns the dataset and answers every query; workers 1… are parse helpers: they read
 //! and parse files of a load and hand the parsed files to the owner as bytes over a
@@ -12,8 +12,6 @@ use tunnelscope_core::dataset::{EndpointChangeRow, FileReport, Stats, TunnelRow}
 use tunnelscope_core::query::TimeWindow;
 use tunnelscope_core::views::{Coverage, EndpointLife, EventDetail, EventRow, Grouping, Histogram, Lane, SortOrder};
 
-/// Bytes read from a `File` per slice (the worker never holds a JS string of the file).
-pub const SLICE_BYTES: u64 = 8 << 20;
 /// Least time between two progress messages of a load, so thousands of small files do not
 /// flood the UI thread.
 pub const PROGRESS_INTERVAL_MS: f64 = 100.0;

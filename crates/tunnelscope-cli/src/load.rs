@@ -153,7 +153,7 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
                 while let Some(job) = next_job(shared) {
                     let sent = match job {
                         Job::Piece(index, piece) => {
-                            let parsed = compact_piece(&shared.files[index].name, &piece.doc);
+                            let parsed = split::parse_piece(&shared.files[index].name, &piece.doc);
                             tx.send(Done::Piece(index, piece.k, parsed, piece.shift)).is_ok()
                         }
                         Job::File(i) => read_file(shared, i, &tx),
@@ -240,12 +240,6 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
     }
 }
 
-/// A piece of a cut trail file, read as for a compact dataset (a piece is one trail document).
-fn compact_piece(name: &str, doc: &[u8]) -> ParsedFile {
-    let mut files = ingest::parse_input_compact(name, doc);
-    if files.is_empty() { ParsedFile::rejected("empty piece") } else { files.swap_remove(0).1 }
-}
-
 /// Bytes read per call while cutting a big file.
 const READ_CHUNK: usize = 4 << 20;
 
@@ -278,7 +272,7 @@ fn read_file(shared: &Shared<'_>, i: usize, tx: &mpsc::Sender<Done>) -> bool {
         }
         Ok(Outcome::Pieces(n, last)) => {
             finish_reading(shared, |_| {});
-            let parsed = compact_piece(&file.name, &last.doc);
+            let parsed = split::parse_piece(&file.name, &last.doc);
             tx.send(Done::Pieces(i, n)).is_ok() && tx.send(Done::Piece(i, last.k, parsed, last.shift)).is_ok()
         }
         Err(e) => {

@@ -156,6 +156,13 @@ impl Cutter {
     }
 }
 
+/// Reads one piece (a trail document of whole records) for a compact dataset: its unrelated
+/// records become rows.
+pub fn parse_piece(name: &str, doc: &[u8]) -> ParsedFile {
+    let mut files = super::parse_input_compact(name, doc);
+    if files.is_empty() { ParsedFile::rejected("empty piece") } else { files.swap_remove(0).1 }
+}
+
 /// Joins the pieces' results (each with its [`Piece::shift`]) into the whole file's, or `None`
 /// when a piece needs the whole file to judge (an invalid record, a rejection, no records).
 pub fn merge(pieces: Vec<(ParsedFile, i64)>) -> Option<ParsedFile> {
@@ -198,9 +205,9 @@ pub fn merge(pieces: Vec<(ParsedFile, i64)>) -> Option<ParsedFile> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Value, json};
     use crate::ingest::{parse_file, parse_input, parse_input_compact};
     use crate::sample::sample_trail_json;
+    use serde_json::{Value, json};
 
     /// Parses `bytes` cut into pieces of about `target` bytes fed in `chunk`-byte reads, or whole.
     fn split_parse(
