@@ -150,8 +150,9 @@ struct Engine {
     cancel: Cell<bool>,
     ticker: Ticker,
     post: Box<dyn Fn(&Response)>,
-    /// The owner: parsed files received from helpers, by (load, file position), as bytes.
-    inbox: RefCell<HashMap<(u64, usize), Vec<u8>>>,
+    /// The owner: parsed files received from helpers, by (load, file position), as bytes kept
+    /// outside wasm memory until their turn (a helper may be files ahead).
+    inbox: RefCell<HashMap<(u64, usize), Uint8Array>>,
     /// Resolves the load task's wait for the inbox (or a cancel).
     wake: RefCell<Option<js_sys::Function>>,
     /// A helper: the port to the owner.
@@ -204,7 +205,7 @@ fn connect(engine: &Rc<Engine>, to_owner: bool, port: MessagePort) {
         };
         let load_id = load_id as u64;
         if inbox_engine.wants(load_id) {
-            inbox_engine.inbox.borrow_mut().insert((load_id, index as usize), bytes.to_vec());
+            inbox_engine.inbox.borrow_mut().insert((load_id, index as usize), bytes);
             inbox_engine.notify();
         }
     });
@@ -373,9 +374,13 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
         last_post_ms: f64::NEG_INFINITY,
     };
     counter.post(engine, 0, true);
-    // Room for the load's events up front (records are 1–1.5 KB), so columns do not regrow.
+    // Room for the load's events, so the columns neither regrow (a regrowth holds two copies)
+    // nor overshoot: for the first file at 1,000 bytes a record, then, once a thousand records
+    // are in, for all the rest at the bytes per record seen so far, plus a tenth.
     let all_bytes: u64 = files.iter().map(|f| f.size() as u64).sum();
-    engine.shard.borrow_mut().dataset.reserve(usize::try_from(all_bytes / 1000).unwrap_or(0));
+    let first = files.first().map_or(0, |f| f.size() as u64);
+    engine.shard.borrow_mut().dataset.reserve(usize::try_from(first / 1000).unwrap_or(0));
+    let (mut bytes_added, mut records_added, mut fitted) = (0u64, 0u64, false);
     let mut reader = Reader::new();
     let mut cancelled = false;
     let mut own_done = 0u64;
@@ -404,7 +409,14 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
             let mut shard = engine.shard.borrow_mut();
             shard.files.insert(name.clone(), file.clone());
             for (name, file) in parsed {
+                records_added += file.n_records() as u64;
                 shard.add(&name, file);
+            }
+            bytes_added += file.size() as u64;
+            if !fitted && records_added >= 1000 {
+                fitted = true;
+                let left = all_bytes.saturating_sub(bytes_added) / (bytes_added / records_added).max(1);
+                shard.dataset.reserve(usize::try_from(left + left / 10).unwrap_or(0));
             }
         }
         counter.files_done += 1;
@@ -430,7 +442,7 @@ async fn wait_for(engine: &Engine, load_id: u64, index: usize) -> Option<Vec<u8>
             return None;
         }
         if let Some(bytes) = engine.inbox.borrow_mut().remove(&(load_id, index)) {
-            return Some(bytes);
+            return Some(bytes.to_vec());
         }
         engine.wait().await;
     }

@@ -330,11 +330,11 @@ impl Dataset {
         order == Ordering::Less
     }
 
-    /// Makes room for about `n` more events (a load that knows its size in bytes passes
-    /// `bytes / 1000`: CloudTrail records are 1–1.5 KB), so the columns do not regrow while loading.
+    /// Makes room for `n` more events, exactly (a load estimates `n` from its bytes: CloudTrail
+    /// records are 1–1.5 KB), so the columns do not regrow while loading.
     pub fn reserve(&mut self, n: usize) {
         self.store.reserve(n);
-        let _ = self.origins.try_reserve(n);
+        let _ = self.origins.try_reserve_exact(n);
     }
 
     /// Number of loaded events.

@@ -519,19 +519,20 @@ impl Store {
     /// Room for `n` more rows without regrowing the columns (growing a column by doubling
     /// holds the old and new copies at once, which is what a load's peak memory is made of).
     pub(crate) fn reserve(&mut self, n: usize) {
+        // Exact: `n` is an estimate already; doubling past it is what would overshoot.
         // Failure is fine: the columns then grow as rows arrive.
-        let _ = self.time.try_reserve(n);
-        let _ = self.id_end.try_reserve(n);
-        let _ = self.id_bytes.try_reserve(n.saturating_mul(36));
+        let _ = self.time.try_reserve_exact(n);
+        let _ = self.id_end.try_reserve_exact(n);
+        let _ = self.id_bytes.try_reserve_exact(n.saturating_mul(36));
         let (id_end, id_bytes, hasher) = (&self.id_end, &self.id_bytes, &self.id_hasher);
         self.ids.reserve(n, |&j| hasher.hash_one(id_of(id_end, id_bytes, j as usize)));
         for c in &mut self.strs {
-            let _ = c.try_reserve(n);
+            let _ = c.try_reserve_exact(n);
         }
-        let _ = self.bits.try_reserve(n);
-        let _ = self.full_slot.try_reserve(n);
-        let _ = self.raw_slot.try_reserve(n);
-        let _ = self.span.try_reserve(n);
+        let _ = self.bits.try_reserve_exact(n);
+        let _ = self.full_slot.try_reserve_exact(n);
+        let _ = self.raw_slot.try_reserve_exact(n);
+        let _ = self.span.try_reserve_exact(n);
     }
 
     /// Number of rows.
