@@ -279,3 +279,24 @@ fn receive(shared: &RefCell<Shared>, worker: &Worker, idx: usize, n: usize, resp
         other => Some(other),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_go_to_the_least_loaded_worker_and_a_lone_file_stays_with_the_owner() {
+        assert_eq!(assign(&[100.0], 2), vec![0], "nothing to hand over");
+        assert_eq!(assign(&[100.0], 1), vec![0]);
+        // Equal files alternate, the owner (which also adds them all) taking fewer.
+        let equal = assign(&[100.0; 9], 2);
+        let owner = equal.iter().filter(|&&k| k == 0).count();
+        assert!((3..=4).contains(&owner), "{equal:?}");
+        assert!(equal.iter().all(|&k| k < 2));
+        // A big file then small ones: the small ones go to the others until they catch up.
+        assert_eq!(assign(&[1000.0, 10.0, 10.0, 10.0], 3), vec![0, 1, 2, 1]);
+        // Every worker gets work when there are enough files.
+        let four = assign(&[5.0; 40], 4);
+        assert!((0..4).all(|k| four.contains(&k)), "{four:?}");
+    }
+}
