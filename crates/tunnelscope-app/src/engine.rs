@@ -389,7 +389,7 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
         let parsed = if mine(i) {
             match reader.read(engine, &name, file, &mut counter).await {
                 Some(parsed) => {
-                    counter.records_done += parsed.iter().map(|(_, p)| p.n_records() as u64).sum::<u64>();
+                    counter.records_done += records_of(&parsed);
                     own_done += file.size() as u64;
                     parsed
                 }
@@ -408,8 +408,8 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
         {
             let mut shard = engine.shard.borrow_mut();
             shard.files.insert(name.clone(), file.clone());
+            records_added += records_of(&parsed);
             for (name, file) in parsed {
-                records_added += file.n_records() as u64;
                 shard.add(&name, file);
             }
             bytes_added += file.size() as u64;
@@ -432,6 +432,11 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
     }
     counter.post(engine, 0, true);
     (engine.post)(&Response::Loaded { load_id, cancelled });
+}
+
+/// Records found in a file's parsed results (valid or not).
+fn records_of(parsed: &[(String, ParsedFile)]) -> u64 {
+    parsed.iter().map(|(_, p)| p.n_records() as u64).sum()
 }
 
 /// The owner: the bytes helper sent for file `index` of the load, waiting for them; `None`
@@ -470,7 +475,7 @@ async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[
             cancelled = true;
             break;
         };
-        counter.records_done += parsed.iter().map(|(_, p)| p.n_records() as u64).sum::<u64>();
+        counter.records_done += records_of(&parsed);
         let bytes = Uint8Array::from(files_into_wire(parsed).as_slice());
         let msg = Object::new();
         let _ = Reflect::set(&msg, &JsValue::from_str("load_id"), &JsValue::from_f64(load_id as f64));

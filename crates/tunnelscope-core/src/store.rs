@@ -131,25 +131,8 @@ impl Rows {
 
     /// Row `j` as an owned event (its raw JSON empty: it is read again by its span).
     pub fn event(&self, j: usize) -> Event {
-        let t = |c| self.text(c, j).to_owned();
-        Event {
-            event_id: self.id_at(j).to_owned(),
-            time_ms: self.time[j],
-            event_name: t(col::NAME),
-            event_source: t(col::SOURCE),
-            region: t(col::REGION),
-            account: t(col::ACCOUNT),
-            principal_arn: t(col::ARN),
-            principal: t(col::PRINCIPAL),
-            source_ip: t(col::SOURCE_IP),
-            user_agent: t(col::AGENT),
-            error_code: t(col::ERROR),
-            error_message: t(col::MESSAGE),
-            fidelity: fidelity_of(self.bits[j]),
-            eice: None,
-            raw: String::new(),
-            span: unpack_span(self.span[j]),
-        }
+        let text = |c| self.text(c, j);
+        row_ref(j, self.id_at(j), self.time[j], text, self.bits[j], None, "", self.span[j]).to_event()
     }
 
     /// Every row as (record position, owned event), in row order.
@@ -176,14 +159,7 @@ impl Rows {
         }
         Some(())
     }
-}
 
-/// For each column, the id in `into` of every string of `from` (interned when new).
-fn map_dicts(into: &mut [Strings; N_STR], from: &[Strings; N_STR]) -> [Vec<u32>; N_STR] {
-    std::array::from_fn(|c| from[c].values().iter().map(|v| into[c].intern(v)).collect())
-}
-
-impl Rows {
     /// The columns as plain data (dictionaries as their values).
     pub(crate) fn into_wire(self) -> crate::ingest::wire::RowsWire {
         crate::ingest::wire::RowsWire {
@@ -233,6 +209,11 @@ impl Rows {
             span: w.span,
         })
     }
+}
+
+/// For each column, the id in `into` of every string of `from` (interned when new).
+fn map_dicts(into: &mut [Strings; N_STR], from: &[Strings; N_STR]) -> [Vec<u32>; N_STR] {
+    std::array::from_fn(|c| from[c].values().iter().map(|v| into[c].intern(v)).collect())
 }
 
 impl PartialEq for Rows {
@@ -485,6 +466,41 @@ fn id_of<'a>(id_end: &[u32], id_bytes: &'a [u8], i: usize) -> &'a str {
     std::str::from_utf8(&id_bytes[start..id_end[i] as usize]).unwrap_or("")
 }
 
+/// Row `i` of a set of columns as an [`EventRef`]: `text(c)` is the row's text of column `c`.
+#[allow(clippy::too_many_arguments)] // a row's columns, one argument each
+fn row_ref<'a>(
+    i: usize,
+    event_id: &'a str,
+    time_ms: i64,
+    text: impl Fn(usize) -> &'a str,
+    bits: u8,
+    eice: Option<&'a EiceFacts>,
+    raw: &'a str,
+    span: u64,
+) -> EventRef<'a> {
+    EventRef {
+        index: u32::try_from(i).unwrap_or(NONE),
+        event_id,
+        time_ms,
+        event_name: text(col::NAME),
+        event_source: text(col::SOURCE),
+        region: text(col::REGION),
+        account: text(col::ACCOUNT),
+        principal_arn: text(col::ARN),
+        principal: text(col::PRINCIPAL),
+        source_ip: text(col::SOURCE_IP),
+        user_agent: text(col::AGENT),
+        error_code: text(col::ERROR),
+        error_message: text(col::MESSAGE),
+        fidelity: fidelity_of(bits),
+        eice,
+        raw,
+        span: unpack_span(span),
+        is_eice: bits & B_EICE != 0,
+        lossy: bits & B_LOSSY != 0,
+    }
+}
+
 /// An event arriving at the store: a full [`Event`], or row `j` of a batch with the map of
 /// its strings to the store's ids ([`Store::map_rows`]).
 // Moved once per event; boxing the event would cost an allocation per event.
@@ -675,28 +691,8 @@ impl Store {
             Some(e) => e.raw.as_str(),
             None => self.raws.get(self.raw_slot[i] as usize).map_or("", |r| r),
         };
-        let t = |c| self.text(c, i);
-        Some(EventRef {
-            index: i as u32,
-            event_id: self.id_at(i),
-            time_ms: self.time[i],
-            event_name: t(col::NAME),
-            event_source: t(col::SOURCE),
-            region: t(col::REGION),
-            account: t(col::ACCOUNT),
-            principal_arn: t(col::ARN),
-            principal: t(col::PRINCIPAL),
-            source_ip: t(col::SOURCE_IP),
-            user_agent: t(col::AGENT),
-            error_code: t(col::ERROR),
-            error_message: t(col::MESSAGE),
-            fidelity: fidelity_of(bits),
-            eice: full.and_then(|e| e.eice.as_ref()),
-            raw,
-            span: unpack_span(self.span[i]),
-            is_eice: bits & B_EICE != 0,
-            lossy: bits & B_LOSSY != 0,
-        })
+        let eice = full.and_then(|e| e.eice.as_ref());
+        Some(row_ref(i, self.id_at(i), self.time[i], |c| self.text(c, i), bits, eice, raw, self.span[i]))
     }
 
     /// Full EICE-related events with their row, in the order they were first loaded.

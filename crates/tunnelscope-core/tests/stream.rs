@@ -8,7 +8,9 @@ mod files;
 use std::path::Path;
 
 use files::{CORPUS, FIXTURES, gz, walk, zip};
-use tunnelscope_core::ingest::{FileStream, ParsedFile, parse_input, read_span, read_spans};
+use tunnelscope_core::ingest::{
+    FileStream, ParsedFile, files_from_wire, files_into_wire, parse_input, read_span, read_spans,
+};
 use tunnelscope_core::{FileStatus, Shape};
 
 fn streamed(name: &str, bytes: &[u8], chunk: usize) -> Vec<(String, ParsedFile)> {
@@ -291,11 +293,12 @@ fn a_parsed_file_crosses_between_workers_as_bytes_unchanged() {
     for parsed in [streamed_raw_compact("s.json", text.as_bytes()), parse_input("s.json", text.as_bytes()).remove(0).1]
     {
         assert!(!parsed.invalid.is_empty() && !parsed.events.is_empty());
-        let wire = parsed.clone().into_wire();
-        assert_eq!(ParsedFile::from_wire(&wire).unwrap(), parsed);
+        let files = vec![("s.json".to_owned(), parsed)];
+        let wire = files_into_wire(files.clone());
+        assert_eq!(files_from_wire(&wire).unwrap(), files);
         // Damaged bytes are an error, never a panic or a different file.
         for cut in [0, 1, wire.len() / 2, wire.len() - 1] {
-            assert!(ParsedFile::from_wire(&wire[..cut]).is_err(), "cut at {cut}");
+            assert!(files_from_wire(&wire[..cut]).is_err(), "cut at {cut}");
         }
     }
 }

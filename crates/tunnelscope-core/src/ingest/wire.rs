@@ -34,16 +34,6 @@ pub(crate) struct RowsWire {
 }
 
 impl ParsedFile {
-    /// The file as bytes ([`ParsedFile::from_wire`] reads them back).
-    pub fn into_wire(self) -> Vec<u8> {
-        encode(&self.wire())
-    }
-
-    /// Reads [`ParsedFile::into_wire`]'s bytes, checking that the columns agree.
-    pub fn from_wire(bytes: &[u8]) -> Result<Self, String> {
-        decode::<FileWire>(bytes)?.unwire()
-    }
-
     fn wire(self) -> FileWire {
         FileWire {
             status: self.status,
@@ -74,7 +64,7 @@ pub fn files_into_wire(files: Vec<(String, ParsedFile)>) -> Vec<u8> {
     encode(&files.into_iter().map(|(name, f)| (name, f.wire())).collect::<Vec<_>>())
 }
 
-/// Reads [`files_into_wire`]'s bytes.
+/// Reads [`files_into_wire`]'s bytes, checking that each file's columns agree.
 pub fn files_from_wire(bytes: &[u8]) -> Result<Vec<(String, ParsedFile)>, String> {
     decode::<Vec<(String, FileWire)>>(bytes)?.into_iter().map(|(name, f)| Ok((name, f.unwire()?))).collect()
 }
