@@ -626,6 +626,10 @@ fn report(
                 mb(w),
                 w / n
             );
+            if let Some(each) = ev["wasm"]["each"].as_array().filter(|e| e.len() > 1) {
+                let parts: Vec<String> = each.iter().filter_map(f).map(mb).collect();
+                let _ = writeln!(t, "| of which each worker (the owner first) | {} | |", parts.join(" + "));
+            }
         } else {
             let _ = writeln!(t, "| wasm linear memory of the workers | not readable | — |");
         }

@@ -140,9 +140,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             let loaded = Loaded::new(&input)?;
             loaded.warn_rejected();
             let mut rows = loaded.dataset.tunnel_rows();
-            if let Some(keep) = loaded.matching_ids() {
-                rows.retain(|r| keep.contains(r.event_id.as_str()));
-            }
+            rows.retain(|r| loaded.keeps_id(&r.event_id));
             let mut out = io::stdout().lock();
             match format {
                 Format::Table => output::tunnels_table(&mut out, &rows)?,
@@ -253,9 +251,12 @@ impl Loaded {
         }
     }
 
-    /// Event IDs the filter keeps; `None` when there is no filter.
-    fn matching_ids(&self) -> Option<std::collections::HashSet<&str>> {
-        self.matching.as_ref().map(|_| self.matching().map(|e| e.event_id).collect())
+    /// True when the filter keeps the event of this ID (always without a filter).
+    fn keeps_id(&self, event_id: &str) -> bool {
+        // `matching_indices` returns ascending indices, so a binary search suffices.
+        self.matching
+            .as_ref()
+            .is_none_or(|m| self.dataset.index_of(event_id).is_some_and(|i| m.binary_search(&i).is_ok()))
     }
 
     /// The event at index `i` when `extract` keeps it: EICE-relevant and matching the filter.

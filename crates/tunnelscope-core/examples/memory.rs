@@ -114,7 +114,7 @@ fn main() {
         peak as f64 / n as f64
     );
     let (parts, distinct) = ds.store_breakdown();
-    let store: usize = parts.iter().take(3).map(|(_, b)| b).sum::<usize>() + ds.len() * 8;
+    let store: usize = parts.iter().take(3).map(|(_, b)| b).sum::<usize>() + ds.len() * 4;
     println!("store (columns incl. origins, IDs, distinct strings): {:.0} B/event", store as f64 / n as f64);
     for (name, b) in parts {
         println!("  {name}: {:.1} MB = {:.0} B/event", b as f64 / 1e6, b as f64 / n as f64);

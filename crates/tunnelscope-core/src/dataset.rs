@@ -210,6 +210,47 @@ struct Origin {
     record: u32,
 }
 
+/// Where each event was loaded from, in about four bytes an event: events arrive file by
+/// file, so the file is kept as runs (the first event of each run), and the rare event a
+/// later file's fuller copy replaced is noted apart.
+#[derive(Debug, Clone, Default)]
+struct Origins {
+    record: Vec<u32>,
+    /// (first event, file) of each run of events from one file, by first event.
+    runs: Vec<(u32, u32)>,
+    /// Events whose file is no longer their run's (replaced by a copy from another file).
+    moved: std::collections::HashMap<u32, u32>,
+}
+
+impl Origins {
+    fn push(&mut self, o: Origin) {
+        let i = self.record.len() as u32;
+        if self.runs.last().is_none_or(|&(_, f)| f != o.file) {
+            self.runs.push((i, o.file));
+        }
+        self.record.push(o.record);
+    }
+
+    fn get(&self, i: usize) -> Option<Origin> {
+        let record = *self.record.get(i)?;
+        let i = i as u32;
+        let file = match self.moved.get(&i) {
+            Some(&f) => f,
+            None => self.runs[self.runs.partition_point(|&(first, _)| first <= i) - 1].1,
+        };
+        Some(Origin { file, record })
+    }
+
+    fn set(&mut self, i: usize, o: Origin) {
+        self.record[i] = o.record;
+        let i = i as u32;
+        self.moved.remove(&i);
+        if self.get(i as usize).is_some_and(|now| now.file != o.file) {
+            self.moved.insert(i, o.file);
+        }
+    }
+}
+
 /// Loaded events with exact dedupe and per-file accounting, in a compact columnar store
 /// (`store.rs`): every event keeps the fields the table and the query language read; full
 /// events with raw JSON are kept for EICE-related events. A dataset made with
@@ -219,7 +260,7 @@ struct Origin {
 pub struct Dataset {
     files: Vec<FileReport>,
     store: Store,
-    origins: Vec<Origin>,
+    origins: Origins,
 }
 
 impl Default for Dataset {
@@ -231,13 +272,13 @@ impl Default for Dataset {
 impl Dataset {
     /// An empty dataset that keeps every event's raw JSON.
     pub fn new() -> Self {
-        Self { files: Vec::new(), store: Store::new(true), origins: Vec::new() }
+        Self { files: Vec::new(), store: Store::new(true), origins: Origins::default() }
     }
 
     /// An empty dataset that keeps raw JSON only for EICE-related events and for records
     /// without a span (issue 5: a compact dataset; the rest is re-read from the file on demand).
     pub fn compact() -> Self {
-        Self { files: Vec::new(), store: Store::new(false), origins: Vec::new() }
+        Self { files: Vec::new(), store: Store::new(false), origins: Origins::default() }
     }
 
     /// Reads one file's bytes and adds what it holds; returns its report (for an archive, the
@@ -300,7 +341,7 @@ impl Dataset {
 
     /// Inserts one event, keeping the fuller copy, then the one from the earliest path and position.
     fn insert(&mut self, origin: Origin, event: Incoming<'_>) {
-        match self.store.find(event.event_id()) {
+        match self.store.find(event.key()) {
             None => {
                 self.store.push(event);
                 self.origins.push(origin);
@@ -308,13 +349,13 @@ impl Dataset {
             }
             Some(idx) => {
                 let idx = idx as usize;
-                if self.precedes(event.fidelity(), origin, self.store.fidelity(idx), self.origins[idx]) {
-                    let old = self.origins[idx];
+                let old = self.origins.get(idx).unwrap_or(origin);
+                if self.precedes(event.fidelity(), origin, self.store.fidelity(idx), old) {
                     self.files[old.file as usize].n_loaded -= 1;
                     self.files[old.file as usize].n_duplicates += 1;
                     self.files[origin.file as usize].n_loaded += 1;
                     self.store.set(idx, event);
-                    self.origins[idx] = origin;
+                    self.origins.set(idx, origin);
                 } else {
                     self.files[origin.file as usize].n_duplicates += 1;
                 }
@@ -334,7 +375,7 @@ impl Dataset {
     /// records are 1–1.5 KB), so the columns do not regrow while loading.
     pub fn reserve(&mut self, n: usize) {
         self.store.reserve(n);
-        let _ = self.origins.try_reserve_exact(n);
+        let _ = self.origins.record.try_reserve_exact(n);
     }
 
     /// Number of loaded events.
@@ -358,13 +399,14 @@ impl Dataset {
     }
 
     /// EICE-related events (full, with raw JSON) and their positions, in first-load order.
-    pub fn eice_events(&self) -> impl Iterator<Item = (u32, &Event)> + '_ {
-        self.store.full_events()
+    pub fn eice_events(&self) -> impl Iterator<Item = (u32, EventRef<'_>)> + '_ {
+        self.store.full_events().filter_map(|(i, _)| Some((i, self.store.get(i as usize)?)))
     }
 
-    /// The full event at this position, when it is EICE-related.
-    pub fn full_event(&self, index: u32) -> Option<&Event> {
-        self.store.full_event(index as usize)
+    /// The event at this position, when it is EICE-related (its facts and raw JSON held).
+    pub fn full_event(&self, index: u32) -> Option<EventRef<'_>> {
+        self.store.full_event(index as usize)?;
+        self.store.get(index as usize)
     }
 
     /// Owned copies of the loaded events, in insertion order (for tests and small data: the
@@ -391,12 +433,12 @@ impl Dataset {
 
     /// The loaded event with this ID.
     pub fn event(&self, event_id: &str) -> Option<EventRef<'_>> {
-        self.store.find(event_id).and_then(|i| self.store.get(i as usize))
+        self.store.find(crate::ids::Key::of(event_id)).and_then(|i| self.store.get(i as usize))
     }
 
     /// The position of the event with this ID.
     pub fn index_of(&self, event_id: &str) -> Option<u32> {
-        self.store.find(event_id)
+        self.store.find(crate::ids::Key::of(event_id))
     }
 
     /// Approximate bytes per part of the event store, and distinct values per string column
@@ -411,21 +453,38 @@ impl Dataset {
 
     /// Indices of loaded events in time order (ties by event ID, so the order is stable).
     pub fn time_order(&self) -> Vec<u32> {
-        // Sort (time, index) pairs, then order each run of equal times by event ID: most
-        // comparisons then touch only integers.
+        // Sort (time, index) keys, then order each run of equal times by event ID: most
+        // comparisons then touch only integers. A key is one u64 (time from the earliest,
+        // index in the low bits) where that fits, as it does for any real trail: half the
+        // memory of (i64, u32) pairs, which at millions of events is the load's peak.
         let time = &self.store.time;
-        let mut keys: Vec<(i64, u32)> = (0..self.store.len() as u32).map(|i| (time[i as usize], i)).collect();
-        keys.sort_unstable();
-        let mut idx: Vec<u32> = keys.iter().map(|&(_, i)| i).collect();
+        let n = self.store.len();
+        let bits = usize::BITS - n.leading_zeros();
+        let (lo, hi) = (time.iter().min().copied().unwrap_or(0), time.iter().max().copied().unwrap_or(0));
+        let span = hi.checked_sub(lo).and_then(|s| u64::try_from(s).ok());
+        let mut idx: Vec<u32> = match span.filter(|&s| bits < 64 && s < (1u64 << (64 - bits))) {
+            Some(_) => {
+                let mut keys: Vec<u64> = (0..n).map(|i| (((time[i] - lo) as u64) << bits) | i as u64).collect();
+                keys.sort_unstable();
+                let mask = (1u64 << bits) - 1;
+                keys.iter().map(|&k| (k & mask) as u32).collect()
+            }
+            None => {
+                let mut keys: Vec<(i64, u32)> = (0..n as u32).map(|i| (time[i as usize], i)).collect();
+                keys.sort_unstable();
+                keys.iter().map(|&(_, i)| i).collect()
+            }
+        };
         let mut start = 0;
-        while start < keys.len() {
+        while start < n {
+            let t = time[idx[start] as usize];
             let mut end = start + 1;
-            while end < keys.len() && keys[end].0 == keys[start].0 {
+            while end < n && time[idx[end] as usize] == t {
                 end += 1;
             }
             if end - start > 1 {
                 idx[start..end]
-                    .sort_unstable_by(|&a, &b| self.store.id_at(a as usize).cmp(self.store.id_at(b as usize)));
+                    .sort_unstable_by(|&a, &b| self.store.id_at(a as usize).cmp(&self.store.id_at(b as usize)));
             }
             start = end;
         }
@@ -496,14 +555,14 @@ impl Dataset {
             .filter_map(|(i, e)| {
                 let t = e.tunnel()?;
                 let (pairing, instance, user) = pairings.get(i).unwrap_or((Pairing::None, "", ""));
-                Some(crate::views::tunnel_row(e, t, pairing, instance.to_owned(), user.to_owned()))
+                Some(crate::views::tunnel_row(&e, t, pairing, instance.to_owned(), user.to_owned()))
             })
             .collect()
     }
 
     /// EICE-related events in time order (ties by event ID).
-    pub fn eice_time_order(&self) -> Vec<(u32, &Event)> {
-        let mut v: Vec<(u32, &Event)> = self.eice_events().collect();
+    pub fn eice_time_order(&self) -> Vec<(u32, EventRef<'_>)> {
+        let mut v: Vec<(u32, EventRef<'_>)> = self.eice_events().collect();
         v.sort_by(|a, b| a.1.time_ms.cmp(&b.1.time_ms).then_with(|| a.1.event_id.cmp(&b.1.event_id)));
         v
     }
@@ -514,21 +573,21 @@ impl Dataset {
             .into_iter()
             .filter_map(|(_, e)| e.endpoint_activity().map(|a| (e, a)))
             .map(|(e, a)| EndpointChangeRow {
-                event_id: e.event_id.clone(),
+                event_id: e.event_id.to_string(),
                 time: format_rfc3339(e.time_ms),
                 op: a.op.map(EndpointOp::key).unwrap_or_default().to_owned(),
-                event_name: e.event_name.clone(),
+                event_name: e.event_name.to_owned(),
                 endpoint_ids: a.endpoint_ids.clone(),
-                principal: e.principal.clone(),
-                source_ip: e.source_ip.clone(),
+                principal: e.principal.to_owned(),
+                source_ip: e.source_ip.to_owned(),
                 subnet_id: a.subnet_id.clone(),
                 vpc_id: a.vpc_id.clone(),
                 security_group_ids: a.security_group_ids.clone(),
                 preserve_client_ip: a.preserve_client_ip,
                 state: a.state.clone(),
-                error_code: e.error_code.clone(),
-                account: e.account.clone(),
-                region: e.region.clone(),
+                error_code: e.error_code.to_owned(),
+                account: e.account.to_owned(),
+                region: e.region.to_owned(),
             })
             .collect()
     }

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::model::{EiceFacts, EndpointFacts, EndpointOp, Event, KeyPushFacts, TunnelFacts};
+use crate::model::{EiceFacts, EndpointFacts, EndpointOp, KeyPushFacts, TunnelFacts};
 use crate::record::RecordIn;
+use crate::store::EventRef;
 
 /// `eventSource` of `OpenTunnel` and `SendSSHPublicKey`.
 pub const EIC_SOURCE: &str = "ec2-instance-connect.amazonaws.com";
@@ -250,10 +251,10 @@ pub(crate) struct Inventory {
 
 impl Inventory {
     /// Reads the inventory events among `events`.
-    pub(crate) fn build<'e>(events: impl IntoIterator<Item = &'e Event>) -> Self {
+    pub(crate) fn build<'e>(events: impl IntoIterator<Item = EventRef<'e>>) -> Self {
         let mut inv = Self::default();
         for e in events {
-            let name = e.event_name.as_str();
+            let name = e.event_name;
             if e.is_failed()
                 || !matches!(
                     name,
@@ -266,7 +267,7 @@ impl Inventory {
             {
                 continue;
             }
-            let Some((req, resp)) = request_and_response(&e.raw, name) else { continue };
+            let Some((req, resp)) = request_and_response(e.raw, name) else { continue };
             let (req, resp) = (&req, &resp);
             match name {
                 "RunInstances" => {
@@ -274,7 +275,7 @@ impl Inventory {
                         let Some(id) = instance.get("instanceId").and_then(Value::as_str) else { continue };
                         let mut ips = Vec::new();
                         collect_ips(instance, &mut ips, 0);
-                        inv.claim(e, id, &ips);
+                        inv.claim(&e, id, &ips);
                         let mut enis = Vec::new();
                         collect_strings_under(instance, "networkInterfaceId", &mut enis, 0);
                         for eni in enis {
@@ -287,7 +288,7 @@ impl Inventory {
                     if let Some(id) = find_string(eni_obj, &["networkInterfaceId"]) {
                         let mut ips = Vec::new();
                         collect_ips(eni_obj, &mut ips, 0);
-                        inv.claim(e, &id, &ips);
+                        inv.claim(&e, &id, &ips);
                     }
                 }
                 "TerminateInstances" | "DeleteNetworkInterface" => {
@@ -315,9 +316,9 @@ impl Inventory {
         inv
     }
 
-    fn claim(&mut self, e: &Event, holder: &str, ips: &[String]) {
+    fn claim(&mut self, e: &EventRef<'_>, holder: &str, ips: &[String]) {
         for ip in ips {
-            let key = (e.account.clone(), e.region.clone(), canonical_ip(ip));
+            let key = (e.account.to_owned(), e.region.to_owned(), canonical_ip(ip));
             self.claims.entry(key).or_default().push(Claim { holder: holder.to_owned(), start_ms: e.time_ms });
         }
     }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::dataset::{Pairing, TunnelRow};
 use crate::eice::INVENTORY_EVENTS;
+use crate::ids::EventId;
 use crate::model::Event;
 use crate::store::EventRef;
 use crate::time::format_rfc3339;
@@ -175,7 +176,7 @@ pub fn tunnels_json(rows: &[TunnelRow]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventRow<'a> {
     /// `eventID`.
-    pub event_id: &'a str,
+    pub event_id: EventId<'a>,
     /// Event time, RFC 3339 UTC.
     pub time: String,
     /// `eventName`.
@@ -218,7 +219,7 @@ impl<'a> EventRow<'a> {
 
     fn cells(&self) -> [String; 11] {
         [
-            self.event_id,
+            self.event_id.as_str(),
             &self.time,
             self.event_name,
             self.event_source,

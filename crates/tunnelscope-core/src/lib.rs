@@ -8,6 +8,7 @@
 pub mod dataset;
 pub mod eice;
 pub mod export;
+pub mod ids;
 pub mod ingest;
 pub mod model;
 pub mod principal;
@@ -20,6 +21,7 @@ pub mod view_state;
 pub mod views;
 
 pub use dataset::{Dataset, EndpointChangeRow, FileReport, Pairing, Stats, TunnelRow};
+pub use ids::EventId;
 pub use ingest::{FileStatus, ParsedFile, Shape, parse_file};
 pub use model::{EiceFacts, EndpointFacts, EndpointOp, Event, Fidelity, KeyPushFacts, RawSpan, TunnelFacts};
 pub use store::EventRef;

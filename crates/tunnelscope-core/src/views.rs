@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, KEY_PUSH_WINDOW_MS, Pairing, TunnelRow, latest_end_ms};
 use crate::eice::Inventory;
-use crate::model::{EiceFacts, EndpointOp, Event, TunnelFacts};
+use crate::ids::EventId;
+use crate::model::{EiceFacts, EndpointOp, TunnelFacts};
 use crate::store::{B_EICE, B_FAILED, B_TUNNEL, EventRef, Store, col};
 use crate::time::format_rfc3339;
 
@@ -190,13 +191,13 @@ pub struct Lane {
 }
 
 /// The principal's key: ARN (or principal ID), else the display name for rows without one.
-fn principal_key(e: &Event) -> &str {
-    if e.principal_arn.is_empty() { &e.principal } else { &e.principal_arn }
+fn principal_key<'e>(e: &EventRef<'e>) -> &'e str {
+    if e.principal_arn.is_empty() { e.principal } else { e.principal_arn }
 }
 
 /// Orders events by time, then event ID (unique after dedupe), so every order is stable.
 fn by_time(a: &EventRef<'_>, b: &EventRef<'_>) -> Ordering {
-    a.time_ms.cmp(&b.time_ms).then_with(|| a.event_id.cmp(b.event_id))
+    a.time_ms.cmp(&b.time_ms).then_with(|| a.event_id.cmp(&b.event_id))
 }
 
 /// Distinct values are compared directly up to this many; beyond, they are hashed.
@@ -262,7 +263,7 @@ enum PairSource<'p, 'a> {
 
 impl<'p, 'a> PairSource<'p, 'a> {
     /// The instance and OS user a tunnel's pairing revealed, if it revealed one.
-    fn revealed(&mut self, i: u32, e: &'a Event, t: &TunnelFacts) -> Option<(Cow<'p, str>, Cow<'p, str>)> {
+    fn revealed(&mut self, i: u32, e: EventRef<'a>, t: &TunnelFacts) -> Option<(Cow<'p, str>, Cow<'p, str>)> {
         let (pairing, instance, user) = match self {
             Self::Off => return None,
             Self::Live(p) => {
@@ -315,8 +316,8 @@ fn lanes_from<'a>(ds: &'a Dataset, indices: &[u32], grouping: Grouping, pairs: P
         let key = match grouping {
             Grouping::Endpoint => t.endpoint_id.as_str(),
             Grouping::Target => t.private_ip.as_str(),
-            Grouping::Principal => principal_key(e),
-            Grouping::SourceIp => e.source_ip.as_str(),
+            Grouping::Principal => principal_key(&e),
+            Grouping::SourceIp => e.source_ip,
         };
         let k = slot.id(key);
         if k == groups.len() {
@@ -348,24 +349,23 @@ fn build_lanes<'a>(
                 let Some(e) = ds.full_event(i) else { continue };
                 let Some(t) = e.tunnel() else { continue };
                 n_failed += u32::from(e.is_failed());
-                marks.push(mark(e, t));
+                marks.push(mark(&e, t));
                 if let Some((instance, user)) = pairs.revealed(i, e, t) {
                     let users = revealed.entry(instance).or_default();
                     if !user.is_empty() {
                         users.insert(user);
                     }
                 }
-                if grouping == Grouping::Endpoint && !e.region.is_empty() && !regions.contains(&e.region.as_str()) {
-                    regions.push(e.region.as_str());
+                if grouping == Grouping::Endpoint && !e.region.is_empty() && !regions.contains(&e.region) {
+                    regions.push(e.region);
                 }
             }
             let first = members.first().and_then(|&(_, i)| ds.full_event(i));
             let label = match grouping {
                 _ if key.is_empty() => "(unknown)".to_owned(),
-                Grouping::Principal => first
-                    .map(|e| if e.principal.is_empty() { key } else { e.principal.as_str() })
-                    .unwrap_or(key)
-                    .to_owned(),
+                Grouping::Principal => {
+                    first.map(|e| if e.principal.is_empty() { key } else { e.principal }).unwrap_or(key).to_owned()
+                }
                 _ => key.to_owned(),
             };
             let sublabel = match grouping {
@@ -378,9 +378,9 @@ fn build_lanes<'a>(
         .collect()
 }
 
-fn mark(e: &Event, t: &TunnelFacts) -> TunnelMark {
+fn mark(e: &EventRef<'_>, t: &TunnelFacts) -> TunnelMark {
     TunnelMark {
-        event_id: e.event_id.clone(),
+        event_id: e.event_id.to_string(),
         start_ms: e.time_ms,
         end_ms: latest_end_ms(e.time_ms, t.max_duration_secs),
         failed: e.is_failed(),
@@ -413,8 +413,8 @@ fn target_sublabel(revealed: &BTreeMap<Cow<'_, str>, BTreeSet<Cow<'_, str>>>) ->
 /// The (principal, account, Region, source IP) a key push and its tunnel share.
 type PushKey<'a> = (&'a str, &'a str, &'a str, &'a str);
 
-fn push_key(e: &Event) -> PushKey<'_> {
-    (e.principal_arn.as_str(), e.account.as_str(), e.region.as_str(), e.source_ip.as_str())
+fn push_key<'e>(e: &EventRef<'e>) -> PushKey<'e> {
+    (e.principal_arn, e.account, e.region, e.source_ip)
 }
 
 /// Pairs tunnels with instances as `Dataset::tunnel_rows` does (contracts.md §2), with the
@@ -432,11 +432,11 @@ impl<'a> Pairer<'a> {
     }
 
     /// A pairer that knows only the key pushes `keep` accepts (one tunnel's, for its detail).
-    fn with_pushes(ds: &'a Dataset, keep: impl Fn(&Event) -> bool) -> Self {
+    fn with_pushes(ds: &'a Dataset, keep: impl Fn(&EventRef<'_>) -> bool) -> Self {
         let mut pushes: HashMap<PushKey<'a>, Vec<(i64, u32)>> = HashMap::new();
         for (i, e) in ds.eice_events() {
-            if e.key_push().is_some() && !e.is_failed() && keep(e) {
-                pushes.entry(push_key(e)).or_default().push((e.time_ms, i));
+            if e.key_push().is_some() && !e.is_failed() && keep(&e) {
+                pushes.entry(push_key(&e)).or_default().push((e.time_ms, i));
             }
         }
         for list in pushes.values_mut() {
@@ -446,8 +446,8 @@ impl<'a> Pairer<'a> {
     }
 
     /// Successful key pushes that may pair with the tunnel: same key, at most 60 s before it.
-    fn candidates(&self, tunnel: &'a Event) -> &[(i64, u32)] {
-        let Some(list) = self.pushes.get(&push_key(tunnel)) else { return &[] };
+    fn candidates(&self, tunnel: EventRef<'a>) -> &[(i64, u32)] {
+        let Some(list) = self.pushes.get(&push_key(&tunnel)) else { return &[] };
         let t = tunnel.time_ms;
         let lo = list.partition_point(|&(p, _)| p < t.saturating_sub(KEY_PUSH_WINDOW_MS));
         let hi = list.partition_point(|&(p, _)| p <= t);
@@ -455,7 +455,7 @@ impl<'a> Pairer<'a> {
     }
 
     /// (pairing, instance ID, OS user) of a tunnel.
-    fn pair(&mut self, tunnel: &'a Event, t: &TunnelFacts) -> (Pairing, String, String) {
+    fn pair(&mut self, tunnel: EventRef<'a>, t: &TunnelFacts) -> (Pairing, String, String) {
         let mut found = self
             .candidates(tunnel)
             .iter()
@@ -471,7 +471,7 @@ impl<'a> Pairer<'a> {
         }
         let ds = self.ds;
         let inventory = self.inventory.get_or_insert_with(|| Inventory::build(ds.eice_events().map(|(_, e)| e)));
-        let mut held = inventory.resolve(&tunnel.account, &tunnel.region, &t.private_ip, tunnel.time_ms);
+        let mut held = inventory.resolve(tunnel.account, tunnel.region, &t.private_ip, tunnel.time_ms);
         match held.len() {
             0 => (Pairing::None, String::new(), String::new()),
             1 => (Pairing::IpInventory, held.pop().unwrap_or_default(), String::new()),
@@ -482,14 +482,14 @@ impl<'a> Pairer<'a> {
 
 /// The contract's tunnel row of one tunnel, as `Dataset::tunnel_rows` builds it.
 pub(crate) fn tunnel_row(
-    e: &Event,
+    e: &EventRef<'_>,
     t: &TunnelFacts,
     pairing: Pairing,
     instance_id: String,
     os_user: String,
 ) -> TunnelRow {
     TunnelRow {
-        event_id: e.event_id.clone(),
+        event_id: e.event_id.to_string(),
         time: format_rfc3339(e.time_ms),
         endpoint_id: t.endpoint_id.clone(),
         private_ip: t.private_ip.clone(),
@@ -498,13 +498,13 @@ pub(crate) fn tunnel_row(
         max_duration_assumed: t.max_duration_assumed,
         latest_end: format_rfc3339(latest_end_ms(e.time_ms, t.max_duration_secs)),
         outcome: if e.is_failed() { "failed" } else { "accepted" }.to_owned(),
-        error_code: e.error_code.clone(),
-        principal: e.principal.clone(),
-        principal_arn: e.principal_arn.clone(),
-        source_ip: e.source_ip.clone(),
-        user_agent: e.user_agent.clone(),
-        account: e.account.clone(),
-        region: e.region.clone(),
+        error_code: e.error_code.to_owned(),
+        principal: e.principal.to_owned(),
+        principal_arn: e.principal_arn.to_owned(),
+        source_ip: e.source_ip.to_owned(),
+        user_agent: e.user_agent.to_owned(),
+        account: e.account.to_owned(),
+        region: e.region.to_owned(),
         instance_id,
         os_user,
         pairing,
@@ -563,17 +563,17 @@ pub struct EndpointLife {
 }
 
 /// A value and the (time, event ID) it was logged at, so "latest" does not depend on load order.
-type Stamped<'a, T> = Option<((i64, &'a str), T)>;
+type Stamped<'a, T> = Option<((i64, EventId<'a>), T)>;
 
 /// Keeps the value logged latest.
-fn keep_latest<'a, T>(slot: &mut Stamped<'a, T>, at: (i64, &'a str), value: T) {
+fn keep_latest<'a, T>(slot: &mut Stamped<'a, T>, at: (i64, EventId<'a>), value: T) {
     if slot.as_ref().is_none_or(|(t, _)| at >= *t) {
         *slot = Some((at, value));
     }
 }
 
 /// Keeps the value logged earliest.
-fn keep_earliest<'a, T>(slot: &mut Stamped<'a, T>, at: (i64, &'a str), value: T) {
+fn keep_earliest<'a, T>(slot: &mut Stamped<'a, T>, at: (i64, EventId<'a>), value: T) {
     if slot.as_ref().is_none_or(|(t, _)| at < *t) {
         *slot = Some((at, value));
     }
@@ -586,7 +586,7 @@ struct LifeAcc<'a> {
     first: Stamped<'a, (&'a str, &'a str)>,
     create: Stamped<'a, &'a str>,
     delete: Stamped<'a, &'a str>,
-    modifies: Vec<((i64, &'a str), &'a str)>,
+    modifies: Vec<((i64, EventId<'a>), &'a str)>,
     subnet: Stamped<'a, &'a str>,
     vpc: Stamped<'a, &'a str>,
     sgs: Stamped<'a, &'a [String]>,
@@ -596,22 +596,22 @@ struct LifeAcc<'a> {
 }
 
 impl<'a> LifeAcc<'a> {
-    fn seen(&mut self, e: &'a Event) {
-        let at = (e.time_ms, e.event_id.as_str());
-        keep_earliest(&mut self.first, at, (e.region.as_str(), e.account.as_str()));
+    fn seen(&mut self, e: EventRef<'a>) {
+        let at = (e.time_ms, e.event_id);
+        keep_earliest(&mut self.first, at, (e.region, e.account));
         self.life.first_seen_ms = self.life.first_seen_ms.min(e.time_ms);
         self.life.last_seen_ms = self.life.last_seen_ms.max(e.time_ms);
     }
 
-    fn activity(&mut self, e: &'a Event, a: &'a crate::model::EndpointFacts, sole: bool) {
-        let at = (e.time_ms, e.event_id.as_str());
-        let op = a.op.or_else(|| EndpointOp::from_event_name(&e.event_name));
+    fn activity(&mut self, e: EventRef<'a>, a: &'a crate::model::EndpointFacts, sole: bool) {
+        let at = (e.time_ms, e.event_id);
+        let op = a.op.or_else(|| EndpointOp::from_event_name(e.event_name));
         match op {
             Some(EndpointOp::Describe) => self.life.describe_ms.push(e.time_ms),
             Some(_) if e.is_failed() => self.life.failed_changes_ms.push(e.time_ms),
-            Some(EndpointOp::Create) => keep_earliest(&mut self.create, at, e.principal.as_str()),
-            Some(EndpointOp::Delete) => keep_latest(&mut self.delete, at, e.principal.as_str()),
-            Some(EndpointOp::Modify) => self.modifies.push((at, e.principal.as_str())),
+            Some(EndpointOp::Create) => keep_earliest(&mut self.create, at, e.principal),
+            Some(EndpointOp::Delete) => keep_latest(&mut self.delete, at, e.principal),
+            Some(EndpointOp::Modify) => self.modifies.push((at, e.principal)),
             None => {}
         }
         // A failed call logged a request, not the endpoint's state.
@@ -770,7 +770,7 @@ pub struct EventRow {
 /// The table row of one event.
 pub fn event_row(e: &EventRef<'_>) -> EventRow {
     EventRow {
-        event_id: e.event_id.to_owned(),
+        event_id: e.event_id.to_string(),
         time_ms: e.time_ms,
         time: format_rfc3339(e.time_ms),
         event_name: e.event_name.to_owned(),
@@ -918,17 +918,17 @@ pub fn event_detail(ds: &Dataset, event_id: &str) -> Option<EventDetail> {
     };
     let mut tunnel = None;
     if let (Some(full), Some(t)) = (ds.full_event(e.index), e.tunnel()) {
-        let key = push_key(full);
+        let key = push_key(&full);
         let window = e.time_ms.saturating_sub(KEY_PUSH_WINDOW_MS)..=e.time_ms;
         let mut pairer = Pairer::with_pushes(ds, |p| window.contains(&p.time_ms) && push_key(p) == key);
         let (pairing, instance, user) = pairer.pair(full, t);
-        tunnel = Some(tunnel_row(full, t, pairing, instance, user));
+        tunnel = Some(tunnel_row(&full, t, pairing, instance, user));
         for &(_, j) in pairer.candidates(full) {
             add(&mut related, &mut listed, REL_KEY_PUSH, j);
         }
     }
     if let Some(full) = ds.full_event(e.index).filter(|f| f.key_push().is_some() && !f.is_failed()) {
-        let key = push_key(full);
+        let key = push_key(&full);
         let mut paired: Vec<EventRef<'_>> = ds
             .eice_events()
             .filter(|(_, x)| {
@@ -1425,13 +1425,14 @@ impl ViewIndex {
             c.events += 1;
             let bits = store.bits[i];
             // As stats_of: CSV rows know a person only by name.
-            if arns[i] != empty_arn {
-                count(&mut seen_arn, arns[i], &mut c.principals);
-            } else if names[i] != empty_name {
-                count(&mut seen_name, names[i], &mut c.principals);
+            let (arn, name, source) = (arns.get(i), names.get(i), sources.get(i));
+            if arn != empty_arn {
+                count(&mut seen_arn, arn, &mut c.principals);
+            } else if name != empty_name {
+                count(&mut seen_name, name, &mut c.principals);
             }
-            if sources[i] != empty_source {
-                count(&mut seen_s, sources[i], &mut c.source_ips);
+            if source != empty_source {
+                count(&mut seen_s, source, &mut c.source_ips);
             }
             if bits & B_EICE != 0 {
                 if bits & B_TUNNEL != 0 {
@@ -1502,8 +1503,8 @@ impl ViewIndex {
                 let key = match (grouping, e.tunnel()) {
                     (Grouping::Endpoint, Some(t)) => t.endpoint_id.as_str(),
                     (Grouping::Target, Some(t)) => t.private_ip.as_str(),
-                    (Grouping::Principal, _) => principal_key(e),
-                    (Grouping::SourceIp, _) => e.source_ip.as_str(),
+                    (Grouping::Principal, _) => principal_key(&e),
+                    (Grouping::SourceIp, _) => e.source_ip,
                     _ => "",
                 };
                 groups.push((key, Vec::new()));
@@ -1594,7 +1595,7 @@ mod tests {
         for row in ds.tunnel_rows() {
             let e = ds.full_event(ds.index_of(&row.event_id).unwrap()).unwrap();
             let (p, instance, user) = pairer.pair(e, e.tunnel().unwrap());
-            let mine = tunnel_row(e, e.tunnel().unwrap(), p, instance, user);
+            let mine = tunnel_row(&e, e.tunnel().unwrap(), p, instance, user);
             assert_eq!(mine, row);
         }
     }

@@ -68,11 +68,11 @@ fn compact_and_full_datasets_answer_alike() {
         }
     }
     for e in full.iter() {
-        let c = compact.event(e.event_id).unwrap();
+        let c = compact.event(&e.event_id).unwrap();
         assert_eq!(views::event_row(&c), views::event_row(&e));
         assert_eq!((c.fidelity, c.is_lossy(), c.eice, c.span), (e.fidelity, e.is_lossy(), e.eice, e.span));
-        let detail = views::event_detail(&compact, e.event_id).unwrap();
-        let want = views::event_detail(&full, e.event_id).unwrap();
+        let detail = views::event_detail(&compact, &e.event_id).unwrap();
+        let want = views::event_detail(&full, &e.event_id).unwrap();
         assert_eq!((detail.row, detail.tunnel, detail.related), (want.row, want.tunnel, want.related));
         if c.is_eice || c.span.is_none() {
             assert_eq!(c.raw, e.raw, "{}: kept", e.event_id);
@@ -96,7 +96,7 @@ fn dropped_raw_records_read_back_from_their_files() {
         };
         let bytes = &inputs.iter().find(|(n, _)| n == outer).unwrap().1;
         let raw = read_span(bytes, member, e.span.unwrap()).unwrap();
-        assert_eq!(raw, full.event(e.event_id).unwrap().raw, "{}", e.event_id);
+        assert_eq!(raw, full.event(&e.event_id).unwrap().raw, "{}", e.event_id);
         dropped += 1;
     }
     // Every unrelated event with a span is stored without its text (the sample has dozens).
@@ -118,7 +118,7 @@ fn reserving_room_changes_nothing() {
     let plain = load(Dataset::compact(), &inputs);
     assert_eq!(ds.stats(), plain.stats());
     for e in plain.iter() {
-        assert_eq!(ds.index_of(e.event_id), Some(e.index), "{}", e.event_id);
+        assert_eq!(ds.index_of(&e.event_id), Some(e.index), "{}", e.event_id);
     }
 }
 
@@ -148,7 +148,7 @@ fn a_compact_stream_loads_what_a_full_dataset_holds() {
     assert_eq!(streamed.stats(), full.stats());
     assert_eq!(streamed.tunnel_rows(), full.tunnel_rows());
     for e in full.iter() {
-        let s = streamed.event(e.event_id).unwrap();
+        let s = streamed.event(&e.event_id).unwrap();
         assert_eq!(views::event_row(&s), views::event_row(&e));
         assert_eq!(
             (s.fidelity, s.is_lossy(), s.eice, s.span),

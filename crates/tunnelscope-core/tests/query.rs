@@ -127,7 +127,8 @@ fn check(query: &str, expected: &[&str]) {
     let got = ids(ds, &matching_indices(ds, &q, None));
     assert_eq!(got, sorted(expected), "query {query:?} ({})", q.describe());
     // `matches` and `matching_indices` agree.
-    let direct: Vec<&str> = ds.iter().filter(|e| q.matches(e)).map(|e| e.event_id).collect();
+    let direct: Vec<String> = ds.iter().filter(|e| q.matches(e)).map(|e| e.event_id.to_string()).collect();
+    let direct: Vec<&str> = direct.iter().map(String::as_str).collect();
     assert_eq!(sorted(&direct), sorted(expected), "query {query:?} via matches");
     // The columnar index agrees with the scan.
     assert_eq!(ids(ds, &index().matching_indices(ds, &q, None)), sorted(expected), "query {query:?} via the index");

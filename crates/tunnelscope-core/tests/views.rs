@@ -704,3 +704,44 @@ fn a_failed_create_is_no_create_and_describes_of_several_endpoints_set_no_config
     assert_eq!(a.describe_ms, [ms("2026-10-01T09:05:00Z")]);
     assert_eq!(lives[1].describe_ms, a.describe_ms);
 }
+
+#[test]
+fn time_order_sorts_by_time_then_event_id_text() {
+    // Ties in time (CloudTrail times are whole seconds), UUID IDs (held as 16 bytes) mixed
+    // with other IDs, and times from year 1 to 9999.
+    let recs = [
+        ("2024-05-01T10:00:00Z", "b0000000-0000-4000-8000-000000000000"),
+        ("2024-05-01T10:00:00Z", "a0000000-0000-4000-8000-000000000000"),
+        ("2024-05-01T10:00:00Z", "B-upper-case-id"),
+        ("2024-05-01T10:00:00Z", "a0000000-0000-4000-8000-00000000000f"),
+        ("9999-12-31T23:59:59Z", "ffffffff-ffff-4fff-bfff-ffffffffffff"),
+        ("0001-01-01T00:00:00Z", "zz"),
+        ("2024-05-01T09:59:59Z", "c"),
+        ("2024-05-01T10:00:01Z", "0"),
+    ];
+    let body: Vec<String> = recs
+        .iter()
+        .map(|(t, id)| {
+            format!(r#"{{"eventVersion":"1.08","eventTime":"{t}","eventID":"{id}","eventName":"GetObject","eventSource":"s3.amazonaws.com","awsRegion":"us-east-1","recipientAccountId":"111122223333","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/a"}}}}"#)
+        })
+        .collect();
+    let text = format!(r#"{{"Records":[{}]}}"#, body.join(","));
+    for mut ds in [Dataset::new(), Dataset::compact()] {
+        ds.add_file("t.json", text.as_bytes());
+        assert_eq!(ds.len(), recs.len());
+        let got: Vec<String> = ds.time_order().iter().map(|&i| ds.get(i).unwrap().event_id.to_string()).collect();
+        let mut want: Vec<(i64, String)> = ds.iter().map(|e| (e.time_ms, e.event_id.to_string())).collect();
+        want.sort();
+        assert_eq!(got, want.into_iter().map(|(_, id)| id).collect::<Vec<_>>());
+        assert_eq!(got[0], "zz");
+        assert_eq!(
+            &got[2..6],
+            [
+                "B-upper-case-id",
+                "a0000000-0000-4000-8000-000000000000",
+                "a0000000-0000-4000-8000-00000000000f",
+                "b0000000-0000-4000-8000-000000000000"
+            ]
+        );
+    }
+}

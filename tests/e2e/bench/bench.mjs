@@ -129,14 +129,17 @@ async function openApp(browser) {
 
 async function wasmMemory(page) {
   let main = 0, workers = 0, nWorkers = 0;
+  const each = [];
   try { main = await page.evaluate(() => (self.__benchWasm || []).reduce((s, m) => s + m.buffer.byteLength, 0)); } catch (_) {}
   for (const w of page.workers()) {
     try {
       const n = await w.evaluate(() => (self.__benchWasm || []).reduce((s, m) => s + m.buffer.byteLength, 0));
-      if (n > 0) { workers += n; nWorkers += 1; }
+      if (n > 0) { workers += n; nWorkers += 1; each.push(n); }
     } catch (_) {}
   }
-  return { main, workers, nWorkers };
+  // Largest first: the owner holds the dataset, helpers only one parsed file at a time.
+  each.sort((a, b) => b - a);
+  return { main, workers, nWorkers, each };
 }
 
 async function counters(page) {
@@ -276,7 +279,12 @@ async function refilter(page, queries) {
   return out;
 }
 
-async function scenario(browser, name, fn) {
+// BENCH_ONLY=events (a comma-separated list of scenario keys) runs only those: for quick
+// experiments with `node bench.mjs` on a config xtask wrote; xtask itself runs them all.
+const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
+
+async function scenario(browser, name, fn, key) {
+  if (only && !only.includes(key)) return { skipped: true };
   log(`${name}…`);
   const app = await openApp(browser);
   try {
@@ -299,19 +307,19 @@ result.scenarios.big_json = await scenario(browser, 'one {"Records":[…]} file'
   const p = l.loadMs !== undefined ? await jsonParse(app.page, s.big_json.paths[0], false) : null;
   log(`  JSON.parse: ${JSON.stringify(p)}`);
   return { load: l, parse: p };
-});
+}, 'big_json');
 result.scenarios.big_gz = await scenario(browser, 'the same file as .json.gz', async (app) => {
   const l = await load(browser, app, s.big_gz.paths);
   log(`  app: ${JSON.stringify(l)}`);
   const p = l.loadMs !== undefined ? await jsonParse(app.page, s.big_gz.paths[0], true) : null;
   log(`  JSON.parse: ${JSON.stringify(p)}`);
   return { load: l, parse: p };
-});
+}, 'big_gz');
 result.scenarios.tree = await scenario(browser, `${s.tree.paths.length} small .json.gz files`, async (app) => {
   const l = await load(browser, app, s.tree.paths);
   log(`  app: ${JSON.stringify(l)}`);
   return { load: l };
-});
+}, 'tree');
 const sameRefilter = JSON.stringify(config.refilter.paths) === JSON.stringify(s.events.paths);
 result.scenarios.events = await scenario(browser, `${s.events.records} events`, async (app) => {
   const l = await load(browser, app, s.events.paths);
@@ -319,7 +327,7 @@ result.scenarios.events = await scenario(browser, `${s.events.records} events`, 
   const r = { load: l };
   if (sameRefilter && l.loadMs !== undefined) r.refilter = await refilter(app.page, config.queries);
   return r;
-});
+}, 'events');
 if (sameRefilter) {
   result.scenarios.refilter = { sameAsEvents: true, load: result.scenarios.events.load, refilter: result.scenarios.events.refilter };
 } else {
@@ -327,7 +335,7 @@ if (sameRefilter) {
     const l = await load(browser, app, config.refilter.paths);
     log(`  app: ${JSON.stringify(l)}`);
     return { load: l, refilter: l.loadMs !== undefined ? await refilter(app.page, config.queries) : null };
-  });
+  }, 'refilter');
 }
 await browser.close();
 fs.writeFileSync(resultPath, JSON.stringify(result, null, 2));

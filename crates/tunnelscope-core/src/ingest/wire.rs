@@ -23,9 +23,12 @@ struct FileWire {
 pub(crate) struct RowsWire {
     pub(crate) record: Vec<u32>,
     pub(crate) time: Vec<i64>,
+    /// [`crate::ids::Ids::into_parts`].
     #[serde(with = "serde_bytes")]
-    pub(crate) id_bytes: Vec<u8>,
-    pub(crate) id_end: Vec<u32>,
+    pub(crate) id_keys: Vec<u8>,
+    pub(crate) id_is_text: Vec<u64>,
+    #[serde(with = "serde_bytes")]
+    pub(crate) id_arena: Vec<u8>,
     pub(crate) strs: [Vec<u32>; N_STR],
     pub(crate) dict: [Vec<String>; N_STR],
     #[serde(with = "serde_bytes")]
@@ -70,8 +73,15 @@ pub fn files_from_wire(bytes: &[u8]) -> Result<Vec<(String, ParsedFile)>, String
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serialising plain data into a Vec cannot fail; empty bytes would be rejected on arrival.
-    postcard::to_allocvec(value).unwrap_or_default()
+    // Sized first, then written once into a buffer of exactly that size: growing a Vec by
+    // doubling would hold up to three times the bytes at its last step (wasm memory keeps its
+    // peak). Serialising plain data cannot fail; empty bytes would be rejected on arrival.
+    let Ok(n) = postcard::experimental::serialized_size(value) else { return Vec::new() };
+    let mut buf = vec![0u8; n];
+    match postcard::to_slice(value, &mut buf) {
+        Ok(used) if used.len() == n => buf,
+        _ => Vec::new(),
+    }
 }
 
 fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, String> {
