@@ -400,7 +400,7 @@ impl Dataset {
 
     /// EICE-related events (full, with raw JSON) and their positions, in first-load order.
     pub fn eice_events(&self) -> impl Iterator<Item = (u32, EventRef<'_>)> + '_ {
-        self.store.full_events().filter_map(|(i, _)| Some((i, self.store.get(i as usize)?)))
+        self.store.full_events().filter_map(|i| Some((i, self.store.get(i as usize)?)))
     }
 
     /// The event at this position, when it is EICE-related (its facts and raw JSON held).
@@ -483,8 +483,7 @@ impl Dataset {
                 end += 1;
             }
             if end - start > 1 {
-                idx[start..end]
-                    .sort_unstable_by(|&a, &b| self.store.id_at(a as usize).cmp(&self.store.id_at(b as usize)));
+                idx[start..end].sort_unstable_by(|&a, &b| self.store.cmp_ids(a as usize, b as usize));
             }
             start = end;
         }

@@ -104,6 +104,15 @@ impl Ids {
         }
     }
 
+    /// The order of the IDs of rows `a` and `b` as text, without writing UUIDs out: a
+    /// canonical UUID's text orders as its bytes (fixed hyphens, lowercase hex digits).
+    pub(crate) fn cmp(&self, a: usize, b: usize) -> Ordering {
+        match (self.key(a), self.key(b)) {
+            (Key::Uuid(x), Key::Uuid(y)) => x.cmp(&y),
+            _ => self.get(a).as_str().cmp(self.get(b).as_str()),
+        }
+    }
+
     /// Heap bytes held.
     pub(crate) fn bytes(&self) -> usize {
         self.keys.capacity() * 16 + self.is_text.capacity() * 8 + self.arena.capacity()
@@ -267,13 +276,17 @@ mod tests {
             "content:0123456789abcdef",
             "",
             "évènement",
+            "3f1c2a6e-9b7d-4e0a-8c5f-1d2e3f4a5b6d",
+            "a0000000-0000-4000-8000-000000000000",
+            "09999999-0000-4000-8000-000000000000",
         ];
         let mut ids = Ids::default();
         for t in &texts {
             ids.push(Key::of(t));
         }
         assert!(matches!(Key::of(texts[0]), Key::Uuid(_)));
-        assert!(texts[1..].iter().all(|t| matches!(Key::of(t), Key::Text(_))));
+        assert!(texts[1..7].iter().all(|t| matches!(Key::of(t), Key::Text(_))));
+        assert!(texts[7..].iter().all(|t| matches!(Key::of(t), Key::Uuid(_))));
         for (i, t) in texts.iter().enumerate() {
             assert_eq!(ids.get(i).as_str(), *t);
             assert_eq!(ids.key(i), Key::of(t));
@@ -281,8 +294,14 @@ mod tests {
         let (keys, bits, arena) = ids.clone().into_parts();
         let again = Ids::from_parts(texts.len(), &keys, bits.clone(), arena.clone()).unwrap();
         assert!((0..texts.len()).all(|i| again.get(i) == ids.get(i)));
-        // A UUID stored as text, or a range past the arena, is refused.
-        assert!(Ids::from_parts(texts.len() - 1, &keys[..keys.len() - 16], bits.clone(), arena.clone()).is_none());
+        // Ordered as their text, UUIDs or not.
+        for a in 0..texts.len() {
+            for b in 0..texts.len() {
+                assert_eq!(ids.cmp(a, b), texts[a].cmp(texts[b]), "{} vs {}", texts[a], texts[b]);
+            }
+        }
+        // A text bit past the last row, a UUID stored as text, or a range past the arena, is refused.
+        assert!(Ids::from_parts(6, &keys[..6 * 16], bits.clone(), arena.clone()).is_none());
         let mut bad = keys.clone();
         bad[16 * 4 + 8..16 * 4 + 16].copy_from_slice(&10_000u64.to_le_bytes());
         assert!(Ids::from_parts(texts.len(), &bad, bits, arena).is_none());

@@ -382,6 +382,53 @@ fn widen_none(x: u32, none: u32) -> u32 {
     if x == none { NONE } else { x }
 }
 
+/// Where a text is in a [`TextArena`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TextAt {
+    chunk: u32,
+    start: u32,
+    len: u32,
+}
+
+/// Texts packed in chunks of [`TextArena::CHUNK`] bytes: one allocation per megabyte instead
+/// of one per text, and no regrowth (a growing buffer would hold two copies at its last step).
+/// Small allocations kept from each parsed file would otherwise pin the holes the file's
+/// freed memory leaves, and wasm memory only grows.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TextArena {
+    chunks: Vec<String>,
+}
+
+impl TextArena {
+    const CHUNK: usize = 1 << 20;
+
+    /// Stores `text`.
+    pub(crate) fn push(&mut self, text: &str) -> TextAt {
+        let fits = self.chunks.last().is_some_and(|c| c.capacity() - c.len() >= text.len());
+        if !fits {
+            // A text longer than a chunk gets a chunk of its own size.
+            self.chunks.push(String::with_capacity(text.len().max(Self::CHUNK)));
+        }
+        let chunk = self.chunks.len() - 1;
+        let c = &mut self.chunks[chunk];
+        let start = c.len();
+        c.push_str(text);
+        let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        TextAt { chunk: n(chunk), start: n(start), len: n(text.len()) }
+    }
+
+    /// The text stored at `at`.
+    pub(crate) fn get(&self, at: TextAt) -> &str {
+        let (start, end) = (at.start as usize, at.start as usize + at.len as usize);
+        self.chunks.get(at.chunk as usize).and_then(|c| c.get(start..end)).unwrap_or("")
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.chunks.iter().map(String::capacity).sum()
+    }
+}
+
 /// Columns of every loaded event.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Store {
@@ -396,9 +443,12 @@ pub(crate) struct Store {
     /// For an EICE-related row ([`B_EICE`]), its position in `full`; for another, the position
     /// in `raws` of its kept raw record, or [`NONE`].
     slot: Vec<u32>,
-    /// Full EICE-related events, with the row each belongs to ([`NONE`] once replaced); boxed,
-    /// so the list's spare capacity (it grows by doubling) costs a pointer a slot, not an event.
-    pub(crate) full: Vec<(u32, Box<Event>)>,
+    /// Full EICE-related events, with the row each belongs to ([`NONE`] once replaced) and
+    /// where their raw JSON is in `full_raw`; boxed, so the list's spare capacity (it grows by
+    /// doubling) costs a pointer a slot, not an event.
+    pub(crate) full: Vec<(u32, Box<Event>, TextAt)>,
+    /// The raw JSON of the full events, packed (see [`TextArena`]).
+    full_raw: TextArena,
     raws: Vec<Box<str>>,
     span: Vec<u64>,
     /// Whether non-EICE events keep their raw JSON (else only where there is no span).
@@ -661,6 +711,11 @@ impl Store {
         self.ids.get(i)
     }
 
+    /// The order of the event IDs of rows `a` and `b` (as text).
+    pub(crate) fn cmp_ids(&self, a: usize, b: usize) -> std::cmp::Ordering {
+        self.ids.cmp(a, b)
+    }
+
     /// The row holding the event ID of this key.
     pub(crate) fn find(&self, key: Key<'_>) -> Option<u32> {
         let hash = key.hash_with(&self.id_hasher);
@@ -748,6 +803,7 @@ impl Store {
             // The row's columns hold its text fields: the kept event holds only what they
             // cannot (facts, raw JSON), a dozen allocations fewer per EICE-related event.
             let mut event = event;
+            let raw = self.full_raw.push(&std::mem::take(&mut event.raw));
             for f in [
                 &mut event.event_id,
                 &mut event.event_name,
@@ -767,9 +823,13 @@ impl Store {
             match old_full {
                 None => {
                     self.slot[i] = u32::try_from(self.full.len()).unwrap_or(NONE);
-                    self.full.push((i as u32, Box::new(event)));
+                    self.full.push((i as u32, Box::new(event), raw));
                 }
-                Some(slot) => *self.full[slot as usize].1 = event,
+                // The old raw JSON is left unused in the arena (rare).
+                Some(slot) => {
+                    let f = &mut self.full[slot as usize];
+                    (*f.1, f.2) = (event, raw);
+                }
             }
             return;
         }
@@ -800,13 +860,14 @@ impl Store {
         self.dict[c].get(self.strs[c].get(i))
     }
 
-    /// The full event of an EICE-related row.
-    pub(crate) fn full_event(&self, i: usize) -> Option<&Event> {
+    /// The full event of an EICE-related row (its text fields and raw JSON empty: they are
+    /// in the columns and `full_raw`), and its raw JSON.
+    pub(crate) fn full_event(&self, i: usize) -> Option<(&Event, &str)> {
         if i >= self.len() {
             return None;
         }
         let slot = self.full_slot(i)?;
-        self.full.get(slot as usize).map(|(_, e)| &**e)
+        self.full.get(slot as usize).map(|(_, e, raw)| (&**e, self.full_raw.get(*raw)))
     }
 
     /// Row `i`, borrowed.
@@ -817,17 +878,17 @@ impl Store {
         let full = self.full_event(i);
         let bits = self.bits[i];
         let raw = match full {
-            Some(e) => e.raw.as_str(),
+            Some((_, raw)) => raw,
             None if bits & B_EICE == 0 => self.raws.get(self.slot[i] as usize).map_or("", |r| r),
             None => "",
         };
-        let eice = full.and_then(|e| e.eice.as_ref());
+        let eice = full.and_then(|(e, _)| e.eice.as_ref());
         Some(row_ref(i, self.id_at(i), self.time[i], |c| self.text(c, i), bits, eice, raw, self.span[i]))
     }
 
     /// Full EICE-related events with their row, in the order they were first loaded.
-    pub(crate) fn full_events(&self) -> impl Iterator<Item = (u32, &Event)> + '_ {
-        self.full.iter().filter(|(i, _)| *i != NONE).map(|(i, e)| (*i, &**e))
+    pub(crate) fn full_events(&self) -> impl Iterator<Item = u32> + '_ {
+        self.full.iter().map(|(i, _, _)| *i).filter(|&i| i != NONE)
     }
 
     /// Bytes held by the parts of the store, approximately: (name, bytes).
@@ -837,8 +898,9 @@ impl Store {
             .iter()
             .map(|d| d.values.iter().map(|v| v.len() + 16).sum::<usize>() + d.table.capacity() * 5)
             .sum();
-        let full: usize = self.full.capacity() * std::mem::size_of::<(u32, Box<Event>)>()
-            + self.full.iter().map(|(_, e)| std::mem::size_of::<Event>() + e.raw.len() + 160).sum::<usize>();
+        let full: usize = self.full.capacity() * std::mem::size_of::<(u32, Box<Event>, TextAt)>()
+            + self.full.len() * (std::mem::size_of::<Event>() + 64)
+            + self.full_raw.bytes();
         let raws: usize = self.raws.iter().map(|r| r.len() + 16).sum();
         vec![
             (
@@ -877,6 +939,21 @@ mod tests {
         assert_eq!(s.find("v7"), Some(ids[7]));
         assert_eq!(s.find("nope"), None);
         assert_eq!(s.get(NONE), "");
+    }
+
+    #[test]
+    fn text_arena_keeps_every_text_whole() {
+        let mut a = TextArena::default();
+        let big = "x".repeat(TextArena::CHUNK + 3);
+        let texts: Vec<String> = (0..3000)
+            .map(|i| if i == 1500 { big.clone() } else { format!("{{\"n\":{i},\"é\":\"{}\"}}", "y".repeat(i % 700)) })
+            .collect();
+        let at: Vec<TextAt> = texts.iter().map(|t| a.push(t)).collect();
+        for (t, at) in texts.iter().zip(at) {
+            assert_eq!(a.get(at), t);
+        }
+        assert!(a.chunks.len() >= 2 && a.chunks.iter().all(|c| c.len() <= c.capacity()));
+        assert_eq!(a.get(TextAt { chunk: 99, start: 0, len: 1 }), "");
     }
 
     #[test]

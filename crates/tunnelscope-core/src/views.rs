@@ -803,8 +803,11 @@ type SortKey = (i64, u32);
 fn key_order(ds: &Dataset, order: SortOrder) -> impl Fn(&SortKey, &SortKey) -> Ordering + '_ {
     move |a, b| {
         let store = ds.store();
-        let id = |i: u32| ((i as usize) < store.len()).then(|| store.id_at(i as usize));
-        let o = a.0.cmp(&b.0).then_with(|| id(a.1).cmp(&id(b.1)));
+        let n = store.len();
+        let o = a.0.cmp(&b.0).then_with(|| {
+            let (x, y) = (a.1 as usize, b.1 as usize);
+            if x < n && y < n { store.cmp_ids(x, y) } else { (x < n).cmp(&(y < n)) }
+        });
         if order == SortOrder::TimeDesc { o.reverse() } else { o }
     }
 }
