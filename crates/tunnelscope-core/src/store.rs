@@ -1,12 +1,13 @@
 //! The compact event store behind [`crate::Dataset`]: one row per loaded event, kept as columns
-//! of interned string ids, times as integers and the event IDs in one byte arena. Full
-//! [`Event`]s (with their raw JSON) are kept only for EICE-related events; the others keep the
+//! of interned string ids, times as integers and the event IDs in 16 bytes ([`crate::ids`]).
+//! EICE-related events also keep their facts and raw JSON (their text fields are the
+//! columns'); the others keep the
 //! fields the table and the query language read, and their raw JSON only where the dataset was
 //! asked to keep it (otherwise a [`RawSpan`] says where to read it again).
 //!
-//! Budget (issue 5: at most 150 bytes per non-EICE event): 8 (time) + 4 + ~36 (event ID) +
-//! 10 × 4 (string ids) + 1 (bits) + 4 (full slot) + 4 (kept raw) + 8 (span) + 8 (origin)
-//! = ~113 bytes, plus ~6–12 bytes of the event-ID table.
+//! Budget (issue 5: at most 150 bytes per non-EICE event): 8 (time) + 16 (event ID, a UUID's
+//! bytes) + ~10 (its slot in the ID table) + 10 string ids of 1–4 bytes each (~14 on CloudTrail
+//! data) + 1 (bits) + 4 (slot) + 8 (span) + 4 (origin) = ~65 bytes, plus the distinct strings.
 
 use std::hash::BuildHasher;
 
@@ -382,6 +383,16 @@ fn widen_none(x: u32, none: u32) -> u32 {
     if x == none { NONE } else { x }
 }
 
+/// What an EICE-related row keeps beyond the columns.
+#[derive(Debug, Clone)]
+pub(crate) struct Full {
+    /// Its row ([`NONE`] once a copy that is not EICE-related replaced it).
+    row: u32,
+    facts: Option<Box<EiceFacts>>,
+    /// Its raw JSON in `Store::full_raw`.
+    raw: TextAt,
+}
+
 /// Where a text is in a [`TextArena`].
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct TextAt {
@@ -443,10 +454,8 @@ pub(crate) struct Store {
     /// For an EICE-related row ([`B_EICE`]), its position in `full`; for another, the position
     /// in `raws` of its kept raw record, or [`NONE`].
     slot: Vec<u32>,
-    /// Full EICE-related events, with the row each belongs to ([`NONE`] once replaced) and
-    /// where their raw JSON is in `full_raw`; boxed, so the list's spare capacity (it grows by
-    /// doubling) costs a pointer a slot, not an event.
-    pub(crate) full: Vec<(u32, Box<Event>, TextAt)>,
+    /// What EICE-related rows keep beyond the columns (facts, raw JSON), by slot.
+    pub(crate) full: Vec<Full>,
     /// The raw JSON of the full events, packed (see [`TextArena`]).
     full_raw: TextArena,
     raws: Vec<Box<str>>,
@@ -776,7 +785,7 @@ impl Store {
     fn unhold(&mut self, i: usize) {
         if let Some(old_full) = self.full_slot(i) {
             // Rare: its old slot is left unused.
-            self.full[old_full as usize].0 = NONE;
+            self.full[old_full as usize].row = NONE;
             self.slot[i] = NONE;
         }
     }
@@ -800,35 +809,20 @@ impl Store {
             | if event.tunnel().is_some() { B_TUNNEL } else { 0 };
         self.span[i] = pack_span(event.span);
         if eice {
-            // The row's columns hold its text fields: the kept event holds only what they
-            // cannot (facts, raw JSON), a dozen allocations fewer per EICE-related event.
-            let mut event = event;
-            let raw = self.full_raw.push(&std::mem::take(&mut event.raw));
-            for f in [
-                &mut event.event_id,
-                &mut event.event_name,
-                &mut event.event_source,
-                &mut event.region,
-                &mut event.account,
-                &mut event.principal_arn,
-                &mut event.principal,
-                &mut event.source_ip,
-                &mut event.user_agent,
-                &mut event.error_code,
-                &mut event.error_message,
-            ] {
-                *f = String::new();
-            }
-            // A kept raw record it replaces is left unused (rare).
+            // The row's columns hold its text fields: what is kept beyond them is the facts
+            // (boxed: most EICE-related events are inventory records with none) and the raw
+            // JSON, packed in the arena.
+            let raw = self.full_raw.push(&event.raw);
+            let facts = event.eice.map(Box::new);
             match old_full {
                 None => {
                     self.slot[i] = u32::try_from(self.full.len()).unwrap_or(NONE);
-                    self.full.push((i as u32, Box::new(event), raw));
+                    self.full.push(Full { row: i as u32, facts, raw });
                 }
                 // The old raw JSON is left unused in the arena (rare).
                 Some(slot) => {
                     let f = &mut self.full[slot as usize];
-                    (*f.1, f.2) = (event, raw);
+                    (f.facts, f.raw) = (facts, raw);
                 }
             }
             return;
@@ -860,14 +854,13 @@ impl Store {
         self.dict[c].get(self.strs[c].get(i))
     }
 
-    /// The full event of an EICE-related row (its text fields and raw JSON empty: they are
-    /// in the columns and `full_raw`), and its raw JSON.
-    pub(crate) fn full_event(&self, i: usize) -> Option<(&Event, &str)> {
+    /// The facts and raw JSON of an EICE-related row.
+    pub(crate) fn full_event(&self, i: usize) -> Option<(Option<&EiceFacts>, &str)> {
         if i >= self.len() {
             return None;
         }
         let slot = self.full_slot(i)?;
-        self.full.get(slot as usize).map(|(_, e, raw)| (&**e, self.full_raw.get(*raw)))
+        self.full.get(slot as usize).map(|f| (f.facts.as_deref(), self.full_raw.get(f.raw)))
     }
 
     /// Row `i`, borrowed.
@@ -882,13 +875,13 @@ impl Store {
             None if bits & B_EICE == 0 => self.raws.get(self.slot[i] as usize).map_or("", |r| r),
             None => "",
         };
-        let eice = full.and_then(|(e, _)| e.eice.as_ref());
+        let eice = full.and_then(|(facts, _)| facts);
         Some(row_ref(i, self.id_at(i), self.time[i], |c| self.text(c, i), bits, eice, raw, self.span[i]))
     }
 
     /// Full EICE-related events with their row, in the order they were first loaded.
     pub(crate) fn full_events(&self) -> impl Iterator<Item = u32> + '_ {
-        self.full.iter().map(|(i, _, _)| *i).filter(|&i| i != NONE)
+        self.full.iter().map(|f| f.row).filter(|&i| i != NONE)
     }
 
     /// Bytes held by the parts of the store, approximately: (name, bytes).
@@ -898,8 +891,8 @@ impl Store {
             .iter()
             .map(|d| d.values.iter().map(|v| v.len() + 16).sum::<usize>() + d.table.capacity() * 5)
             .sum();
-        let full: usize = self.full.capacity() * std::mem::size_of::<(u32, Box<Event>, TextAt)>()
-            + self.full.len() * (std::mem::size_of::<Event>() + 64)
+        let full: usize = self.full.capacity() * std::mem::size_of::<Full>()
+            + self.full.iter().filter(|f| f.facts.is_some()).count() * (std::mem::size_of::<EiceFacts>() + 64)
             + self.full_raw.bytes();
         let raws: usize = self.raws.iter().map(|r| r.len() + 16).sum();
         vec![
