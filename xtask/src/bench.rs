@@ -630,6 +630,20 @@ fn report(
                 let parts: Vec<String> = each.iter().filter_map(f).map(mb).collect();
                 let _ = writeln!(t, "| of which each worker (the owner first) | {} | |", parts.join(" + "));
             }
+            // The workers' counting allocator: what the heap held at its highest, and at the end.
+            if let Some(heaps) = ev["wasm"]["heaps"].as_array().filter(|h| h.iter().all(Value::is_array)) {
+                let at = |k: usize| heaps.iter().filter_map(|h| f(&h[k])).collect::<Vec<f64>>();
+                let (live, peak) = (at(0), at(1));
+                let list = |v: &[f64]| v.iter().map(|&b| mb(b)).collect::<Vec<_>>().join(" + ");
+                let sum = |v: &[f64]| v.iter().sum::<f64>();
+                let _ = writeln!(
+                    t,
+                    "| heap peak of each worker (counting allocator; peaks at different times) | {} | {:.0} |",
+                    list(&peak),
+                    sum(&peak) / n
+                );
+                let _ = writeln!(t, "| heap live after the load, each worker | {} | {:.0} |", list(&live), sum(&live) / n);
+            }
         } else {
             let _ = writeln!(t, "| wasm linear memory of the workers | not readable | — |");
         }

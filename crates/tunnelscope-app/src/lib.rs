@@ -5,6 +5,7 @@ pub mod app;
 pub mod components;
 pub mod engine;
 pub mod fmt;
+pub mod heap;
 pub mod hooks;
 pub mod pool;
 pub mod protocol;
