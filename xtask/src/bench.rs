@@ -642,7 +642,8 @@ fn report(
                     list(&peak),
                     sum(&peak) / n
                 );
-                let _ = writeln!(t, "| heap live after the load, each worker | {} | {:.0} |", list(&live), sum(&live) / n);
+                let _ =
+                    writeln!(t, "| heap live after the load, each worker | {} | {:.0} |", list(&live), sum(&live) / n);
             }
         } else {
             let _ = writeln!(t, "| wasm linear memory of the workers | not readable | — |");

@@ -6,38 +6,16 @@
 //! (data: `cargo xtask bench --gen-only`). Native pointers are 8 bytes, wasm32's 4: the
 //! browser's numbers are smaller for the same data.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use tunnelscope_core::Dataset;
 use tunnelscope_core::ingest::FileStream;
 use tunnelscope_core::query::{Query, QueryIndex};
 use tunnelscope_core::views::{self, TunnelPairings, ViewIndex};
-
-struct Counting;
-
-static NOW: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: defers to the system allocator and only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let n = NOW.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(n, Ordering::Relaxed);
-        // SAFETY: same layout as asked.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        NOW.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: allocated above with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use tunnelscope_core::{Dataset, heap};
 
 #[global_allocator]
-static A: Counting = Counting;
+static A: heap::Counting = heap::Counting;
 
 fn files_under(p: &Path, out: &mut Vec<PathBuf>) {
     if p.is_dir() {
@@ -65,8 +43,8 @@ fn main() {
         eprintln!("usage: memory PATH...");
         std::process::exit(1);
     }
-    let base = NOW.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = heap::live();
+    heap::reset_peak();
     let mut ds = Dataset::compact();
     let (mut bytes, mut read_ms, mut parse_ms, mut add_ms) = (0u64, 0.0, 0.0, 0.0);
     let t = Instant::now();
@@ -94,8 +72,8 @@ fn main() {
         add_ms += ms(a);
     }
     let load_ms = ms(t) - read_ms;
-    let held = NOW.load(Ordering::Relaxed) - base;
-    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let held = heap::live() - base;
+    let peak = heap::peak() - base;
     let n = ds.len().max(1);
     let n_eice = ds.eice_events().count();
     let eice_raw: usize = ds.eice_events().map(|(_, e)| e.raw.len()).sum();
@@ -140,7 +118,7 @@ fn main() {
         "prepare: QueryIndex {q_ms:.0} ms, ViewIndex {v_ms:.0} ms, pairings {p_ms:.0} ms, time order {o_ms:.0} ms, coverage {c_ms:.0} ms ({} days)",
         cov.days.len()
     );
-    let after_prep = NOW.load(Ordering::Relaxed) - base;
+    let after_prep = heap::live() - base;
     println!("heap with the per-load indexes: {:.0} B/event", after_prep as f64 / n as f64);
     for text in ["", "event:OpenTunnel", "outcome:failed", "user:alice", "region:eu-west-1", "ssh"] {
         let q = Query::parse(text).unwrap_or_default();

@@ -2,7 +2,7 @@
 
 // Counted, for the benchmark's heap figures (a relaxed add per allocation).
 #[global_allocator]
-static ALLOC: tunnelscope_app::heap::Counting = tunnelscope_app::heap::Counting;
+static ALLOC: tunnelscope_core::heap::Counting = tunnelscope_core::heap::Counting;
 
 fn main() {
     console_error_panic_hook::set_once();
