@@ -430,6 +430,7 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
         // What was read of the dropped file no longer counts.
         counter.bytes_done = own_done;
     }
+    engine.shard.borrow_mut().dataset.shrink_to_fit();
     counter.post(engine, 0, true);
     (engine.post)(&Response::Loaded { load_id, cancelled });
 }

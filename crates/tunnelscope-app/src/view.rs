@@ -37,10 +37,9 @@ impl Prepared {
         let change_rows = dataset.endpoint_change_rows();
         let change_idx = change_rows.iter().map(|r| index_of(&r.event_id)).collect();
         let view_index = ViewIndex::new(dataset);
-        let all: Vec<u32> = (0..dataset.len() as u32).collect();
         Self {
             query_index: QueryIndex::new(dataset),
-            extent: view_index.time_extent(dataset, &all),
+            extent: view_index.time_extent_all(dataset),
             view_index,
             pairings,
             tunnel_rows,

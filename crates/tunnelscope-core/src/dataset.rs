@@ -378,6 +378,12 @@ impl Dataset {
         let _ = self.origins.record.try_reserve_exact(n);
     }
 
+    /// Gives back the room [`Dataset::reserve`] made and the load did not fill.
+    pub fn shrink_to_fit(&mut self) {
+        self.store.shrink_to_fit();
+        self.origins.record.shrink_to_fit();
+    }
+
     /// Number of loaded events.
     pub fn len(&self) -> usize {
         self.store.len()

@@ -62,6 +62,12 @@ impl Ids {
         let _ = self.is_text.try_reserve_exact(n.div_ceil(64));
     }
 
+    /// Gives back unused room.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.keys.shrink_to_fit();
+        self.is_text.shrink_to_fit();
+    }
+
     /// Appends an ID.
     pub(crate) fn push(&mut self, key: Key<'_>) {
         let i = self.keys.len();

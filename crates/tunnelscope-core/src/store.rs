@@ -375,6 +375,14 @@ impl IdCol {
             Self::U32(v) => v.try_reserve_exact(n),
         };
     }
+
+    fn shrink_to_fit(&mut self) {
+        match self {
+            Self::U8(v) => v.shrink_to_fit(),
+            Self::U16(v) => v.shrink_to_fit(),
+            Self::U32(v) => v.shrink_to_fit(),
+        }
+    }
 }
 
 /// `x`, or [`NONE`] when it is the narrow width's all-ones value.
@@ -708,6 +716,20 @@ impl Store {
         let _ = self.bits.try_reserve_exact(n);
         let _ = self.slot.try_reserve_exact(n);
         let _ = self.span.try_reserve_exact(n);
+    }
+
+    /// Gives back the room a load reserved and did not use (its estimate overshoots by a
+    /// tenth), before the per-load indexes are built in it.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.time.shrink_to_fit();
+        self.ids.shrink_to_fit();
+        for c in &mut self.strs {
+            c.shrink_to_fit();
+        }
+        self.bits.shrink_to_fit();
+        self.slot.shrink_to_fit();
+        self.span.shrink_to_fit();
+        self.full.shrink_to_fit();
     }
 
     /// Number of rows.
