@@ -118,8 +118,13 @@ pub struct Histogram {
 /// The time span of the matching events: the earliest event time to the latest event time or
 /// tunnel latest possible end; `None` when nothing matches.
 pub fn time_extent(ds: &Dataset, indices: &[u32]) -> Option<(i64, i64)> {
+    extent_over(ds, indices.iter().copied())
+}
+
+/// [`time_extent`] over any sequence of event indices.
+fn extent_over(ds: &Dataset, indices: impl Iterator<Item = u32>) -> Option<(i64, i64)> {
     let mut extent: Option<(i64, i64)> = None;
-    for e in indices.iter().filter_map(|&i| ds.get(i)) {
+    for e in indices.filter_map(|i| ds.get(i)) {
         let end = e.tunnel().map_or(e.time_ms, |t| latest_end_ms(e.time_ms, t.max_duration_secs).max(e.time_ms));
         extent = Some(match extent {
             None => (e.time_ms, end),
@@ -1376,8 +1381,7 @@ impl ViewIndex {
     /// [`time_extent`] of every event, without a list of all their indices.
     pub fn time_extent_all(&self, ds: &Dataset) -> Option<(i64, i64)> {
         if ds.len() != self.len() {
-            let all: Vec<u32> = (0..ds.len() as u32).collect();
-            return time_extent(ds, &all);
+            return extent_over(ds, 0..ds.len() as u32);
         }
         self.extent_of(ds, 0..self.len())
     }
