@@ -154,6 +154,63 @@ fn trail_documents_that_go_wrong_stream_to_the_whole_file_result() {
     }
 }
 
+/// Unrelated records (rows of a compact stream, read by the fast reader where it can) with
+/// every kind of oddity the fast reader leaves to serde_json, or must reject as serde does:
+/// a compact stream gives the whole-file result, in any chunks.
+#[test]
+fn unusual_rows_read_alike_in_a_compact_stream_and_whole() {
+    let rec = |i: usize| {
+        format!(
+            r#"{{"eventVersion":"1.08","userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/R/u{i}","accountId":"111122223333","sessionContext":{{"sessionIssuer":{{"userName":"R"}}}}}},"eventTime":"2026-10-01T08:{:02}:00Z","eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com","awsRegion":"eu-west-1","userAgent":"ua \"q\" caf\u00e9 ✓","eventID":"e-{i}","requestParameters":{{"a":[1,2.5,-3e2,true,null,{{"b":"}},{{"}}]}},"responseElements":null}}"#,
+            i % 60
+        )
+    };
+    let records: Vec<String> = (0..6).map(rec).collect();
+    let mut cases = vec![format!("{{\"Records\":[{}]}}", records.join(","))];
+    for (i, bad) in [
+        ("\"eventID\"", "\"eventName\":\"Twice\",\"eventID\""),
+        ("\"eventID\"", "\"recipientAccountId\":111122223333,\"eventID\""),
+        ("\"eventID\"", "\"userAgent\":\"\\ud83d\\ude80\",\"eventID\""),
+        ("\"eventID\"", "\"x\":\"\\ud800\",\"eventID\""),
+        ("\"eventID\"", "\"x\":\"\\u12g4\",\"eventID\""),
+        ("\"eventID\"", "\"awsRegion\":{\"\\ud800\":1},\"eventID\""),
+        ("\"eventID\"", "\"ev\\u0065ntID\":\"other\",\"eventID\""),
+        ("\"eventID\"", "\"insightDetails\":null,\"eventID\""),
+        ("\"eventID\"", "\"tunnelscopeSynthesized\":{\"from\":\"query-row\"},\"eventID\""),
+        ("\"eventID\"", "\"userIdentity\":[\"IAMUser\"],\"eventID\""),
+        ("\"eventID\"", "\"userIdentity\":{\"arn\":\"a\",\"arn\":\"b\"},\"eventID\""),
+        ("\"eventID\"", "\"eventTime\":null,\"eventID\""),
+        ("2.5", "2."),
+        ("2.5", "02"),
+        ("true", "tru"),
+        ("\"eventTime\":\"2026", "\"eventTime\":\"\\u0032026"),
+        ("\"eventTime\":\"2026", "\"eventTime\":\"x2026"),
+        ("\"eventTime\":\"2026-10-01T08:01:00Z\"", "\"eventTime\":1790000000"),
+        ("ua ", "ua\t"),
+        ("\"eventName\":\"DescribeInstances\",", ""),
+        ("\"eventName\":\"DescribeInstances\"", "\"eventName\":\"OpenTunnel\""),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut r = records.clone();
+        r[i % 6] = r[i % 6].replacen(bad.0, bad.1, 1);
+        cases.push(format!("{{\"Records\":[{}]}}", r.join(",")));
+        cases.push(format!("{{ \"Records\" : [\n{}\n] }}", r.join(" ,\n ")));
+    }
+    // Nesting deeper than the fast reader goes (serde_json's skip has no limit).
+    let deep = format!("\"a\":{}1{},\"a2\":[", "[".repeat(80), "]".repeat(80));
+    cases.push(cases[0].replacen("\"a\":[", &deep, 1));
+    for case in &cases {
+        for bytes in [case.as_bytes(), &case.as_bytes()[..case.len() * 2 / 3]] {
+            let whole = compacted(parse_input("t.json", bytes));
+            for chunk in [7, 64, 4096, bytes.len()] {
+                assert_eq!(streamed_compact("t.json", bytes, chunk), whole, "chunks of {chunk}: {case}");
+            }
+        }
+    }
+}
+
 /// A generated trail file bigger than 8 MiB goes through several 8 MiB slices with the same
 /// result as the whole file, plain and gzipped, and also when it turns out broken at the end.
 #[test]

@@ -570,6 +570,33 @@ impl TrailAcc {
                 (record::is_s3_notification(raw), is_sqs_message(raw), classify(raw, Shape::TrailRecords))
             }
         };
+        Ok(self.note(index, s3, sqs, element, base))
+    }
+
+    /// A compact stream's fast path: adds the record that `text` starts with (at its `{`; the
+    /// text may go on after it, `base` places it in the content) when it is a common row, and
+    /// returns the record's length. `None` leaves the record to [`TrailAcc::add`].
+    pub(super) fn add_row_fast(&mut self, text: &str, base: &Base) -> Option<usize> {
+        if !self.compact {
+            return None;
+        }
+        let (row, len) = record::fast_row(text, Fidelity::Full).filter(|(_, len)| *len <= MAX_RECORD_BYTES)?;
+        let item = &text[..len];
+        let span = base.span_of(item)?;
+        let index = self.records;
+        let out = self.out.get_or_insert_with(|| ParsedFile::read(Shape::TrailRecords));
+        let sink = RowSink { rows: &mut out.rows, record: u32::try_from(index).unwrap_or(u32::MAX), span };
+        let element = match row.add(item, Fidelity::Full, sink) {
+            Ok(()) => Element::Row,
+            Err(e) => Element::Parsed(Err(e.reason), item),
+        };
+        self.note(index, row.s3_notification(), false, element, Some(base));
+        Some(len)
+    }
+
+    /// Counts record `index` and keeps what it gave; true when it became an event whose
+    /// `raw` is its text.
+    fn note(&mut self, index: usize, s3: bool, sqs: bool, element: Element<'_>, base: Option<&Base>) -> bool {
         self.s3 |= s3;
         self.sqs |= sqs;
         let out = self.out.get_or_insert_with(|| ParsedFile::read(Shape::TrailRecords));
@@ -589,7 +616,7 @@ impl TrailAcc {
                 }
             }
         }
-        Ok(own_raw)
+        own_raw
     }
 
     /// The parsed file, judged as a whole: S3 notifications and SQS messages reject it, as does a

@@ -90,6 +90,16 @@ impl Scanner {
     /// Scans the next chunk, reporting record starts and ends in order; returns false (and
     /// stops) when the scan fails.
     pub fn feed(&mut self, chunk: &[u8], mark: &mut impl FnMut(Mark)) -> bool {
+        self.feed_skipping(chunk, &mut |m| {
+            mark(m);
+            None
+        })
+    }
+
+    /// [`Scanner::feed`], where the caller may answer a record's start with the record's
+    /// length when it has read the whole record itself (a complete JSON object within this
+    /// chunk): the scan goes on after it, and reports no end for it.
+    pub(crate) fn feed_skipping(&mut self, chunk: &[u8], mark: &mut impl FnMut(Mark) -> Option<usize>) -> bool {
         let mut i = 0;
         let n = chunk.len();
         while i < n {
@@ -137,7 +147,11 @@ impl Scanner {
                     if is_ws(b) {
                         i += 1;
                     } else if b == b'{' {
-                        mark(Mark::Start(i));
+                        if let Some(len) = mark(Mark::Start(i)) {
+                            self.state = State::After;
+                            i += len;
+                            continue;
+                        }
                         self.state = State::Item;
                         self.depth = 0;
                         self.in_string = false;
@@ -189,7 +203,7 @@ impl Scanner {
 
     /// Scans inside a record from `i`; returns where scanning stopped (the chunk's end, or
     /// just past the record's closing bracket).
-    fn item(&mut self, chunk: &[u8], mut i: usize, mark: &mut impl FnMut(Mark)) -> usize {
+    fn item(&mut self, chunk: &[u8], mut i: usize, mark: &mut impl FnMut(Mark) -> Option<usize>) -> usize {
         let n = chunk.len();
         while i < n {
             if self.in_string {
@@ -218,7 +232,7 @@ impl Scanner {
                 b'}' | b']' => {
                     self.depth = self.depth.saturating_sub(1);
                     if self.depth == 0 {
-                        mark(Mark::End(i + 1));
+                        let _ = mark(Mark::End(i + 1));
                         self.state = State::After;
                         return i + 1;
                     }

@@ -244,6 +244,9 @@ impl Trail {
     /// Scans and parses the next content bytes. `Some(content so far)` when the content stops
     /// being a trail document this path reads (with `keep`; without it, the content is empty).
     fn push(&mut self, chunk: &[u8]) -> Option<Vec<u8>> {
+        if self.acc.compact && !self.keep {
+            return self.push_lean(chunk);
+        }
         let base = self.scanner.fed();
         let mut marks = std::mem::take(&mut self.marks);
         marks.clear();
@@ -304,14 +307,71 @@ impl Trail {
         Some(content)
     }
 
+    /// [`Trail::push`] for a compact stream, which keeps nothing to rebuild the content from:
+    /// each record is read where it starts, in one pass that also finds its end (the common
+    /// rows, `TrailAcc::add_row_fast`), else delimited by the scanner and read as before.
+    fn push_lean(&mut self, chunk: &[u8]) -> Option<Vec<u8>> {
+        let base = self.scanner.fed();
+        // The chunk's UTF-8 text up to its first incomplete or invalid character: records
+        // within it are read in place, the rest (one cut at the chunk's end) the general way.
+        let text = utf8_prefix(chunk);
+        let piece = Base::new(chunk, base);
+        let Self { scanner, acc, carry, open_at, .. } = self;
+        let mut done = 0;
+        let mut failed = false;
+        let ok = scanner.feed_skipping(chunk, &mut |m| {
+            if failed {
+                return None;
+            }
+            match m {
+                Mark::Start(s) => {
+                    *open_at = base + s as u64;
+                    done = s;
+                    let len = acc.add_row_fast(text.get(s..)?, &piece)?;
+                    done = s + len;
+                    Some(len)
+                }
+                Mark::End(e) => {
+                    let joined;
+                    let item: &[u8] = if carry.is_empty() {
+                        &chunk[done..e]
+                    } else {
+                        let mut bytes = std::mem::take(carry);
+                        bytes.extend_from_slice(&chunk[done..e]);
+                        joined = bytes;
+                        &joined
+                    };
+                    failed = Self::read_record(acc, item, *open_at).is_none();
+                    done = e;
+                    None
+                }
+            }
+        });
+        if ok && !failed {
+            if !self.scanner.in_item() {
+                return None;
+            }
+            if self.carry.len() + (chunk.len() - done) <= MAX_RECORD_BYTES {
+                self.carry.extend_from_slice(&chunk[done..]);
+                return None;
+            }
+        }
+        // Not (or no longer) a document this path reads: the file is read again.
+        Some(Vec::new())
+    }
+
     /// Parses one record (`Some(true)`: an event whose `raw` is the record's text), `None` when
     /// it is beyond the size bound, not UTF-8 or not JSON.
     fn record(&mut self, bytes: &[u8], offset: u64) -> Option<bool> {
+        Self::read_record(&mut self.acc, bytes, offset)
+    }
+
+    fn read_record(acc: &mut TrailAcc, bytes: &[u8], offset: u64) -> Option<bool> {
         if bytes.len() > MAX_RECORD_BYTES {
             return None;
         }
         let text = std::str::from_utf8(bytes).ok()?;
-        self.acc.add(text, Some(&Base::new(bytes, offset))).ok()
+        acc.add(text, Some(&Base::new(bytes, offset))).ok()
     }
 
     /// The content read so far (with `keep`): `aux` with the events' `raw` put back, and the
@@ -336,6 +396,30 @@ impl Trail {
     /// reading.
     fn finish(mut self) -> Result<ParsedFile, Vec<u8>> {
         if self.scanner.done() { Ok(self.acc.finish()) } else { Err(self.rebuild()) }
+    }
+}
+
+/// The longest UTF-8 prefix of `bytes`: all of it but a character cut at the end, or up to
+/// the first invalid byte (validated twice, which only malformed text pays).
+fn utf8_prefix(bytes: &[u8]) -> &str {
+    // A cut character: the last lead byte (within the last four) needs more bytes than follow.
+    let tail = bytes.len().saturating_sub(4);
+    let end = (tail..bytes.len())
+        .rev()
+        .find(|&k| bytes[k] & 0xC0 != 0x80)
+        .filter(|&k| {
+            let need = match bytes[k] {
+                b if b >= 0xF0 => 4,
+                b if b >= 0xE0 => 3,
+                b if b >= 0xC0 => 2,
+                _ => 1,
+            };
+            k + need > bytes.len()
+        })
+        .unwrap_or(bytes.len());
+    match std::str::from_utf8(&bytes[..end]) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
     }
 }
 
