@@ -25,6 +25,7 @@ use web_sys::{
     ReadableStreamDefaultReader,
 };
 
+use crate::profile::{self, Phase};
 use crate::protocol::{PROGRESS_INTERVAL_MS, Request, Response, YIELD_INTERVAL_MS};
 use crate::raw_source::LoadedFiles;
 use crate::view::{Prepared, build_detail, build_export, build_view};
@@ -252,13 +253,17 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
         Request::View(req) => {
             // Answered from the dataset as it stands: during a load, the files finished so far.
             let mut s = engine.shard.borrow_mut();
-            s.prepared();
+            profile::time(Phase::Prepare, || {
+                s.prepared();
+            });
+            let since = profile::now();
             let view = match &s.prepared {
                 Some(prep) => build_view(&s.dataset, prep, &req),
                 None => return,
             };
             drop(s);
             (engine.post)(&Response::View(Box::new(view)));
+            profile::count(Phase::View, since);
         }
         Request::Detail { event_id } => {
             let detail = {
@@ -363,6 +368,7 @@ impl Counter {
 /// message queue every [`YIELD_INTERVAL_MS`]; stops between chunks when cancelled.
 async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[File], parsers: &[usize]) {
     let mine = |i: usize| parsers.get(i).copied().unwrap_or(0) == 0;
+    profile::reset();
     let mut counter = Counter {
         load_id,
         files_done: 0,
@@ -399,13 +405,18 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
                 }
             }
         } else {
+            let since = profile::now();
             let Some(bytes) = wait_for(engine, load_id, i).await else {
                 cancelled = true;
                 break;
             };
-            files_from_wire(&bytes).unwrap_or_else(|e| vec![(name.clone(), ParsedFile::rejected(e))])
+            profile::count(Phase::Handover, since);
+            profile::time(Phase::Add, || {
+                files_from_wire(&bytes).unwrap_or_else(|e| vec![(name.clone(), ParsedFile::rejected(e))])
+            })
         };
         {
+            let since = profile::now();
             let mut shard = engine.shard.borrow_mut();
             shard.files.insert(name.clone(), file.clone());
             records_added += records_of(&parsed);
@@ -418,6 +429,7 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
                 let left = all_bytes.saturating_sub(bytes_added) / (bytes_added / records_added).max(1);
                 shard.dataset.reserve(usize::try_from(left + left / 10).unwrap_or(0));
             }
+            profile::count(Phase::Add, since);
         }
         counter.files_done += 1;
         counter.post(engine, 0, false);
@@ -430,7 +442,7 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
         // What was read of the dropped file no longer counts.
         counter.bytes_done = own_done;
     }
-    engine.shard.borrow_mut().dataset.shrink_to_fit();
+    profile::time(Phase::Add, || engine.shard.borrow_mut().dataset.shrink_to_fit());
     counter.post(engine, 0, true);
     (engine.post)(&Response::Loaded { load_id, cancelled });
 }
@@ -468,6 +480,7 @@ async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[
         last_post_ms: f64::NEG_INFINITY,
     };
     counter.post(engine, 0, true);
+    profile::reset();
     let owner = engine.owner.borrow().clone();
     let mut reader = Reader::new();
     let mut cancelled = false;
@@ -526,14 +539,18 @@ impl Reader {
         // a few hundred KB each); far faster in Chromium than slice-by-slice reads.
         let reader: Option<ReadableStreamDefaultReader> = file.stream().get_reader().dyn_into().ok();
         loop {
+            let since = profile::now();
             let read = match &reader {
                 Some(r) => next_chunk(r).await,
                 None => Err("the browser cannot stream files".to_owned()),
             };
+            profile::count(Phase::Wait, since);
             match read {
                 Ok(Some(chunk)) => {
+                    let since = profile::now();
                     copy_into(&chunk, &mut self.slice);
                     stream.push(&self.slice);
+                    profile::count(Phase::Parse, since);
                     start += self.slice.len() as u64;
                     counter.bytes_done += self.slice.len() as u64;
                 }
@@ -562,9 +579,11 @@ impl Reader {
                 vec![(name.to_owned(), ParsedFile::rejected(reason))]
             }
             // An unusual plain file is read whole again (its events' text was let go).
-            None => stream.finish_with(&mut || {
-                let mut whole = Vec::new();
-                read_slice(self.reader.as_ref(), file, 0, size, &mut whole).map(|()| whole)
+            None => profile::time(Phase::Parse, || {
+                stream.finish_with(&mut || {
+                    let mut whole = Vec::new();
+                    read_slice(self.reader.as_ref(), file, 0, size, &mut whole).map(|()| whole)
+                })
             }),
         };
         // Parsing took a while: a cancel sent meanwhile still drops this file.

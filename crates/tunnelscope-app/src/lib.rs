@@ -8,6 +8,7 @@ pub mod fmt;
 pub mod heap;
 pub mod hooks;
 pub mod pool;
+pub mod profile;
 pub mod protocol;
 pub mod raw_source;
 pub mod state;

@@ -129,19 +129,21 @@ async function openApp(browser) {
 
 async function wasmMemory(page) {
   let main = 0, workers = 0, nWorkers = 0;
-  const each = [], heaps = [];
+  const each = [], heaps = [], profiles = [];
   try { main = await page.evaluate(() => (self.__benchWasm || []).reduce((s, m) => s + m.buffer.byteLength, 0)); } catch (_) {}
   for (const w of page.workers()) {
     try {
       const n = await w.evaluate(() => (self.__benchWasm || []).reduce((s, m) => s + m.buffer.byteLength, 0));
       // [live, peak] heap bytes the worker's counting allocator saw (src/heap.rs).
       const heap = await w.evaluate(() => (typeof self.__tsHeap === 'function' ? self.__tsHeap() : null));
-      if (n > 0) { workers += n; nWorkers += 1; each.push(n); heaps.push(heap); }
+      // Milliseconds per phase of the last load in the worker (src/profile.rs).
+      const profile = await w.evaluate(() => (typeof self.__tsProfile === 'function' ? self.__tsProfile() : null));
+      if (n > 0) { workers += n; nWorkers += 1; each.push(n); heaps.push(heap); profiles.push(profile); }
     } catch (_) {}
   }
   // Largest first: the owner holds the dataset, helpers only one parsed file at a time.
   const order = each.map((_, i) => i).sort((a, b) => each[b] - each[a]);
-  return { main, workers, nWorkers, each: order.map((i) => each[i]), heaps: order.map((i) => heaps[i]) };
+  return { main, workers, nWorkers, each: order.map((i) => each[i]), heaps: order.map((i) => heaps[i]), profiles: order.map((i) => profiles[i]) };
 }
 
 async function counters(page) {

@@ -7,5 +7,6 @@ static ALLOC: tunnelscope_core::heap::Counting = tunnelscope_core::heap::Countin
 fn main() {
     console_error_panic_hook::set_once();
     tunnelscope_app::heap::expose();
+    tunnelscope_app::profile::expose();
     tunnelscope_app::engine::run_worker();
 }

@@ -1,0 +1,75 @@
+//! Where a worker's time goes during a load, for the benchmark: `self.__tsProfile()` in the
+//! worker gives milliseconds per phase since the last load started (read by
+//! `tests/e2e/bench/bench.mjs`): waiting for the file's stream, parsing, adding parsed files
+//! to the dataset, waiting for a helper's parsed file, preparing the indexes, building views.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::{Closure, JsValue};
+
+/// A phase of a load.
+#[derive(Clone, Copy)]
+pub enum Phase {
+    /// Waiting for the next chunk of a file's stream.
+    Wait,
+    /// Copying chunks into wasm memory and parsing them.
+    Parse,
+    /// Adding parsed files to the dataset.
+    Add,
+    /// The owner waiting for a helper's parsed file.
+    Handover,
+    /// Preparing a view's indexes (once per dataset change).
+    Prepare,
+    /// Building and sending views.
+    View,
+}
+
+const NAMES: [&str; 6] = ["wait", "parse", "add", "handover", "prepare", "view"];
+
+thread_local! {
+    static TOTALS: RefCell<[f64; 6]> = const { RefCell::new([0.0; 6]) };
+    // `performance.now()`: sub-millisecond, where a chunk's parse takes a fraction of one.
+    static PERFORMANCE: Option<web_sys::Performance> =
+        js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok().and_then(|p| p.dyn_into().ok());
+}
+
+/// Milliseconds on the worker's clock.
+pub fn now() -> f64 {
+    PERFORMANCE.with(|p| p.as_ref().map_or_else(js_sys::Date::now, web_sys::Performance::now))
+}
+
+/// Starts counting a new load.
+pub fn reset() {
+    TOTALS.with(|t| *t.borrow_mut() = [0.0; 6]);
+}
+
+/// Counts the time since `since` (a [`now`]) to `phase`.
+pub fn count(phase: Phase, since: f64) {
+    let ms = now() - since;
+    TOTALS.with(|t| t.borrow_mut()[phase as usize] += ms);
+}
+
+/// Runs `f`, counting its time to `phase`.
+pub fn time<T>(phase: Phase, f: impl FnOnce() -> T) -> T {
+    let since = now();
+    let out = f();
+    count(phase, since);
+    out
+}
+
+/// Sets `self.__tsProfile` in this worker: a function giving `{phase: ms}`.
+pub fn expose() {
+    let f = Closure::<dyn Fn() -> js_sys::Object>::new(|| {
+        let out = js_sys::Object::new();
+        TOTALS.with(|t| {
+            for (name, ms) in NAMES.iter().zip(t.borrow().iter()) {
+                let _ = js_sys::Reflect::set(&out, &(*name).into(), &JsValue::from_f64(ms.round()));
+            }
+        });
+        out
+    });
+    let _ = js_sys::Reflect::set(&js_sys::global(), &"__tsProfile".into(), f.as_ref().unchecked_ref());
+    // Lives as long as the worker.
+    f.forget();
+}
