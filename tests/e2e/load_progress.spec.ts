@@ -13,7 +13,7 @@ type Snapshot = {
 };
 
 /** Records, in the page, every change of the progress panel and the events counter while loading. */
-async function watchProgress(page: Page, opts: { cancelWhen?: 'mid-load' } = {}) {
+async function watchProgress(page: Page, opts: { cancelWhen?: 'mid-load' | 'mid-file' } = {}) {
   await page.addInitScript((cancelWhen) => {
     const w = window as any;
     w.__snapshots = [];
@@ -39,6 +39,11 @@ async function watchProgress(page: Page, opts: { cancelWhen?: 'mid-load' } = {})
       if (!last || JSON.stringify({ ...last, t: 0 }) !== JSON.stringify({ ...s, t: 0 })) w.__snapshots.push(s);
       // Cancel while a file is still to be read: at least one file finished and one left.
       if (cancelWhen === 'mid-load' && w.__armed && !w.__cancelClicked && s.filesDone >= 1 && s.filesDone < s.filesTotal) {
+        w.__cancelClicked = s;
+        (panel.querySelector('[data-testid=cancel-load]') as HTMLButtonElement).click();
+      }
+      // Cancel in the middle of the first file.
+      if (cancelWhen === 'mid-file' && w.__armed && !w.__cancelClicked && s.bytesDone > 0 && s.bytesDone < s.bytesTotal / 2) {
         w.__cancelClicked = s;
         (panel.querySelector('[data-testid=cancel-load]') as HTMLButtonElement).click();
       }
@@ -162,4 +167,32 @@ test('Cancel stops a big load, keeps what was read, and the page still works', a
   await v.upload([after.file]);
   await expect(v.status).not.toHaveAttribute('data-cancelled', 'true');
   await expect(v.stat('events')).toHaveText(String(kept.reduce((a, f) => a + f.records, 0) + after.records));
+});
+
+test('Cancel stops a lone big file read by a helper for the owner, and the next load works', async ({ page }) => {
+  // One file and two workers: the idle helper reads the file and sends its bytes to the
+  // owner, a window at a time; Cancel must stop both, and the next load must not wait for it.
+  const dir = tempDir();
+  const big = writeTrail(dir, 'big-alone.json', bigTrail(80));
+  await watchProgress(page, { cancelWhen: 'mid-file' });
+  const v = new ViewerPage(page);
+  await v.goto();
+  expect(await page.evaluate(() => navigator.hardwareConcurrency)).toBeGreaterThan(1);
+  await page.evaluate(() => { (window as any).__armed = true; });
+  await page.getByTestId('file-input').setInputFiles([big.file]);
+  await expect(v.status).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  expect(await page.evaluate(() => (window as any).__cancelClicked)).not.toBeNull();
+  await expect(v.status).toHaveAttribute('data-cancelled', 'true');
+  expect(await reportedFiles(page)).toEqual([]);
+  await expect(v.stat('events')).toHaveText('0');
+
+  await page.evaluate(() => { (window as any).__armed = false; });
+  const after = smallTrail(dir, 'later.json', 6);
+  await v.upload([after.file]);
+  await expect(v.status).not.toHaveAttribute('data-cancelled', 'true');
+  await expect(v.stat('events')).toHaveText(String(after.records));
+  // The same big file, whole this time, through the helper: every record arrives.
+  await v.upload([big.file]);
+  await expect(v.status).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(v.stat('events')).toHaveText(String(after.records + big.records));
 });

@@ -49,8 +49,11 @@ pub fn run_worker() {
         ticker: Ticker::new(),
         post: Box::new(post),
         inbox: RefCell::new(HashMap::new()),
+        pumped: RefCell::new(HashMap::new()),
+        acked: Cell::new(0),
         wake: RefCell::new(None),
         owner: RefCell::new(None),
+        owner_handler: RefCell::new(None),
         helper_ports: RefCell::new(Vec::new()),
     });
     let handler_engine = Rc::clone(&engine);
@@ -65,8 +68,8 @@ pub fn run_worker() {
         let port = Reflect::get(&data, &JsValue::from_str("port")).ok().and_then(|p| p.dyn_into::<MessagePort>().ok());
         let request = json.as_deref().map(serde_json::from_str::<Request>);
         match request {
-            Some(Ok(Request::Connect { to_owner, .. })) => match port {
-                Some(port) => connect(&handler_engine, to_owner, port),
+            Some(Ok(Request::Connect { helper, to_owner })) => match port {
+                Some(port) => connect(&handler_engine, helper, to_owner, port),
                 None => (handler_engine.post)(&Response::Failed { message: "connect without a port".into() }),
             },
             Some(Ok(req)) => handle(&handler_engine, req, files),
@@ -115,6 +118,7 @@ enum Job {
         names: Vec<String>,
         files: Vec<File>,
         parsers: Vec<usize>,
+        pump: Option<usize>,
     },
     Sample {
         load_id: u64,
@@ -126,15 +130,37 @@ enum Job {
         names: Vec<String>,
         files: Vec<File>,
     },
+    /// A helper: read these files of the owner's (positions `indices`) and send their bytes.
+    Pump {
+        load_id: u64,
+        indices: Vec<usize>,
+        files: Vec<File>,
+    },
 }
 
 impl Job {
     fn load_id(&self) -> u64 {
         match self {
-            Self::Files { load_id, .. } | Self::Sample { load_id } | Self::Parse { load_id, .. } => *load_id,
+            Self::Files { load_id, .. }
+            | Self::Sample { load_id }
+            | Self::Parse { load_id, .. }
+            | Self::Pump { load_id, .. } => *load_id,
         }
     }
 }
+
+/// A piece of one of the owner's files, as the helper that reads it sends it.
+enum Pumped {
+    /// The file's next bytes; `at`: the file's bytes read so far.
+    Bytes { bytes: Uint8Array, at: u64 },
+    /// The file's end; `ok` false when the helper could not read all of it (the owner then
+    /// reads the file itself).
+    End { ok: bool },
+}
+
+/// Bytes a helper sends ahead of what the owner has parsed: the window that keeps the read
+/// ahead without piling a big file up in memory.
+const PUMP_WINDOW: u64 = 32 << 20;
 
 /// A port's message handler, kept alive as long as its port.
 type PortHandler = Closure<dyn FnMut(MessageEvent)>;
@@ -154,12 +180,19 @@ struct Engine {
     /// The owner: parsed files received from helpers, by (load, file position), as bytes kept
     /// outside wasm memory until their turn (a helper may be files ahead).
     inbox: RefCell<HashMap<(u64, usize), Uint8Array>>,
+    /// The owner: pieces of its own files from the helper that reads them, by (load, file).
+    pumped: RefCell<HashMap<(u64, usize), VecDeque<Pumped>>>,
+    /// A helper that reads files for the owner: the bytes the owner says it has parsed.
+    acked: Cell<u64>,
     /// Resolves the load task's wait for the inbox (or a cancel).
     wake: RefCell<Option<js_sys::Function>>,
     /// A helper: the port to the owner.
     owner: RefCell<Option<MessagePort>>,
-    /// The owner: its ends of the helpers' ports (kept alive with their handlers).
-    helper_ports: RefCell<Vec<(MessagePort, PortHandler)>>,
+    /// A helper: the handler of what the owner says back (kept alive with the port).
+    owner_handler: RefCell<Option<PortHandler>>,
+    /// The owner: its ends of the helpers' ports, by helper number (kept alive with their
+    /// handlers).
+    helper_ports: RefCell<Vec<(usize, MessagePort, PortHandler)>>,
 }
 
 impl Engine {
@@ -188,36 +221,58 @@ impl Engine {
     }
 }
 
-/// A helper's end of the line to the owner (`to_owner`), kept to send on, or the owner's end
-/// of the line from a helper: what arrives goes into its inbox.
-fn connect(engine: &Rc<Engine>, to_owner: bool, port: MessagePort) {
+/// A helper's end of the line to the owner (`to_owner`), kept to send on (the owner answers
+/// on it with the bytes it has parsed of what the helper reads for it), or the owner's end of
+/// the line from helper `helper`: what arrives goes into its inbox (parsed files) or its
+/// pumped pieces (its own files, read by the helper).
+fn connect(engine: &Rc<Engine>, helper: usize, to_owner: bool, port: MessagePort) {
     if to_owner {
+        let ack_engine = Rc::clone(engine);
+        let on_ack = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
+            if let Some(n) = Reflect::get(&msg.data(), &JsValue::from_str("ack")).ok().and_then(|v| v.as_f64()) {
+                ack_engine.acked.set(ack_engine.acked.get() + n as u64);
+                ack_engine.notify();
+            }
+        });
+        port.set_onmessage(Some(on_ack.as_ref().unchecked_ref()));
         *engine.owner.borrow_mut() = Some(port);
+        *engine.owner_handler.borrow_mut() = Some(on_ack);
         return;
     }
     let inbox_engine = Rc::clone(engine);
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
         let data = msg.data();
-        let num = |key: &str| Reflect::get(&data, &JsValue::from_str(key)).ok().and_then(|v| v.as_f64());
+        let get = |key: &str| Reflect::get(&data, &JsValue::from_str(key)).ok();
+        let num = |key: &str| get(key).and_then(|v| v.as_f64());
         let (Some(load_id), Some(index)) = (num("load_id"), num("index")) else { return };
-        let Ok(bytes) = Reflect::get(&data, &JsValue::from_str("bytes")).and_then(|b| b.dyn_into::<Uint8Array>())
-        else {
-            return;
-        };
         let load_id = load_id as u64;
-        if inbox_engine.wants(load_id) {
-            inbox_engine.inbox.borrow_mut().insert((load_id, index as usize), bytes);
-            inbox_engine.notify();
+        if !inbox_engine.wants(load_id) {
+            return;
         }
+        let bytes = get("bytes").and_then(|b| b.dyn_into::<Uint8Array>().ok());
+        if let Some(end) = get("end").and_then(|v| v.as_bool()) {
+            // A piece of one of the owner's own files.
+            let piece = match bytes {
+                Some(bytes) if !end => Pumped::Bytes { bytes, at: num("at").unwrap_or(0.0) as u64 },
+                _ => Pumped::End { ok: end && get("ok").and_then(|v| v.as_bool()).unwrap_or(false) },
+            };
+            inbox_engine.pumped.borrow_mut().entry((load_id, index as usize)).or_default().push_back(piece);
+        } else if let Some(bytes) = bytes {
+            inbox_engine.inbox.borrow_mut().insert((load_id, index as usize), bytes);
+        }
+        inbox_engine.notify();
     });
     port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    engine.helper_ports.borrow_mut().push((port, on_message));
+    engine.helper_ports.borrow_mut().push((helper, port, on_message));
 }
 
 fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
     match req {
-        Request::Load { load_id, names, parsers } => enqueue(engine, Job::Files { load_id, names, files, parsers }),
+        Request::Load { load_id, names, parsers, pump } => {
+            enqueue(engine, Job::Files { load_id, names, files, parsers, pump });
+        }
         Request::Parse { load_id, indices, names } => enqueue(engine, Job::Parse { load_id, indices, names, files }),
+        Request::Pump { load_id, indices, .. } => enqueue(engine, Job::Pump { load_id, indices, files }),
         // Handled with its port in the message handler.
         Request::Connect { .. } => {}
         Request::LoadSample { load_id } => enqueue(engine, Job::Sample { load_id }),
@@ -244,6 +299,7 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
                 engine.notify();
             }
             engine.inbox.borrow_mut().clear();
+            engine.pumped.borrow_mut().clear();
             let queued: Vec<Job> = engine.queue.borrow_mut().drain(..).collect();
             for job in queued {
                 (engine.post)(&Response::Loaded { load_id: job.load_id(), cancelled: true });
@@ -309,13 +365,15 @@ async fn run_loads(engine: Rc<Engine>) {
         engine.running.set(Some(job.load_id()));
         engine.cancel.set(false);
         match job {
-            Job::Files { load_id, names, files, parsers } => {
-                load_files(&engine, load_id, &names, &files, &parsers).await;
+            Job::Files { load_id, names, files, parsers, pump } => {
+                load_files(&engine, load_id, &names, &files, &parsers, pump).await;
                 engine.inbox.borrow_mut().retain(|(l, _), _| *l != load_id);
+                engine.pumped.borrow_mut().retain(|(l, _), _| *l != load_id);
             }
             Job::Parse { load_id, indices, names, files } => {
                 parse_files(&engine, load_id, &indices, &names, &files).await
             }
+            Job::Pump { load_id, indices, files } => pump_files(&engine, load_id, &indices, &files).await,
             // The sample is small and built in: one step, nothing to cancel.
             Job::Sample { load_id } => {
                 engine.shard.borrow_mut().add_sample();
@@ -366,7 +424,14 @@ impl Counter {
 /// The owner: adds the files of one load in order, reading each one itself as a stream fed to
 /// a [`FileStream`] or taking the bytes a parse helper sent for it (`parsers`), yielding to the
 /// message queue every [`YIELD_INTERVAL_MS`]; stops between chunks when cancelled.
-async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[File], parsers: &[usize]) {
+async fn load_files(
+    engine: &Engine,
+    load_id: u64,
+    names: &[String],
+    files: &[File],
+    parsers: &[usize],
+    pump: Option<usize>,
+) {
     let mine = |i: usize| parsers.get(i).copied().unwrap_or(0) == 0;
     profile::reset();
     let mut counter = Counter {
@@ -393,7 +458,11 @@ async fn load_files(engine: &Engine, load_id: u64, names: &[String], files: &[Fi
     for (i, file) in files.iter().enumerate() {
         let name = names.get(i).cloned().unwrap_or_else(|| file.name());
         let parsed = if mine(i) {
-            match reader.read(engine, &name, file, &mut counter).await {
+            let read = match pump {
+                Some(helper) => reader.read_pumped(engine, (load_id, i), helper, &name, file, &mut counter).await,
+                None => reader.read(engine, &name, file, &mut counter).await,
+            };
+            match read {
                 Some(parsed) => {
                     counter.records_done += records_of(&parsed);
                     own_done += file.size() as u64;
@@ -505,6 +574,87 @@ async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[
     (engine.post)(&Response::Loaded { load_id, cancelled });
 }
 
+/// A helper with no files of its own: reads the owner's files (positions `indices` of the
+/// load) and sends their bytes to the owner as they arrive, at most [`PUMP_WINDOW`] ahead of
+/// what the owner has parsed: the owner's worker is busy parsing, so a stream it read itself
+/// would only read ahead while it waits. A file it cannot read all of ends with `ok: false`,
+/// and the owner reads that one itself.
+///
+/// Gzip files are sent as stored: decompressing them here, for the owner to parse the text,
+/// gained nothing on a 2-core machine (both workers slowed down) and held more memory.
+async fn pump_files(engine: &Engine, load_id: u64, indices: &[usize], files: &[File]) {
+    profile::reset();
+    let owner = engine.owner.borrow().clone();
+    let send = |index: usize, fields: &[(&str, JsValue)], transfer: Option<&JsValue>| {
+        let msg = Object::new();
+        let _ = Reflect::set(&msg, &JsValue::from_str("load_id"), &JsValue::from_f64(load_id as f64));
+        let _ = Reflect::set(&msg, &JsValue::from_str("index"), &JsValue::from_f64(index as f64));
+        for (key, value) in fields {
+            let _ = Reflect::set(&msg, &JsValue::from_str(key), value);
+        }
+        if let Some(port) = &owner {
+            // A failed post leaves the owner waiting: it can only mean the page is going away.
+            let _ = match transfer {
+                Some(t) => port.post_message_with_transferable(&msg, &Array::of1(t)),
+                None => port.post_message(&msg),
+            };
+        }
+    };
+    engine.acked.set(0);
+    let (mut sent, mut cancelled) = (0u64, false);
+    for (file, &index) in files.iter().zip(indices) {
+        let size = file.size() as u64;
+        let reader: Option<ReadableStreamDefaultReader> = file.stream().get_reader().dyn_into().ok();
+        let (mut at, mut ok) = (0u64, reader.is_some());
+        while let Some(r) = reader.as_ref().filter(|_| ok) {
+            let since = profile::now();
+            let chunk = match next_chunk(r).await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(_) => {
+                    ok = false;
+                    break;
+                }
+            };
+            profile::count(Phase::Wait, since);
+            at += u64::from(chunk.length());
+            sent += u64::from(chunk.length());
+            let buffer: JsValue = chunk.buffer().into();
+            let fields = [("bytes", chunk.into()), ("at", JsValue::from_f64(at as f64)), ("end", JsValue::FALSE)];
+            send(index, &fields, Some(&buffer));
+            // The window: wait for the owner to parse what is ahead.
+            while sent.saturating_sub(engine.acked.get()) > PUMP_WINDOW && !engine.cancelled() {
+                engine.wait().await;
+            }
+            if engine.cancelled() {
+                let _ = r.cancel();
+                cancelled = true;
+                break;
+            }
+        }
+        if cancelled {
+            break;
+        }
+        let fields = [("end", JsValue::TRUE), ("ok", JsValue::from_bool(ok && at == size))];
+        send(index, &fields, None);
+    }
+    (engine.post)(&Response::Loaded { load_id, cancelled });
+}
+
+/// The owner: the next piece of its file `key` from the helper that reads it; `None` when
+/// the load is cancelled meanwhile.
+async fn next_pumped(engine: &Engine, key: (u64, usize)) -> Option<Pumped> {
+    loop {
+        if engine.cancelled() {
+            return None;
+        }
+        if let Some(piece) = engine.pumped.borrow_mut().get_mut(&key).and_then(VecDeque::pop_front) {
+            return Some(piece);
+        }
+        engine.wait().await;
+    }
+}
+
 /// Reads files as streams (one reusable buffer), yielding every [`YIELD_INTERVAL_MS`].
 struct Reader {
     reader: Option<FileReaderSync>,
@@ -519,6 +669,61 @@ impl Reader {
 
     async fn yield_due(&mut self, engine: &Engine) -> bool {
         yield_due(engine, &mut self.last_yield).await
+    }
+
+    /// [`Reader::read`] of file `key` (load, position) with its bytes from helper `helper`,
+    /// which reads it meanwhile ([`pump_files`]). A file the helper could not read all of is
+    /// read here, as without a helper.
+    async fn read_pumped(
+        &mut self,
+        engine: &Engine,
+        key: (u64, usize),
+        helper: usize,
+        name: &str,
+        file: &File,
+        counter: &mut Counter,
+    ) -> Option<Vec<(String, ParsedFile)>> {
+        let size = file.size() as u64;
+        let base = counter.bytes_done;
+        // Compact: as in `read`.
+        let mut stream = FileStream::new(name, size).compact();
+        let ok = loop {
+            let since = profile::now();
+            let piece = next_pumped(engine, key).await?;
+            profile::count(Phase::Wait, since);
+            let Pumped::Bytes { bytes, at } = piece else {
+                break matches!(piece, Pumped::End { ok: true });
+            };
+            let since = profile::now();
+            copy_into(&bytes, &mut self.slice);
+            stream.push(&self.slice);
+            profile::count(Phase::Parse, since);
+            if let Some((_, port, _)) = engine.helper_ports.borrow().iter().find(|(h, _, _)| *h == helper) {
+                let ack = Object::new();
+                let _ = Reflect::set(&ack, &JsValue::from_str("ack"), &JsValue::from_f64(f64::from(bytes.length())));
+                let _ = port.post_message(&ack);
+            }
+            counter.bytes_done = base + at.min(size);
+            counter.post(engine, stream.records_so_far(), false);
+            if self.yield_due(engine).await {
+                return None;
+            }
+        };
+        if !ok {
+            counter.bytes_done = base;
+            return self.read(engine, name, file, counter).await;
+        }
+        let parsed = profile::time(Phase::Parse, || {
+            stream.finish_with(&mut || {
+                let mut whole = Vec::new();
+                read_slice(self.reader.as_ref(), file, 0, size, &mut whole).map(|()| whole)
+            })
+        });
+        counter.bytes_done = base + size;
+        if self.yield_due(engine).await {
+            return None;
+        }
+        Some(parsed)
     }
 
     /// Reads and parses one file (counting its bytes); `None` when cancelled meanwhile (the

@@ -112,15 +112,23 @@ impl EnginePool {
         for (_, f) in &files {
             all.push(f);
         }
-        self.post(0, &Request::Load { load_id, names, parsers: parsers.clone() }, Some(&all));
+        // A helper left without files reads the owner's for it (the first such one).
+        let pump = (1..n).find(|&k| !parsers.contains(&k)).filter(|_| parsers.contains(&0));
+        self.post(0, &Request::Load { load_id, names, parsers: parsers.clone(), pump }, Some(&all));
         for k in 1..n {
-            let indices: Vec<usize> = (0..files.len()).filter(|&i| parsers[i] == k).collect();
+            let of = if pump == Some(k) { 0 } else { k };
+            let indices: Vec<usize> = (0..files.len()).filter(|&i| parsers[i] == of).collect();
             let names = indices.iter().map(|&i| files[i].0.clone()).collect();
             let mine = Array::new();
             for &i in &indices {
                 mine.push(&files[i].1);
             }
-            self.post(k, &Request::Parse { load_id, indices, names }, Some(&mine));
+            let req = if pump == Some(k) {
+                Request::Pump { load_id, indices, names }
+            } else {
+                Request::Parse { load_id, indices, names }
+            };
+            self.post(k, &req, Some(&mine));
         }
     }
 

@@ -74,6 +74,22 @@ pub enum Request {
         /// arrives through its port (empty: all here).
         #[serde(default)]
         parsers: Vec<usize>,
+        /// The helper that reads this worker's own files for it ([`Request::Pump`]): their
+        /// bytes arrive through its port, so reading overlaps the parse. `None`: this worker
+        /// reads them itself.
+        #[serde(default)]
+        pump: Option<usize>,
+    },
+    /// To a helper with no files of its own to parse: read the owner's files (positions
+    /// `indices` of load `load_id`, sent beside this message) and send their bytes to the
+    /// owner through the port, a window of them at a time.
+    Pump {
+        /// The load.
+        load_id: u64,
+        /// The files' positions in the owner's list.
+        indices: Vec<usize>,
+        /// Their paths.
+        names: Vec<String>,
     },
     /// To a parse helper: parse the `File`s sent beside this message (files `indices` of load
     /// `load_id`) and hand each result to the owner through the port ([`Request::Connect`]).
@@ -227,7 +243,9 @@ mod tests {
     #[test]
     fn requests_round_trip_as_json() {
         let requests = [
-            Request::Load { load_id: 3, names: vec!["a/b.json.gz".into()], parsers: vec![1] },
+            Request::Load { load_id: 3, names: vec!["a/b.json.gz".into()], parsers: vec![1], pump: None },
+            Request::Load { load_id: 4, names: vec!["big.json".into()], parsers: vec![0], pump: Some(1) },
+            Request::Pump { load_id: 4, indices: vec![0], names: vec!["big.json".into()] },
             Request::Parse { load_id: 3, indices: vec![0], names: vec!["a/b.json.gz".into()] },
             Request::Connect { helper: 1, to_owner: true },
             Request::Cancel { load_id: 3 },
