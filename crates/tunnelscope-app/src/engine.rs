@@ -309,6 +309,9 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
         Request::View(req) => {
             // Answered from the dataset as it stands: during a load, the files finished so far.
             let mut s = engine.shard.borrow_mut();
+            if s.prepared.is_none() {
+                profile::tally(Phase::Prepares);
+            }
             profile::time(Phase::Prepare, || {
                 s.prepared();
             });

@@ -1,7 +1,8 @@
 //! Where a worker's time goes during a load, for the benchmark: `self.__tsProfile()` in the
 //! worker gives milliseconds per phase since the last load started (read by
 //! `tests/e2e/bench/bench.mjs`): waiting for the file's stream, parsing, adding parsed files
-//! to the dataset, waiting for a helper's parsed file, preparing the indexes, building views.
+//! to the dataset, waiting for a helper's parsed file, preparing the indexes (and how many
+//! times), building views.
 
 use std::cell::RefCell;
 
@@ -23,12 +24,14 @@ pub enum Phase {
     Prepare,
     /// Building and sending views.
     View,
+    /// How many times the indexes were prepared (a count, not milliseconds).
+    Prepares,
 }
 
-const NAMES: [&str; 6] = ["wait", "parse", "add", "handover", "prepare", "view"];
+const NAMES: [&str; 7] = ["wait", "parse", "add", "handover", "prepare", "view", "prepares"];
 
 thread_local! {
-    static TOTALS: RefCell<[f64; 6]> = const { RefCell::new([0.0; 6]) };
+    static TOTALS: RefCell<[f64; 7]> = const { RefCell::new([0.0; 7]) };
     // `performance.now()`: sub-millisecond, where a chunk's parse takes a fraction of one.
     static PERFORMANCE: Option<web_sys::Performance> =
         js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok().and_then(|p| p.dyn_into().ok());
@@ -41,13 +44,18 @@ pub fn now() -> f64 {
 
 /// Starts counting a new load.
 pub fn reset() {
-    TOTALS.with(|t| *t.borrow_mut() = [0.0; 6]);
+    TOTALS.with(|t| *t.borrow_mut() = [0.0; 7]);
 }
 
 /// Counts the time since `since` (a [`now`]) to `phase`.
 pub fn count(phase: Phase, since: f64) {
     let ms = now() - since;
     TOTALS.with(|t| t.borrow_mut()[phase as usize] += ms);
+}
+
+/// Counts one more of `phase` (a count such as [`Phase::Prepares`]).
+pub fn tally(phase: Phase) {
+    TOTALS.with(|t| t.borrow_mut()[phase as usize] += 1.0);
 }
 
 /// Runs `f`, counting its time to `phase`.
