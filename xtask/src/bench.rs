@@ -588,6 +588,34 @@ fn report(
         }
     }
 
+    // Where each worker's time went (src/profile.rs in the app).
+    let _ = writeln!(
+        t,
+        "\nWhere each worker's time went in loads 1–4 (ms, `performance.now()` in the worker; the owner first, \
+         then the helpers: waiting for the file's stream or a helper's bytes, parsing, adding to the dataset, \
+         waiting for a helper's parsed file, preparing the indexes (how many times), building views):\n"
+    );
+    let _ = writeln!(t, "| # | worker | wait | parse | add | hand-over | prepare (times) | views |");
+    let _ = writeln!(t, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (i, key) in [(1, "big_json"), (2, "big_gz"), (3, "tree"), (4, "events")] {
+        let Some(profiles) = sc[key]["load"]["wasm"]["profiles"].as_array() else { continue };
+        for (w, p) in profiles.iter().enumerate().filter(|(_, p)| p.is_object()) {
+            let n = |k: &str| f(&p[k]).map_or("—".into(), |v| format!("{v:.0}"));
+            let _ = writeln!(
+                t,
+                "| {i} | {} | {} | {} | {} | {} | {} ({}) | {} |",
+                if w == 0 { "owner".to_owned() } else { format!("helper {w}") },
+                n("wait"),
+                n("parse"),
+                n("add"),
+                n("handover"),
+                n("prepare"),
+                n("prepares"),
+                n("view")
+            );
+        }
+    }
+
     // Memory of the events load.
     let ev = &sc["events"]["load"];
     let _ = writeln!(t, "\n### Memory of load 4 ({} events)\n", data.events.records);
@@ -787,6 +815,10 @@ const HOW: &str = "
   with a wrapper around `WebAssembly.instantiate(Streaming)` prepended, and reads the sizes after the load; linear
   memory never shrinks, so that is its peak). `performance.measureUserAgentSpecificMemory` needs cross-origin
   isolation (COOP/COEP headers), which a static host does not give, so it is reported as unavailable.
+- **Time per phase**: each worker sums `performance.now()` differences per phase of the last load
+  (`crates/tunnelscope-app/src/profile.rs`: waiting for a stream chunk or a helper's bytes, copying and
+  parsing, adding parsed files, waiting for a helper's parsed file, preparing the view's indexes, building
+  and posting views), read with `self.__tsProfile()` in each worker after the load.
 - **Re-filter**: the query is typed into `filter-input` (`fill`), then Enter is pressed; the time runs from the
   `keydown` to the moment `stat-events` shows a different value while `load-status` is `done`, plus one animation
   frame (so the counters, histogram, timeline and table are rendered).
