@@ -59,3 +59,34 @@ test('files bigger than a slice load with the counts the CLI reports', async ({ 
   }
   expect(sums).toEqual([cli.records.loaded, cli.records.duplicates, cli.records.invalid]);
 });
+
+test('a lone big file, read for the owner by a helper, loads with the counts the CLI reports, also when it must be read again whole', async ({ page }) => {
+  // One file and two workers: the idle helper reads its bytes for the owner. A bare array of
+  // records is not read as a stream (the owner reads the whole file again), nor is a truncated
+  // trail file to its end.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnelscope-lone-'));
+  const big = bigTrail(20);
+  const plain = path.join(dir, 'big.json');
+  fs.writeFileSync(plain, big);
+  const array = path.join(dir, 'array.json');
+  fs.writeFileSync(array, JSON.stringify(JSON.parse(big.toString()).Records));
+  const cut = path.join(dir, 'cut.json');
+  fs.writeFileSync(cut, big.subarray(0, Math.floor(big.length * 0.6)));
+  const v = new ViewerPage(page);
+  for (const file of [plain, array, cut]) {
+    const cli = cliStats([file]);
+    await v.goto();
+    expect(await page.evaluate(() => navigator.hardwareConcurrency)).toBeGreaterThan(1);
+    await v.upload([file]);
+    await v.waitDone();
+    await expect(v.stat('events')).toHaveText(String(cli.records.loaded));
+    await expect(v.stat('tunnels')).toHaveText(String(cli.tunnels.total));
+    for (const status of ['read', 'rejected']) {
+      await expect(page.locator(`[data-testid=file-status][data-status=${status}]`)).toHaveCount(cli.files[status]);
+    }
+    if (cli.files.read === 1) {
+      const text = await page.getByTestId('file-status').textContent();
+      expect(text).toContain(`${cli.records.loaded} loaded, 0 duplicates, ${cli.records.invalid} invalid`);
+    }
+  }
+});
