@@ -378,18 +378,10 @@ pub(crate) struct RowSink<'r> {
 ///
 /// `lean`: the caller lets go of unrelated records' text (a compact stream): such a record is
 /// added to the sink's rows instead of becoming an [`Event`].
-pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity, mut lean: Option<RowSink<'_>>) -> Option<TrailItem> {
+///
+/// A compact stream tries [`fast_row`] on each record first; what reaches this was left by it.
+pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity, lean: Option<RowSink<'_>>) -> Option<TrailItem> {
     let body = body.trim();
-    if let Some(sink) = lean.take() {
-        // The common record of a compact stream: read once, fast (serde_json below otherwise).
-        match fast_row(body, fidelity).filter(|(_, len)| *len == body.len()) {
-            Some((row, _)) => {
-                let record = Some(row.add(body, fidelity, sink).map(|()| Parsed::Row));
-                return Some(TrailItem { s3_notification: row.s3_notification(), sqs_message: false, record });
-            }
-            None => lean = Some(sink),
-        }
-    }
     let scan: RecordScan<'_> = serde_json::from_str(body).ok()?;
     let s3_notification = scan.event_source.as_str() == "aws:s3" && scan.event_version.as_str().starts_with("2.");
     let sqs_message = scan.message_id.0 && scan.body.0;
@@ -447,8 +439,8 @@ pub(crate) struct FastRow<'a>(fast::FastRecord<'a>);
 
 /// A compact stream's fast path: the record that `text` starts with (at its `{`; the text
 /// may go on after it) when [`scan_trail_item`] would make it a row, and the record's length.
-/// `None` for anything else: the caller then delimits the record and asks
-/// [`scan_trail_item`].
+/// `None` for anything else, or a record cut at the end of `text`: the caller then delimits
+/// the record and asks [`scan_trail_item`].
 pub(crate) fn fast_row(text: &str, fidelity: Fidelity) -> Option<(FastRow<'_>, usize)> {
     let (f, len) = fast::read_prefix(text)?;
     let row = f.looks_like_record() && row_eligible(f.event_name.as_str(), f.event_source.as_str(), false, fidelity);

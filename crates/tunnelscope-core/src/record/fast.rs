@@ -421,10 +421,7 @@ impl<'a> P<'a> {
                 b"insightDetails" | b"tunnelscopeSynthesized" | b"messageId" | b"body" => return None,
                 _ => return Some(false),
             };
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
+            first(&mut seen, bit)?;
             if let Some(field) = lenient {
                 *field = p.lenient()?;
             } else if bit == key::IDENTITY {
@@ -462,19 +459,13 @@ impl<'a> P<'a> {
                 b"userName" => (1 << 4, &mut id.user_name),
                 b"invokedBy" => (1 << 5, &mut id.invoked_by),
                 b"sessionContext" => {
-                    if seen & 1 << 6 != 0 {
-                        return None;
-                    }
-                    seen |= 1 << 6;
+                    first(&mut seen, 1 << 6)?;
                     id.session_context = p.session_context()?;
                     return Some(true);
                 }
                 _ => return Some(false),
             };
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
+            first(&mut seen, bit)?;
             *field = p.lenient()?;
             Some(true)
         })?;
@@ -482,40 +473,44 @@ impl<'a> P<'a> {
     }
 
     fn session_context(&mut self) -> Option<Option<SessionContextIn<'a>>> {
-        if !self.object_or_null()? {
-            return Some(None);
-        }
-        let mut ctx = SessionContextIn::default();
-        let mut seen = false;
-        self.fields(|p, k| match k {
-            b"sessionIssuer" if !seen => {
-                seen = true;
-                ctx.session_issuer = p.issuer()?;
-                Some(true)
-            }
-            b"sessionIssuer" => None,
-            _ => Some(false),
-        })?;
-        Some(Some(ctx))
+        let ctx = self.object_of_one(b"sessionIssuer", Self::issuer)?;
+        Some(ctx.map(|session_issuer| SessionContextIn { session_issuer }))
     }
 
     fn issuer(&mut self) -> Option<Option<IssuerIn<'a>>> {
+        let issuer = self.object_of_one(b"userName", Self::lenient)?;
+        Some(issuer.map(|user_name| IssuerIn { user_name }))
+    }
+
+    /// `null` (`Some(None)`), or an object of which only `key` is read, by `read` (absent: the
+    /// default value).
+    fn object_of_one<T: Default>(
+        &mut self,
+        key: &[u8],
+        mut read: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<Option<T>> {
         if !self.object_or_null()? {
             return Some(None);
         }
-        let mut issuer = IssuerIn::default();
-        let mut seen = false;
-        self.fields(|p, k| match k {
-            b"userName" if !seen => {
-                seen = true;
-                issuer.user_name = p.lenient()?;
-                Some(true)
+        let mut value = None;
+        self.fields(|p, k| {
+            if k != key {
+                return Some(false);
             }
-            b"userName" => None,
-            _ => Some(false),
+            // A key twice is serde's error.
+            if value.is_some() {
+                return None;
+            }
+            value = Some(read(p)?);
+            Some(true)
         })?;
-        Some(Some(issuer))
+        Some(Some(value.unwrap_or_default()))
     }
+}
+
+/// Marks key `bit` as seen; `None` when it was already (a key twice is serde's error).
+fn first(seen: &mut u32, bit: u32) -> Option<()> {
+    (*seen & bit == 0).then(|| *seen |= bit)
 }
 
 #[cfg(test)]
