@@ -527,12 +527,19 @@ fn records_of(parsed: &[(String, ParsedFile)]) -> u64 {
 /// The owner: the bytes helper sent for file `index` of the load, waiting for them; `None`
 /// when the load is cancelled meanwhile.
 async fn wait_for(engine: &Engine, load_id: u64, index: usize) -> Option<Vec<u8>> {
+    let bytes = wait_until(engine, || engine.inbox.borrow_mut().remove(&(load_id, index))).await?;
+    Some(bytes.to_vec())
+}
+
+/// Waits until `take` gives something (it is asked again after each [`Engine::notify`]);
+/// `None` when the load is cancelled meanwhile.
+async fn wait_until<T>(engine: &Engine, mut take: impl FnMut() -> Option<T>) -> Option<T> {
     loop {
         if engine.cancelled() {
             return None;
         }
-        if let Some(bytes) = engine.inbox.borrow_mut().remove(&(load_id, index)) {
-            return Some(bytes.to_vec());
+        if let Some(found) = take() {
+            return Some(found);
         }
         engine.wait().await;
     }
@@ -563,14 +570,8 @@ async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[
         };
         counter.records_done += records_of(&parsed);
         let bytes = Uint8Array::from(files_into_wire(parsed).as_slice());
-        let msg = Object::new();
-        let _ = Reflect::set(&msg, &JsValue::from_str("load_id"), &JsValue::from_f64(load_id as f64));
-        let _ = Reflect::set(&msg, &JsValue::from_str("index"), &JsValue::from_f64(index as f64));
-        let _ = Reflect::set(&msg, &JsValue::from_str("bytes"), &bytes);
-        if let Some(port) = &owner {
-            // A failed post leaves the owner waiting: it can only mean the page is going away.
-            let _ = port.post_message_with_transferable(&msg, &Array::of1(&bytes.buffer()));
-        }
+        let buffer: JsValue = bytes.buffer().into();
+        send_to_owner(owner.as_ref(), (load_id, index), &[("bytes", bytes.into())], Some(&buffer));
         counter.post(engine, 0, false);
     }
     counter.post(engine, 0, true);
@@ -589,19 +590,7 @@ async fn pump_files(engine: &Engine, load_id: u64, indices: &[usize], files: &[F
     profile::reset();
     let owner = engine.owner.borrow().clone();
     let send = |index: usize, fields: &[(&str, JsValue)], transfer: Option<&JsValue>| {
-        let msg = Object::new();
-        let _ = Reflect::set(&msg, &JsValue::from_str("load_id"), &JsValue::from_f64(load_id as f64));
-        let _ = Reflect::set(&msg, &JsValue::from_str("index"), &JsValue::from_f64(index as f64));
-        for (key, value) in fields {
-            let _ = Reflect::set(&msg, &JsValue::from_str(key), value);
-        }
-        if let Some(port) = &owner {
-            // A failed post leaves the owner waiting: it can only mean the page is going away.
-            let _ = match transfer {
-                Some(t) => port.post_message_with_transferable(&msg, &Array::of1(t)),
-                None => port.post_message(&msg),
-            };
-        }
+        send_to_owner(owner.as_ref(), (load_id, index), fields, transfer);
     };
     engine.acked.set(0);
     let (mut sent, mut cancelled) = (0u64, false);
@@ -644,18 +633,32 @@ async fn pump_files(engine: &Engine, load_id: u64, indices: &[usize], files: &[F
     (engine.post)(&Response::Loaded { load_id, cancelled });
 }
 
+/// A helper's message about file `key` (load, position) to the owner, with `fields`, the
+/// buffer `transfer` moved rather than copied.
+fn send_to_owner(
+    owner: Option<&MessagePort>,
+    key: (u64, usize),
+    fields: &[(&str, JsValue)],
+    transfer: Option<&JsValue>,
+) {
+    let Some(port) = owner else { return };
+    let msg = Object::new();
+    let _ = Reflect::set(&msg, &JsValue::from_str("load_id"), &JsValue::from_f64(key.0 as f64));
+    let _ = Reflect::set(&msg, &JsValue::from_str("index"), &JsValue::from_f64(key.1 as f64));
+    for (name, value) in fields {
+        let _ = Reflect::set(&msg, &JsValue::from_str(name), value);
+    }
+    // A failed post leaves the owner waiting: it can only mean the page is going away.
+    let _ = match transfer {
+        Some(t) => port.post_message_with_transferable(&msg, &Array::of1(t)),
+        None => port.post_message(&msg),
+    };
+}
+
 /// The owner: the next piece of its file `key` from the helper that reads it; `None` when
 /// the load is cancelled meanwhile.
 async fn next_pumped(engine: &Engine, key: (u64, usize)) -> Option<Pumped> {
-    loop {
-        if engine.cancelled() {
-            return None;
-        }
-        if let Some(piece) = engine.pumped.borrow_mut().get_mut(&key).and_then(VecDeque::pop_front) {
-            return Some(piece);
-        }
-        engine.wait().await;
-    }
+    wait_until(engine, || engine.pumped.borrow_mut().get_mut(&key).and_then(VecDeque::pop_front)).await
 }
 
 /// Reads files as streams (one reusable buffer), yielding every [`YIELD_INTERVAL_MS`].
@@ -672,6 +675,17 @@ impl Reader {
 
     async fn yield_due(&mut self, engine: &Engine) -> bool {
         yield_due(engine, &mut self.last_yield).await
+    }
+
+    /// Ends a file's stream: an unusual plain file is read whole again (its events' text was
+    /// let go).
+    fn finish(&self, stream: FileStream, file: &File) -> Vec<(String, ParsedFile)> {
+        profile::time(Phase::Parse, || {
+            stream.finish_with(&mut || {
+                let mut whole = Vec::new();
+                read_slice(self.reader.as_ref(), file, 0, file.size() as u64, &mut whole).map(|()| whole)
+            })
+        })
     }
 
     /// [`Reader::read`] of file `key` (load, position) with its bytes from helper `helper`,
@@ -716,12 +730,7 @@ impl Reader {
             counter.bytes_done = base;
             return self.read(engine, name, file, counter).await;
         }
-        let parsed = profile::time(Phase::Parse, || {
-            stream.finish_with(&mut || {
-                let mut whole = Vec::new();
-                read_slice(self.reader.as_ref(), file, 0, size, &mut whole).map(|()| whole)
-            })
-        });
+        let parsed = self.finish(stream, file);
         counter.bytes_done = base + size;
         if self.yield_due(engine).await {
             return None;
@@ -786,13 +795,7 @@ impl Reader {
                 counter.bytes_done += size.saturating_sub(start);
                 vec![(name.to_owned(), ParsedFile::rejected(reason))]
             }
-            // An unusual plain file is read whole again (its events' text was let go).
-            None => profile::time(Phase::Parse, || {
-                stream.finish_with(&mut || {
-                    let mut whole = Vec::new();
-                    read_slice(self.reader.as_ref(), file, 0, size, &mut whole).map(|()| whole)
-                })
-            }),
+            None => self.finish(stream, file),
         };
         // Parsing took a while: a cancel sent meanwhile still drops this file.
         if self.yield_due(engine).await {
