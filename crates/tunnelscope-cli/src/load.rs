@@ -1,8 +1,8 @@
 //! Finding input files and loading them on every core into one dataset, in sorted path order.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
@@ -82,9 +82,48 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>, seen_dirs: &mut HashSet<PathBuf>
 
 type Parsed = Result<Vec<(String, ParsedFile)>, String>;
 
-/// The pieces of a cut file received so far (result and shift by piece number), and how many
-/// there are once known.
-type PieceSlots = (Vec<Option<(ParsedFile, i64)>>, Option<usize>);
+/// A file being cut: its pieces joined so far (in order, as they come), those that came early,
+/// and how many there are once known.
+#[derive(Default)]
+struct CutFile {
+    merger: split::Merger,
+    early: Vec<Option<Parsed1>>,
+    joined: usize,
+    pieces: Option<usize>,
+    /// The cut the last piece joined ends at (pieces read by offsets).
+    last_cut: Option<Cut>,
+    adjacent: bool,
+}
+
+impl CutFile {
+    fn add(&mut self, piece: Parsed1) {
+        let k = piece.k;
+        if self.early.len() <= k {
+            self.early.resize_with(k + 1, || None);
+        }
+        self.early[k] = Some(piece);
+        while let Some(p) = self.early.get_mut(self.joined).and_then(Option::take) {
+            // Pieces read by offsets must meet at the same cut (else records would be lost or
+            // read twice while every piece parses cleanly): the first starts at 0.
+            if let Some((start, end)) = p.cuts {
+                self.adjacent = self.joined == 0 && start == (0, 0) || self.adjacent && self.last_cut == Some(start);
+                self.last_cut = Some(end);
+            } else {
+                self.adjacent = true;
+            }
+            // Once a piece needs the whole file, the rest are only counted.
+            let clean = self.adjacent && p.parsed.is_none_or(|parsed| self.merger.push(parsed, p.shift));
+            if !clean {
+                self.merger = split::Merger::failed();
+            }
+            self.joined += 1;
+        }
+    }
+
+    fn complete(&self) -> bool {
+        self.pieces == Some(self.joined)
+    }
+}
 
 /// What a worker sends back: a whole file's result, one piece of a file being cut, or how many
 /// pieces a cut file has.
@@ -92,14 +131,28 @@ type PieceSlots = (Vec<Option<(ParsedFile, i64)>>, Option<usize>);
 #[allow(clippy::large_enum_variant)]
 enum Done {
     Whole(usize, Parsed),
-    Piece(usize, usize, ParsedFile, i64),
+    Piece(usize, Parsed1),
     Pieces(usize, usize),
 }
+
+/// A parsed piece of a file: its number, result, shift, and for a range read by offsets the
+/// guessed cuts it starts and ends at (each as the end of the record before and the start of
+/// the next), which the neighbouring pieces must share.
+struct Parsed1 {
+    k: usize,
+    /// `None` for a piece of a plain file in which no record starts.
+    parsed: Option<ParsedFile>,
+    shift: i64,
+    cuts: Option<(Cut, Cut)>,
+}
+
+/// A guessed cut in a file's content: (end of the record before, start of the next).
+type Cut = (u64, u64);
 
 /// Work shared by the workers: the next file to read and pieces of cut files waiting.
 struct Queue {
     next_file: usize,
-    pieces: Vec<(usize, Piece)>,
+    pieces: VecDeque<(usize, PieceJob)>,
     /// Workers reading a file, which may yet queue pieces: idle workers wait for them.
     reading: usize,
     failed: bool,
@@ -107,7 +160,14 @@ struct Queue {
 
 enum Job {
     File(usize),
-    Piece(usize, Piece),
+    Piece(usize, PieceJob),
+}
+
+/// A piece of a big file to parse: cut while the file was read (gzip), or piece `k` of `n` of
+/// a plain file, read by offsets by the worker that parses it.
+enum PieceJob {
+    Cut(Piece),
+    Range { k: usize, n: usize },
 }
 
 /// Shared by the workers.
@@ -133,7 +193,7 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
         .unwrap_or(split::MIN_SPLIT_BYTES);
     let shared = Shared {
         files,
-        queue: Mutex::new(Queue { next_file: 0, pieces: Vec::new(), reading: 0, failed: false }),
+        queue: Mutex::new(Queue { next_file: 0, pieces: VecDeque::new(), reading: 0, failed: false }),
         wake: Condvar::new(),
         bytes_read: AtomicU64::new(0),
         cores,
@@ -152,9 +212,13 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
             s.spawn(move || {
                 while let Some(job) = next_job(shared) {
                     let sent = match job {
-                        Job::Piece(index, piece) => {
-                            let parsed = split::parse_piece(&shared.files[index].name, &piece.doc);
-                            tx.send(Done::Piece(index, piece.k, parsed, piece.shift)).is_ok()
+                        Job::Piece(index, PieceJob::Cut(piece)) => {
+                            let parsed = Some(split::parse_piece(&shared.files[index].name, &piece.doc));
+                            let piece = Parsed1 { k: piece.k, parsed, shift: piece.shift, cuts: None };
+                            tx.send(Done::Piece(index, piece)).is_ok()
+                        }
+                        Job::Piece(index, PieceJob::Range { k, n }) => {
+                            tx.send(Done::Piece(index, read_range(shared, index, k, n))).is_ok()
                         }
                         Job::File(i) => read_file(shared, i, &tx),
                     };
@@ -167,7 +231,7 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
         drop(tx);
         // Results arrive in any order; they are added strictly in index order.
         let mut pending: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
-        let mut pieces: HashMap<usize, PieceSlots> = HashMap::new();
+        let mut pieces: HashMap<usize, CutFile> = HashMap::new();
         let mut next_to_add = 0;
         loop {
             match rx.recv_timeout(Duration::from_millis(100)) {
@@ -176,33 +240,24 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
                     pieces.remove(&i);
                     pending[i] = Some(result);
                 }
-                Ok(Done::Piece(i, k, parsed, shift)) => {
+                Ok(Done::Piece(i, piece)) => {
                     if i >= next_to_add && pending[i].is_none() {
-                        let slots = &mut pieces.entry(i).or_default().0;
-                        if slots.len() <= k {
-                            slots.resize_with(k + 1, || None);
-                        }
-                        slots[k] = Some((parsed, shift));
+                        pieces.entry(i).or_default().add(piece);
                     }
                 }
                 Ok(Done::Pieces(i, n)) => {
                     if i >= next_to_add && pending[i].is_none() {
-                        pieces.entry(i).or_default().1 = Some(n);
+                        pieces.entry(i).or_default().pieces = Some(n);
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
-            let complete: Vec<usize> = pieces
-                .iter()
-                .filter(|(_, (slots, n))| n.is_some_and(|n| slots.len() == n && slots.iter().all(Option::is_some)))
-                .map(|(&i, _)| i)
-                .collect();
+            let complete: Vec<usize> = pieces.iter().filter(|(_, f)| f.complete()).map(|(&i, _)| i).collect();
             for i in complete {
-                let parts =
-                    pieces.remove(&i).map(|(slots, _)| slots.into_iter().flatten().collect()).unwrap_or_default();
+                let merged = pieces.remove(&i).and_then(|f| f.merger.finish());
                 // Pieces that do not make the whole file's result: the whole file, read here (rare).
-                let parsed = match split::merge(parts) {
+                let parsed = match merged {
                     Some(p) => Ok(vec![(files[i].name.clone(), p)]),
                     None => fs::read(&files[i].path)
                         .map(|bytes| ingest::parse_input_compact(&files[i].name, &bytes))
@@ -257,11 +312,22 @@ fn read_file(shared: &Shared<'_>, i: usize, tx: &mpsc::Sender<Done>) -> bool {
         shared.bytes_read.fetch_add(head.len() as u64, Ordering::Relaxed);
         let big =
             if split::is_gzip(&head) { len >= (shared.min_split / 16) as u64 } else { len >= shared.min_split as u64 };
-        if shared.cores < 2 || !big {
+        if shared.cores < 2 || !big || !split::is_gzip(&head) && !split::opens_trail(&head) {
             let mut bytes = head;
             f.read_to_end(&mut bytes).map_err(io_error)?;
             shared.bytes_read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
             return Ok(Outcome::Whole(ingest::parse_input_compact(&file.name, &bytes)));
+        }
+        if !split::is_gzip(&head) {
+            // A plain file: every worker reads the pieces it parses (reading 200 MB in one
+            // thread took as long as parsing a third of it), this one the first.
+            let n = usize::try_from(len.div_ceil(range_bytes(shared))).unwrap_or(usize::MAX).max(1);
+            if let Ok(mut q) = shared.queue.lock() {
+                q.pieces.extend((1..n).map(|k| (i, PieceJob::Range { k, n })));
+            }
+            shared.wake.notify_all();
+            shared.bytes_read.fetch_sub(head.len() as u64, Ordering::Relaxed);
+            return Ok(Outcome::Ranges(n));
         }
         cut_file(shared, i, f, head)
     })();
@@ -272,8 +338,13 @@ fn read_file(shared: &Shared<'_>, i: usize, tx: &mpsc::Sender<Done>) -> bool {
         }
         Ok(Outcome::Pieces(n, last)) => {
             finish_reading(shared, |_| {});
-            let parsed = split::parse_piece(&file.name, &last.doc);
-            tx.send(Done::Pieces(i, n)).is_ok() && tx.send(Done::Piece(i, last.k, parsed, last.shift)).is_ok()
+            let parsed = Some(split::parse_piece(&file.name, &last.doc));
+            let last = Parsed1 { k: last.k, parsed, shift: last.shift, cuts: None };
+            tx.send(Done::Pieces(i, n)).is_ok() && tx.send(Done::Piece(i, last)).is_ok()
+        }
+        Ok(Outcome::Ranges(n)) => {
+            finish_reading(shared, |_| {});
+            tx.send(Done::Pieces(i, n)).is_ok() && tx.send(Done::Piece(i, read_range(shared, i, 0, n))).is_ok()
         }
         Err(e) => {
             finish_reading(shared, |q| q.failed = true);
@@ -286,6 +357,82 @@ fn read_file(shared: &Shared<'_>, i: usize, tx: &mpsc::Sender<Done>) -> bool {
 enum Outcome {
     Whole(Vec<(String, ParsedFile)>),
     Pieces(usize, Piece),
+    /// A plain file to read in `n` pieces by offsets (the first one is read here).
+    Ranges(usize),
+}
+
+/// The bytes of a piece of a plain file read by offsets: [`Shared::piece_bytes`], but never
+/// so few that finding the cuts (reading a window after each offset) costs more than the piece.
+fn range_bytes(shared: &Shared<'_>) -> u64 {
+    shared.piece_bytes.max(16 << 10) as u64
+}
+
+/// Reads and parses piece `k` of `n` of plain file `i`: from the cut guessed after
+/// `k × piece_bytes` to the one guessed after the next piece's offset. Any failure (an I/O
+/// error, a cut not found) gives a rejected piece, so the whole file is read instead.
+fn read_range(shared: &Shared<'_>, i: usize, k: usize, n: usize) -> Parsed1 {
+    let file = &shared.files[i];
+    let p = range_bytes(shared);
+    let read = || -> std::io::Result<Option<Parsed1>> {
+        let mut f = fs::File::open(&file.path)?;
+        let Some(start) = (if k == 0 { Some((0, 0)) } else { cut_after(&mut f, k as u64 * p)? }) else {
+            return Ok(None);
+        };
+        let end = if k + 1 == n { None } else { cut_after(&mut f, (k as u64 + 1) * p)? };
+        if end == Some(start) {
+            // No record starts in this piece's bytes (records longer than a piece).
+            return Ok(Some(Parsed1 { k, parsed: None, shift: 0, cuts: Some((start, start)) }));
+        }
+        if k + 1 < n && end.is_none_or(|e| e.0 <= start.1) {
+            return Ok(None);
+        }
+        let head = if k == 0 { &[][..] } else { split::HEAD };
+        let mut doc = Vec::with_capacity(shared.piece_bytes + (1 << 20));
+        doc.extend_from_slice(head);
+        f.seek(SeekFrom::Start(start.1))?;
+        match end {
+            Some((e, _)) => (&mut f).take(e - start.1).read_to_end(&mut doc)?,
+            None => f.read_to_end(&mut doc)?,
+        };
+        shared.bytes_read.fetch_add((doc.len() - head.len()) as u64, Ordering::Relaxed);
+        if end.is_some() {
+            doc.extend_from_slice(split::TAIL);
+        }
+        let parsed = split::parse_piece(&file.name, &doc);
+        let end = end.unwrap_or((u64::MAX, u64::MAX));
+        Ok(Some(Parsed1 {
+            k,
+            parsed: Some(parsed),
+            shift: start.1 as i64 - head.len() as i64,
+            cuts: Some((start, end)),
+        }))
+    };
+    read().ok().flatten().unwrap_or_else(|| Parsed1 {
+        k,
+        parsed: Some(ParsedFile::rejected("no record boundary near the piece's offset")),
+        shift: 0,
+        cuts: None,
+    })
+}
+
+/// The cut [`split::guess_cut`] finds in the content after `at`, reading more until it sees
+/// one (at most a few MiB: records are at most 1 MiB); `None` when there is none.
+fn cut_after(f: &mut fs::File, at: u64) -> std::io::Result<Option<Cut>> {
+    let mut window = Vec::new();
+    let mut want = 64 << 10;
+    f.seek(SeekFrom::Start(at))?;
+    while want <= 8 << 20 {
+        let before = window.len();
+        (&mut *f).take((want - before) as u64).read_to_end(&mut window)?;
+        if let Some((end, start)) = split::guess_cut(&window) {
+            return Ok(Some((at + end as u64, at + start as u64)));
+        }
+        if window.len() < want {
+            break;
+        }
+        want *= 2;
+    }
+    Ok(None)
 }
 
 /// Cuts a big file (its first bytes `head` already read from `f`) as it is read and, when
@@ -302,7 +449,7 @@ fn cut_file(shared: &Shared<'_>, i: usize, mut f: fs::File, head: Vec<u8>) -> Re
         }
         queued += pieces.len();
         if let Ok(mut q) = shared.queue.lock() {
-            q.pieces.extend(pieces.into_iter().map(|p| (i, p)));
+            q.pieces.extend(pieces.into_iter().map(|p| (i, PieceJob::Cut(p))));
         }
         shared.wake.notify_all();
     };
@@ -371,7 +518,7 @@ fn next_job(shared: &Shared<'_>) -> Option<Job> {
         if q.failed {
             return None;
         }
-        if let Some((i, piece)) = q.pieces.pop() {
+        if let Some((i, piece)) = q.pieces.pop_front() {
             return Some(Job::Piece(i, piece));
         }
         if q.next_file < shared.files.len() {

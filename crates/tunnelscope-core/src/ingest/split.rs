@@ -17,8 +17,8 @@ pub const MIN_SPLIT_BYTES: usize = 32 << 20;
 pub const PIECE_BYTES: usize = 8 << 20;
 
 /// The synthetic head and tail that make a piece of the `Records` array a document.
-const HEAD: &[u8] = b"{\"Records\":[";
-const TAIL: &[u8] = b"]}";
+pub const HEAD: &[u8] = b"{\"Records\":[";
+pub const TAIL: &[u8] = b"]}";
 
 /// True when the bytes start with the gzip magic number.
 pub fn is_gzip(bytes: &[u8]) -> bool {
@@ -40,32 +40,120 @@ pub struct Piece {
 }
 
 /// Cuts a `{"Records":[…]}` content, fed in chunks as it is read or decompressed, into pieces
-/// of whole records, with the core's exact record scanner (strings, escapes and nesting are
-/// tracked, so a cut never falls inside a record).
+/// of whole records.
+///
+/// Only the document's head is scanned exactly (the core's record scanner, up to the first
+/// record). After it, a cut is placed where the bytes look like a record boundary (`}`, a
+/// comma, then an object with `eventTime` and `eventName` keys) without walking every byte:
+/// walking them was the serial part that kept the other cores waiting. A wrong guess is caught
+/// by [`merge`]: a piece that parses cleanly from a true record start ends at a true record
+/// end (the parser reads its bytes exactly as the whole document's parser would, and the
+/// synthetic `]}` only closes the array after a whole record), so by induction from the
+/// document's start every cut is exact, and anything else falls back to the whole file.
 pub struct Cutter {
-    scanner: RecordScanner,
+    /// The exact scanner, until the first record starts (then `None`).
+    head: Option<RecordScanner>,
     /// Content not yet handed out, from `piece_start`.
     piece: Vec<u8>,
     piece_start: u64,
-    /// End of the last complete record in `piece`.
-    last_end: Option<usize>,
     /// Bytes of synthetic head at the start of `piece` (none in the first piece).
     head_len: usize,
+    /// Where the search for the next cut goes on in `piece` (commas before it were judged).
+    search_from: usize,
+    /// The search waits for `piece` to hold this many bytes (a candidate record was
+    /// incomplete: judging it again on every small chunk would cost quadratic time).
+    wait_for: usize,
     next_k: usize,
     target: usize,
     read: usize,
     marks: Vec<RecordMark>,
 }
 
+/// The keys a record at a guessed cut must have: an object nested in a record (a `resources`
+/// list, say) rarely has both, and a wrong guess only costs reading the file whole.
+#[derive(serde::Deserialize)]
+struct RecordProbe {
+    #[serde(rename = "eventTime")]
+    _time: serde::de::IgnoredAny,
+    #[serde(rename = "eventName")]
+    _name: serde::de::IgnoredAny,
+}
+
+/// Where a guessed cut stands in `bytes`.
+enum Guess {
+    /// The record before ends at `.0` (one past its `}`), the next starts at `.1` (its `{`).
+    Cut(usize, usize),
+    /// More bytes are needed to judge the candidate at this comma.
+    Wait(usize),
+    /// No boundary found before the end of `bytes`.
+    None,
+}
+
+fn is_json_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// The first likely record boundary whose comma is at or after `from`.
+fn guess_boundary(bytes: &[u8], from: usize) -> Guess {
+    let mut at = from;
+    while let Some(i) = memchr::memchr(b',', &bytes[at.min(bytes.len())..]).map(|i| i + at) {
+        at = i + 1;
+        let before = bytes[..i].iter().rposition(|&b| !is_json_ws(b));
+        if before.is_none_or(|b| bytes[b] != b'}') {
+            continue;
+        }
+        let Some(s) = bytes[i + 1..].iter().position(|&b| !is_json_ws(b)).map(|p| p + i + 1) else {
+            return Guess::Wait(i);
+        };
+        if bytes[s] != b'{' {
+            continue;
+        }
+        let mut records = serde_json::Deserializer::from_slice(&bytes[s..]).into_iter::<RecordProbe>();
+        match records.next() {
+            Some(Ok(_)) => {}
+            Some(Err(e)) if e.is_eof() => return Guess::Wait(i),
+            _ => continue,
+        }
+        // A record is followed by a comma or the array's end.
+        match bytes[s + records.byte_offset()..].iter().find(|&&b| !is_json_ws(b)) {
+            Some(b',' | b']') => return Guess::Cut(before.map_or(0, |b| b + 1), s),
+            Some(_) => continue,
+            None => return Guess::Wait(i),
+        }
+    }
+    Guess::None
+}
+
+/// The first likely record boundary in `bytes` (content from any offset; a comma at their very
+/// start does not count, as what precedes it is unknown): the end of the record before (one
+/// past its `}`) and the start of the next (its `{`). `None` until enough bytes are given to
+/// see a whole record after a comma. The same bytes always give the same answer, and more bytes
+/// after a found boundary do not move it. A guess only: pieces cut there are checked by
+/// [`Merger`] (each must parse cleanly) and by their being adjacent.
+pub fn guess_cut(bytes: &[u8]) -> Option<(usize, usize)> {
+    match guess_boundary(bytes, 0) {
+        Guess::Cut(end, start) => Some((end, start)),
+        Guess::Wait(_) | Guess::None => None,
+    }
+}
+
+/// True when `head`, the first bytes of a content, open a `{"Records":[…]}` document and its
+/// first record (as the core's exact scanner reads the frame).
+pub fn opens_trail(head: &[u8]) -> bool {
+    let mut started = false;
+    RecordScanner::default().feed(head, &mut |m| started |= matches!(m, RecordMark::Start(_))) && started
+}
+
 impl Cutter {
     /// A cutter making pieces of about `target` content bytes.
     pub fn new(target: usize) -> Self {
         Self {
-            scanner: RecordScanner::default(),
+            head: Some(RecordScanner::default()),
             piece: Vec::new(),
             piece_start: 0,
-            last_end: None,
             head_len: 0,
+            search_from: 0,
+            wait_for: 0,
             next_k: 0,
             target,
             read: 0,
@@ -79,8 +167,8 @@ impl Cutter {
         self.feed_from(&mut &chunk[..], chunk.len()).ok()?
     }
 
-    /// Reads up to `max` content bytes from `reader` straight into the current piece and scans
-    /// them: `Ok(None)` when the content is not a trail document, `Ok(Some(vec![]))` and 0
+    /// Reads up to `max` content bytes from `reader` straight into the current piece and cuts
+    /// what it can: `Ok(None)` when the content is not a trail document, `Ok(Some(vec![]))` and 0
     /// bytes read at the end (see [`Cutter::read`]).
     pub fn feed_from(&mut self, reader: &mut impl Read, max: usize) -> std::io::Result<Option<Vec<Piece>>> {
         let before = self.piece.len();
@@ -97,37 +185,51 @@ impl Cutter {
         };
         self.piece.truncate(before + n);
         self.read = n;
-        let mut marks = std::mem::take(&mut self.marks);
-        marks.clear();
-        if !self.scanner.feed(&self.piece[before..], &mut |m| marks.push(m)) {
-            return Ok(None);
+        if let Some(scanner) = &mut self.head {
+            let mut marks = std::mem::take(&mut self.marks);
+            marks.clear();
+            if !scanner.feed(&self.piece[before..], &mut |m| marks.push(m)) {
+                return Ok(None);
+            }
+            if let Some(RecordMark::Start(s)) = marks.first() {
+                // The head is a trail document's: from here on, cuts are guessed.
+                self.head = None;
+                self.search_from = before + s;
+            }
+            self.marks = marks;
+            if self.head.is_some() {
+                return Ok(Some(Vec::new()));
+            }
         }
         let mut out = Vec::new();
-        // Bytes cut off the front of `piece` while going through this chunk's marks.
-        let mut cut = 0;
-        for &m in &marks {
-            match m {
-                RecordMark::End(e) => self.last_end = Some(before + e - cut),
-                RecordMark::Start(s) => {
-                    let s = before + s - cut;
-                    if let Some(end) = self.last_end.filter(|_| s - self.head_len >= self.target) {
-                        // The next piece starts with a synthetic head, then this record.
-                        let room = if self.target >= 1 << 20 { self.target + (4 << 20) } else { 0 };
-                        let mut rest = Vec::with_capacity(room.max(HEAD.len() + self.piece.len() - s));
-                        rest.extend_from_slice(HEAD);
-                        rest.extend_from_slice(&self.piece[s..]);
-                        let mut records = std::mem::replace(&mut self.piece, rest);
-                        records.truncate(end);
-                        out.push(self.make(records, false));
-                        self.piece_start += (s - self.head_len) as u64;
-                        cut += s - HEAD.len();
-                        self.head_len = HEAD.len();
-                        self.last_end = None;
-                    }
+        while self.piece.len() >= self.wait_for {
+            let from = self.search_from.max(self.head_len + self.target);
+            match guess_boundary(&self.piece, from) {
+                Guess::Cut(end, s) => {
+                    // The next piece starts with a synthetic head, then this record.
+                    let room = if self.target >= 1 << 20 { self.target + (4 << 20) } else { 0 };
+                    let mut rest = Vec::with_capacity(room.max(HEAD.len() + self.piece.len() - s));
+                    rest.extend_from_slice(HEAD);
+                    rest.extend_from_slice(&self.piece[s..]);
+                    let mut records = std::mem::replace(&mut self.piece, rest);
+                    records.truncate(end);
+                    out.push(self.make(records, false));
+                    self.piece_start += (s - self.head_len) as u64;
+                    self.head_len = HEAD.len();
+                    self.search_from = HEAD.len();
+                    self.wait_for = 0;
+                }
+                Guess::Wait(comma) => {
+                    self.search_from = comma;
+                    self.wait_for = self.piece.len() + (self.piece.len() - comma).max(64);
+                    break;
+                }
+                Guess::None => {
+                    self.search_from = self.piece.len().max(from);
+                    break;
                 }
             }
         }
-        self.marks = marks;
         Ok(Some(out))
     }
 
@@ -136,9 +238,10 @@ impl Cutter {
         self.read
     }
 
-    /// The last piece, when the document ended properly.
+    /// The last piece, once the document's head was seen (whether the document ends properly
+    /// is for the piece's parse to judge).
     pub fn finish(mut self) -> Option<Piece> {
-        if !self.scanner.done() {
+        if self.head.as_ref().is_some_and(|s| !s.done()) {
             return None;
         }
         let records = std::mem::take(&mut self.piece);
@@ -166,21 +269,39 @@ pub fn parse_piece(name: &str, doc: &[u8]) -> ParsedFile {
 /// Joins the pieces' results (each with its [`Piece::shift`]) into the whole file's, or `None`
 /// when a piece needs the whole file to judge (an invalid record, a rejection, no records).
 pub fn merge(pieces: Vec<(ParsedFile, i64)>) -> Option<ParsedFile> {
-    // Every record of every piece a valid event (events and rows hold them in record order).
-    let clean = |p: &ParsedFile| {
-        p.status == FileStatus::Read
+    let mut merger = Merger::default();
+    pieces.into_iter().all(|(p, shift)| merger.push(p, shift)).then(|| merger.finish()).flatten()
+}
+
+/// [`merge`] piece by piece, in order, as the pieces are parsed (so that joining them is not
+/// left to the end of the file).
+pub struct Merger {
+    out: ParsedFile,
+    records: u32,
+    ok: bool,
+}
+
+impl Default for Merger {
+    fn default() -> Self {
+        Self { out: ParsedFile::read(Shape::TrailRecords), records: 0, ok: true }
+    }
+}
+
+impl Merger {
+    /// Joins the next piece; false (from then on) when it needs the whole file to judge.
+    pub fn push(&mut self, p: ParsedFile, shift: i64) -> bool {
+        // Every record a valid event (events and rows hold them in record order).
+        let clean = p.status == FileStatus::Read
             && p.shape == Some(Shape::TrailRecords)
             && p.invalid.is_empty()
             && p.n_events() > 0
-            && p.events.iter().all(|(pos, _)| (*pos as usize) < p.n_events())
-    };
-    if !pieces.iter().all(|(p, _)| clean(p)) {
-        return None;
+            && p.events.iter().all(|(pos, _)| (*pos as usize) < p.n_events());
+        self.ok = self.ok && clean && self.join(p, shift).is_some();
+        self.ok
     }
-    let total: usize = pieces.iter().map(|(p, _)| p.events.len()).sum();
-    let mut out = ParsedFile::read(Shape::TrailRecords);
-    let mut records = 0u32;
-    for (p, shift) in pieces {
+
+    fn join(&mut self, p: ParsedFile, shift: i64) -> Option<()> {
+        let (out, records) = (&mut self.out, self.records);
         let n = u32::try_from(p.n_events()).ok()?;
         let mut part = p.events;
         for (pos, e) in &mut part {
@@ -192,14 +313,23 @@ pub fn merge(pieces: Vec<(ParsedFile, i64)>) -> Option<ParsedFile> {
         if out.events.is_empty() {
             // The first piece's events stay where they are; the others are moved after them.
             out.events = part;
-            out.events.reserve(total - out.events.len());
         } else {
             out.events.append(&mut part);
         }
         out.rows.append(&p.rows, records, shift)?;
-        records = records.checked_add(n)?;
+        self.records = records.checked_add(n)?;
+        Some(())
     }
-    Some(out)
+
+    /// A merger that gives no result (a piece is known to need the whole file).
+    pub fn failed() -> Self {
+        Self { ok: false, ..Self::default() }
+    }
+
+    /// The whole file's result, when every piece joined was clean (and there was one).
+    pub fn finish(self) -> Option<ParsedFile> {
+        (self.ok && self.records > 0).then_some(self.out)
+    }
 }
 
 #[cfg(test)]
@@ -286,6 +416,47 @@ mod tests {
             r["requestParameters"] = json!({"items": [{"a": 1}, {"b": "},{"}, {"c": [{}, {}]}]});
         }
         check(&serde_json::to_vec(&json!({"Records": recs})).expect("json"), true);
+    }
+
+    #[test]
+    fn records_nested_in_records_fool_the_guess_but_not_the_result() {
+        // Objects with the keys of a record inside a list of a record: a cut guessed between
+        // them leaves a piece that does not parse cleanly, and the file is read whole.
+        let mut recs = records();
+        for r in &mut recs {
+            r["requestParameters"] = json!({"items": [
+                {"eventTime": "2026-10-01T08:00:00Z", "eventName": "A"},
+                {"eventTime": "2026-10-01T08:00:00Z", "eventName": "B"}
+            ]});
+        }
+        check(&serde_json::to_vec(&json!({"Records": recs})).expect("json"), false);
+        check(&serde_json::to_vec_pretty(&json!({"Records": recs})).expect("json"), false);
+    }
+
+    #[test]
+    fn guessed_boundaries_wait_for_the_whole_record() {
+        let doc = serde_json::to_vec(&json!({"Records": records()})).expect("json");
+        let first_end = doc.iter().position(|&b| b == b'}').expect("a brace");
+        // Fed one byte at a time, no cut is made before the next record is complete.
+        let mut cutter = Cutter::new(1);
+        let mut fed = 0;
+        for &b in &doc[..first_end + 40] {
+            fed += 1;
+            assert!(cutter.feed(&[b]).expect("a trail head").is_empty(), "cut after {fed} bytes");
+        }
+        assert!(matches!(guess_boundary(b"{}, {\"eventTime\":1,\"eventName\":2}", 0), Guess::Wait(2)));
+        assert!(matches!(guess_boundary(b"{}, {\"eventTime\":1,\"eventName\":2},", 0), Guess::Cut(2, 4)));
+        assert!(matches!(guess_boundary(b"{}, {\"eventTime\":1,\"eventName\":2}]", 0), Guess::Cut(2, 4)));
+        assert!(matches!(guess_boundary(b"{}, {\"eventTime\":1,\"eventName\":2", 0), Guess::Wait(2)));
+        assert!(matches!(guess_boundary(b"{}, {\"eventTime\":1}, {\"x\":1}", 0), Guess::None));
+        assert!(matches!(guess_boundary(b"[1], {\"eventTime\":1,\"eventName\":2}]", 0), Guess::None));
+        // From the middle of a record: the next boundary, wherever the bytes start.
+        for from in 1..first_end + 40 {
+            let (end, start) = guess_cut(&doc[from..]).expect("a boundary");
+            assert_eq!((&doc[from + end - 1..from + end], doc[from + start]), (&b"}"[..], b'{'));
+            assert_eq!(guess_cut(&doc[from..from + start + 1]), None, "the next record must be whole");
+        }
+        assert!(opens_trail(&doc[..13]) && !opens_trail(&doc[..12]) && !opens_trail(b"[{\"a\":1}]"));
     }
 
     #[test]
