@@ -616,6 +616,14 @@ fn report(
         }
     }
 
+    // When each step of loads 1 and 2 happened (marks of the page and the workers).
+    for (i, key) in [(1, "big_json"), (2, "big_gz")] {
+        let Some(marks) = sc[key]["load"]["timeline"].as_array() else { continue };
+        let steps: Vec<String> =
+            marks.iter().filter_map(|m| Some(format!("{} {}", f(&m[1])?, m[0].as_str()?))).collect();
+        let _ = writeln!(t, "\nTimeline of load {i} (ms after `change`): {}.", steps.join(" · "));
+    }
+
     // Memory of the events load.
     let ev = &sc["events"]["load"];
     let _ = writeln!(t, "\n### Memory of load 4 ({} events)\n", data.events.records);

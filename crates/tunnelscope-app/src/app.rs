@@ -230,6 +230,7 @@ pub fn app() -> Html {
                     }
                 }
                 Response::Loaded { load_id, cancelled } => {
+                    perf_mark("ui: Loaded");
                     e.partial.borrow_mut().load_ended(load_id);
                     let generation = e.request_view(&d, |r| {
                         r.offset = 0;
@@ -249,6 +250,7 @@ pub fn app() -> Html {
                     }
                 }
                 Response::View(view) => {
+                    perf_mark("ui: view arrived");
                     e.partial.borrow_mut().view_arrived(view.generation, now_ms());
                     d.dispatch(Action::ViewArrived(Rc::new(*view)))
                 }
@@ -297,8 +299,12 @@ pub fn app() -> Html {
         let incomplete = !state.fully_shown();
         use_effect_with(deps, move |_| {
             if incomplete {
+                perf_mark("ui: rendered");
                 if let Some(w) = web_sys::window() {
-                    let next = Closure::once_into_js(move || dispatcher.dispatch(Action::RevealMore));
+                    let next = Closure::once_into_js(move || {
+                        perf_mark("ui: reveal");
+                        dispatcher.dispatch(Action::RevealMore)
+                    });
                     let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
                 }
             }
@@ -363,28 +369,193 @@ pub fn app() -> Html {
 
     let e = (*engine).clone();
     let d = state.dispatcher();
-    let on_files = {
+    // Made once: callbacks that stay the same let Yew skip the children whose data did not
+    // change, so a render step (a section or rows revealed) re-renders only what changed
+    // (new callbacks on every render re-rendered every component, ~60 ms a step).
+    let handlers = use_memo((), {
         let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |files: Vec<(String, File)>| {
-            e.files.borrow_mut().extend(files.iter().map(|(n, f)| (n.clone(), f.size() as u64)));
-            e.load_id.set(e.load_id.get() + 1);
-            let load_id = e.load_id.get();
-            let bytes_total = files.iter().map(|(_, f)| f.size() as u64).sum();
-            d.dispatch(Action::StartLoad { load_id, files_total: files.len(), bytes_total, now_ms: now_ms() });
-            e.with_pool(|p| p.load(load_id, files));
-        })
-    };
-    let on_sample = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |_: MouseEvent| {
-            let size = tunnelscope_core::sample::sample_trail_json().len() as u64;
-            e.files.borrow_mut().push((tunnelscope_core::sample::SAMPLE_FILE_NAME.to_owned(), size));
-            e.load_id.set(e.load_id.get() + 1);
-            let load_id = e.load_id.get();
-            d.dispatch(Action::StartLoad { load_id, files_total: 1, bytes_total: size, now_ms: now_ms() });
-            e.with_pool(|p| p.load_sample(load_id));
-        })
-    };
+        move |_| {
+            let on_files = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |files: Vec<(String, File)>| {
+                    e.files.borrow_mut().extend(files.iter().map(|(n, f)| (n.clone(), f.size() as u64)));
+                    e.load_id.set(e.load_id.get() + 1);
+                    let load_id = e.load_id.get();
+                    let bytes_total = files.iter().map(|(_, f)| f.size() as u64).sum();
+                    d.dispatch(Action::StartLoad { load_id, files_total: files.len(), bytes_total, now_ms: now_ms() });
+                    // The marks of one load at a time (for the benchmark's timeline).
+                    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+                        p.clear_marks();
+                    }
+                    perf_mark("ui: files to the workers");
+                    e.with_pool(|p| p.load(load_id, files));
+                    perf_mark("ui: files posted");
+                })
+            };
+            let on_sample = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |_: MouseEvent| {
+                    let size = tunnelscope_core::sample::sample_trail_json().len() as u64;
+                    e.files.borrow_mut().push((tunnelscope_core::sample::SAMPLE_FILE_NAME.to_owned(), size));
+                    e.load_id.set(e.load_id.get() + 1);
+                    let load_id = e.load_id.get();
+                    d.dispatch(Action::StartLoad { load_id, files_total: 1, bytes_total: size, now_ms: now_ms() });
+                    e.with_pool(|p| p.load_sample(load_id));
+                })
+            };
+            let on_clear = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |_: MouseEvent| {
+                    e.with_pool(EnginePool::clear);
+                    e.files.borrow_mut().clear();
+                    *e.partial.borrow_mut() = PartialViews::default();
+                    d.dispatch(Action::Cleared);
+                    e.request_view(&d, |r| *r = ViewRequest::default());
+                    write_hash("");
+                })
+            };
+            let on_query = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |query: String| {
+                    e.request_view(&d, |r| {
+                        r.query = query;
+                        r.offset = 0;
+                        r.event_offset = 0;
+                    });
+                })
+            };
+            let on_filter = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |(key, value): (String, String)| {
+                    let term = format_term(&key, &value);
+                    e.request_view(&d, |r| {
+                        r.query = if r.query.trim().is_empty() { term } else { format!("{} {term}", r.query.trim()) };
+                        r.offset = 0;
+                        r.event_offset = 0;
+                    });
+                })
+            };
+            let on_window = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |window: Option<TimeWindow>| {
+                    e.request_view(&d, |r| {
+                        r.window = window;
+                        r.offset = 0;
+                        r.event_offset = 0;
+                    });
+                })
+            };
+            let on_grouping = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |g: Grouping| {
+                    e.request_view(&d, |r| r.grouping = g);
+                })
+            };
+            let on_page = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |offset: usize| {
+                    e.request_view(&d, |r| r.offset = offset);
+                })
+            };
+            let on_event_need = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |offset: usize| {
+                    e.request_view(&d, |r| r.event_offset = offset);
+                })
+            };
+            let on_eice_only = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |on: bool| {
+                    e.request_view(&d, |r| {
+                        r.eice_only = on;
+                        r.event_offset = 0;
+                    });
+                })
+            };
+            let on_order = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |order: SortOrder| {
+                    e.request_view(&d, |r| {
+                        r.order = order;
+                        r.event_offset = 0;
+                    });
+                })
+            };
+            let on_select = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |id: String| e.select(&d, Some(id)))
+            };
+            let on_close = {
+                let (e, d) = (e.clone(), d.clone());
+                Callback::from(move |_: ()| e.select(&d, None))
+            };
+            let on_local = {
+                let d = d.clone();
+                Callback::from(move |_: MouseEvent| d.dispatch(Action::ToggleLocalTime))
+            };
+            let on_help = {
+                let d = d.clone();
+                Callback::from(move |_: MouseEvent| d.dispatch(Action::ToggleHelp))
+            };
+            let on_help_close = {
+                let d = d.clone();
+                Callback::from(move |_: ()| d.dispatch(Action::ToggleHelp))
+            };
+            let export = |kind: ExportKind| {
+                let e = e.clone();
+                Callback::from(move |_: MouseEvent| {
+                    let req = e.request.borrow().clone();
+                    e.with_pool(|p| p.export(kind, &req));
+                })
+            };
+            Handlers {
+                on_files,
+                on_sample,
+                on_clear,
+                on_query,
+                on_filter,
+                on_window,
+                on_grouping,
+                on_page,
+                on_event_need,
+                on_eice_only,
+                on_order,
+                on_select,
+                on_close,
+                on_local,
+                on_help,
+                on_help_close,
+                export_tunnels_csv: export(ExportKind::TunnelsCsv),
+                export_tunnels_json: export(ExportKind::TunnelsJson),
+                export_events_csv: export(ExportKind::EventsCsv),
+                export_events_json: export(ExportKind::EventsJson),
+                export_records: export(ExportKind::Records),
+            }
+        }
+    });
+    let Handlers {
+        on_files,
+        on_sample,
+        on_clear,
+        on_query,
+        on_filter,
+        on_window,
+        on_grouping,
+        on_page,
+        on_event_need,
+        on_eice_only,
+        on_order,
+        on_select,
+        on_close,
+        on_local,
+        on_help,
+        on_help_close,
+        export_tunnels_csv,
+        export_tunnels_json,
+        export_events_csv,
+        export_events_json,
+        export_records,
+    } = (*handlers).clone();
     let on_cancel = {
         let (e, d) = (e.clone(), d.clone());
         let loads = state.loads.clone();
@@ -395,117 +566,11 @@ pub fn app() -> Html {
             d.dispatch(Action::CancelRequested);
         })
     };
-    let on_clear = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |_: MouseEvent| {
-            e.with_pool(EnginePool::clear);
-            e.files.borrow_mut().clear();
-            *e.partial.borrow_mut() = PartialViews::default();
-            d.dispatch(Action::Cleared);
-            e.request_view(&d, |r| *r = ViewRequest::default());
-            write_hash("");
-        })
-    };
-    let on_query = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |query: String| {
-            e.request_view(&d, |r| {
-                r.query = query;
-                r.offset = 0;
-                r.event_offset = 0;
-            });
-        })
-    };
-    let on_filter = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |(key, value): (String, String)| {
-            let term = format_term(&key, &value);
-            e.request_view(&d, |r| {
-                r.query = if r.query.trim().is_empty() { term } else { format!("{} {term}", r.query.trim()) };
-                r.offset = 0;
-                r.event_offset = 0;
-            });
-        })
-    };
-    let on_window = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |window: Option<TimeWindow>| {
-            e.request_view(&d, |r| {
-                r.window = window;
-                r.offset = 0;
-                r.event_offset = 0;
-            });
-        })
-    };
-    let on_grouping = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |g: Grouping| {
-            e.request_view(&d, |r| r.grouping = g);
-        })
-    };
-    let on_page = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |offset: usize| {
-            e.request_view(&d, |r| r.offset = offset);
-        })
-    };
-    let on_event_need = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |offset: usize| {
-            e.request_view(&d, |r| r.event_offset = offset);
-        })
-    };
-    let on_eice_only = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |on: bool| {
-            e.request_view(&d, |r| {
-                r.eice_only = on;
-                r.event_offset = 0;
-            });
-        })
-    };
-    let on_order = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |order: SortOrder| {
-            e.request_view(&d, |r| {
-                r.order = order;
-                r.event_offset = 0;
-            });
-        })
-    };
-    let on_select = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |id: String| e.select(&d, Some(id)))
-    };
-    let on_close = {
-        let (e, d) = (e.clone(), d.clone());
-        Callback::from(move |_: ()| e.select(&d, None))
-    };
-    let export = |kind: ExportKind| {
-        let e = e.clone();
-        Callback::from(move |_: MouseEvent| {
-            let req = e.request.borrow().clone();
-            e.with_pool(|p| p.export(kind, &req));
-        })
-    };
     let on_theme = {
         let d = d.clone();
         let dark = state.dark;
         Callback::from(move |_: MouseEvent| d.dispatch(Action::SetDark(!dark)))
     };
-    let on_local = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::ToggleLocalTime))
-    };
-    let on_help = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::ToggleHelp))
-    };
-    let on_help_close = {
-        let d = d.clone();
-        Callback::from(move |_: ()| d.dispatch(Action::ToggleHelp))
-    };
-
     let view = &state.view;
     let lanes = use_memo(view.generation, {
         let lanes = view.lanes.clone();
@@ -545,11 +610,11 @@ pub fn app() -> Html {
                 <Overview histogram={view.histogram.clone()} window={req.window} local_time={local} dark={state.dark} {on_window} />
                 <div class="exports">
                     <span class="muted">{"Export the filtered view:"}</span>
-                    <button data-testid="export-csv" onclick={export(ExportKind::TunnelsCsv)}>{"tunnels CSV"}</button>
-                    <button data-testid="export-json" onclick={export(ExportKind::TunnelsJson)}>{"tunnels JSON"}</button>
-                    <button data-testid="export-events-csv" onclick={export(ExportKind::EventsCsv)}>{"events CSV"}</button>
-                    <button data-testid="export-events-json" onclick={export(ExportKind::EventsJson)}>{"events JSON"}</button>
-                    <button data-testid="export-records" onclick={export(ExportKind::Records)}>{"raw records"}</button>
+                    <button data-testid="export-csv" onclick={export_tunnels_csv}>{"tunnels CSV"}</button>
+                    <button data-testid="export-json" onclick={export_tunnels_json}>{"tunnels JSON"}</button>
+                    <button data-testid="export-events-csv" onclick={export_events_csv}>{"events CSV"}</button>
+                    <button data-testid="export-events-json" onclick={export_events_json}>{"events JSON"}</button>
+                    <button data-testid="export-records" onclick={export_records}>{"raw records"}</button>
                 </div>
             }
             <div class={classes!("app__main", state.selected.is_some().then_some("app__main--detail"))}>
@@ -580,4 +645,37 @@ pub fn app() -> Html {
             }
         </div>
     }
+}
+
+/// A `performance.mark` for the benchmark's timeline of a load (`tests/e2e/bench/bench.mjs`).
+fn perf_mark(what: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(what);
+    }
+}
+
+/// The page's callbacks that depend on nothing but the engine and the dispatcher (made once).
+#[derive(Clone)]
+struct Handlers {
+    on_files: Callback<Vec<(String, File)>>,
+    on_sample: Callback<MouseEvent>,
+    on_clear: Callback<MouseEvent>,
+    on_query: Callback<String>,
+    on_filter: Callback<(String, String)>,
+    on_window: Callback<Option<TimeWindow>>,
+    on_grouping: Callback<Grouping>,
+    on_page: Callback<usize>,
+    on_event_need: Callback<usize>,
+    on_eice_only: Callback<bool>,
+    on_order: Callback<SortOrder>,
+    on_select: Callback<String>,
+    on_close: Callback<()>,
+    on_local: Callback<MouseEvent>,
+    on_help: Callback<MouseEvent>,
+    on_help_close: Callback<()>,
+    export_tunnels_csv: Callback<MouseEvent>,
+    export_tunnels_json: Callback<MouseEvent>,
+    export_events_csv: Callback<MouseEvent>,
+    export_events_json: Callback<MouseEvent>,
+    export_records: Callback<MouseEvent>,
 }

@@ -307,6 +307,7 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
             *engine.shard.borrow_mut() = Shard::default();
         }
         Request::View(req) => {
+            profile::mark("owner: view asked");
             // Answered from the dataset as it stands: during a load, the files finished so far.
             let mut s = engine.shard.borrow_mut();
             if s.prepared.is_none() {
@@ -323,6 +324,7 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
             drop(s);
             (engine.post)(&Response::View(Box::new(view)));
             profile::count(Phase::View, since);
+            profile::mark("owner: view posted");
         }
         Request::Detail { event_id } => {
             let detail = {
@@ -437,6 +439,7 @@ async fn load_files(
 ) {
     let mine = |i: usize| parsers.get(i).copied().unwrap_or(0) == 0;
     profile::reset();
+    profile::mark("owner: load starts");
     let mut counter = Counter {
         load_id,
         files_done: 0,
@@ -514,7 +517,9 @@ async fn load_files(
         // What was read of the dropped file no longer counts.
         counter.bytes_done = own_done;
     }
+    profile::mark("owner: files added");
     profile::time(Phase::Add, || engine.shard.borrow_mut().dataset.shrink_to_fit());
+    profile::mark("owner: Loaded");
     counter.post(engine, 0, true);
     (engine.post)(&Response::Loaded { load_id, cancelled });
 }
@@ -588,6 +593,7 @@ async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[
 /// gained nothing on a 2-core machine (both workers slowed down) and held more memory.
 async fn pump_files(engine: &Engine, load_id: u64, indices: &[usize], files: &[File]) {
     profile::reset();
+    profile::mark("helper: pump starts");
     let owner = engine.owner.borrow().clone();
     let send = |index: usize, fields: &[(&str, JsValue)], transfer: Option<&JsValue>| {
         send_to_owner(owner.as_ref(), (load_id, index), fields, transfer);
@@ -629,6 +635,7 @@ async fn pump_files(engine: &Engine, load_id: u64, indices: &[usize], files: &[F
         }
         let fields = [("end", JsValue::TRUE), ("ok", JsValue::from_bool(ok && at == size))];
         send(index, &fields, None);
+        profile::mark("helper: file pumped");
     }
     (engine.post)(&Response::Loaded { load_id, cancelled });
 }
@@ -711,6 +718,9 @@ impl Reader {
             let Pumped::Bytes { bytes, at } = piece else {
                 break matches!(piece, Pumped::End { ok: true });
             };
+            if at == u64::from(bytes.length()) {
+                profile::mark("owner: first pumped bytes");
+            }
             let since = profile::now();
             copy_into(&bytes, &mut self.slice);
             stream.push(&self.slice);
@@ -730,7 +740,9 @@ impl Reader {
             counter.bytes_done = base;
             return self.read(engine, name, file, counter).await;
         }
+        profile::mark("owner: last pumped bytes parsed");
         let parsed = self.finish(stream, file);
+        profile::mark("owner: file parsed");
         counter.bytes_done = base + size;
         if self.yield_due(engine).await {
             return None;

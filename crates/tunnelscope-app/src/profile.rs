@@ -32,6 +32,8 @@ const NAMES: [&str; 7] = ["wait", "parse", "add", "handover", "prepare", "view",
 
 thread_local! {
     static TOTALS: RefCell<[f64; 7]> = const { RefCell::new([0.0; 7]) };
+    /// Moments of the last load (what happened, when on the worker's clock), for a timeline.
+    static MARKS: RefCell<Vec<(&'static str, f64)>> = const { RefCell::new(Vec::new()) };
     // `performance.now()`: sub-millisecond, where a chunk's parse takes a fraction of one.
     static PERFORMANCE: Option<web_sys::Performance> =
         js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok().and_then(|p| p.dyn_into().ok());
@@ -45,6 +47,18 @@ pub fn now() -> f64 {
 /// Starts counting a new load.
 pub fn reset() {
     TOTALS.with(|t| *t.borrow_mut() = [0.0; 7]);
+    MARKS.with(|m| m.borrow_mut().clear());
+}
+
+/// Notes that `what` happens now (at most a few hundred marks a load are kept).
+pub fn mark(what: &'static str) {
+    let at = now();
+    MARKS.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() < 512 {
+            m.push((what, at));
+        }
+    });
 }
 
 /// Counts the time since `since` (a [`now`]) to `phase`.
@@ -75,6 +89,16 @@ pub fn expose() {
                 let _ = js_sys::Reflect::set(&out, &(*name).into(), &JsValue::from_f64(ms.round()));
             }
         });
+        // Marks as [what, ms since the epoch's performance origin]: the page lines them up
+        // with its own clock through `performance.timeOrigin`.
+        let origin = PERFORMANCE.with(|p| p.as_ref().map_or(0.0, web_sys::Performance::time_origin));
+        let marks = js_sys::Array::new();
+        MARKS.with(|m| {
+            for (what, at) in m.borrow().iter() {
+                marks.push(&js_sys::Array::of2(&(*what).into(), &JsValue::from_f64(origin + at)));
+            }
+        });
+        let _ = js_sys::Reflect::set(&out, &"marks".into(), &marks);
         out
     });
     let _ = js_sys::Reflect::set(&js_sys::global(), &"__tsProfile".into(), f.as_ref().unchecked_ref());

@@ -189,6 +189,22 @@ async function load(browser, app, paths) {
   if (app.isCrashed()) return { crashed: true, wallMs, rss: mem };
   if (failed) { log(`load failed: ${failed}`); return { failed, wallMs, rss: mem, wasm: await wasmMemory(page) }; }
   if (timedOut) { log('load did not finish in time'); return { timedOut: true, wallMs, rss: mem, wasm: await wasmMemory(page) }; }
+  // The load's timeline (ms from `change`): the page's states and marks, the workers' marks.
+  const timeline = await page.evaluate(() => {
+    const b = window.__bench;
+    const at = (t) => Math.round(t - b.changeAt);
+    const out = b.states.filter(([, t]) => t >= b.changeAt).map(([s, t]) => [`page: ${s}`, at(t)]);
+    for (const m of performance.getEntriesByType('mark')) if (m.startTime >= b.changeAt) out.push([m.name, at(m.startTime)]);
+    return { out, origin: performance.timeOrigin + b.changeAt };
+  });
+  for (const w of page.workers()) {
+    try {
+      const marks = await w.evaluate(() => (typeof self.__tsProfile === 'function' ? self.__tsProfile().marks : null));
+      for (const [what, t] of marks || []) timeline.out.push([what, Math.round(t - timeline.origin)]);
+    } catch (_) {}
+  }
+  timeline.out.sort((x, y) => x[1] - y[1]);
+  log(`  timeline (ms after change): ${timeline.out.map(([w, t]) => `${t} ${w}`).join(' | ')}`);
   const b = await page.evaluate(() => {
     const b = window.__bench;
     const done = b.states.find(([s, t]) => s === 'done' && t > b.changeAt);
@@ -208,7 +224,7 @@ async function load(browser, app, paths) {
   if (b.isolated) {
     try { uaMemory = (await page.evaluate(() => performance.measureUserAgentSpecificMemory())).bytes; } catch (_) {}
   }
-  return { ...b, wallMs, rss: mem, wasm: await wasmMemory(page), uaMemory, counters: await counters(page) };
+  return { ...b, wallMs, rss: mem, wasm: await wasmMemory(page), uaMemory, counters: await counters(page), timeline: timeline.out };
 }
 
 async function jsonParse(page, path, gz) {
