@@ -533,29 +533,7 @@ pub fn app() -> Html {
             }
         }
     });
-    let Handlers {
-        on_files,
-        on_sample,
-        on_clear,
-        on_query,
-        on_filter,
-        on_window,
-        on_grouping,
-        on_page,
-        on_event_need,
-        on_eice_only,
-        on_order,
-        on_select,
-        on_close,
-        on_local,
-        on_help,
-        on_help_close,
-        export_tunnels_csv,
-        export_tunnels_json,
-        export_events_csv,
-        export_events_json,
-        export_records,
-    } = (*handlers).clone();
+    let h = &*handlers;
     let on_cancel = {
         let (e, d) = (e.clone(), d.clone());
         let loads = state.loads.clone();
@@ -588,14 +566,14 @@ pub fn app() -> Html {
                 <h1 class="app__title">{"tunnelscope"}</h1>
                 <span class="app__tagline">{"EC2 Instance Connect Endpoint tunnels and endpoint changes from CloudTrail, in your browser"}</span>
                 <span class="app__actions">
-                    <button data-testid="load-sample" onclick={on_sample}>{"Load sample data"}</button>
-                    <button data-testid="clear" onclick={on_clear}>{"Clear"}</button>
-                    <button data-testid="toggle-time" onclick={on_local} title="L">{if local { "local time" } else { "UTC" }}</button>
+                    <button data-testid="load-sample" onclick={h.on_sample.clone()}>{"Load sample data"}</button>
+                    <button data-testid="clear" onclick={h.on_clear.clone()}>{"Clear"}</button>
+                    <button data-testid="toggle-time" onclick={h.on_local.clone()} title="L">{if local { "local time" } else { "UTC" }}</button>
                     <button data-testid="toggle-theme" onclick={on_theme}>{if state.dark { "light" } else { "dark" }}</button>
-                    <button data-testid="show-help" onclick={on_help} title="?">{"?"}</button>
+                    <button data-testid="show-help" onclick={h.on_help.clone()} title="?">{"?"}</button>
                 </span>
             </header>
-            <DropZone {on_files} />
+            <DropZone on_files={h.on_files.clone()} />
             <StatusBar phase={state.phase} cancelled={state.cancelled} n_events_total={view.n_events_total}
                 n_files={view.files.len()} error={state.error.clone()} />
             if let (LoadPhase::Loading, Some(batch)) = (state.phase, &state.batch) {
@@ -604,17 +582,17 @@ pub fn app() -> Html {
             if let Some(notice) = &state.notice {
                 <div class="notice" data-testid="notice" role="status">{notice.clone()}</div>
             }
-            <FilterBar query={req.query.clone()} error={view.query_error.clone()} {on_query} />
+            <FilterBar query={req.query.clone()} error={view.query_error.clone()} on_query={h.on_query.clone()} />
             <StatsBar n_events={view.n_events} stats={view.stats.clone()} n_source_ips={view.n_source_ips} />
             if state.section_shown(1) {
-                <Overview histogram={view.histogram.clone()} window={req.window} local_time={local} dark={state.dark} {on_window} />
+                <Overview histogram={view.histogram.clone()} window={req.window} local_time={local} dark={state.dark} on_window={h.on_window.clone()} />
                 <div class="exports">
                     <span class="muted">{"Export the filtered view:"}</span>
-                    <button data-testid="export-csv" onclick={export_tunnels_csv}>{"tunnels CSV"}</button>
-                    <button data-testid="export-json" onclick={export_tunnels_json}>{"tunnels JSON"}</button>
-                    <button data-testid="export-events-csv" onclick={export_events_csv}>{"events CSV"}</button>
-                    <button data-testid="export-events-json" onclick={export_events_json}>{"events JSON"}</button>
-                    <button data-testid="export-records" onclick={export_records}>{"raw records"}</button>
+                    <button data-testid="export-csv" onclick={h.export_tunnels_csv.clone()}>{"tunnels CSV"}</button>
+                    <button data-testid="export-json" onclick={h.export_tunnels_json.clone()}>{"tunnels JSON"}</button>
+                    <button data-testid="export-events-csv" onclick={h.export_events_csv.clone()}>{"events CSV"}</button>
+                    <button data-testid="export-events-json" onclick={h.export_events_json.clone()}>{"events JSON"}</button>
+                    <button data-testid="export-records" onclick={h.export_records.clone()}>{"raw records"}</button>
                 </div>
             }
             <div class={classes!("app__main", state.selected.is_some().then_some("app__main--detail"))}>
@@ -623,25 +601,25 @@ pub fn app() -> Html {
                         <Timeline lanes={lanes} endpoints={endpoints} extent={view.extent}
                             window={req.window.map(|w| (w.start_ms, w.end_ms))} generation={view.generation}
                             selected={state.selected.clone()} local_time={local} dark={state.dark}
-                            grouping={req.grouping} {on_grouping} on_select={on_select.clone()} />
-                        <EndpointCards endpoints={view.endpoints.clone()} local_time={local} on_filter={on_filter.clone()} />
+                            grouping={req.grouping} on_grouping={h.on_grouping.clone()} on_select={h.on_select.clone()} />
+                        <EndpointCards endpoints={view.endpoints.clone()} local_time={local} on_filter={h.on_filter.clone()} />
                     }
-                    <TunnelTable rows={state.shown_tunnels().to_vec()} total={view.n_tunnel_rows} offset={view.offset} {on_page}
-                        selected={state.selected.clone()} local_time={local} on_select={on_select.clone()} on_filter={on_filter.clone()} />
-                    <EndpointChanges rows={view.endpoint_changes.clone()} total={view.n_endpoint_rows} local_time={local} on_select={on_select.clone()} />
+                    <TunnelTable rows={state.shown_tunnels().to_vec()} total={view.n_tunnel_rows} offset={view.offset} on_page={h.on_page.clone()}
+                        selected={state.selected.clone()} local_time={local} on_select={h.on_select.clone()} on_filter={h.on_filter.clone()} />
+                    <EndpointChanges rows={view.endpoint_changes.clone()} total={view.n_endpoint_rows} local_time={local} on_select={h.on_select.clone()} />
                     if state.section_shown(3) {
                         <EventTable rows={view.event_rows.clone()} total={view.n_event_rows} offset={view.event_offset}
                             eice_only={req.eice_only} order={req.order} selected={state.selected.clone()} local_time={local}
-                            on_select={on_select.clone()} on_need={on_event_need} {on_eice_only} {on_order} on_filter={on_filter.clone()} />
+                            on_select={h.on_select.clone()} on_need={h.on_event_need.clone()} on_eice_only={h.on_eice_only.clone()} on_order={h.on_order.clone()} on_filter={h.on_filter.clone()} />
                     }
                 </div>
                 <DetailPanel selected={state.selected.clone()} detail={state.detail.clone()} local_time={local}
-                    {on_select} {on_filter} {on_close} />
+                    on_select={h.on_select.clone()} on_filter={h.on_filter.clone()} on_close={h.on_close.clone()} />
             </div>
             <CoveragePanel coverage={view.coverage.clone()} local_time={local} />
             <LoadReport files={view.files.clone()} />
             if state.show_help {
-                <Help on_close={on_help_close} />
+                <Help on_close={h.on_help_close.clone()} />
             }
         </div>
     }
