@@ -1,10 +1,14 @@
-//! Cutting one big `{"Records":[…]}` file (plain or gzipped) at record boundaries, as it is read
-//! or decompressed, so several cores parse it while the rest is still being read.
+//! Cutting one big `{"Records":[…]}` file (plain or gzipped) at record boundaries, so several
+//! cores parse it: a gzipped file as it is decompressed ([`Cutter`]), a plain one by offsets
+//! (each core reads its own piece, from the cut [`guess_cut`] finds after the piece's offset).
 //!
-//! The CLI cuts big files this way for its threads, the browser for its parse helpers. Every
-//! piece still goes through the core's parsing, and the merge is used only when the
-//! pieces are clean (all records valid events) and the document ended properly; anything else
-//! falls back to parsing the whole file, so results are always those of `parse_input` on it.
+//! Cuts after the document's head are guessed, not scanned for: a scan of every byte is serial
+//! work. Every piece still goes through the core's parsing, and the merge is used only when the
+//! pieces are clean (all records valid events) and meet (each starts where the one before it
+//! ended); a piece that parses cleanly from a true record start ends at a true record end, so by
+//! induction from the document's start every cut is then exact. Anything else falls back to
+//! parsing the whole file, so results are always those of `parse_input` on it. The CLI cuts big
+//! files this way; the browser parses one file in one worker.
 
 use std::io::Read;
 
