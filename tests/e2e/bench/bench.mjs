@@ -197,14 +197,6 @@ async function load(browser, app, paths) {
     for (const m of performance.getEntriesByType('mark')) if (m.startTime >= b.changeAt) out.push([m.name, at(m.startTime)]);
     return { out, origin: performance.timeOrigin + b.changeAt };
   });
-  for (const w of page.workers()) {
-    try {
-      const marks = await w.evaluate(() => (typeof self.__tsProfile === 'function' ? self.__tsProfile().marks : null));
-      for (const [what, t] of marks || []) timeline.out.push([what, Math.round(t - timeline.origin)]);
-    } catch (_) {}
-  }
-  timeline.out.sort((x, y) => x[1] - y[1]);
-  log(`  timeline (ms after change): ${timeline.out.map(([w, t]) => `${t} ${w}`).join(' | ')}`);
   const b = await page.evaluate(() => {
     const b = window.__bench;
     const done = b.states.find(([s, t]) => s === 'done' && t > b.changeAt);
@@ -224,7 +216,14 @@ async function load(browser, app, paths) {
   if (b.isolated) {
     try { uaMemory = (await page.evaluate(() => performance.measureUserAgentSpecificMemory())).bytes; } catch (_) {}
   }
-  return { ...b, wallMs, rss: mem, wasm: await wasmMemory(page), uaMemory, counters: await counters(page), timeline: timeline.out };
+  const wasm = await wasmMemory(page);
+  // The workers' marks come with their profiles (src/profile.rs), on the epoch's clock.
+  for (const p of wasm.profiles) {
+    for (const [what, t] of (p && p.marks) || []) timeline.out.push([what, Math.round(t - timeline.origin)]);
+  }
+  timeline.out.sort((x, y) => x[1] - y[1]);
+  log(`  timeline (ms after change): ${timeline.out.map(([w, t]) => `${t} ${w}`).join(' | ')}`);
+  return { ...b, wallMs, rss: mem, wasm, uaMemory, counters: await counters(page), timeline: timeline.out };
 }
 
 async function jsonParse(page, path, gz) {

@@ -50,7 +50,7 @@ pub struct Piece {
 /// record). After it, a cut is placed where the bytes look like a record boundary (`}`, a
 /// comma, then an object with `eventTime` and `eventName` keys) without walking every byte:
 /// walking them was the serial part that kept the other cores waiting. A wrong guess is caught
-/// by [`merge`]: a piece that parses cleanly from a true record start ends at a true record
+/// by [`Merger`]: a piece that parses cleanly from a true record start ends at a true record
 /// end (the parser reads its bytes exactly as the whole document's parser would, and the
 /// synthetic `]}` only closes the array after a whole record), so by induction from the
 /// document's start every cut is exact, and anything else falls back to the whole file.
@@ -70,7 +70,6 @@ pub struct Cutter {
     next_k: usize,
     target: usize,
     read: usize,
-    marks: Vec<RecordMark>,
 }
 
 /// The keys a record at a guessed cut must have: an object nested in a record (a `resources`
@@ -161,7 +160,6 @@ impl Cutter {
             next_k: 0,
             target,
             read: 0,
-            marks: Vec::new(),
         }
     }
 
@@ -190,20 +188,19 @@ impl Cutter {
         self.piece.truncate(before + n);
         self.read = n;
         if let Some(scanner) = &mut self.head {
-            let mut marks = std::mem::take(&mut self.marks);
-            marks.clear();
-            if !scanner.feed(&self.piece[before..], &mut |m| marks.push(m)) {
+            let mut first = None;
+            let framed = scanner.feed(&self.piece[before..], &mut |m| {
+                if let (None, RecordMark::Start(s)) = (first, m) {
+                    first = Some(s);
+                }
+            });
+            if !framed {
                 return Ok(None);
             }
-            if let Some(RecordMark::Start(s)) = marks.first() {
-                // The head is a trail document's: from here on, cuts are guessed.
-                self.head = None;
-                self.search_from = before + s;
-            }
-            self.marks = marks;
-            if self.head.is_some() {
-                return Ok(Some(Vec::new()));
-            }
+            let Some(s) = first else { return Ok(Some(Vec::new())) };
+            // The head is a trail document's: from here on, cuts are guessed.
+            self.head = None;
+            self.search_from = before + s;
         }
         let mut out = Vec::new();
         while self.piece.len() >= self.wait_for {
