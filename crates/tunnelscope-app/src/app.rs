@@ -414,73 +414,33 @@ pub fn app() -> Html {
                     write_hash("");
                 })
             };
-            let on_query = {
-                let (e, d) = (e.clone(), d.clone());
-                Callback::from(move |query: String| {
-                    e.request_view(&d, |r| {
-                        r.query = query;
-                        r.offset = 0;
-                        r.event_offset = 0;
-                    });
-                })
-            };
-            let on_filter = {
-                let (e, d) = (e.clone(), d.clone());
-                Callback::from(move |(key, value): (String, String)| {
-                    let term = format_term(&key, &value);
-                    e.request_view(&d, |r| {
-                        r.query = if r.query.trim().is_empty() { term } else { format!("{} {term}", r.query.trim()) };
-                        r.offset = 0;
-                        r.event_offset = 0;
-                    });
-                })
-            };
-            let on_window = {
-                let (e, d) = (e.clone(), d.clone());
-                Callback::from(move |window: Option<TimeWindow>| {
-                    e.request_view(&d, |r| {
-                        r.window = window;
-                        r.offset = 0;
-                        r.event_offset = 0;
-                    });
-                })
-            };
-            let on_grouping = {
-                let (e, d) = (e.clone(), d.clone());
-                Callback::from(move |g: Grouping| {
-                    e.request_view(&d, |r| r.grouping = g);
-                })
-            };
-            let on_page = {
-                let (e, d) = (e.clone(), d.clone());
-                Callback::from(move |offset: usize| {
-                    e.request_view(&d, |r| r.offset = offset);
-                })
-            };
-            let on_event_need = {
-                let (e, d) = (e.clone(), d.clone());
-                Callback::from(move |offset: usize| {
-                    e.request_view(&d, |r| r.event_offset = offset);
-                })
-            };
-            let on_eice_only = {
-                let (e, d) = (e.clone(), d.clone());
-                Callback::from(move |on: bool| {
-                    e.request_view(&d, |r| {
-                        r.eice_only = on;
-                        r.event_offset = 0;
-                    });
-                })
-            };
-            let on_order = {
-                let (e, d) = (e.clone(), d.clone());
-                Callback::from(move |order: SortOrder| {
-                    e.request_view(&d, |r| {
-                        r.order = order;
-                        r.event_offset = 0;
-                    });
-                })
-            };
+            let on_query = view_change(&e, &d, |r, query: String| {
+                r.query = query;
+                r.offset = 0;
+                r.event_offset = 0;
+            });
+            let on_filter = view_change(&e, &d, |r, (key, value): (String, String)| {
+                let term = format_term(&key, &value);
+                r.query = if r.query.trim().is_empty() { term } else { format!("{} {term}", r.query.trim()) };
+                r.offset = 0;
+                r.event_offset = 0;
+            });
+            let on_window = view_change(&e, &d, |r, window: Option<TimeWindow>| {
+                r.window = window;
+                r.offset = 0;
+                r.event_offset = 0;
+            });
+            let on_grouping = view_change(&e, &d, |r, g: Grouping| r.grouping = g);
+            let on_page = view_change(&e, &d, |r, offset: usize| r.offset = offset);
+            let on_event_need = view_change(&e, &d, |r, offset: usize| r.event_offset = offset);
+            let on_eice_only = view_change(&e, &d, |r, on: bool| {
+                r.eice_only = on;
+                r.event_offset = 0;
+            });
+            let on_order = view_change(&e, &d, |r, order: SortOrder| {
+                r.order = order;
+                r.event_offset = 0;
+            });
             let on_select = {
                 let (e, d) = (e.clone(), d.clone());
                 Callback::from(move |id: String| e.select(&d, Some(id)))
@@ -656,4 +616,16 @@ struct Handlers {
     export_events_csv: Callback<MouseEvent>,
     export_events_json: Callback<MouseEvent>,
     export_records: Callback<MouseEvent>,
+}
+
+/// A callback that changes the view request with its argument and asks for the view.
+fn view_change<T: 'static>(
+    e: &Engine,
+    d: &UseReducerDispatcher<AppState>,
+    change: fn(&mut ViewRequest, T),
+) -> Callback<T> {
+    let (e, d) = (e.clone(), d.clone());
+    Callback::from(move |x: T| {
+        e.request_view(&d, |r| change(r, x));
+    })
 }
