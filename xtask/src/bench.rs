@@ -624,6 +624,22 @@ fn report(
         let _ = writeln!(t, "\nTimeline of load {i} (ms after `change`): {}.", steps.join(" · "));
     }
 
+    // The owner's heap and linear memory at its marks in load 4 (src/profile.rs): which step
+    // grows the linear memory, which only ever grows.
+    if let Some(marks) = sc["events"]["load"]["wasm"]["profiles"][0]["marks"].as_array() {
+        let mb = |v: &Value| f(v).map_or("?".into(), |b| format!("{:.0}", b / 1e6));
+        let steps: Vec<String> = marks
+            .iter()
+            .filter(|m| m[0].as_str().is_some_and(|w| w != "owner: file added"))
+            .map(|m| format!("{} {}/{}", m[0].as_str().unwrap_or(""), mb(&m[2]), mb(&m[3])))
+            .collect();
+        let _ = writeln!(
+            t,
+            "\nThe owner's live heap / linear memory (MB) at its marks in load 4 (per-file marks left out): {}.",
+            steps.join(" · ")
+        );
+    }
+
     // Memory of the events load.
     let ev = &sc["events"]["load"];
     let _ = writeln!(t, "\n### Memory of load 4 ({} events)\n", data.events.records);

@@ -316,6 +316,7 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
             profile::time(Phase::Prepare, || {
                 s.prepared();
             });
+            profile::mark("owner: prepared");
             let since = profile::now();
             let view = match &s.prepared {
                 Some(prep) => build_view(&s.dataset, prep, &req),
@@ -506,6 +507,7 @@ async fn load_files(
             }
             profile::count(Phase::Add, since);
         }
+        profile::mark("owner: file added");
         counter.files_done += 1;
         counter.post(engine, 0, false);
         if reader.yield_due(engine).await {
@@ -574,9 +576,11 @@ async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[
             break;
         };
         counter.records_done += records_of(&parsed);
+        profile::mark("helper: file parsed");
         let bytes = Uint8Array::from(files_into_wire(parsed).as_slice());
         let buffer: JsValue = bytes.buffer().into();
         send_to_owner(owner.as_ref(), (load_id, index), &[("bytes", bytes.into())], Some(&buffer));
+        profile::mark("helper: file sent");
         counter.post(engine, 0, false);
     }
     counter.post(engine, 0, true);

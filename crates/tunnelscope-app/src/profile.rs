@@ -32,11 +32,23 @@ const NAMES: [&str; 7] = ["wait", "parse", "add", "handover", "prepare", "view",
 
 thread_local! {
     static TOTALS: RefCell<[f64; 7]> = const { RefCell::new([0.0; 7]) };
-    /// Moments of the last load (what happened, when on the worker's clock), for a timeline.
-    static MARKS: RefCell<Vec<(&'static str, f64)>> = const { RefCell::new(Vec::new()) };
+    /// Moments of the last load (what happened, when on the worker's clock, live heap bytes and
+    /// wasm linear memory bytes then), for a timeline of time and memory.
+    static MARKS: RefCell<Vec<Mark>> = const { RefCell::new(Vec::new()) };
     // `performance.now()`: sub-millisecond, where a chunk's parse takes a fraction of one.
     static PERFORMANCE: Option<web_sys::Performance> =
         js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok().and_then(|p| p.dyn_into().ok());
+}
+
+/// What happened, when, the live heap and the linear memory's size then.
+type Mark = (&'static str, f64, usize, usize);
+
+/// Bytes of this instance's linear memory (it only grows).
+fn linear_memory() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    return core::arch::wasm32::memory_size(0) * 65_536;
+    #[cfg(not(target_arch = "wasm32"))]
+    0
 }
 
 /// Milliseconds on the worker's clock.
@@ -56,7 +68,7 @@ pub fn mark(what: &'static str) {
     MARKS.with(|m| {
         let mut m = m.borrow_mut();
         if m.len() < 512 {
-            m.push((what, at));
+            m.push((what, at, tunnelscope_core::heap::live(), linear_memory()));
         }
     });
 }
@@ -89,13 +101,14 @@ pub fn expose() {
                 let _ = js_sys::Reflect::set(&out, &(*name).into(), &JsValue::from_f64(ms.round()));
             }
         });
-        // Marks as [what, ms since the epoch's performance origin]: the page lines them up
-        // with its own clock through `performance.timeOrigin`.
+        // Marks as [what, ms since the epoch's performance origin, live heap bytes, linear
+        // memory bytes]: the page lines them up with its own clock through `performance.timeOrigin`.
         let origin = PERFORMANCE.with(|p| p.as_ref().map_or(0.0, web_sys::Performance::time_origin));
         let marks = js_sys::Array::new();
         MARKS.with(|m| {
-            for (what, at) in m.borrow().iter() {
-                marks.push(&js_sys::Array::of2(&(*what).into(), &JsValue::from_f64(origin + at)));
+            for &(what, at, live, linear) in m.borrow().iter() {
+                let n = |v: usize| JsValue::from_f64(v as f64);
+                marks.push(&js_sys::Array::of4(&what.into(), &JsValue::from_f64(origin + at), &n(live), &n(linear)));
             }
         });
         let _ = js_sys::Reflect::set(&out, &"marks".into(), &marks);

@@ -30,24 +30,37 @@ pub struct Prepared {
 impl Prepared {
     /// Prepares a loaded dataset.
     pub fn new(dataset: &Dataset) -> Self {
+        use crate::profile::mark;
         let index_of = |id: &str| dataset.index_of(id).unwrap_or(u32::MAX);
+        mark("owner: prepare starts");
         let pairings = TunnelPairings::new(dataset);
+        mark("owner: prepared pairings");
         let tunnel_rows = dataset.tunnel_rows_with(&pairings);
         let tunnel_idx = tunnel_rows.iter().map(|r| index_of(&r.event_id)).collect();
+        mark("owner: prepared tunnel rows");
         let change_rows = dataset.endpoint_change_rows();
         let change_idx = change_rows.iter().map(|r| index_of(&r.event_id)).collect();
+        mark("owner: prepared change rows");
         let view_index = ViewIndex::new(dataset);
+        mark("owner: prepared view index");
+        let query_index = QueryIndex::new(dataset);
+        mark("owner: prepared query index");
+        let extent = view_index.time_extent_all(dataset);
+        let coverage = views::coverage(dataset);
+        mark("owner: prepared coverage");
+        let time_order = dataset.time_order();
+        mark("owner: prepared time order");
         Self {
-            query_index: QueryIndex::new(dataset),
-            extent: view_index.time_extent_all(dataset),
+            query_index,
+            extent,
             view_index,
             pairings,
             tunnel_rows,
             tunnel_idx,
             change_rows,
             change_idx,
-            coverage: views::coverage(dataset),
-            time_order: dataset.time_order(),
+            coverage,
+            time_order,
         }
     }
 

@@ -555,7 +555,7 @@ impl Dataset {
 
     /// [`Dataset::tunnel_rows`] with pairings already computed for this dataset.
     pub fn tunnel_rows_with(&self, pairings: &crate::views::TunnelPairings) -> Vec<TunnelRow> {
-        self.eice_time_order()
+        self.eice_time_order(|e| e.tunnel().is_some())
             .into_iter()
             .filter_map(|(i, e)| {
                 let t = e.tunnel()?;
@@ -565,16 +565,18 @@ impl Dataset {
             .collect()
     }
 
-    /// EICE-related events in time order (ties by event ID).
-    pub fn eice_time_order(&self) -> Vec<(u32, EventRef<'_>)> {
-        let mut v: Vec<(u32, EventRef<'_>)> = self.eice_events().collect();
+    /// The EICE-related events that `keep` accepts, in time order (ties by event ID). Filtered
+    /// before they are gathered: all of them at once would hold a few hundred bytes for each
+    /// of what can be hundreds of thousands of events.
+    pub fn eice_time_order(&self, keep: impl Fn(&EventRef<'_>) -> bool) -> Vec<(u32, EventRef<'_>)> {
+        let mut v: Vec<(u32, EventRef<'_>)> = self.eice_events().filter(|(_, e)| keep(e)).collect();
         v.sort_by(|a, b| a.1.time_ms.cmp(&b.1.time_ms).then_with(|| a.1.event_id.cmp(&b.1.event_id)));
         v
     }
 
     /// Every endpoint activity event (Create, Modify, Delete, Describe) in time order.
     pub fn endpoint_change_rows(&self) -> Vec<EndpointChangeRow> {
-        self.eice_time_order()
+        self.eice_time_order(|e| e.endpoint_activity().is_some())
             .into_iter()
             .filter_map(|(_, e)| e.endpoint_activity().map(|a| (e, a)))
             .map(|(e, a)| EndpointChangeRow {

@@ -1,0 +1,139 @@
+//! Times each step after files are parsed, as the browser's owner worker runs them, with the
+//! memory each step holds and its transient peak:
+//! `cargo run --release -p tunnelscope-core --example prepare_bench -- PATH...`.
+//!
+//! Parse (compact stream) and add each file to a compact dataset, then build each index the
+//! app prepares for its views (`Prepared::new` in the app), printing the time, the live heap,
+//! the peak above it and every allocation of 1 MB or more: in wasm a big block that fits no
+//! hole grows the linear memory for good. Natively, so read the ratios between steps, not the
+//! browser's absolute times.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)] // a tool, not library code
+
+use std::time::Instant;
+
+use tunnelscope_core::heap;
+
+// Counted, so each step's transient peak above what was live before it shows.
+#[global_allocator]
+static ALLOC: Big = Big;
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::sync::atomic::{AtomicUsize, Ordering};
+static BIG: [AtomicUsize; 256] = [const { AtomicUsize::new(0) }; 256];
+static NBIG: AtomicUsize = AtomicUsize::new(0);
+fn note(n: usize) {
+    if n >= 1 << 20 {
+        let i = NBIG.fetch_add(1, Ordering::Relaxed);
+        if i < 256 {
+            BIG[i].store(n, Ordering::Relaxed);
+        }
+    }
+}
+fn bigs() -> String {
+    let n = NBIG.swap(0, Ordering::Relaxed).min(256);
+    (0..n).map(|i| format!("{:.1}", BIG[i].load(Ordering::Relaxed) as f64 / 1e6)).collect::<Vec<_>>().join(" ")
+}
+struct Big;
+unsafe impl GlobalAlloc for Big {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        note(l.size());
+        unsafe { heap::Counting.alloc(l) }
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        note(l.size());
+        unsafe { heap::Counting.alloc_zeroed(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { heap::Counting.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        note(n);
+        unsafe { heap::Counting.realloc(p, l, n) }
+    }
+}
+
+use tunnelscope_core::Dataset;
+use tunnelscope_core::ingest::FileStream;
+use tunnelscope_core::query::QueryIndex;
+use tunnelscope_core::views::{self, TunnelPairings, ViewIndex};
+
+fn main() {
+    let paths: Vec<String> = std::env::args().skip(1).collect();
+    if paths.is_empty() {
+        eprintln!("usage: prepare_bench PATH...");
+        std::process::exit(1);
+    }
+    let step = |name: &str, t: Instant| {
+        let before = heap::live();
+        println!(
+            "{name:>22}: {:7.1} ms; live {:6.1} MB, peak {:6.1} MB",
+            t.elapsed().as_secs_f64() * 1e3,
+            before as f64 / 1e6,
+            heap::peak() as f64 / 1e6
+        );
+        println!("{:>22}  allocations of 1 MB or more: {}", "", bigs());
+        heap::reset_peak();
+    };
+    let (mut parse, mut add) = (0.0, 0.0);
+    let mut dataset = Dataset::compact();
+    for path in &paths {
+        let bytes = std::fs::read(path).unwrap();
+        let t = Instant::now();
+        let mut s = FileStream::new(path, bytes.len() as u64).compact();
+        for chunk in bytes.chunks(8 << 20) {
+            s.push(chunk);
+        }
+        let parsed = s.finish_with(&mut || Ok(bytes.clone()));
+        parse += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for (name, p) in parsed {
+            dataset.add_parsed(&name, p);
+        }
+        add += t.elapsed().as_secs_f64();
+    }
+    dataset.shrink_to_fit();
+    println!("parse {:.0} ms, add {:.0} ms", parse * 1e3, add * 1e3);
+    heap::reset_peak();
+    bigs();
+    let t = Instant::now();
+    step("loaded", t);
+    let t = Instant::now();
+    let pairings = TunnelPairings::new(&dataset);
+    step("pairings", t);
+    let t = Instant::now();
+    let tunnel_rows = dataset.tunnel_rows_with(&pairings);
+    step("tunnel rows", t);
+    let t = Instant::now();
+    let ids: Vec<u32> = tunnel_rows.iter().map(|r| dataset.index_of(&r.event_id).unwrap_or(u32::MAX)).collect();
+    step("tunnel indices", t);
+    let t = Instant::now();
+    let change_rows = dataset.endpoint_change_rows();
+    step("change rows", t);
+    let t = Instant::now();
+    let view_index = ViewIndex::new(&dataset);
+    step("view index", t);
+    let t = Instant::now();
+    let extent = view_index.time_extent_all(&dataset);
+    step("extent", t);
+    let t = Instant::now();
+    let query_index = QueryIndex::new(&dataset);
+    step("query index", t);
+    let t = Instant::now();
+    let coverage = views::coverage(&dataset);
+    step("coverage", t);
+    let t = Instant::now();
+    let order = dataset.time_order();
+    step("time order", t);
+    println!(
+        "{} events, {} tunnels ({} ids), {} changes, extent {:?}, {} ordered, coverage {:?}, index {}",
+        dataset.len(),
+        tunnel_rows.len(),
+        ids.len(),
+        change_rows.len(),
+        extent,
+        order.len(),
+        std::mem::size_of_val(&coverage),
+        std::mem::size_of_val(&query_index)
+    );
+}
