@@ -760,7 +760,7 @@ fn report(
         Some(rows) => {
             let _ = writeln!(
                 t,
-                "| query (typed, then Enter) | until `stat-events` changed and `done`, plus one frame | events before → after |\n| --- | ---: | ---: |"
+                "| query (typed, then Enter) | until `stat-events` changed, `done` and every section up to date, plus one frame | events before → after |\n| --- | ---: | ---: |"
             );
             for r in rows {
                 let q = r["query"].as_str().unwrap_or("");
@@ -844,8 +844,9 @@ const HOW: &str = "
   parsing, adding parsed files, waiting for a helper's parsed file, preparing the view's indexes, building
   and posting views), read with `self.__tsProfile()` in each worker after the load.
 - **Re-filter**: the query is typed into `filter-input` (`fill`), then Enter is pressed; the time runs from the
-  `keydown` to the moment `stat-events` shows a different value while `load-status` is `done`, plus one animation
-  frame (so the counters, histogram, timeline and table are rendered).
+  `keydown` to the moment `stat-events` shows a different value while `load-status` is `done` and the page's
+  `data-settled` says every section shows the new view (the page brings them up to date one task each), plus one
+  animation frame (so the counters, histogram, timeline and tables are rendered).
 - **Native**: `target/release/tunnelscope stats --json` on the same files (the tree and the events set as
   folders), pinned to CPU 0 with `taskset -c 0`, then on all cores; the **ceiling** is serde_json's typed parse of the
   same files in this release xtask binary (`bench --ceiling`): read the file, gunzip `.gz` with flate2, then

@@ -298,7 +298,7 @@ pub fn app() -> Html {
     // `state::ROW_STEP`), so no task blocks the page.
     {
         let dispatcher = state.dispatcher();
-        let deps = (state.rows_shown, state.sections_shown, state.view.tunnels.len(), state.view.n_events_total > 0);
+        let deps = state.steps;
         let incomplete = !state.fully_shown();
         use_effect_with(deps, move |_| {
             if incomplete {
@@ -510,18 +510,27 @@ pub fn app() -> Html {
         Callback::from(move |_: MouseEvent| d.dispatch(Action::SetDark(!dark)))
     };
     let view = &state.view;
-    let lanes = use_memo(view.generation, {
-        let lanes = view.lanes.clone();
+    // Each section renders the view it was last brought up to date with (`AppState::shown`).
+    let (v1, v2, v3, v4, vt) = (
+        state.section_view(1),
+        state.section_view(2),
+        state.section_view(3),
+        state.section_view(4),
+        state.tunnel_view(),
+    );
+    let lanes = use_memo(v2.generation, {
+        let lanes = v2.lanes.clone();
         move |_| lanes
     });
-    let endpoints = use_memo(view.generation, {
-        let endpoints = view.endpoints.clone();
+    let endpoints = use_memo(v2.generation, {
+        let endpoints = v2.endpoints.clone();
         move |_| endpoints
     });
     let req = &state.request;
     let local = state.local_time;
     html! {
-        <div class="app">
+        // `data-settled`: every section shows the latest view (the bench's re-filter waits for it).
+        <div class="app" data-settled={if state.fully_shown() { "true" } else { "false" }}>
             <header class="app__header">
                 <h1 class="app__title">{"tunnelscope"}</h1>
                 <span class="app__tagline">{"EC2 Instance Connect Endpoint tunnels and endpoint changes from CloudTrail, in your browser"}</span>
@@ -545,7 +554,7 @@ pub fn app() -> Html {
             <FilterBar query={req.query.clone()} error={view.query_error.clone()} on_query={h.on_query.clone()} />
             <StatsBar n_events={view.n_events} stats={view.stats.clone()} n_source_ips={view.n_source_ips} />
             if state.section_shown(1) {
-                <Overview histogram={view.histogram.clone()} window={req.window} local_time={local} dark={state.dark} on_window={h.on_window.clone()} />
+                <Overview histogram={v1.histogram.clone()} window={req.window} local_time={local} dark={state.dark} on_window={h.on_window.clone()} />
                 <div class="exports">
                     <span class="muted">{"Export the filtered view:"}</span>
                     <button data-testid="export-csv" onclick={h.export_tunnels_csv.clone()}>{"tunnels CSV"}</button>
@@ -558,17 +567,19 @@ pub fn app() -> Html {
             <div class={classes!("app__main", state.selected.is_some().then_some("app__main--detail"))}>
                 <div class="app__views">
                     if state.section_shown(2) {
-                        <Timeline lanes={lanes} endpoints={endpoints} extent={view.extent}
-                            window={req.window.map(|w| (w.start_ms, w.end_ms))} generation={view.generation}
+                        <Timeline lanes={lanes} endpoints={endpoints} extent={v2.extent}
+                            window={req.window.map(|w| (w.start_ms, w.end_ms))} generation={v2.generation}
                             selected={state.selected.clone()} local_time={local} dark={state.dark}
                             grouping={req.grouping} on_grouping={h.on_grouping.clone()} on_select={h.on_select.clone()} />
-                        <EndpointCards endpoints={view.endpoints.clone()} local_time={local} on_filter={h.on_filter.clone()} />
+                        <EndpointCards endpoints={v2.endpoints.clone()} local_time={local} on_filter={h.on_filter.clone()} />
                     }
-                    <TunnelTable rows={state.shown_tunnels().to_vec()} total={view.n_tunnel_rows} offset={view.offset} on_page={h.on_page.clone()}
+                    <TunnelTable rows={state.shown_tunnels().to_vec()} total={vt.n_tunnel_rows} offset={vt.offset} on_page={h.on_page.clone()}
                         selected={state.selected.clone()} local_time={local} on_select={h.on_select.clone()} on_filter={h.on_filter.clone()} />
-                    <EndpointChanges rows={view.endpoint_changes.clone()} total={view.n_endpoint_rows} local_time={local} on_select={h.on_select.clone()} />
                     if state.section_shown(3) {
-                        <EventTable rows={view.event_rows.clone()} total={view.n_event_rows} offset={view.event_offset}
+                        <EndpointChanges rows={v3.endpoint_changes.clone()} total={v3.n_endpoint_rows} local_time={local} on_select={h.on_select.clone()} />
+                    }
+                    if state.section_shown(4) {
+                        <EventTable rows={v4.event_rows.clone()} total={v4.n_event_rows} offset={v4.event_offset}
                             eice_only={req.eice_only} order={req.order} selected={state.selected.clone()} local_time={local}
                             on_select={h.on_select.clone()} on_need={h.on_event_need.clone()} on_eice_only={h.on_eice_only.clone()} on_order={h.on_order.clone()} on_filter={h.on_filter.clone()} />
                     }

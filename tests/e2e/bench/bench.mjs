@@ -283,7 +283,9 @@ async function refilter(page, queries) {
       const ok = () => {
         const ev = document.querySelector('[data-testid="stat-events"]');
         const st = document.querySelector('[data-testid="load-status"]');
-        return ev && ev.textContent.trim() !== before && st && st.getAttribute('data-state') === 'done';
+        // Settled: every section (histogram, timeline, tables) shows the new view, not only the counters.
+        const settled = document.querySelector('.app')?.getAttribute('data-settled') !== 'false';
+        return ev && ev.textContent.trim() !== before && st && st.getAttribute('data-state') === 'done' && settled;
       };
       const finish = () => requestAnimationFrame(() => resolve({ ms: performance.now() - window.__bench.keyAt, events: document.querySelector('[data-testid="stat-events"]').textContent.trim() }));
       const mo = new MutationObserver(() => { if (window.__bench.keyAt !== null && ok()) { mo.disconnect(); finish(); } });
