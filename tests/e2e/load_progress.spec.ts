@@ -82,11 +82,34 @@ test('a multi-file load shows plausible progress, partial results, then the fina
   const totalRecords = parts.reduce((a, p) => a + p.records, 0);
   const totalBytes = parts.reduce((a, p) => a + p.size, 0);
   await watchProgress(page);
+  // What every section shows at the moment `load-status` turns `done` (sections catch up with a
+  // partial view one task each while loading; `done` must wait for the last of them).
+  await page.addInitScript(() => {
+    const w = window as any;
+    w.__atDone = null;
+    new MutationObserver(() => {
+      const status = document.querySelector('[data-testid=load-status]');
+      if (w.__atDone || status?.getAttribute('data-state') !== 'done') return;
+      const text = (sel: string) => document.querySelector(sel)?.textContent?.trim() ?? null;
+      w.__atDone = {
+        stat: text('[data-testid=stat-events]'),
+        eventTable: text('[data-testid=event-table] h2'),
+        endpointActivity: text('[data-testid=endpoint-changes] h2'),
+        tunnelRows: document.querySelectorAll('[data-testid=tunnel-row]').length,
+        settled: document.querySelector('.app')?.getAttribute('data-settled'),
+      };
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  });
   const v = new ViewerPage(page);
   await v.goto();
   await v.upload(parts.map((p) => p.file));
 
   await expect(v.stat('events')).toHaveText(String(totalRecords));
+  const atDone = await page.evaluate(() => (window as any).__atDone);
+  expect(atDone).toMatchObject({ stat: String(totalRecords), eventTable: `Events (${totalRecords})`, settled: 'true' });
+  // The same numbers as once everything has settled.
+  expect(atDone.endpointActivity).toBe(await page.getByTestId('endpoint-changes').locator('h2').textContent());
+  expect(atDone.tunnelRows).toBe(await v.tunnelRows.count());
   await expect(v.stat('tunnels')).toHaveText(String(parts.reduce((a, p) => a + p.tunnels, 0)));
   await expect(v.fileStatuses).toHaveCount(parts.length);
   await expect(page.getByTestId('load-progress')).toHaveCount(0);
