@@ -510,7 +510,7 @@ pub fn app() -> Html {
         Callback::from(move |_: MouseEvent| d.dispatch(Action::SetDark(!dark)))
     };
     let view = &state.view;
-    // Each section renders the view it was last brought up to date with (`AppState::shown`).
+    // Each section renders the view it was last brought up to date with (`AppState::lagging`).
     let (v1, v2, v3, v4, vt) = (
         state.section_view(1),
         state.section_view(2),

@@ -41,7 +41,7 @@ pub const ROW_STEP: usize = 25;
 /// [`ROW_STEP`] a task). At 2,000,000 events a whole page rendered in one task took 60-200 ms.
 pub const SECTIONS: u8 = 4;
 
-/// Where the tunnel table's view is kept in [`AppState::shown`] (after the sections').
+/// Where the tunnel table's older view is kept in [`AppState::lagging`] (after the sections').
 const TUNNEL_STAGE: usize = SECTIONS as usize;
 
 /// Bytes, files and records read so far.
@@ -137,9 +137,9 @@ pub struct AppState {
     pub rows_shown: usize,
     /// Sections of the data views mounted so far (up to [`SECTIONS`]; 0 while nothing is loaded).
     pub sections_shown: u8,
-    /// The view each section (1..=[`SECTIONS`] at 0..) and then the tunnel table renders: the
-    /// latest view, or the one before it until its turn to be brought up to date comes.
-    pub shown: [Rc<View>; SECTIONS as usize + 1],
+    /// The older view a mounted section (1..=[`SECTIONS`] at 0..), then the tunnel table, still
+    /// renders until its turn to show the latest one comes; `None`: it shows the latest.
+    pub lagging: [Option<Rc<View>>; SECTIONS as usize + 1],
     /// Counts render steps (section mounted or updated, rows added), so the page knows when to
     /// ask for the next one.
     pub steps: u64,
@@ -240,31 +240,30 @@ impl AppState {
         self.next_stage().is_none() && self.rows_shown >= self.view.tunnels.len()
     }
 
-    /// The next section to mount or bring up to date (its index in [`Self::shown`]), else the
+    /// The next section to mount or bring up to date (its index in [`Self::lagging`]), else the
     /// tunnel table's if it shows an older view.
     fn next_stage(&self) -> Option<usize> {
-        let wanted = self.sections_wanted();
-        (1..=wanted)
-            .find(|&n| n > self.sections_shown || !Rc::ptr_eq(&self.shown[usize::from(n - 1)], &self.view))
+        (1..=self.sections_wanted())
             .map(|n| usize::from(n - 1))
-            .or_else(|| (!Rc::ptr_eq(&self.shown[TUNNEL_STAGE], &self.view)).then_some(TUNNEL_STAGE))
+            .find(|&i| i >= usize::from(self.sections_shown) || self.lagging[i].is_some())
+            .or_else(|| self.lagging[TUNNEL_STAGE].is_some().then_some(TUNNEL_STAGE))
     }
 
     /// The view section `n` (1..=[`SECTIONS`]) renders.
     pub fn section_view(&self, n: u8) -> &Rc<View> {
-        &self.shown[usize::from(n.clamp(1, SECTIONS) - 1)]
+        self.lagging[usize::from(n.clamp(1, SECTIONS) - 1)].as_ref().unwrap_or(&self.view)
     }
 
     /// The view the tunnel table renders.
     pub fn tunnel_view(&self) -> &Rc<View> {
-        &self.shown[TUNNEL_STAGE]
+        self.lagging[TUNNEL_STAGE].as_ref().unwrap_or(&self.view)
     }
 
-    /// Shows `view` in the tunnel table: rows already on screen are patched in place (as many
-    /// as the new view has); more are added in steps.
+    /// Shows the latest view in the tunnel table: rows already on screen are patched in place
+    /// (as many as the new view has); more are added in steps.
     fn update_tunnel_table(&mut self) {
         self.rows_shown = self.rows_shown.min(self.view.tunnels.len());
-        self.shown[TUNNEL_STAGE] = Rc::clone(&self.view);
+        self.lagging[TUNNEL_STAGE] = None;
     }
 
     /// Whether data section `n` (1..=[`SECTIONS`]) is mounted.
@@ -373,27 +372,31 @@ impl Reducible for AppState {
                 // the last load ends it.
                 if view.n_events_total == 0 {
                     s.sections_shown = 0;
+                    s.lagging = Default::default();
                 }
                 if s.loads.is_empty() && s.awaiting.is_some_and(|g| view.generation >= g) {
                     s.awaiting = None;
                     s.done_pending = true;
                 }
-                s.view = view;
+                let older = std::mem::replace(&mut s.view, view);
                 s.steps += 1;
                 if s.phase == LoadPhase::Loading {
                     // While loading, the counters show it now and the mounted sections follow a
                     // task each (`RevealMore`), so no task renders the whole page. A tunnel table
                     // that shows no rows, or a view without data, costs nothing to show now.
+                    for i in 0..usize::from(s.sections_shown) {
+                        s.lagging[i].get_or_insert_with(|| Rc::clone(&older));
+                    }
                     if s.rows_shown.min(s.view.tunnels.len()) == 0 || s.view.n_events_total == 0 {
                         s.update_tunnel_table();
+                    } else {
+                        s.lagging[TUNNEL_STAGE].get_or_insert(older);
                     }
                 } else {
                     // A filter, a page or a sort once loaded: everything mounted at once (a task
                     // of ~30-50 ms at 1,000,000 events); split into tasks, each waited for a frame
                     // and a re-filter took up to ~140 ms instead of ~70.
-                    for i in 0..usize::from(s.sections_shown) {
-                        s.shown[i] = Rc::clone(&s.view);
-                    }
+                    s.lagging = Default::default();
                     s.update_tunnel_table();
                 }
                 s.finish_if_shown();
@@ -406,7 +409,7 @@ impl Reducible for AppState {
                     Some(TUNNEL_STAGE) => s.update_tunnel_table(),
                     Some(i) => {
                         s.sections_shown = s.sections_shown.max(i as u8 + 1);
-                        s.shown[i] = Rc::clone(&s.view);
+                        s.lagging[i] = None;
                     }
                     None => s.rows_shown = (s.rows_shown + ROW_STEP).min(s.view.tunnels.len()),
                 }
@@ -424,7 +427,7 @@ impl Reducible for AppState {
                 s.done_pending = false;
                 s.rows_shown = 0;
                 s.sections_shown = 0;
-                s.shown = std::array::from_fn(|_| Rc::clone(&s.view));
+                s.lagging = Default::default();
                 s.steps += 1;
                 s.selected = None;
                 s.detail = None;
@@ -675,6 +678,13 @@ mod tests {
         let s = s.reduce(Action::Cleared);
         assert!(!s.section_shown(1));
         assert!(s.fully_shown());
+    }
+
+    #[test]
+    fn a_new_page_has_nothing_to_bring_up_to_date() {
+        let s = AppState::default();
+        assert!(s.fully_shown());
+        assert!(Rc::ptr_eq(s.tunnel_view(), &s.view));
     }
 
     #[test]
