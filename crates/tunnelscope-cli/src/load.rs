@@ -93,10 +93,21 @@ struct CutFile {
     /// The cut the last piece joined ends at (pieces read by offsets).
     last_cut: Option<Cut>,
     adjacent: bool,
+    /// Whether the pieces go straight into the dataset as they join, instead of into one
+    /// result added at the end (decided at the first piece): so adding them is not left to
+    /// after the last piece, on one thread. Only for the first file of a load, into a dataset
+    /// that holds nothing, which a piece that fails can simply empty again.
+    direct: Option<bool>,
+    /// Whether the file's report is in the dataset (its first piece with records went in).
+    reported: bool,
 }
 
 impl CutFile {
-    fn add(&mut self, piece: Parsed1) {
+    /// Takes a parsed piece and joins those next in order; `dataset`: the dataset and the
+    /// file's name once every file before this one was added (see [`CutFile::direct`]).
+    fn add(&mut self, piece: Parsed1, dataset: Option<(&mut Dataset, &str)>) {
+        let direct = *self.direct.get_or_insert_with(|| dataset.as_ref().is_some_and(|(d, _)| d.files().is_empty()));
+        let mut direct = dataset.filter(|_| direct);
         let k = piece.k;
         if self.early.len() <= k {
             self.early.resize_with(k + 1, || None);
@@ -112,7 +123,19 @@ impl CutFile {
                 self.adjacent = true;
             }
             // Once a piece needs the whole file, the rest are only counted.
-            let clean = self.adjacent && p.parsed.is_none_or(|parsed| self.merger.push(parsed, p.shift));
+            let clean = self.adjacent
+                && p.parsed.is_none_or(|parsed| match direct.as_mut() {
+                    Some((dataset, name)) => match self.merger.next(parsed, p.shift) {
+                        Some(piece) if self.reported => dataset.add_more(piece),
+                        Some(piece) => {
+                            self.reported = true;
+                            dataset.add_parsed(name, piece);
+                            true
+                        }
+                        None => false,
+                    },
+                    None => self.merger.push(parsed, p.shift),
+                });
             if !clean {
                 self.merger = split::Merger::failed();
             }
@@ -179,6 +202,8 @@ struct Shared<'a> {
     cores: usize,
     min_split: usize,
     piece_bytes: usize,
+    /// Buffers of parsed pieces, for the cutter to fill again ([`split::Cutter::recycle`]).
+    spare: Mutex<Vec<Vec<u8>>>,
 }
 
 /// Reads and parses the files on every available core (a big trail file, plain or gzipped, is
@@ -199,6 +224,7 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
         cores,
         min_split,
         piece_bytes: split::PIECE_BYTES.min(min_split / 4).max(1),
+        spare: Mutex::new(Vec::new()),
     };
     let mut progress = Progress::new(files.len());
     // Compact: every command reads raw JSON of EICE-related events only (extract writes those).
@@ -214,6 +240,12 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
                     let sent = match job {
                         Job::Piece(index, PieceJob::Cut(piece)) => {
                             let parsed = Some(split::parse_piece(&shared.files[index].name, &piece.doc));
+                            // A few kept for the cutter; the rest freed here.
+                            if let Ok(mut spare) = shared.spare.lock() {
+                                if spare.len() < 4 {
+                                    spare.push(piece.doc);
+                                }
+                            }
                             let piece = Parsed1 { k: piece.k, parsed, shift: piece.shift, cuts: None };
                             tx.send(Done::Piece(index, piece)).is_ok()
                         }
@@ -237,12 +269,15 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
             match rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(Done::Whole(i, result)) => {
                     // A file cut in pieces that turned out to need reading whole: its pieces go.
-                    pieces.remove(&i);
+                    if pieces.remove(&i).is_some_and(|f| f.reported) {
+                        dataset = Dataset::compact();
+                    }
                     pending[i] = Some(result);
                 }
                 Ok(Done::Piece(i, piece)) => {
                     if i >= next_to_add && pending[i].is_none() {
-                        pieces.entry(i).or_default().add(piece);
+                        let dataset = (i == next_to_add).then_some((&mut dataset, files[i].name.as_str()));
+                        pieces.entry(i).or_default().add(piece, dataset);
                     }
                 }
                 Ok(Done::Pieces(i, n)) => {
@@ -255,9 +290,18 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
             }
             let complete: Vec<usize> = pieces.iter().filter(|(_, f)| f.complete()).map(|(&i, _)| i).collect();
             for i in complete {
-                let merged = pieces.remove(&i).and_then(|f| f.merger.finish());
+                let (merged, reported) = match pieces.remove(&i) {
+                    Some(f) => (f.merger.finish(), f.reported),
+                    None => (None, false),
+                };
+                if reported && merged.is_none() {
+                    // Some pieces went into the dataset, which held nothing before them.
+                    dataset = Dataset::compact();
+                }
                 // Pieces that do not make the whole file's result: the whole file, read here (rare).
                 let parsed = match merged {
+                    // Already in the dataset, piece by piece.
+                    Some(_) if reported => Ok(Vec::new()),
                     Some(p) => Ok(vec![(files[i].name.clone(), p)]),
                     None => fs::read(&files[i].path)
                         .map(|bytes| ingest::parse_input_compact(&files[i].name, &bytes))
@@ -465,6 +509,9 @@ fn cut_file(shared: &Shared<'_>, i: usize, mut f: fs::File, head: Vec<u8>) -> Re
         let mut decoder = MultiGzDecoder::new(&stored[..]);
         let mut produced = 0u64;
         loop {
+            if let Ok(mut spare) = shared.spare.lock() {
+                spare.drain(..).for_each(|b| cutter.recycle(b));
+            }
             match cutter.feed_from(&mut decoder, READ_CHUNK) {
                 Ok(Some(pieces)) if cutter.read() > 0 => {
                     queue(pieces);

@@ -387,6 +387,59 @@ fn zip_members_are_files_of_their_own() {
     assert_eq!(v, serde_json::to_value(ds.stats()).expect("stats"));
 }
 
+/// The first file of a load goes into the dataset piece by piece as its pieces are parsed:
+/// when a later piece turns out to need the whole file (an invalid record, a gzip that breaks
+/// off), what went in is taken back and the file is read whole, as without cutting.
+#[test]
+fn a_first_file_whose_later_piece_fails_is_read_whole() {
+    let v: Value = serde_json::from_slice(&sample_trail_json()).expect("sample");
+    let copies = |n: usize| {
+        let mut recs = Vec::new();
+        for copy in 0..n {
+            for r in v["Records"].as_array().expect("records") {
+                let mut r = r.clone();
+                let id = r["eventID"].as_str().unwrap_or_default().to_owned();
+                r["eventID"] = json!(format!("{copy}-{id}"));
+                recs.push(r);
+            }
+        }
+        recs
+    };
+    let recs = copies(4);
+    let mut with_invalid = recs.clone();
+    // Late in the file: a record without its time is invalid, and counted as such.
+    let late = recs.len() - 3;
+    with_invalid.insert(late, json!({"eventVersion": "1.08", "eventSource": "ec2.amazonaws.com", "eventName": "Nope"}));
+    let broken = serde_json::to_vec_pretty(&json!({"Records": with_invalid})).expect("json");
+    // A gzip that breaks off after more than one read of the cutter (4 MiB of content).
+    let long = serde_json::to_vec_pretty(&json!({"Records": copies(40)})).expect("json");
+    let gz = gzip(&long);
+    let doc = serde_json::to_vec_pretty(&json!({"Records": recs})).expect("json");
+    for (first, bytes) in
+        [("a.json", broken.clone()), ("a.json.gz", gzip(&broken)), ("a.json.gz", gz[..gz.len() * 3 / 4].to_vec())]
+    {
+        let dir = TempDir::new("first");
+        dir.write(first, &bytes);
+        dir.write("b.json", &doc);
+        dir.write("c.json", &trail(&[("x-1", "OpenTunnel", "alice", "ua")]));
+        // Pieces of 100 KB.
+        let with = |min: &str, args: &[&str]| {
+            let o = Command::new(BIN).args(args).arg(dir.path()).env("TUNNELSCOPE_SPLIT_MIN_BYTES", min).output();
+            let o = o.expect("run");
+            assert_eq!(o.status.code(), Some(0));
+            o.stdout
+        };
+        for args in [&["stats", "--json"][..], &["tunnels", "--format", "csv"][..]] {
+            assert_eq!(with("400000", args), with("999999999999", args), "{first}: {args:?}");
+        }
+        let s: Value = serde_json::from_slice(&with("400000", &["stats", "--json"])).expect("json");
+        assert_eq!(
+            s["files"]["read"].as_u64().unwrap_or_default() + s["files"]["rejected"].as_u64().unwrap_or_default(),
+            3
+        );
+    }
+}
+
 #[test]
 fn a_big_file_cut_for_several_cores_gives_the_same_results() {
     let dir = TempDir::new("split");

@@ -315,15 +315,33 @@ impl Dataset {
             n_invalid,
             invalid,
         });
-        // Events and rows in record order, as a file read without rows would add them.
-        let rows = parsed.rows;
-        let map = self.store.map_rows(&rows);
-        let mut events = parsed.events.into_iter().peekable();
+        self.insert_parsed(file_idx, parsed.events, &parsed.rows);
+        &self.files[self.files.len() - 1]
+    }
+
+    /// Adds the next piece of the last file added (its records moved to their place in the
+    /// file: [`crate::ingest::split::Merger::next`]) to that file's counts, as if it had come
+    /// with it: a file cut in pieces goes in while its later pieces are being parsed. Invalid
+    /// records are the whole file's to judge, so a piece has none (else it is not added).
+    /// False, adding nothing, when no file was added or the piece has invalid records.
+    pub fn add_more(&mut self, parsed: ParsedFile) -> bool {
+        let Some(last) = self.files.len().checked_sub(1) else { return false };
+        if !parsed.invalid.is_empty() {
+            return false;
+        }
+        self.insert_parsed(u32::try_from(last).unwrap_or(u32::MAX), parsed.events, &parsed.rows);
+        true
+    }
+
+    /// Inserts a file's events and rows in record order, as a file read without rows would add them.
+    fn insert_parsed(&mut self, file_idx: u32, events: Vec<(u32, crate::model::Event)>, rows: &crate::store::Rows) {
+        let map = self.store.map_rows(rows);
+        let mut events = events.into_iter().peekable();
         let mut j = 0;
         loop {
             let row_first = j < rows.len() && events.peek().is_none_or(|(record, _)| rows.record[j] < *record);
             if row_first {
-                self.insert(Origin { file: file_idx, record: rows.record[j] }, Incoming::Row(&rows, j, &map));
+                self.insert(Origin { file: file_idx, record: rows.record[j] }, Incoming::Row(rows, j, &map));
                 j += 1;
             } else if let Some((record, event)) = events.next() {
                 self.insert(Origin { file: file_idx, record }, Incoming::Event(event));
@@ -331,7 +349,6 @@ impl Dataset {
                 break;
             }
         }
-        &self.files[self.files.len() - 1]
     }
 
     /// Empties the dataset (keeping its raw-JSON policy).
@@ -518,7 +535,9 @@ impl Dataset {
             }
         }
         let mut endpoints = BTreeSet::new();
-        let mut principals = BTreeSet::new();
+        // Hashed, not ordered: only their number is wanted, and ordering every event's ARN
+        // against the others (long shared prefixes) was most of the time of the counts.
+        let mut principals = hashbrown::HashSet::new();
         for e in events {
             // CSV rows know a person only by name: count them by that.
             if !e.principal_arn.is_empty() {

@@ -159,6 +159,21 @@ impl Rows {
         Some(())
     }
 
+    /// Moves the rows by `record_offset` records and their spans by `span_shift` bytes, in
+    /// place ([`Rows::append`] to an empty batch, without copying); `None` when a row has no
+    /// span or a position overflows (the rows are then partly moved: drop them).
+    pub fn shift(&mut self, record_offset: u32, span_shift: i64) -> Option<()> {
+        for r in &mut self.record {
+            *r = r.checked_add(record_offset)?;
+        }
+        for packed in &mut self.span {
+            let mut span = unpack_span(*packed)?;
+            span.offset = span.offset.checked_add_signed(span_shift)?;
+            *packed = pack_span(Some(span));
+        }
+        Some(())
+    }
+
     /// The columns as plain data (dictionaries as their values).
     pub(crate) fn into_wire(self) -> crate::ingest::wire::RowsWire {
         let (id_keys, id_is_text, id_arena) = self.ids.into_parts();
