@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs;
 use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, mpsc};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -226,18 +226,29 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
         piece_bytes: split::PIECE_BYTES.min(min_split / 4).max(1),
         spare: Mutex::new(Vec::new()),
     };
-    let mut progress = Progress::new(files.len());
     // Compact: every command reads raw JSON of EICE-related events only (extract writes those).
-    let mut dataset = Dataset::compact();
-    let mut error = None;
+    let results = Results {
+        inbox: Mutex::new(Vec::new()),
+        collector: Mutex::new(Collector {
+            files,
+            dataset: Dataset::compact(),
+            pending: (0..files.len()).map(|_| None).collect(),
+            pieces: HashMap::new(),
+            next_to_add: 0,
+            error: None,
+            progress: Progress::new(files.len()),
+        }),
+    };
+    let working = AtomicUsize::new(cores);
+    let main = thread::current();
     thread::scope(|s| {
-        let (tx, rx) = mpsc::channel::<Done>();
         for _ in 0..cores {
-            let tx = tx.clone();
-            let shared = &shared;
+            let (shared, results, working, main) = (&shared, &results, &working, &main);
             s.spawn(move || {
+                // The last worker to finish wakes the main thread (it shows progress meanwhile).
+                let _last = Finished(working, main);
                 while let Some(job) = next_job(shared) {
-                    let sent = match job {
+                    match job {
                         Job::Piece(index, PieceJob::Cut(piece)) => {
                             let parsed = Some(split::parse_piece(&shared.files[index].name, &piece.doc));
                             // A few kept for the cutter; the rest freed here.
@@ -247,95 +258,161 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
                                 }
                             }
                             let piece = Parsed1 { k: piece.k, parsed, shift: piece.shift, cuts: None };
-                            tx.send(Done::Piece(index, piece)).is_ok()
+                            results.deliver(shared, Done::Piece(index, piece));
                         }
                         Job::Piece(index, PieceJob::Range { k, n }) => {
-                            tx.send(Done::Piece(index, read_range(shared, index, k, n))).is_ok()
+                            results.deliver(shared, Done::Piece(index, read_range(shared, index, k, n)));
                         }
-                        Job::File(i) => read_file(shared, i, &tx),
-                    };
-                    if !sent {
-                        break;
+                        Job::File(i) => read_file(shared, i, results),
                     }
                 }
             });
         }
-        drop(tx);
-        // Results arrive in any order; they are added strictly in index order.
-        let mut pending: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
-        let mut pieces: HashMap<usize, CutFile> = HashMap::new();
-        let mut next_to_add = 0;
-        loop {
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(Done::Whole(i, result)) => {
-                    // A file cut in pieces that turned out to need reading whole: its pieces go.
-                    if pieces.remove(&i).is_some_and(|f| f.reported) {
-                        dataset = Dataset::compact();
-                    }
-                    pending[i] = Some(result);
-                }
-                Ok(Done::Piece(i, piece)) => {
-                    if i >= next_to_add && pending[i].is_none() {
-                        let dataset = (i == next_to_add).then_some((&mut dataset, files[i].name.as_str()));
-                        pieces.entry(i).or_default().add(piece, dataset);
-                    }
-                }
-                Ok(Done::Pieces(i, n)) => {
-                    if i >= next_to_add && pending[i].is_none() {
-                        pieces.entry(i).or_default().pieces = Some(n);
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-            let complete: Vec<usize> = pieces.iter().filter(|(_, f)| f.complete()).map(|(&i, _)| i).collect();
-            for i in complete {
-                let (merged, reported) = match pieces.remove(&i) {
-                    Some(f) => (f.merger.finish(), f.reported),
-                    None => (None, false),
-                };
-                if reported && merged.is_none() {
-                    // Some pieces went into the dataset, which held nothing before them.
-                    dataset = Dataset::compact();
-                }
-                // Pieces that do not make the whole file's result: the whole file, read here (rare).
-                let parsed = match merged {
-                    // Already in the dataset, piece by piece.
-                    Some(_) if reported => Ok(Vec::new()),
-                    Some(p) => Ok(vec![(files[i].name.clone(), p)]),
-                    None => fs::read(&files[i].path)
-                        .map(|bytes| ingest::parse_input_compact(&files[i].name, &bytes))
-                        .map_err(|e| format!("{}: {e}", shown(&files[i].path))),
-                };
-                pending[i] = Some(parsed);
-            }
-            while let Some(slot) = pending.get_mut(next_to_add).and_then(Option::take) {
-                match slot {
-                    Ok(parsed) => {
-                        for (name, p) in parsed {
-                            dataset.add_parsed(&name, p);
-                        }
-                    }
-                    Err(e) => {
-                        error.get_or_insert(e);
-                    }
-                }
-                next_to_add += 1;
-                progress.done = next_to_add;
-            }
-            progress.show(shared.bytes_read.load(Ordering::Relaxed));
-        }
-        // A worker that stopped early leaves unread slots; report the first I/O error seen.
-        for slot in pending.into_iter().flatten() {
-            if let Err(e) = slot {
-                error.get_or_insert(e);
+        // Progress while no result comes in (one big file parsed whole, say).
+        while working.load(Ordering::Acquire) > 0 {
+            thread::park_timeout(Duration::from_millis(100));
+            if let Ok(mut c) = results.collector.try_lock() {
+                c.progress.show(shared.bytes_read.load(Ordering::Relaxed));
             }
         }
     });
-    progress.finish();
-    match error {
+    // Every worker is done: what is left in the inbox, then the result.
+    results.drain(&shared);
+    let mut c = results.collector.into_inner().map_err(|_| "a worker failed".to_owned())?;
+    // A worker that stopped early leaves unread slots; report the first I/O error seen.
+    for slot in std::mem::take(&mut c.pending).into_iter().flatten() {
+        if let Err(e) = slot {
+            c.error.get_or_insert(e);
+        }
+    }
+    c.progress.finish();
+    match c.error {
         Some(e) => Err(e),
-        None => Ok(dataset),
+        None => Ok(c.dataset),
+    }
+}
+
+/// Counts a worker out when it ends (also by a panic), waking the main thread after the last.
+struct Finished<'a>(&'a AtomicUsize, &'a thread::Thread);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        if self.0.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.1.unpark();
+        }
+    }
+}
+
+/// The workers' results, taken in by whichever worker holds the collector: no thread of its own
+/// (on 2 cores a third busy thread slowed both workers, and woke once per file).
+struct Results<'a> {
+    /// Results left by workers that found the collector busy, in the order they came.
+    inbox: Mutex<Vec<Done>>,
+    collector: Mutex<Collector<'a>>,
+}
+
+impl Results<'_> {
+    /// Hands a result in, and takes in every waiting one unless another worker is doing so.
+    fn deliver(&self, shared: &Shared<'_>, done: Done) {
+        if let Ok(mut inbox) = self.inbox.lock() {
+            inbox.push(done);
+        }
+        self.drain(shared);
+    }
+
+    /// Takes in the waiting results, unless another worker holds the collector: it then takes
+    /// them (it looks at the inbox again after letting the collector go).
+    fn drain(&self, shared: &Shared<'_>) {
+        loop {
+            let Ok(mut c) = self.collector.try_lock() else { return };
+            loop {
+                let batch = self.inbox.lock().map(|mut b| std::mem::take(&mut *b)).unwrap_or_default();
+                if batch.is_empty() {
+                    break;
+                }
+                for done in batch {
+                    c.take(done);
+                }
+                c.progress.show(shared.bytes_read.load(Ordering::Relaxed));
+            }
+            drop(c);
+            if self.inbox.lock().map_or(true, |b| b.is_empty()) {
+                return;
+            }
+        }
+    }
+}
+
+/// Results arrive in any order; files are added strictly in index order.
+struct Collector<'a> {
+    files: &'a [InputFile],
+    dataset: Dataset,
+    pending: Vec<Option<Parsed>>,
+    pieces: HashMap<usize, CutFile>,
+    next_to_add: usize,
+    error: Option<String>,
+    progress: Progress,
+}
+
+impl Collector<'_> {
+    /// Takes one result and adds every file now next in order.
+    fn take(&mut self, done: Done) {
+        let files = self.files;
+        match done {
+            Done::Whole(i, result) => {
+                // A file cut in pieces that turned out to need reading whole: its pieces go.
+                if self.pieces.remove(&i).is_some_and(|f| f.reported) {
+                    self.dataset = Dataset::compact();
+                }
+                self.pending[i] = Some(result);
+            }
+            Done::Piece(i, piece) => {
+                if i >= self.next_to_add && self.pending[i].is_none() {
+                    let dataset = (i == self.next_to_add).then_some((&mut self.dataset, files[i].name.as_str()));
+                    self.pieces.entry(i).or_default().add(piece, dataset);
+                }
+            }
+            Done::Pieces(i, n) => {
+                if i >= self.next_to_add && self.pending[i].is_none() {
+                    self.pieces.entry(i).or_default().pieces = Some(n);
+                }
+            }
+        }
+        let complete: Vec<usize> = self.pieces.iter().filter(|(_, f)| f.complete()).map(|(&i, _)| i).collect();
+        for i in complete {
+            let (merged, reported) = match self.pieces.remove(&i) {
+                Some(f) => (f.merger.finish(), f.reported),
+                None => (None, false),
+            };
+            if reported && merged.is_none() {
+                // Some pieces went into the dataset, which held nothing before them.
+                self.dataset = Dataset::compact();
+            }
+            // Pieces that do not make the whole file's result: the whole file, read here (rare).
+            let parsed = match merged {
+                // Already in the dataset, piece by piece.
+                Some(_) if reported => Ok(Vec::new()),
+                Some(p) => Ok(vec![(files[i].name.clone(), p)]),
+                None => fs::read(&files[i].path)
+                    .map(|bytes| ingest::parse_input_compact(&files[i].name, &bytes))
+                    .map_err(|e| format!("{}: {e}", shown(&files[i].path))),
+            };
+            self.pending[i] = Some(parsed);
+        }
+        while let Some(slot) = self.pending.get_mut(self.next_to_add).and_then(Option::take) {
+            match slot {
+                Ok(parsed) => {
+                    for (name, p) in parsed {
+                        self.dataset.add_parsed(&name, p);
+                    }
+                }
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                }
+            }
+            self.next_to_add += 1;
+            self.progress.done = self.next_to_add;
+        }
     }
 }
 
@@ -344,8 +421,8 @@ const READ_CHUNK: usize = 4 << 20;
 
 /// Reads file `i`: a big trail file is cut into pieces as it is read (and decompressed), the
 /// pieces queued for the other workers and the last one parsed here; anything else is parsed
-/// whole. Returns false when the results can no longer be sent.
-fn read_file(shared: &Shared<'_>, i: usize, tx: &mpsc::Sender<Done>) -> bool {
+/// whole; the results go to `results`.
+fn read_file(shared: &Shared<'_>, i: usize, results: &Results<'_>) {
     let file = &shared.files[i];
     let io_error = |e: std::io::Error| format!("{}: {e}", shown(&file.path));
     let result = (|| -> Result<Outcome, String> {
@@ -378,21 +455,23 @@ fn read_file(shared: &Shared<'_>, i: usize, tx: &mpsc::Sender<Done>) -> bool {
     match result {
         Ok(Outcome::Whole(parsed)) => {
             finish_reading(shared, |_| {});
-            tx.send(Done::Whole(i, Ok(parsed))).is_ok()
+            results.deliver(shared, Done::Whole(i, Ok(parsed)));
         }
         Ok(Outcome::Pieces(n, last)) => {
             finish_reading(shared, |_| {});
             let parsed = Some(split::parse_piece(&file.name, &last.doc));
             let last = Parsed1 { k: last.k, parsed, shift: last.shift, cuts: None };
-            tx.send(Done::Pieces(i, n)).is_ok() && tx.send(Done::Piece(i, last)).is_ok()
+            results.deliver(shared, Done::Pieces(i, n));
+            results.deliver(shared, Done::Piece(i, last));
         }
         Ok(Outcome::Ranges(n)) => {
             finish_reading(shared, |_| {});
-            tx.send(Done::Pieces(i, n)).is_ok() && tx.send(Done::Piece(i, read_range(shared, i, 0, n))).is_ok()
+            results.deliver(shared, Done::Pieces(i, n));
+            results.deliver(shared, Done::Piece(i, read_range(shared, i, 0, n)));
         }
         Err(e) => {
             finish_reading(shared, |q| q.failed = true);
-            tx.send(Done::Whole(i, Err(e))).is_ok()
+            results.deliver(shared, Done::Whole(i, Err(e)));
         }
     }
 }
