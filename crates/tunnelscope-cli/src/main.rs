@@ -125,7 +125,11 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::Stats { json, input } => {
             let loaded = Loaded::new(&input)?;
-            let stats = loaded.dataset.stats_of(loaded.matching());
+            // Without a filter, the counts come from the columns (`Dataset::stats`: ~5x faster).
+            let stats = match loaded.matching {
+                None => loaded.dataset.stats(),
+                Some(_) => loaded.dataset.stats_of(loaded.matching()),
+            };
             let mut out = io::stdout().lock();
             if json {
                 let text = serde_json::to_string_pretty(&stats).map_err(|e| Failure::Message(e.to_string()))?;

@@ -98,6 +98,13 @@ fn main() {
     bigs();
     let t = Instant::now();
     step("loaded", t);
+    // The CLI's `stats` without a filter, then the same counts event by event.
+    let t = Instant::now();
+    let stats = dataset.stats();
+    step("stats (columns)", t);
+    let t = Instant::now();
+    assert_eq!(stats, dataset.stats_of(dataset.iter()));
+    step("stats (each event)", t);
     let t = Instant::now();
     let pairings = TunnelPairings::new(&dataset);
     step("pairings", t);

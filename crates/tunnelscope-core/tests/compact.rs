@@ -48,6 +48,11 @@ fn compact_and_full_datasets_answer_alike() {
     let compact = load(Dataset::compact(), &inputs);
     assert!(full.len() > 100, "the inputs hold events");
     assert_eq!(compact.stats(), full.stats());
+    // The counts read from the columns are those of every event, one by one.
+    for ds in [&full, &compact] {
+        assert_eq!(ds.stats(), ds.stats_of(ds.iter()));
+    }
+    assert!(full.stats().principals > 1 && full.stats().tunnels.total > 0);
     assert_eq!(compact.files(), full.files());
     assert_eq!(compact.tunnel_rows(), full.tunnel_rows());
     assert_eq!(compact.endpoint_change_rows(), full.endpoint_change_rows());
