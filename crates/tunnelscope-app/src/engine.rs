@@ -462,12 +462,17 @@ async fn load_files(
     let mut reader = Reader::new();
     let mut cancelled = false;
     let mut own_done = 0u64;
+    // A pumped file is read by the helper; the others' small files are asked for ahead.
+    let mut ahead = Prefetch::new(files, (0..files.len()).filter(|&i| mine(i) && pump.is_none()).collect());
     for (i, file) in files.iter().enumerate() {
         let name = names.get(i).cloned().unwrap_or_else(|| file.name());
         let parsed = if mine(i) {
-            let read = match pump {
-                Some(helper) => reader.read_pumped(engine, (load_id, i), helper, &name, file, &mut counter).await,
-                None => reader.read(engine, &name, file, &mut counter).await,
+            let read = match (pump, ahead.take(i)) {
+                (_, Some(bytes)) => reader.read_whole(engine, &name, file, bytes, &mut counter).await,
+                (Some(helper), None) => {
+                    reader.read_pumped(engine, (load_id, i), helper, &name, file, &mut counter).await
+                }
+                (None, None) => reader.read(engine, &name, file, &mut counter).await,
             };
             match read {
                 Some(parsed) => {
@@ -570,8 +575,13 @@ async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[
     let owner = engine.owner.borrow().clone();
     let mut reader = Reader::new();
     let mut cancelled = false;
-    for ((file, &index), name) in files.iter().zip(indices).zip(names) {
-        let Some(parsed) = reader.read(engine, name, file, &mut counter).await else {
+    let mut ahead = Prefetch::new(files, (0..files.len()).collect());
+    for (k, ((file, &index), name)) in files.iter().zip(indices).zip(names).enumerate() {
+        let read = match ahead.take(k) {
+            Some(bytes) => reader.read_whole(engine, name, file, bytes, &mut counter).await,
+            None => reader.read(engine, name, file, &mut counter).await,
+        };
+        let Some(parsed) = read else {
             cancelled = true;
             break;
         };
@@ -754,6 +764,44 @@ impl Reader {
         Some(parsed)
     }
 
+    /// [`Reader::read`] of a small file whose bytes were asked for ahead ([`Prefetch`]).
+    async fn read_whole(
+        &mut self,
+        engine: &Engine,
+        name: &str,
+        file: &File,
+        bytes: JsFuture,
+        counter: &mut Counter,
+    ) -> Option<Vec<(String, ParsedFile)>> {
+        let size = file.size() as u64;
+        let since = profile::now();
+        let read = bytes.await;
+        profile::count(Phase::Wait, since);
+        counter.bytes_done += size;
+        let parsed = match read {
+            Ok(buffer) => {
+                let since = profile::now();
+                copy_into(&Uint8Array::new(&buffer), &mut self.slice);
+                profile::count(Phase::Parse, since);
+                if self.slice.len() as u64 == size {
+                    let mut stream = FileStream::new(name, size).compact();
+                    profile::time(Phase::Parse, || stream.push(&self.slice));
+                    self.finish(stream, file)
+                } else {
+                    let reason = format!("the file changed while it was read ({} of {size} bytes)", self.slice.len());
+                    vec![(name.to_owned(), ParsedFile::rejected(reason))]
+                }
+            }
+            Err(e) => {
+                vec![(name.to_owned(), ParsedFile::rejected(format!("cannot read the file: {}", js_error_text(&e))))]
+            }
+        };
+        if self.yield_due(engine).await {
+            return None;
+        }
+        Some(parsed)
+    }
+
     /// Reads and parses one file (counting its bytes); `None` when cancelled meanwhile (the
     /// partly read file is dropped).
     async fn read(
@@ -845,6 +893,48 @@ async fn next_chunk(reader: &ReadableStreamDefaultReader) -> Result<Option<Uint8
         .and_then(|v| v.dyn_into::<Uint8Array>().ok())
         .map(Some)
         .ok_or_else(|| "cannot read the file: the browser gave no bytes".to_owned())
+}
+
+/// Files up to this size are read whole and asked for ahead ([`Prefetch`]).
+const SMALL_FILE_BYTES: u64 = 2 << 20;
+/// Small files asked for ahead of the one being parsed.
+const PREFETCH_FILES: usize = 16;
+
+/// Small files asked for ahead (`File.arrayBuffer()`), so that the browser's latency per file
+/// overlaps the parsing: a worker read 2,000 small files in 0.44-0.61 s with 4-64 asked for
+/// ahead, against 0.96-1.42 s one after the other (stream, `arrayBuffer` or `FileReaderSync`).
+struct Prefetch<'a> {
+    files: &'a [File],
+    /// Positions of the small files still to ask for, in reading order.
+    todo: VecDeque<usize>,
+    asked: VecDeque<(usize, JsFuture)>,
+}
+
+impl<'a> Prefetch<'a> {
+    /// Asks ahead for the small files among `positions` (of `files`, in reading order).
+    fn new(files: &'a [File], positions: Vec<usize>) -> Self {
+        let todo = positions.into_iter().filter(|&i| files.get(i).is_some_and(|f| f.size() as u64 <= SMALL_FILE_BYTES));
+        let mut p = Self { files, todo: todo.collect(), asked: VecDeque::new() };
+        p.top_up();
+        p
+    }
+
+    fn top_up(&mut self) {
+        while self.asked.len() < PREFETCH_FILES {
+            let Some(i) = self.todo.pop_front() else { break };
+            self.asked.push_back((i, JsFuture::from(self.files[i].array_buffer())));
+        }
+    }
+
+    /// The bytes asked for of file `i`, when it is the next one asked for.
+    fn take(&mut self, i: usize) -> Option<JsFuture> {
+        if self.asked.front().is_none_or(|(j, _)| *j != i) {
+            return None;
+        }
+        let (_, bytes) = self.asked.pop_front()?;
+        self.top_up();
+        Some(bytes)
+    }
 }
 
 /// Copies a slice's bytes into `out` (reused between slices).
