@@ -567,6 +567,20 @@ fn report(
         );
     }
 
+    // The long task that delivered `change` (its start is before the load's clock starts).
+    for (i, key) in [(1, "big_json"), (2, "big_gz"), (3, "tree"), (4, "events")] {
+        let ct = &sc[key]["load"]["changeTask"];
+        if let (Some(before), Some(after)) = (f(&ct["before"]), f(&ct["after"])) {
+            let _ = writeln!(
+                t,
+                "\nRow {i}: the task that delivered `change` took {} before it (the browser making the selected \
+                 files' `File` objects, outside the page's code) and {} after it (the page's handler); not counted above.",
+                ms(Some(before)),
+                ms(Some(after))
+            );
+        }
+    }
+
     for (key, label) in [("big_json", "1"), ("big_gz", "2")] {
         let p = &sc[key]["parse"];
         let med = |k: &str| {

@@ -201,12 +201,17 @@ async function load(browser, app, paths) {
     const b = window.__bench;
     const done = b.states.find(([s, t]) => s === 'done' && t > b.changeAt);
     const during = b.longTasks.filter((t) => t.start >= b.changeAt);
+    // The task that delivered `change` began before it: the browser's making of the selected
+    // files' File objects (before) and the page's handler (after), reported apart.
+    const ct = b.longTasks.find((t) => t.start < b.changeAt && t.start + t.duration >= b.changeAt);
+    const changeTask = ct ? { before: b.changeAt - ct.start, after: ct.start + ct.duration - b.changeAt } : null;
     let heap = null;
     if (performance.memory) heap = performance.memory.usedJSHeapSize;
     return {
       loadMs: done[1] - b.changeAt,
       longest: during.reduce((m, t) => Math.max(m, t.duration), 0),
       longTasks: during.length,
+      changeTask,
       over100: during.filter((t) => t.duration > 100).length,
       heap,
       isolated: self.crossOriginIsolated === true,
