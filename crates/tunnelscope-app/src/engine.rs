@@ -788,8 +788,7 @@ impl Reader {
                     profile::time(Phase::Parse, || stream.push(&self.slice));
                     self.finish(stream, file)
                 } else {
-                    let reason = format!("the file changed while it was read ({} of {size} bytes)", self.slice.len());
-                    vec![(name.to_owned(), ParsedFile::rejected(reason))]
+                    vec![(name.to_owned(), ParsedFile::rejected(changed_while_read(self.slice.len() as u64, size)))]
                 }
             }
             Err(e) => {
@@ -851,7 +850,7 @@ impl Reader {
             }
         }
         if start != size && error.is_none() {
-            error = Some(format!("the file changed while it was read ({start} of {size} bytes)"));
+            error = Some(changed_while_read(start, size));
         }
         let parsed = match error {
             Some(reason) => {
@@ -893,6 +892,11 @@ async fn next_chunk(reader: &ReadableStreamDefaultReader) -> Result<Option<Uint8
         .and_then(|v| v.dyn_into::<Uint8Array>().ok())
         .map(Some)
         .ok_or_else(|| "cannot read the file: the browser gave no bytes".to_owned())
+}
+
+/// Why a file that gave `read` of its `size` bytes is rejected.
+fn changed_while_read(read: u64, size: u64) -> String {
+    format!("the file changed while it was read ({read} of {size} bytes)")
 }
 
 /// Files up to this size are read whole and asked for ahead ([`Prefetch`]).

@@ -387,6 +387,14 @@ fn zip_members_are_files_of_their_own() {
     assert_eq!(v, serde_json::to_value(ds.stats()).expect("stats"));
 }
 
+/// The output of `tunnelscope ARGS DIR` with files of `min_split` bytes or more cut in pieces.
+fn split_run(dir: &TempDir, min_split: &str, args: &[&str]) -> Vec<u8> {
+    let o = Command::new(BIN).args(args).arg(dir.path()).env("TUNNELSCOPE_SPLIT_MIN_BYTES", min_split).output();
+    let o = o.expect("run");
+    assert_eq!(o.status.code(), Some(0));
+    o.stdout
+}
+
 /// The first file of a load goes into the dataset piece by piece as its pieces are parsed:
 /// when a later piece turns out to need the whole file (an invalid record, a gzip that breaks
 /// off), what went in is taken back and the file is read whole, as without cutting.
@@ -423,12 +431,7 @@ fn a_first_file_whose_later_piece_fails_is_read_whole() {
         dir.write("b.json", &doc);
         dir.write("c.json", &trail(&[("x-1", "OpenTunnel", "alice", "ua")]));
         // Pieces of 100 KB.
-        let with = |min: &str, args: &[&str]| {
-            let o = Command::new(BIN).args(args).arg(dir.path()).env("TUNNELSCOPE_SPLIT_MIN_BYTES", min).output();
-            let o = o.expect("run");
-            assert_eq!(o.status.code(), Some(0));
-            o.stdout
-        };
+        let with = |min: &str, args: &[&str]| split_run(&dir, min, args);
         for args in [&["stats", "--json"][..], &["tunnels", "--format", "csv"][..]] {
             assert_eq!(with("400000", args), with("999999999999", args), "{first}: {args:?}");
         }
@@ -461,12 +464,7 @@ fn a_big_file_cut_for_several_cores_gives_the_same_results() {
     let gz = gzip(&doc);
     dir.write("cut.json.gz", &gz[..gz.len() / 2]);
     dir.write("other.json", &trail(&[("x-1", "OpenTunnel", "alice", "ua")]));
-    let with = |min: &str, args: &[&str]| {
-        let o = Command::new(BIN).args(args).arg(dir.path()).env("TUNNELSCOPE_SPLIT_MIN_BYTES", min).output();
-        let o = o.expect("run");
-        assert_eq!(o.status.code(), Some(0));
-        o.stdout
-    };
+    let with = |min: &str, args: &[&str]| split_run(&dir, min, args);
     for args in [&["stats", "--json"][..], &["tunnels", "--format", "csv"][..]] {
         assert_eq!(with("0", args), with("999999999999", args), "{args:?}");
     }

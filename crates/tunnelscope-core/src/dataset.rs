@@ -515,10 +515,10 @@ impl Dataset {
 
     /// The accounting and EICE counts over everything loaded.
     pub fn stats(&self) -> Stats {
-        // `stats_of(self.iter())` read from the columns, without building every event: the
-        // principals by their string ids (each column's strings are interned, so equal ids are
-        // equal text), the EICE counts from the EICE-related events, the only ones with facts.
-        let mut s = self.stats_of(std::iter::empty());
+        // `stats_of(self.iter())` without building every event: the EICE counts from the
+        // EICE-related events (the only ones with facts), the principals of all from the
+        // columns, by string id (each column's strings are interned: equal ids, equal text).
+        let mut s = self.stats_of(self.eice_events().map(|(_, e)| e));
         let store = &self.store;
         let mut principals = hashbrown::HashSet::new();
         for i in 0..store.len() {
@@ -530,8 +530,6 @@ impl Dataset {
             }
         }
         s.principals = principals.len() as u64;
-        let eice = self.stats_of(self.eice_events().map(|(_, e)| e));
-        (s.tunnels, s.endpoint_changes, s.endpoints) = (eice.tunnels, eice.endpoint_changes, eice.endpoints);
         s
     }
 
