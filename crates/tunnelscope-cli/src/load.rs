@@ -435,8 +435,9 @@ fn read_file(shared: &Shared<'_>, i: usize, results: &Results<'_>) {
             if split::is_gzip(&head) { len >= (shared.min_split / 16) as u64 } else { len >= shared.min_split as u64 };
         if shared.cores < 2 || !big || !split::is_gzip(&head) && !split::opens_trail(&head) {
             let mut bytes = head;
+            let counted = bytes.len();
             f.read_to_end(&mut bytes).map_err(io_error)?;
-            shared.bytes_read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            shared.bytes_read.fetch_add((bytes.len() - counted) as u64, Ordering::Relaxed);
             return Ok(Outcome::Whole(ingest::parse_input_compact(&file.name, &bytes)));
         }
         if !split::is_gzip(&head) {
@@ -450,7 +451,7 @@ fn read_file(shared: &Shared<'_>, i: usize, results: &Results<'_>) {
             shared.bytes_read.fetch_sub(head.len() as u64, Ordering::Relaxed);
             return Ok(Outcome::Ranges(n));
         }
-        cut_file(shared, i, f, head)
+        cut_gzip(shared, i, f, head)
     })();
     match result {
         Ok(Outcome::Whole(parsed)) => {
@@ -558,10 +559,11 @@ fn cut_after(f: &mut fs::File, at: u64) -> std::io::Result<Option<Cut>> {
     Ok(None)
 }
 
-/// Cuts a big file (its first bytes `head` already read from `f`) as it is read and, when
-/// gzipped, decompressed; queues every piece but the last. Falls back to reading it whole when
-/// it is not a trail document, the gzip is broken or expands beyond the bound.
-fn cut_file(shared: &Shared<'_>, i: usize, mut f: fs::File, head: Vec<u8>) -> Result<Outcome, String> {
+/// Cuts a big gzipped file (its first bytes `head` already read from `f`) as it is read and
+/// decompressed; queues every piece but the last. Falls back to reading it whole when it is not
+/// a trail document, the gzip is broken or expands beyond the bound. (A big plain file is read
+/// by offsets instead, see [`read_range`].)
+fn cut_gzip(shared: &Shared<'_>, i: usize, f: fs::File, head: Vec<u8>) -> Result<Outcome, String> {
     let file = &shared.files[i];
     let io_error = |e: std::io::Error| format!("{}: {e}", shown(&file.path));
     let mut cutter = split::Cutter::new(shared.piece_bytes);
@@ -576,63 +578,51 @@ fn cut_file(shared: &Shared<'_>, i: usize, mut f: fs::File, head: Vec<u8>) -> Re
         }
         shared.wake.notify_all();
     };
-    let whole = |bytes: &[u8]| {
-        // The pieces queued so far are dropped by the collector when the whole result comes.
-        Ok(Outcome::Whole(ingest::parse_input_compact(&file.name, bytes)))
+    // The whole file, read again: the pieces queued so far are dropped by the collector when
+    // the whole result comes.
+    let whole = || {
+        let bytes = fs::read(&file.path).map_err(io_error)?;
+        Ok(Outcome::Whole(ingest::parse_input_compact(&file.name, &bytes)))
     };
-    if split::is_gzip(&head) {
-        let mut stored = head;
-        f.read_to_end(&mut stored).map_err(io_error)?;
-        shared.bytes_read.fetch_add(stored.len() as u64, Ordering::Relaxed);
-        let limit = split::gzip_limit(stored.len() as u64);
-        let mut decoder = MultiGzDecoder::new(&stored[..]);
-        let mut produced = 0u64;
-        loop {
-            if let Ok(mut spare) = shared.spare.lock() {
-                spare.drain(..).for_each(|b| cutter.recycle(b));
-            }
-            match cutter.feed_from(&mut decoder, READ_CHUNK) {
-                Ok(Some(pieces)) if cutter.read() > 0 => {
-                    queue(pieces);
-                    produced += cutter.read() as u64;
-                    if produced > limit {
-                        return whole(&stored);
-                    }
-                }
-                Ok(Some(_)) => break,
-                Ok(None) | Err(_) => return whole(&stored),
-            }
-        }
-        return match cutter.finish() {
-            Some(last) => Ok(Outcome::Pieces(queued + 1, last)),
-            None => whole(&stored),
-        };
-    }
-    let mut cut = true;
-    let mut first = Some(head);
+    // Inflated as it is read: reading the whole compressed file first (fresh memory to fault
+    // in) kept the other workers waiting ~30 ms for the first piece of a 21 MB file.
+    let limit = split::gzip_limit(f.metadata().map_err(io_error)?.len());
+    let stored = std::io::BufReader::with_capacity(256 << 10, (&head[..]).chain(Counted { inner: f, shared }));
+    let mut decoder = MultiGzDecoder::new(stored);
+    let mut produced = 0u64;
     loop {
-        let (fed, counted) = match first.take() {
-            Some(head) => (cutter.feed_from(&mut &head[..], head.len()), true),
-            None => (cutter.feed_from(&mut f, READ_CHUNK), false),
-        };
-        match fed.map_err(io_error)? {
-            Some(pieces) => queue(pieces),
-            None => {
-                cut = false;
-                break;
+        if let Ok(mut spare) = shared.spare.lock() {
+            spare.drain(..).for_each(|b| cutter.recycle(b));
+        }
+        match cutter.feed_from(&mut decoder, READ_CHUNK) {
+            Ok(Some(pieces)) if cutter.read() > 0 => {
+                queue(pieces);
+                produced += cutter.read() as u64;
+                if produced > limit {
+                    return whole();
+                }
             }
-        }
-        if cutter.read() == 0 {
-            break;
-        }
-        if !counted {
-            shared.bytes_read.fetch_add(cutter.read() as u64, Ordering::Relaxed);
+            Ok(Some(_)) => break,
+            Ok(None) | Err(_) => return whole(),
         }
     }
-    match cut.then(|| cutter.finish()).flatten() {
+    match cutter.finish() {
         Some(last) => Ok(Outcome::Pieces(queued + 1, last)),
-        // Not cut after all: the whole file, read again (a plain file's content is not kept).
-        None => whole(&fs::read(&file.path).map_err(io_error)?),
+        None => whole(),
+    }
+}
+
+/// A reader that adds what it reads to the load's byte count (for the progress line).
+struct Counted<'a, R> {
+    inner: R,
+    shared: &'a Shared<'a>,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.shared.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
 }
 

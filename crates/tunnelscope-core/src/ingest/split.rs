@@ -22,6 +22,9 @@ pub const MIN_SPLIT_BYTES: usize = 32 << 20;
 /// file: 183 against 195 ms plain, 282 against 296 ms gzipped, all cores; 2 MiB was no better).
 pub const PIECE_BYTES: usize = 4 << 20;
 
+/// Bytes read past a piece's size to find the cut after it (most records are 1–2 KB).
+const SLACK: usize = 64 << 10;
+
 /// The synthetic head and tail that make a piece of the `Records` array a document.
 pub const HEAD: &[u8] = b"{\"Records\":[";
 pub const TAIL: &[u8] = b"]}";
@@ -189,7 +192,13 @@ impl Cutter {
     /// Feeds the next content bytes; gives the pieces completed, or `None` when the content is not
     /// a `{"Records":[…]}` document the scanner reads (the file is then parsed whole).
     pub fn feed(&mut self, chunk: &[u8]) -> Option<Vec<Piece>> {
-        self.feed_from(&mut &chunk[..], chunk.len()).ok()?
+        let mut rest = chunk;
+        let mut out = Vec::new();
+        // `feed_from` reads no further than the cut it looks for needs.
+        while !rest.is_empty() {
+            out.extend(self.feed_from(&mut rest, chunk.len()).ok()??);
+        }
+        Some(out)
     }
 
     /// Reads up to `max` content bytes from `reader` straight into the current piece and cuts
@@ -197,6 +206,9 @@ impl Cutter {
     /// bytes read at the end (see [`Cutter::read`]).
     pub fn feed_from(&mut self, reader: &mut impl Read, max: usize) -> std::io::Result<Option<Vec<Piece>>> {
         let before = self.piece.len();
+        // Past the head, no more than the piece needs to reach its size and show the next
+        // record: what is read beyond the cut is copied into the next piece.
+        let max = max.min((self.head_len + self.size() + SLACK).saturating_sub(before).max(SLACK));
         // Room first: `read_to_end` growing the buffer itself doubles it (a copy, and fresh
         // memory to fault in) when it fills up. Failure is fine: it then grows as it reads.
         let _ = self.piece.try_reserve(max);
@@ -226,7 +238,7 @@ impl Cutter {
         }
         let mut out = Vec::new();
         while self.piece.len() >= self.wait_for {
-            let from = self.search_from.max(self.head_len + self.target);
+            let from = self.search_from.max(self.head_len + self.size());
             match guess_boundary(&self.piece, from) {
                 Guess::Cut(end, s) => {
                     // The next piece starts with a synthetic head, then this record.
@@ -254,6 +266,11 @@ impl Cutter {
             }
         }
         Ok(Some(out))
+    }
+
+    /// The size of the piece being cut: the first is smaller, so that other workers start sooner.
+    fn size(&self) -> usize {
+        if self.next_k == 0 { self.target / 4 } else { self.target }
     }
 
     /// Content bytes the last [`Cutter::feed_from`] read (0 at the end of the content).
