@@ -15,6 +15,13 @@ use tunnelscope_core::export::{self, terminal_safe};
 use tunnelscope_core::query::{self, Query};
 use tunnelscope_core::{Dataset, EventRef, FileStatus};
 
+/// mimalloc: the workers' parsed results are freed on whichever thread adds them to the dataset,
+/// and glibc's allocator then locks the other thread's arena (on a 2,000-file tree a twentieth of
+/// the time went to waking threads waiting for those locks). Measured interleaved on the bench
+/// sets: the tree on all cores 117–135 ms against 162–185 ms, and one core faster too.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const AFTER_HELP: &str = "\
 Query terms (--filter): bare words; user:X ip:CIDR target:CIDR port:N endpoint:ID event:NAME
 outcome:failed|accepted region:R account:A after:T before:T active:T; -term negates; different
