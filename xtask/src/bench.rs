@@ -7,7 +7,7 @@
 //! `docs/performance.md` (`--out` to change, `--no-write` to skip). Numbers are measured, never asserted.
 //!
 //! Options: `--mb N` `--files N` `--events N` `--seed N` `--refilter-events N` (default
-//! min(1,000,000, events)), `--runs N` (CLI and ceiling repetitions, median; default 3),
+//! min(1,000,000, events)), `--runs N` (CLI and ceiling repetitions, median; default 5),
 //! `--no-build` (use the existing `dist/` and CLI), `--load-timeout-secs N` (default 1800),
 //! `--gen-only` (write the data and print its folder).
 //! Internal: `bench --ceiling [--threads N] PATH...` prints the typed-parse time as JSON.
@@ -70,7 +70,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         return Err("--mb, --files and --events must be positive".into());
     }
     let refilter_events = num(args, "--refilter-events", spec.events.min(1_000_000))?.min(spec.events);
-    let runs = num(args, "--runs", 3)?.max(1) as usize;
+    let runs = num(args, "--runs", 5)?.max(1) as usize;
     let load_timeout = num(args, "--load-timeout-secs", 1800)?;
     let out = flag_value(args, "--out").map(PathBuf::from).unwrap_or_else(|| root().join("docs/performance.md"));
     let started = Instant::now();
@@ -214,15 +214,22 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn cli_median(cli: &Path, paths: &[PathBuf], one_core: bool, runs: usize) -> Result<CliRun> {
-    let mut times = Vec::new();
-    let mut loaded = None;
+/// Median one-core and all-core runs, taken in alternating pairs after one unmeasured run (the
+/// files' pages then cached): on a shared machine a busy spell then hits both sides alike, not
+/// the several all-core runs that happened to follow one another.
+fn cli_medians(cli: &Path, paths: &[PathBuf], runs: usize) -> Result<(CliRun, CliRun)> {
+    cli_once(cli, paths, false)?;
+    let (mut one, mut all) = (Vec::new(), Vec::new());
+    let mut loaded = (None, None);
     for _ in 0..runs {
-        let (secs, v) = cli_once(cli, paths, one_core)?;
-        times.push(secs);
-        loaded = v["records"]["loaded"].as_u64();
+        let (secs, v) = cli_once(cli, paths, true)?;
+        one.push(secs);
+        loaded.0 = v["records"]["loaded"].as_u64();
+        let (secs, v) = cli_once(cli, paths, false)?;
+        all.push(secs);
+        loaded.1 = v["records"]["loaded"].as_u64();
     }
-    Ok(CliRun { secs: median(times), loaded })
+    Ok((CliRun { secs: median(one), loaded: loaded.0 }, CliRun { secs: median(all), loaded: loaded.1 }))
 }
 
 fn ceiling_median(paths: &[PathBuf], one_core: bool, runs: usize) -> Result<f64> {
@@ -260,8 +267,7 @@ fn native(cli: &Path, data: &Data, runs: usize) -> Result<Native> {
         ("events", &data.events, events_dir.map(|p| vec![p]).unwrap_or_else(|| data.events.paths.clone())),
     ];
     for (name, set, cli_paths) in sets {
-        let one = cli_median(cli, &cli_paths, true, runs)?;
-        let all = cli_median(cli, &cli_paths, false, runs)?;
+        let (one, all) = cli_medians(cli, &cli_paths, runs)?;
         let c1 = ceiling_median(&set.paths, true, runs)?;
         let cn = ceiling_median(&set.paths, false, runs)?;
         let mb = set.json_bytes as f64 / 1e6;
@@ -862,10 +868,10 @@ const HOW: &str = "
   `data-settled` says every section shows the new view (the page brings them up to date one task each), plus one
   animation frame (so the counters, histogram, timeline and tables are rendered).
 - **Native**: `target/release/tunnelscope stats --json` on the same files (the tree and the events set as
-  folders), pinned to CPU 0 with `taskset -c 0`, then on all cores; the **ceiling** is serde_json's typed parse of the
+  folders), pinned to CPU 0 with `taskset -c 0` and on all cores, in alternating pairs after one unmeasured run; the **ceiling** is serde_json's typed parse of the
   same files in this release xtask binary (`bench --ceiling`): read the file, gunzip `.gz` with flate2, then
   `from_slice` into borrowed structs holding the index fields (time, name, source, Region, account, source IP, user
   agent, error code, event ID, identity type/ARN/principal ID/user name, request parameters as raw JSON), everything
   else skipped; one thread per core over the files for \"all cores\". MB/s = uncompressed JSON bytes / wall time
-  (process start to exit for the CLI), median of `--runs` (default 3).
+  (process start to exit for the CLI), median of `--runs` (default 5).
 ";
