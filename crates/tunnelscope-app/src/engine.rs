@@ -331,7 +331,8 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
             let detail = {
                 let mut s = engine.shard.borrow_mut();
                 let s = &mut *s;
-                build_detail(&s.dataset, &event_id, &mut s.files)
+                // Prepared only if a view was asked since the last change (always once loaded).
+                build_detail(&s.dataset, s.prepared.as_ref(), &event_id, &mut s.files)
             };
             (engine.post)(&Response::Detail(Box::new(detail)));
         }

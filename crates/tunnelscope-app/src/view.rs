@@ -218,9 +218,15 @@ pub fn raw_records(dataset: &Dataset, indices: &[u32], source: &mut dyn RawSourc
     out
 }
 
-/// One event's detail, its raw record read again from its file when the dataset dropped it.
-pub fn build_detail(dataset: &Dataset, event_id: &str, source: &mut dyn RawSource) -> Option<EventDetail> {
-    let mut detail = views::event_detail(dataset, event_id)?;
+/// One event's detail, its raw record read again from its file when the dataset dropped it;
+/// a tunnel's pairing from `prep` when the dataset's views were prepared (else paired now).
+pub fn build_detail(
+    dataset: &Dataset,
+    prep: Option<&Prepared>,
+    event_id: &str,
+    source: &mut dyn RawSource,
+) -> Option<EventDetail> {
+    let mut detail = views::event_detail_with(dataset, event_id, prep.map(|p| &p.pairings))?;
     if detail.raw_pretty.is_empty() {
         let i = dataset.index_of(event_id)?;
         let raw = raw_records(dataset, &[i], source).pop().unwrap_or_default();

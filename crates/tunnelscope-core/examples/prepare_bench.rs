@@ -132,6 +132,17 @@ fn main() {
     let t = Instant::now();
     let order = dataset.time_order();
     step("time order", t);
+    // Opening the detail of a tunnel that no key push pairs (so the instance inventory is
+    // needed): paired again, then with the load's pairings, as the app's worker does.
+    if let Some(row) = tunnel_rows.iter().find(|r| r.pairing != tunnelscope_core::Pairing::KeyPush) {
+        let t = Instant::now();
+        let live = views::event_detail(&dataset, &row.event_id);
+        step("detail (paired again)", t);
+        let t = Instant::now();
+        let with = views::event_detail_with(&dataset, &row.event_id, Some(&pairings));
+        step("detail (load's pairings)", t);
+        assert_eq!(live, with);
+    }
     println!(
         "{} events, {} tunnels ({} ids), {} changes, extent {:?}, {} ordered, coverage {:?}, index {}",
         dataset.len(),

@@ -914,6 +914,13 @@ pub const REL_PRINCIPAL: &str = "same principal ±5 min";
 /// A compact dataset may have dropped the raw record of a non-EICE event: then `raw_pretty` is
 /// empty and the caller reads the record again ([`EventRef::span`]) and pretty-prints it.
 pub fn event_detail(ds: &Dataset, event_id: &str) -> Option<EventDetail> {
+    event_detail_with(ds, event_id, None)
+}
+
+/// [`event_detail`] with the dataset's tunnel pairings when they were computed for it (the
+/// app's worker keeps them per load): a tunnel that no key push pairs then needs no instance
+/// inventory read from every inventory record again (~0.5 s natively at 2,000,000 events).
+pub fn event_detail_with(ds: &Dataset, event_id: &str, pairings: Option<&TunnelPairings>) -> Option<EventDetail> {
     let e = ds.event(event_id)?;
     let mut related: Vec<RelatedEvent> = Vec::new();
     let mut listed: HashSet<u32> = HashSet::from([e.index]);
@@ -929,7 +936,10 @@ pub fn event_detail(ds: &Dataset, event_id: &str) -> Option<EventDetail> {
         let key = push_key(&full);
         let window = e.time_ms.saturating_sub(KEY_PUSH_WINDOW_MS)..=e.time_ms;
         let mut pairer = Pairer::with_pushes(ds, |p| window.contains(&p.time_ms) && push_key(p) == key);
-        let (pairing, instance, user) = pairer.pair(full, t);
+        let (pairing, instance, user) = match pairings.and_then(|p| p.get(e.index)) {
+            Some((pairing, instance, user)) => (pairing, instance.to_owned(), user.to_owned()),
+            None => pairer.pair(full, t),
+        };
         tunnel = Some(tunnel_row(&full, t, pairing, instance, user));
         for &(_, j) in pairer.candidates(full) {
             add(&mut related, &mut listed, REL_KEY_PUSH, j);

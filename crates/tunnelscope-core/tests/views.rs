@@ -14,8 +14,8 @@ use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
 use tunnelscope_core::time::parse_time_ms;
 use tunnelscope_core::views::{
     Grouping, REL_KEY_PUSH, REL_LIFECYCLE, REL_PAIRED_TUNNEL, REL_PRINCIPAL, SortOrder, TunnelPairings, counters,
-    coverage, endpoint_lives, event_detail, event_row, event_rows, event_rows_sorted, histogram, lanes, lanes_with,
-    n_source_ips, sorted_event_indices, time_extent,
+    coverage, endpoint_lives, event_detail, event_detail_with, event_row, event_rows, event_rows_sorted, histogram,
+    lanes, lanes_with, n_source_ips, sorted_event_indices, time_extent,
 };
 use tunnelscope_core::{Dataset, Pairing};
 
@@ -542,9 +542,16 @@ fn event_detail_of_a_tunnel_lists_key_push_lifecycle_and_nearby_activity() {
 #[test]
 fn event_detail_of_sample_tunnels_matches_the_tunnel_rows() {
     let ds = sample();
-    for row in ds.tunnel_rows() {
+    let pairings = TunnelPairings::new(ds);
+    let rows = ds.tunnel_rows();
+    assert!(
+        rows.iter().any(|r| r.pairing == Pairing::IpInventory) && rows.iter().any(|r| r.pairing == Pairing::KeyPush)
+    );
+    for row in rows {
         let d = event_detail(ds, &row.event_id).unwrap();
         assert_eq!(d.tunnel.as_ref(), Some(&row));
+        // The app's worker passes the load's pairings: the same detail without pairing again.
+        assert_eq!(event_detail_with(ds, &row.event_id, Some(&pairings)).as_ref(), Some(&d));
         let pushes = d.related.iter().filter(|r| r.relation == REL_KEY_PUSH).count();
         if row.pairing == Pairing::KeyPush {
             assert!(pushes >= 1);
