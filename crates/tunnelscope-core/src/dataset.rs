@@ -426,6 +426,13 @@ impl Dataset {
         self.store.full_events().filter_map(|i| Some((i, self.store.get(i as usize)?)))
     }
 
+    /// The EICE events with facts ([`EventRef::eice`]: tunnels, endpoint activity, key
+    /// pushes), in insertion order: what most views read, without building an [`EventRef`]
+    /// for each of the far more numerous inventory records (`RunInstances` and the like).
+    pub fn fact_events(&self) -> impl Iterator<Item = (u32, EventRef<'_>)> + '_ {
+        self.store.fact_events().filter_map(|i| Some((i, self.store.get(i as usize)?)))
+    }
+
     /// The event at this position, when it is EICE-related (its facts and raw JSON held).
     pub fn full_event(&self, index: u32) -> Option<EventRef<'_>> {
         self.store.full_event(index as usize)?;
@@ -599,11 +606,11 @@ impl Dataset {
             .collect()
     }
 
-    /// The EICE-related events that `keep` accepts, in time order (ties by event ID). Filtered
-    /// before they are gathered: all of them at once would hold a few hundred bytes for each
-    /// of what can be hundreds of thousands of events.
+    /// The EICE events with facts ([`Dataset::fact_events`]) that `keep` accepts, in time order
+    /// (ties by event ID). Filtered before they are gathered: all of them at once would hold a
+    /// few hundred bytes for each of what can be hundreds of thousands of events.
     pub fn eice_time_order(&self, keep: impl Fn(&EventRef<'_>) -> bool) -> Vec<(u32, EventRef<'_>)> {
-        let mut v: Vec<(u32, EventRef<'_>)> = self.eice_events().filter(|(_, e)| keep(e)).collect();
+        let mut v: Vec<(u32, EventRef<'_>)> = self.fact_events().filter(|(_, e)| keep(e)).collect();
         v.sort_by(|a, b| a.1.time_ms.cmp(&b.1.time_ms).then_with(|| a.1.event_id.cmp(&b.1.event_id)));
         v
     }

@@ -500,7 +500,7 @@ impl QueryIndex {
     pub fn new(ds: &Dataset) -> Self {
         let mut ix = QueryIndex { n_events: ds.len(), ep_start: vec![0], ..QueryIndex::default() };
         let (mut tg, mut ep) = (Interner::new(), Interner::new());
-        for (i, e) in ds.eice_events() {
+        for (i, e) in ds.fact_events() {
             let tunnel = e.tunnel();
             if tunnel.is_none() && e.endpoint_activity().is_none() {
                 continue;

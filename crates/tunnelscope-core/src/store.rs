@@ -921,6 +921,12 @@ impl Store {
         self.full.iter().map(|f| f.row).filter(|&i| i != NONE)
     }
 
+    /// [`Store::full_events`] that carry EICE facts (tunnels, endpoint activity, key pushes):
+    /// a few percent of them; the rest are inventory records kept for their raw JSON.
+    pub(crate) fn fact_events(&self) -> impl Iterator<Item = u32> + '_ {
+        self.full.iter().filter(|f| f.facts.is_some()).map(|f| f.row).filter(|&i| i != NONE)
+    }
+
     /// Bytes held by the parts of the store, approximately: (name, bytes).
     pub(crate) fn breakdown(&self) -> Vec<(&'static str, usize)> {
         let dict: usize = self

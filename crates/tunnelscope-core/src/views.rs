@@ -296,7 +296,7 @@ impl TunnelPairings {
         let mut pairer = Pairer::new(ds);
         let mut slot = HashMap::new();
         let mut pairs = Vec::new();
-        for (i, e) in ds.eice_events() {
+        for (i, e) in ds.fact_events() {
             if let Some(t) = e.tunnel() {
                 slot.insert(i, pairs.len() as u32);
                 pairs.push(pairer.pair(e, t));
@@ -439,7 +439,7 @@ impl<'a> Pairer<'a> {
     /// A pairer that knows only the key pushes `keep` accepts (one tunnel's, for its detail).
     fn with_pushes(ds: &'a Dataset, keep: impl Fn(&EventRef<'_>) -> bool) -> Self {
         let mut pushes: HashMap<PushKey<'a>, Vec<(i64, u32)>> = HashMap::new();
-        for (i, e) in ds.eice_events() {
+        for (i, e) in ds.fact_events() {
             if e.key_push().is_some() && !e.is_failed() && keep(&e) {
                 pushes.entry(push_key(&e)).or_default().push((e.time_ms, i));
             }
@@ -719,7 +719,7 @@ pub fn endpoint_lives(ds: &Dataset, indices: &[u32]) -> Vec<EndpointLife> {
     if accs.is_empty() {
         return Vec::new();
     }
-    for (_, e) in ds.eice_events() {
+    for (_, e) in ds.fact_events() {
         match &e.eice {
             Some(EiceFacts::Tunnel(t)) => {
                 if let Some(k) = ids.get(&t.endpoint_id) {
@@ -948,7 +948,7 @@ pub fn event_detail_with(ds: &Dataset, event_id: &str, pairings: Option<&TunnelP
     if let Some(full) = ds.full_event(e.index).filter(|f| f.key_push().is_some() && !f.is_failed()) {
         let key = push_key(&full);
         let mut paired: Vec<EventRef<'_>> = ds
-            .eice_events()
+            .fact_events()
             .filter(|(_, x)| {
                 x.tunnel().is_some()
                     && x.time_ms >= e.time_ms
@@ -966,7 +966,7 @@ pub fn event_detail_with(ds: &Dataset, event_id: &str, pairings: Option<&TunnelP
     if !ids.is_empty() {
         let mut changes: Vec<EventRef<'_>> = Vec::new();
         let mut describes: Vec<EventRef<'_>> = Vec::new();
-        for (j, x) in ds.eice_events() {
+        for (j, x) in ds.fact_events() {
             let Some(a) = x.endpoint_activity() else { continue };
             if !a.endpoint_ids.iter().any(|id| ids.contains(&id.as_str())) {
                 continue;
@@ -1280,7 +1280,7 @@ impl ViewIndex {
         let store = ds.store();
         let mut ix = ViewIndex { n_events: ds.len(), ep_start: vec![0], ..ViewIndex::default() };
         let (mut targets, mut endpoints) = (Ids::default(), Ids::default());
-        for (i, e) in ds.eice_events() {
+        for (i, e) in ds.fact_events() {
             let tunnel = e.tunnel();
             if tunnel.is_none() && e.endpoint_activity().is_none() {
                 continue;
@@ -1305,7 +1305,7 @@ impl ViewIndex {
             (dict[col::ARN].len() as u32, dict[col::PRINCIPAL].len() as u32, dict[col::SOURCE_IP].len() as u32);
         ix.n_targets = targets.len() as u32;
         ix.n_endpoints = endpoints.len() as u32;
-        let all: Vec<u32> = ds.eice_events().map(|(i, _)| i).collect();
+        let all: Vec<u32> = ds.fact_events().map(|(i, _)| i).collect();
         ix.lives = endpoint_lives(ds, &all);
         for life in &mut ix.lives {
             (life.n_tunnels, life.n_failed, life.first_use_ms, life.last_use_ms) = (0, 0, None, None);
