@@ -201,13 +201,13 @@ impl Cutter {
         Some(out)
     }
 
-    /// Reads up to `max` content bytes from `reader` straight into the current piece and cuts
-    /// what it can: `Ok(None)` when the content is not a trail document, `Ok(Some(vec![]))` and 0
+    /// Reads up to `max` content bytes from `reader` (fewer when the piece's cut needs fewer)
+    /// straight into the current piece and cuts what it can: `Ok(None)` when the content is not a trail document, `Ok(Some(vec![]))` and 0
     /// bytes read at the end (see [`Cutter::read`]).
     pub fn feed_from(&mut self, reader: &mut impl Read, max: usize) -> std::io::Result<Option<Vec<Piece>>> {
         let before = self.piece.len();
-        // Past the head, no more than the piece needs to reach its size and show the next
-        // record: what is read beyond the cut is copied into the next piece.
+        // No more than the piece needs to reach its size and show the next record: what is
+        // read beyond the cut is copied into the next piece.
         let max = max.min((self.head_len + self.size() + SLACK).saturating_sub(before).max(SLACK));
         // Room first: `read_to_end` growing the buffer itself doubles it (a copy, and fresh
         // memory to fault in) when it fills up. Failure is fine: it then grows as it reads.
