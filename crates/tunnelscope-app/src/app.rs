@@ -629,10 +629,10 @@ async fn next_task() {
 
 /// Runs `f` in a task of its own (after the browser had the chance to render and handle input).
 fn later(f: impl FnOnce() + 'static) {
-    if let Some(w) = web_sys::window() {
-        let next = Closure::once_into_js(f);
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
-    }
+    wasm_bindgen_futures::spawn_local(async move {
+        next_task().await;
+        f();
+    });
 }
 
 /// A `performance.mark` for the benchmark's timeline of a load (`tests/e2e/bench/bench.mjs`).

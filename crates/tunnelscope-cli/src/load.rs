@@ -380,10 +380,8 @@ impl Collector<'_> {
         }
         let complete: Vec<usize> = self.pieces.iter().filter(|(_, f)| f.complete()).map(|(&i, _)| i).collect();
         for i in complete {
-            let (merged, reported) = match self.pieces.remove(&i) {
-                Some(f) => (f.merger.finish(), f.reported),
-                None => (None, false),
-            };
+            let Some(f) = self.pieces.remove(&i) else { continue };
+            let (merged, reported) = (f.merger.finish(), f.reported);
             if reported && merged.is_none() {
                 // Some pieces went into the dataset, which held nothing before them.
                 self.dataset = Dataset::compact();

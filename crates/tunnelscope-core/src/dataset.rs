@@ -523,9 +523,9 @@ impl Dataset {
     /// The accounting and EICE counts over everything loaded.
     pub fn stats(&self) -> Stats {
         // `stats_of(self.iter())` without building every event: the EICE counts from the
-        // EICE-related events (the only ones with facts), the principals of all from the
+        // events with facts (the only ones they count), the principals of all from the
         // columns, by string id (each column's strings are interned: equal ids, equal text).
-        let mut s = self.stats_of(self.eice_events().map(|(_, e)| e));
+        let mut s = self.stats_of(self.fact_events().map(|(_, e)| e));
         let store = &self.store;
         let mut principals = hashbrown::HashSet::new();
         for i in 0..store.len() {

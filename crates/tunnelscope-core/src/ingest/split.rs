@@ -202,8 +202,9 @@ impl Cutter {
     }
 
     /// Reads up to `max` content bytes from `reader` (fewer when the piece's cut needs fewer)
-    /// straight into the current piece and cuts what it can: `Ok(None)` when the content is not a trail document, `Ok(Some(vec![]))` and 0
-    /// bytes read at the end (see [`Cutter::read`]).
+    /// straight into the current piece and cuts what it can: `Ok(None)` when the content is
+    /// not a trail document, `Ok(Some(vec![]))` and 0 bytes read at the end (see
+    /// [`Cutter::read`]).
     pub fn feed_from(&mut self, reader: &mut impl Read, max: usize) -> std::io::Result<Option<Vec<Piece>>> {
         let before = self.piece.len();
         // No more than the piece needs to reach its size and show the next record: what is
