@@ -159,7 +159,9 @@ fn location_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
-fn write_hash(fragment: &str) {
+/// Writes the fragment: a new history entry when `push` (Back returns to the view before),
+/// else in place.
+fn write_hash(fragment: &str, push: bool) {
     let Some(w) = web_sys::window() else { return };
     let Ok(history) = w.history() else { return };
     let url = if fragment.is_empty() {
@@ -167,14 +169,36 @@ fn write_hash(fragment: &str) {
     } else {
         format!("#{fragment}")
     };
-    // replaceState: the view state is a link to share, not a history of every keystroke.
-    let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    let _ = if push {
+        history.push_state_with_url(&JsValue::NULL, "", Some(&url))
+    } else {
+        history.replace_state_with_url(&JsValue::NULL, "", Some(&url))
+    };
 }
 
-fn prefers_dark() -> bool {
-    web_sys::window()
-        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-        .is_some_and(|m| m.matches())
+/// True when going from `from` to `to` is a step a person would want Back to undo: another
+/// query, window, grouping or selection (a query applies on Enter, so never per keystroke).
+/// The files' fingerprint changing is not: that entry is rewritten in place.
+fn is_navigation(from: &ViewState, to: &ViewState) -> bool {
+    (&from.query, from.window, &from.grouping, &from.selected) != (&to.query, to.window, &to.grouping, &to.selected)
+}
+
+/// Where the theme chosen with the button is kept (this browser only; never sent anywhere).
+const THEME_KEY: &str = "tunnelscope.theme";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The theme chosen earlier, else the system's.
+fn initial_dark() -> bool {
+    match local_storage().and_then(|s| s.get_item(THEME_KEY).ok().flatten()).as_deref() {
+        Some("dark") => true,
+        Some("light") => false,
+        _ => web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches()),
+    }
 }
 
 fn download(file_name: &str, mime: &str, body: &str) {
@@ -195,7 +219,7 @@ fn download(file_name: &str, mime: &str, body: &str) {
 /// The page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| AppState { dark: prefers_dark(), ..AppState::default() });
+    let state = use_reducer(|| AppState { dark: initial_dark(), ..AppState::default() });
     let engine = use_memo((), |_| {
         let engine = Engine::default();
         // Restore the view from the link before anything else writes the fragment.
@@ -257,7 +281,9 @@ pub fn app() -> Html {
                     let d = d.clone();
                     later(move || d.dispatch(Action::ViewArrived(Rc::new(*view))));
                 }
-                Response::Detail(detail) => d.dispatch(Action::DetailArrived((*detail).map(Rc::new))),
+                Response::Detail { event_id, detail } => {
+                    d.dispatch(Action::DetailArrived(event_id, (*detail).map(Rc::new)))
+                }
                 Response::Export { file_name, mime, body } => download(&file_name, &mime, &body),
                 Response::Failed { message } => d.dispatch(Action::Failed(message)),
                 Response::EngineStopped { message } => d.dispatch(Action::EngineStopped(message)),
@@ -289,7 +315,12 @@ pub fn app() -> Html {
                     selected: selected.clone(),
                     fingerprint: if engine.files.borrow().is_empty() { String::new() } else { engine.fingerprint() },
                 };
-                write_hash(&vs.to_fragment());
+                let fragment = vs.to_fragment();
+                let current = location_hash();
+                let current = current.strip_prefix('#').unwrap_or(&current);
+                if fragment != current {
+                    write_hash(&fragment, is_navigation(&ViewState::from_fragment(current), &vs));
+                }
             }
         });
     }
@@ -317,6 +348,35 @@ pub fn app() -> Html {
             let _ = root.set_attribute("data-theme", if *dark { "dark" } else { "light" });
         }
     });
+
+    // Back and Forward: the entry's fragment becomes the view again; the data stays loaded.
+    {
+        let engine = (*engine).clone();
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let handler = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+                let link = ViewState::from_fragment(&location_hash());
+                engine.request_view(&dispatcher, |r| {
+                    r.query = link.query.clone();
+                    r.window = link.window;
+                    r.grouping = Grouping::parse(&link.grouping).unwrap_or_default();
+                    r.offset = 0;
+                    r.event_offset = 0;
+                });
+                engine.select(&dispatcher, link.selected.clone());
+            });
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback("popstate", handler.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = &window {
+                    let _ = w.remove_event_listener_with_callback("popstate", handler.as_ref().unchecked_ref());
+                }
+                drop(handler);
+            }
+        });
+    }
 
     // Global shortcuts: / focuses the filter, ? opens help, Esc closes, L switches the zone.
     {
@@ -429,7 +489,7 @@ pub fn app() -> Html {
                     *e.partial.borrow_mut() = PartialViews::default();
                     d.dispatch(Action::Cleared);
                     e.request_view(&d, |r| *r = ViewRequest::default());
-                    write_hash("");
+                    write_hash("", false);
                 })
             };
             let on_query = view_change(&e, &d, |r, query: String| {
@@ -525,7 +585,12 @@ pub fn app() -> Html {
     let on_theme = {
         let d = d.clone();
         let dark = state.dark;
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::SetDark(!dark)))
+        Callback::from(move |_: MouseEvent| {
+            if let Some(s) = local_storage() {
+                let _ = s.set_item(THEME_KEY, if dark { "light" } else { "dark" });
+            }
+            d.dispatch(Action::SetDark(!dark))
+        })
     };
     let view = &state.view;
     // Each section renders the view it was last brought up to date with (`AppState::lagging`).
@@ -546,6 +611,8 @@ pub fn app() -> Html {
     });
     let req = &state.request;
     let local = state.local_time;
+    // Loaded data without a single tunnel or endpoint call: said plainly, not as empty sections.
+    let no_eice = state.phase == LoadPhase::Done && view.n_events_total > 0 && view.n_eice_total == 0;
     html! {
         // `data-settled`: every section shows the latest view (the bench's re-filter waits for it).
         <div class="app" data-settled={if state.fully_shown() { "true" } else { "false" }}>
@@ -582,27 +649,35 @@ pub fn app() -> Html {
                     <button data-testid="export-records" onclick={h.export_records.clone()}>{"raw records"}</button>
                 </div>
             }
+            if no_eice {
+                <p class="notice" data-testid="no-eice" role="status">{format!(
+                    "These files hold no EC2 Instance Connect Endpoint activity: none of their {} is an OpenTunnel \
+                     or an endpoint Create, Modify, Delete or Describe. The events are listed below.",
+                    crate::fmt::count(view.n_events_total, "event", "events"))}</p>
+            }
             <div class={classes!("app__main", state.selected.is_some().then_some("app__main--detail"))}>
                 <div class="app__views">
-                    if state.section_shown(2) {
+                    if state.section_shown(2) && !no_eice {
                         <Timeline lanes={lanes} endpoints={endpoints} extent={v2.extent}
                             window={req.window.map(|w| (w.start_ms, w.end_ms))} generation={v2.generation}
                             selected={state.selected.clone()} local_time={local} dark={state.dark}
                             grouping={req.grouping} on_grouping={h.on_grouping.clone()} on_select={h.on_select.clone()} />
                         <EndpointCards endpoints={v2.endpoints.clone()} local_time={local} on_filter={h.on_filter.clone()} />
                     }
+                    if !no_eice {
                     <TunnelTable rows={state.shown_tunnels().to_vec()} total={vt.n_tunnel_rows} offset={vt.offset} on_page={h.on_page.clone()}
-                        selected={state.selected.clone()} local_time={local} on_select={h.on_select.clone()} on_filter={h.on_filter.clone()} />
-                    if state.section_shown(3) {
+                        selected={state.selected.clone()} local_time={local} on_select={h.on_select.clone()} />
+                    }
+                    if state.section_shown(3) && !no_eice {
                         <EndpointChanges rows={v3.endpoint_changes.clone()} total={v3.n_endpoint_rows} local_time={local} on_select={h.on_select.clone()} />
                     }
                     if state.section_shown(4) {
                         <EventTable rows={v4.event_rows.clone()} total={v4.n_event_rows} offset={v4.event_offset}
                             eice_only={req.eice_only} order={req.order} selected={state.selected.clone()} local_time={local}
-                            on_select={h.on_select.clone()} on_need={h.on_event_need.clone()} on_eice_only={h.on_eice_only.clone()} on_order={h.on_order.clone()} on_filter={h.on_filter.clone()} />
+                            on_select={h.on_select.clone()} on_need={h.on_event_need.clone()} on_eice_only={h.on_eice_only.clone()} on_order={h.on_order.clone()} />
                     }
                 </div>
-                <DetailPanel selected={state.selected.clone()} detail={state.detail.clone()} local_time={local}
+                <DetailPanel selected={state.selected.clone()} detail={state.detail.clone()} missing={state.detail_missing} local_time={local}
                     on_select={h.on_select.clone()} on_filter={h.on_filter.clone()} on_close={h.on_close.clone()} />
             </div>
             <CoveragePanel coverage={view.coverage.clone()} local_time={local} />

@@ -334,7 +334,7 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
                 // Prepared only if a view was asked since the last change (always once loaded).
                 build_detail(&s.dataset, s.prepared.as_ref(), &event_id, &mut s.files)
             };
-            (engine.post)(&Response::Detail(Box::new(detail)));
+            (engine.post)(&Response::Detail { event_id, detail: Box::new(detail) });
         }
         Request::Export { kind, view } => {
             let (file_name, mime, body) = {

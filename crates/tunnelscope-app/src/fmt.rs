@@ -86,6 +86,29 @@ pub fn pairing_label(p: tunnelscope_core::Pairing) -> &'static str {
     }
 }
 
+/// `n` with its noun, singular for one: "1 file", "2 files", "1,204 events".
+pub fn count(n: u64, singular: &str, plural: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { singular } else { plural })
+}
+
+/// `n` with thousands separators (`12,345`).
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A time column's header in the zone times are shown in.
+pub fn time_header(local: bool) -> &'static str {
+    if local { "time (local)" } else { "time (UTC)" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +119,16 @@ mod tests {
         assert_eq!(fmt_duration(3600), "1 h");
         assert_eq!(fmt_duration(1800), "30 min");
         assert_eq!(fmt_duration(45), "45 s");
+    }
+
+    #[test]
+    fn counts_say_one_in_the_singular() {
+        assert_eq!(count(1, "file", "files"), "1 file");
+        assert_eq!(count(0, "file", "files"), "0 files");
+        assert_eq!(count(1_234_567, "event", "events"), "1,234,567 events");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(time_header(true), "time (local)");
     }
 
     #[test]

@@ -31,3 +31,18 @@ pub fn use_window_width() -> i32 {
     }
     *width
 }
+
+/// Sets inline style properties of `node` through the CSSOM whenever they change. The page's
+/// Content-Security-Policy (`style-src 'self'`) refuses `style=` attributes, which is how Yew
+/// would write a `style` prop; `element.style.setProperty` is not covered by it.
+#[hook]
+pub fn use_css(node: NodeRef, props: Vec<(&'static str, String)>) {
+    use_effect_with(props, move |props| {
+        if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+            let style = el.style();
+            for (name, value) in props {
+                let _ = style.set_property(name, value);
+            }
+        }
+    });
+}

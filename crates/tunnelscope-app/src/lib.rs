@@ -14,5 +14,6 @@ pub mod raw_source;
 pub mod state;
 pub mod time_scale;
 pub mod view;
+pub mod virtual_scroll;
 
 pub use app::App;

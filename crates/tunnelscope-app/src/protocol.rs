@@ -169,7 +169,12 @@ pub enum Response {
     /// The view for a query: counters, the file report and a window of rows.
     View(Box<View>),
     /// One event's detail (`None` when it is not loaded).
-    Detail(Box<Option<EventDetail>>),
+    Detail {
+        /// The event asked for.
+        event_id: String,
+        /// Its detail; `None` when no loaded event has that ID.
+        detail: Box<Option<EventDetail>>,
+    },
     /// An export, ready to download.
     Export {
         /// File name to save as.
@@ -234,6 +239,9 @@ pub struct View {
     pub event_offset: usize,
     /// Accounts, Regions, days and trail changes in the loaded data.
     pub coverage: Coverage,
+    /// Tunnels and endpoint activity in all the loaded data, whatever the filter (none: the
+    /// page says plainly that the files hold no EICE activity).
+    pub n_eice_total: u64,
 }
 
 #[cfg(test)]

@@ -157,6 +157,8 @@ pub struct AppState {
     pub selected: Option<String>,
     /// The selected event's detail, once it arrived.
     pub detail: Option<Rc<EventDetail>>,
+    /// The selected event is not in the loaded data (a link made for other files).
+    pub detail_missing: bool,
     /// Show times in the browser's local zone instead of UTC.
     pub local_time: bool,
     /// Dark theme.
@@ -207,8 +209,8 @@ pub enum Action {
     RequestView(ViewRequest),
     /// An event was selected (or the selection cleared).
     Select(Option<String>),
-    /// The selected event's detail arrived.
-    DetailArrived(Option<Rc<EventDetail>>),
+    /// The detail of an event arrived (`None`: no loaded event has that ID).
+    DetailArrived(String, Option<Rc<EventDetail>>),
     /// Switch between UTC and local time.
     ToggleLocalTime,
     /// Switch between light and dark.
@@ -351,12 +353,14 @@ impl Reducible for AppState {
                 }
                 s.selected = id;
                 s.detail = None;
+                s.detail_missing = false;
             }
-            Action::DetailArrived(detail) => {
+            Action::DetailArrived(event_id, detail) => {
                 // Only the detail of the current selection is shown.
-                if detail.as_ref().map(|d| &d.row.event_id) != s.selected.as_ref() {
+                if s.selected.as_ref() != Some(&event_id) {
                     return self;
                 }
+                s.detail_missing = detail.is_none();
                 s.detail = detail;
             }
             Action::ToggleLocalTime => s.local_time = !s.local_time,
@@ -431,6 +435,7 @@ impl Reducible for AppState {
                 s.steps += 1;
                 s.selected = None;
                 s.detail = None;
+                s.detail_missing = false;
             }
             Action::Failed(message) => s.error = Some(message),
             Action::EngineStopped(message) => {
@@ -737,10 +742,22 @@ mod tests {
         let s = run(vec![Action::Select(Some("b".into()))]);
         let mut detail = EventDetail::default();
         detail.row.event_id = "a".into();
-        let s2 = Rc::clone(&s).reduce(Action::DetailArrived(Some(Rc::new(detail.clone()))));
+        let s2 = Rc::clone(&s).reduce(Action::DetailArrived("a".into(), Some(Rc::new(detail.clone()))));
         assert!(s2.detail.is_none());
+        // "a" is not loaded: says nothing of "b".
+        let s2 = s2.reduce(Action::DetailArrived("a".into(), None));
+        assert!(s2.detail.is_none() && !s2.detail_missing);
         detail.row.event_id = "b".into();
-        let s3 = s2.reduce(Action::DetailArrived(Some(Rc::new(detail))));
-        assert!(s3.detail.is_some());
+        let s3 = s2.reduce(Action::DetailArrived("b".into(), Some(Rc::new(detail))));
+        assert!(s3.detail.is_some() && !s3.detail_missing);
+    }
+
+    #[test]
+    fn a_selection_missing_from_the_data_says_so() {
+        let s = run(vec![Action::Select(Some("gone".into())), Action::DetailArrived("gone".into(), None)]);
+        assert!(s.detail_missing && s.detail.is_none());
+        // Another selection asks again.
+        let s = s.reduce(Action::Select(Some("other".into())));
+        assert!(!s.detail_missing);
     }
 }

@@ -177,6 +177,7 @@ pub fn build_view(dataset: &Dataset, prep: &Prepared, req: &ViewRequest) -> View
         event_rows,
         event_offset: req.event_offset,
         coverage: prep.coverage.clone(),
+        n_eice_total: (prep.tunnel_rows.len() + prep.change_rows.len()) as u64,
     }
 }
 
@@ -291,12 +292,25 @@ mod tests {
     }
 
     #[test]
+    fn data_without_eice_activity_says_so() {
+        let mut ds = Dataset::new();
+        let trail = br#"{"Records":[{"eventVersion":"1.08","eventTime":"2026-10-01T08:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"00000000-0000-4000-8000-000000000001"}]}"#;
+        ds.add_file("s3.json", trail);
+        let v = build_view(&ds, &Prepared::new(&ds), &req(""));
+        assert_eq!((v.n_events_total, v.n_eice_total), (1, 0));
+    }
+
+    #[test]
     fn unfiltered_view_counts_everything() {
         let ds = sample();
         let v = build_view(&ds, &Prepared::new(&ds), &req(""));
         assert_eq!(v.generation, 7);
         assert_eq!(v.n_events, v.n_events_total);
         assert_eq!(v.stats.tunnels.total, 41);
+        let c = v.stats.endpoint_changes;
+        assert_eq!(v.n_eice_total, 41 + c.create + c.modify + c.delete + c.describe);
+        // A filter changes what is shown, never the whole data's EICE activity.
+        assert_eq!(build_view(&ds, &Prepared::new(&ds), &req("port:3389")).n_eice_total, v.n_eice_total);
         assert_eq!(v.n_tunnel_rows, 41);
         assert_eq!(v.tunnels.len(), WINDOW_ROWS.min(41));
         let page = build_view(&ds, &Prepared::new(&ds), &ViewRequest { offset: 40, ..req("") });

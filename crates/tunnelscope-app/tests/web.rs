@@ -13,6 +13,7 @@ use tunnelscope_app::state::{LoadPhase, Progress, ProgressSummary};
 use tunnelscope_app::view::{Prepared, build_view};
 use tunnelscope_core::Dataset;
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, window};
 use yew::{Callback, Renderer};
@@ -70,7 +71,6 @@ async fn tunnel_rows_carry_event_ids_and_render_hostile_text_inertly() {
             selected: None,
             local_time: false,
             on_select: Callback::noop(),
-            on_filter: Callback::noop(),
         },
     )
     .render();
@@ -119,6 +119,9 @@ async fn load_progress_shows_bytes_events_files_rate_and_time_left() {
     assert_eq!(text(&root, "[data-testid=progress-rate]"), "20.0 MB/s");
     assert_eq!(text(&root, "[data-testid=progress-eta]"), "about 3 s left");
     assert_eq!(text(&root, "[data-testid=cancel-load]"), "Cancel");
+    // The bar's width is set through the CSSOM (the CSP refuses `style=` attributes).
+    let fill: web_sys::HtmlElement = root.query_selector(".load-progress__fill").unwrap().unwrap().dyn_into().unwrap();
+    assert_eq!(fill.style().get_property_value("width").unwrap(), "40%");
 }
 
 #[wasm_bindgen_test]

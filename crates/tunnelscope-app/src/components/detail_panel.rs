@@ -13,6 +13,9 @@ pub struct DetailPanelProps {
     pub selected: Option<String>,
     /// Its detail, once it arrived.
     pub detail: Option<std::rc::Rc<EventDetail>>,
+    /// No loaded event has the selected ID.
+    #[prop_or_default]
+    pub missing: bool,
     /// Local time.
     pub local_time: bool,
     /// Called with an event ID to select.
@@ -39,7 +42,15 @@ pub fn detail_panel(props: &DetailPanelProps) -> Html {
     let Some(d) = &props.detail else {
         return html! {
             <aside class="detail-panel" data-testid="detail-panel" data-event-id={id.clone()}>
-                <p>{"Loading the event…"}</p>
+                <div class="detail-panel__bar">
+                    <h2>{"Selected event"}</h2>
+                    <button onclick={on_close} title="Esc">{"close"}</button>
+                </div>
+                if props.missing {
+                    <p data-testid="detail-missing">{format!("No loaded event has the ID {}: the link was made for other files, or the file that holds it is not loaded.", visible(id))}</p>
+                } else {
+                    <p>{"Loading the event…"}</p>
+                }
             </aside>
         };
     };

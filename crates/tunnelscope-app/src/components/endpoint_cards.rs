@@ -38,7 +38,11 @@ fn card(e: &EndpointLife, local: bool, on_filter: &Callback<(String, String)>) -
         None => "not in the data",
     };
     let usage = match (t(e.first_use_ms), t(e.last_use_ms)) {
-        (Some(a), Some(b)) => format!("{} tunnels ({} failed), first {a}, last {b}", e.n_tunnels, e.n_failed),
+        (Some(a), Some(b)) => format!(
+            "{} ({} failed), first {a}, last {b}",
+            crate::fmt::count(e.n_tunnels, "tunnel", "tunnels"),
+            e.n_failed
+        ),
         _ => "no tunnels".to_owned(),
     };
     html! {

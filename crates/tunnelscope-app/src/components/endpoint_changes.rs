@@ -3,7 +3,8 @@
 use tunnelscope_core::EndpointChangeRow;
 use yew::prelude::*;
 
-use crate::fmt::{fmt_rfc3339, visible};
+use crate::components::event_table::on_row_key;
+use crate::fmt::{fmt_rfc3339, thousands, time_header, visible};
 
 /// Props of [`EndpointChanges`].
 #[derive(Properties, PartialEq)]
@@ -46,14 +47,15 @@ fn row(r: &EndpointChangeRow, props: &EndpointChangesProps) -> Html {
     let id = r.event_id.clone();
     let on_click = props.on_select.reform(move |_: MouseEvent| id.clone());
     html! {
-        <tr data-testid="endpoint-change-row" data-event-id={r.event_id.clone()} data-op={r.op.clone()} onclick={on_click}>
+        <tr data-testid="endpoint-change-row" data-event-id={r.event_id.clone()} data-op={r.op.clone()}
+            tabindex="0" onclick={on_click} onkeydown={on_row_key(&props.on_select, &r.event_id)}>
             <td class="mono">{fmt_rfc3339(&r.time, props.local_time)}</td>
             <td>{label(&r.op)}</td>
             <td class="mono">{if r.endpoint_ids.is_empty() { "(all)".to_owned() } else { visible(&r.endpoint_ids.join(" ")).into_owned() }}</td>
             <td>{visible(&r.principal).into_owned()}</td>
             <td class="mono">{visible(&r.source_ip).into_owned()}</td>
             <td>{visible(&r.region).into_owned()}</td>
-            <td>{visible(&if r.error_code.is_empty() { details } else { format!("failed: {}", r.error_code) }).into_owned()}</td>
+            <td class="wrap">{visible(&if r.error_code.is_empty() { details } else { format!("failed: {}", r.error_code) }).into_owned()}</td>
         </tr>
     }
 }
@@ -63,17 +65,17 @@ fn row(r: &EndpointChangeRow, props: &EndpointChangesProps) -> Html {
 pub fn endpoint_changes(props: &EndpointChangesProps) -> Html {
     html! {
         <section class="endpoint-changes" data-testid="endpoint-changes">
-            <h2>{format!("Endpoint activity ({})", props.total)}</h2>
+            <h2>{format!("Endpoint activity ({})", thousands(props.total as u64))}</h2>
             if props.total == 0 {
                 <p class="empty">{"No endpoint Create, Modify, Delete or Describe events match."}</p>
             } else {
-                <table>
+                <div class="table-scroll"><table class="tokens">
                     <thead><tr>
-                        <th>{"time (UTC)"}</th><th>{"change"}</th><th>{"endpoint"}</th><th>{"principal"}</th>
+                        <th>{time_header(props.local_time)}</th><th>{"change"}</th><th>{"endpoint"}</th><th>{"principal"}</th>
                         <th>{"source IP"}</th><th>{"region"}</th><th>{"details"}</th>
                     </tr></thead>
                     <tbody>{for props.rows.iter().map(|r| row(r, props))}</tbody>
-                </table>
+                </table></div>
             }
         </section>
     }

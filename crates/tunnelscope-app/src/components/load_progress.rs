@@ -3,6 +3,8 @@
 
 use yew::prelude::*;
 
+use crate::fmt::thousands;
+use crate::hooks::use_css;
 use crate::state::ProgressSummary;
 
 /// Props of [`LoadProgress`].
@@ -19,19 +21,6 @@ pub struct LoadProgressProps {
 /// Megabytes with one decimal (decimal megabytes, as file managers show sizes).
 pub fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_000_000.0)
-}
-
-/// An integer with thousands separators: `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A time left, rounded to what a person can use: `12 s`, `3 min 20 s`, `1 h 05 min`.
@@ -70,21 +59,24 @@ pub fn load_progress(props: &LoadProgressProps) -> Html {
     let s = &props.summary;
     let p = s.progress;
     let percent = s.fraction() * 100.0;
+    // Through the CSSOM: the CSP refuses a `style=` attribute (the bar showed full at all times).
+    let fill = use_node_ref();
+    use_css(fill.clone(), vec![("width", format!("{percent:.1}%"))]);
     html! {
         <div class="load-progress" data-testid="load-progress" role="status" aria-live="polite">
             <div class="load-progress__bar" role="progressbar" aria-valuemin="0" aria-valuemax="100"
                 aria-valuenow={format!("{percent:.0}")}>
-                <div class="load-progress__fill" style={format!("width: {percent:.1}%")} />
+                <div class="load-progress__fill" ref={fill} />
             </div>
             <div class="load-progress__numbers">
                 <span data-testid="progress-bytes" data-done={p.bytes_done.to_string()} data-total={p.bytes_total.to_string()}>
                     {format!("{} of {}", mb(p.bytes_done), mb(p.bytes_total))}
                 </span>
                 <span data-testid="progress-events" data-value={p.records_done.to_string()}>
-                    {format!("{} events read", thousands(p.records_done))}
+                    {format!("{} read", crate::fmt::count(p.records_done, "event", "events"))}
                 </span>
                 <span data-testid="progress-files" data-done={p.files_done.to_string()} data-total={p.files_total.to_string()}>
-                    {format!("{} / {} files", thousands(p.files_done as u64), thousands(p.files_total as u64))}
+                    {format!("{} / {}", thousands(p.files_done as u64), crate::fmt::count(p.files_total as u64, "file", "files"))}
                 </span>
                 <span data-testid="progress-rate">{rate_text(s)}</span>
                 <span data-testid="progress-eta">{eta_text(s)}</span>

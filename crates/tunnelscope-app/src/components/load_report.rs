@@ -57,8 +57,8 @@ pub fn load_report(props: &LoadReportProps) -> Html {
     };
     html! {
         <details class="load-report" data-testid="load-report" open=true>
-            <summary>{format!("Load report: {} files, {} read, {} skipped, {} rejected",
-                props.files.len(), count(FileStatus::Read), count(FileStatus::Skipped), count(FileStatus::Rejected))}</summary>
+            <summary>{format!("Load report: {}, {} read, {} skipped, {} rejected",
+                crate::fmt::count(props.files.len() as u64, "file", "files"), count(FileStatus::Read), count(FileStatus::Skipped), count(FileStatus::Rejected))}</summary>
             <ul>{for order.iter().take(shown).map(|f| row(f))}</ul>
             if shown < order.len() {
                 <button data-testid="load-report-all" onclick={on_all}>{format!("show all {} files", order.len())}</button>

@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use crate::fmt::count;
 use crate::state::LoadPhase;
 
 /// Props of [`StatusBar`].
@@ -29,10 +30,15 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
         LoadPhase::Idle => "No data loaded. Drop files or load the sample.".to_owned(),
         LoadPhase::Loading => "Loading…".to_owned(),
         LoadPhase::Done if cancelled => format!(
-            "Loading cancelled: {} events loaded from {} files (the files read before the cancel)",
-            props.n_events_total, props.n_files
+            "Loading cancelled: {} loaded from {} (the files read before the cancel)",
+            count(props.n_events_total, "event", "events"),
+            count(props.n_files as u64, "file", "files")
         ),
-        LoadPhase::Done => format!("{} events loaded from {} files", props.n_events_total, props.n_files),
+        LoadPhase::Done => format!(
+            "{} loaded from {}",
+            count(props.n_events_total, "event", "events"),
+            count(props.n_files as u64, "file", "files")
+        ),
     };
     html! {
         <div class="status-bar" data-testid="load-status" data-state={props.phase.as_str()}

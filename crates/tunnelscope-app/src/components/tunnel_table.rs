@@ -3,9 +3,9 @@
 use tunnelscope_core::{Pairing, TunnelRow};
 use yew::prelude::*;
 
-use crate::components::event_table::filter_value;
+use crate::components::event_table::on_row_key;
 use crate::components::pager::Pager;
-use crate::fmt::{fmt_duration, fmt_rfc3339, visible};
+use crate::fmt::{fmt_duration, fmt_rfc3339, thousands, time_header, visible};
 
 /// Props of [`TunnelTable`].
 #[derive(Properties, PartialEq)]
@@ -27,9 +27,6 @@ pub struct TunnelTableProps {
     /// Called with the event ID of a clicked row.
     #[prop_or_default]
     pub on_select: Callback<String>,
-    /// Called with (key, value) to add a filter.
-    #[prop_or_default]
-    pub on_filter: Callback<(String, String)>,
 }
 
 fn duration(secs: u64, assumed: bool) -> String {
@@ -50,15 +47,16 @@ fn row(r: &TunnelRow, props: &TunnelTableProps) -> Html {
     let id = r.event_id.clone();
     let on_click = props.on_select.reform(move |_: MouseEvent| id.clone());
     let selected = props.selected.as_deref() == Some(r.event_id.as_str());
-    let f = &props.on_filter;
+    // A click or Enter anywhere in the row opens it; its values are filters in the detail panel.
     html! {
         <tr class={classes!("tunnel-table__row", failed.then_some("tunnel-table__row--failed"), selected.then_some("tunnel-table__row--selected"))}
-            data-testid="tunnel-row" data-event-id={r.event_id.clone()} onclick={on_click}>
+            data-testid="tunnel-row" data-event-id={r.event_id.clone()} tabindex="0" aria-selected={selected.to_string()}
+            onclick={on_click} onkeydown={on_row_key(&props.on_select, &r.event_id)}>
             <td class="mono">{fmt_rfc3339(&r.time, props.local_time)}</td>
-            <td data-col="principal">{filter_value("user", &r.principal, f)}</td>
-            <td class="mono" data-col="source-ip">{filter_value("ip", &r.source_ip, f)}</td>
-            <td class="mono" data-col="endpoint">{filter_value("endpoint", &r.endpoint_id, f)}</td>
-            <td class="mono" data-col="private-ip">{filter_value("target", &r.private_ip, f)}</td>
+            <td data-col="principal" title={r.principal_arn.clone()}>{visible(&r.principal).into_owned()}</td>
+            <td class="mono" data-col="source-ip">{visible(&r.source_ip).into_owned()}</td>
+            <td class="mono" data-col="endpoint">{visible(&r.endpoint_id).into_owned()}</td>
+            <td class="mono" data-col="private-ip">{visible(&r.private_ip).into_owned()}</td>
             <td class="num" data-col="port">{r.port.map(|p| p.to_string()).unwrap_or_default()}</td>
             <td>{duration(r.max_duration_secs, r.max_duration_assumed)}</td>
             <td>{if failed { format!("failed: {}", visible(&r.error_code)) } else { "accepted".to_owned() }}</td>
@@ -72,18 +70,18 @@ fn row(r: &TunnelRow, props: &TunnelTableProps) -> Html {
 pub fn tunnel_table(props: &TunnelTableProps) -> Html {
     html! {
         <section class="tunnel-table" data-testid="tunnel-table">
-            <h2>{format!("Tunnels ({})", props.total)}</h2>
+            <h2>{format!("Tunnels ({})", thousands(props.total as u64))}</h2>
             if props.total == 0 {
                 <p class="empty">{"No OpenTunnel events match."}</p>
             } else {
-                <table>
+                <div class="table-scroll"><table class="tokens">
                     <thead><tr>
-                        <th>{"time (UTC)"}</th><th>{"principal"}</th><th>{"source IP"}</th><th>{"endpoint"}</th>
+                        <th>{time_header(props.local_time)}</th><th>{"principal"}</th><th>{"source IP"}</th><th>{"endpoint"}</th>
                         <th>{"target IP"}</th><th>{"port"}</th><th>{"max duration"}</th><th>{"outcome"}</th>
                         <th>{"instance"}</th>
                     </tr></thead>
                     <tbody>{for props.rows.iter().map(|r| row(r, props))}</tbody>
-                </table>
+                </table></div>
                 <Pager total={props.total} offset={props.offset} shown={props.rows.len()} on_page={props.on_page.clone()} />
             }
         </section>
