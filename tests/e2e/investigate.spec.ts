@@ -42,8 +42,14 @@ test('filters narrow counters and rows (user, port, IPv4/IPv6 CIDR, target, outc
   await expect(page.getByTestId('filter-error')).toContainText('port');
   await v.filter('');
   await expectCounts(v, 41, 5, 3);
-  // Clicking a value adds it as a filter.
-  await v.tunnelRows.first().locator('[data-col=principal] .filterable').click();
+  // Clicking anywhere in a row opens it (its principal cell included); clicking a value in
+  // the detail panel adds it as a filter.
+  const first = v.tunnelRows.first();
+  const id = await first.getAttribute('data-event-id');
+  await first.locator('[data-col=principal]').click();
+  await expect(page.getByTestId('detail-panel')).toHaveAttribute('data-event-id', id!);
+  await expect(page.getByTestId('filter-input')).toHaveValue('');
+  await page.getByTestId('detail-panel').locator('.filterable').filter({ hasText: await first.locator('[data-col=principal]').innerText() }).first().click();
   await expect(page.getByTestId('filter-input')).toHaveValue(/^user:/);
   await expect(v.stat('principals')).toHaveText('1');
 });

@@ -11,7 +11,13 @@ export default defineConfig({
   testDir: '.',
   testMatch: /.*\.spec\.ts/,
   timeout: 120_000,
-  expect: { timeout: 30_000 },
+  expect: {
+    timeout: 30_000,
+    // Pictures: a small tolerance for anti-aliasing; animations and the caret are turned off.
+    toHaveScreenshot: { maxDiffPixelRatio: 0.01, animations: 'disabled', caret: 'hide' },
+  },
+  // One baseline per picture: the root and the sub-path site must look the same.
+  snapshotPathTemplate: '{testDir}/__screenshots__/{testFileName}/{arg}{ext}',
   fullyParallel: false,
   workers: 1,
   reporter: [['list']],
