@@ -80,10 +80,12 @@ pub fn detail_panel(props: &DetailPanelProps) -> Html {
         let rid = rel.row.event_id.clone();
         let on_click = props.on_select.reform(move |_: MouseEvent| rid.clone());
         html! {
-            <li data-testid="related-event" data-event-id={rel.row.event_id.clone()} onclick={on_click}>
-                <span class="muted">{rel.relation.clone()}</span>{" "}
-                <span class="mono">{fmt_time(rel.row.time_ms, props.local_time)}</span>{" "}
-                {visible(&rel.row.event_name).into_owned()}{" · "}{visible(&rel.row.principal).into_owned()}
+            <li data-testid="related-event" data-event-id={rel.row.event_id.clone()}>
+                <button type="button" class="link detail-panel__open" onclick={on_click}>
+                    <span class="muted">{rel.relation.clone()}</span>{" "}
+                    <span class="mono">{fmt_time(rel.row.time_ms, props.local_time)}</span>{" "}
+                    {visible(&rel.row.event_name).into_owned()}{" · "}{visible(&rel.row.principal).into_owned()}
+                </button>
             </li>
         }
     });

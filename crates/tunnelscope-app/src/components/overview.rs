@@ -39,6 +39,48 @@ fn x_at(h: &Histogram, t: i64, width: f64) -> f64 {
     (t - h.start_ms) as f64 / span * width
 }
 
+/// The window a key gives on the histogram (`None`: the key does nothing; `Some(None)`: clear).
+/// Without a window, arrows select the first or last tenth of the range; with one, arrows move
+/// it by its width, Shift+arrows move its end by a tenth of its width, `+` / `-` narrow and
+/// widen it around its middle, Escape or Delete clears it. Clamped to the loaded range.
+pub fn key_window(h: &Histogram, window: Option<TimeWindow>, key: &str, shift: bool) -> Option<Option<TimeWindow>> {
+    let (start, end) = (h.start_ms, h.start_ms + h.bucket_ms * h.counts.len() as i64);
+    if h.counts.is_empty() || end <= start {
+        return None;
+    }
+    let tenth = ((end - start) / 10).max(1);
+    let clamp = |a: i64, b: i64| {
+        let (a, b) = (a.clamp(start, end), b.clamp(start, end));
+        (b > a).then_some(TimeWindow { start_ms: a, end_ms: b })
+    };
+    let Some(w) = window else {
+        return match key {
+            "ArrowRight" => Some(clamp(end - tenth, end)),
+            "ArrowLeft" => Some(clamp(start, start + tenth)),
+            _ => None,
+        };
+    };
+    let width = (w.end_ms - w.start_ms).max(1);
+    let step = (width / 10).max(1);
+    let moved = match (key, shift) {
+        ("Escape" | "Delete" | "Backspace", _) => return Some(None),
+        ("ArrowRight", false) => {
+            let s = (w.start_ms + width).min(end - width);
+            clamp(s, s + width)
+        }
+        ("ArrowLeft", false) => {
+            let s = (w.start_ms - width).max(start);
+            clamp(s, s + width)
+        }
+        ("ArrowRight", true) => clamp(w.start_ms, w.end_ms + step),
+        ("ArrowLeft", true) => clamp(w.start_ms, (w.end_ms - step).max(w.start_ms + 1)),
+        ("+" | "=", _) => clamp(w.start_ms + width / 4, w.end_ms - width / 4),
+        ("-", _) => clamp(w.start_ms - width / 2, w.end_ms + width / 2),
+        _ => return None,
+    };
+    moved.map(Some)
+}
+
 fn draw(canvas: &HtmlCanvasElement, props: &OverviewProps, brush: Option<(f64, f64)>) {
     let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
     let Ok(ctx) = ctx.dyn_into::<CanvasRenderingContext2d>() else { return };
@@ -172,20 +214,60 @@ pub fn overview(props: &OverviewProps) -> Html {
         })
     };
     let on_reset = props.on_window.reform(|_: MouseEvent| None);
+    let on_key = {
+        let (histogram, window, on_window) = (props.histogram.clone(), props.window, props.on_window.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if let Some(w) = key_window(&histogram, window, &e.key(), e.shift_key()) {
+                e.prevent_default();
+                on_window.emit(w);
+            }
+        })
+    };
     html! {
         <section class="overview" data-testid="overview">
             <div class="overview__canvas-wrap">
-                <canvas ref={canvas_ref} class="overview__canvas" data-testid="histogram"
-                    onmousedown={on_down} onmousemove={on_move} onmouseup={on_up} onmouseleave={on_leave} />
+                <canvas ref={canvas_ref} class="overview__canvas" data-testid="histogram" tabindex="0" role="img"
+                    aria-label="Events over time. Drag, or use the arrow keys, to select a time window (Shift+arrows resize it, + and - zoom, Escape clears)."
+                    onmousedown={on_down} onmousemove={on_move} onmouseup={on_up} onmouseleave={on_leave} onkeydown={on_key} />
             </div>
             <div class="overview__window">
                 if let Some(w) = props.window {
                     <span data-testid="time-window">{format!("window: {} → {}", fmt_time(w.start_ms, props.local_time), fmt_time(w.end_ms, props.local_time))}</span>
                     <button data-testid="clear-window" onclick={on_reset}>{"show all time"}</button>
                 } else {
-                    <span class="muted">{"Drag across the histogram to select a time window."}</span>
+                    <span class="muted">{"Drag across the histogram (or focus it and use the arrow keys) to select a time window."}</span>
                 }
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hist() -> Histogram {
+        Histogram { start_ms: 0, bucket_ms: 100, counts: vec![1; 10], ..Histogram::default() }
+    }
+
+    fn w(a: i64, b: i64) -> Option<TimeWindow> {
+        Some(TimeWindow { start_ms: a, end_ms: b })
+    }
+
+    #[test]
+    fn keys_select_move_resize_and_clear_a_window() {
+        let h = hist();
+        assert_eq!(key_window(&h, None, "ArrowLeft", false), Some(w(0, 100)));
+        assert_eq!(key_window(&h, None, "ArrowRight", false), Some(w(900, 1000)));
+        assert_eq!(key_window(&h, None, "x", false), None);
+        assert_eq!(key_window(&h, w(100, 300), "ArrowRight", false), Some(w(300, 500)));
+        assert_eq!(key_window(&h, w(900, 1000), "ArrowRight", false), Some(w(900, 1000)), "stays inside");
+        assert_eq!(key_window(&h, w(0, 200), "ArrowLeft", false), Some(w(0, 200)));
+        assert_eq!(key_window(&h, w(100, 300), "ArrowRight", true), Some(w(100, 320)));
+        assert_eq!(key_window(&h, w(100, 300), "ArrowLeft", true), Some(w(100, 280)));
+        assert_eq!(key_window(&h, w(100, 500), "+", false), Some(w(200, 400)));
+        assert_eq!(key_window(&h, w(200, 400), "-", false), Some(w(100, 500)));
+        assert_eq!(key_window(&h, w(200, 400), "Escape", false), Some(None));
+        assert_eq!(key_window(&Histogram::default(), None, "ArrowLeft", false), None);
     }
 }
