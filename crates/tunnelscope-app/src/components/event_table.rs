@@ -59,7 +59,13 @@ pub fn on_row_key(on_select: &Callback<String>, id: &str) -> Callback<KeyboardEv
     let id = id.to_owned();
     let on_select = on_select.clone();
     Callback::from(move |e: KeyboardEvent| {
-        if matches!(e.key().as_str(), "Enter" | " ") && e.target() == e.current_target() {
+        // Not from a control inside the row (a button presses itself). Yew delegates events
+        // from its root, so `current_target` is not the row.
+        let from_control = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "BUTTON" | "INPUT" | "A" | "SELECT" | "TEXTAREA"));
+        if matches!(e.key().as_str(), "Enter" | " ") && !from_control {
             e.prevent_default();
             on_select.emit(id.clone());
         }
