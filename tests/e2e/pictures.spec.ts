@@ -2,7 +2,7 @@
 // what a person sees, in light and dark, with the detail panel open, on a phone, over a
 // multi-year range and deep in a big event table. A changed baseline is looked at and said in
 // the commit that changes it (`npx playwright test pictures.spec.ts --update-snapshots`).
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './test';
 import { ViewerPage } from './viewer_page';
 import { openTunnel, record } from './fixtures';
 

@@ -2,7 +2,7 @@
 // (document.elementFromPoint at their centre is them), the virtual table reaches its last row,
 // the detail panel fits a phone, tables keep values whole, and the page's words and navigation
 // behave (issue 17: defects 2, 3, 4, 7, 8).
-import { test, expect, Page, Locator } from '@playwright/test';
+import { test, expect, Page, Locator } from './test';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -91,6 +91,7 @@ test('every row of a load bigger than the scroll cap is reachable, the last one 
   await v.upload([manyEvents(n)]);
   await expect(page.getByRole('heading', { name: `Events (${n.toLocaleString('en-US')})` })).toBeVisible();
   const viewport = page.getByTestId('event-viewport');
+  await viewport.scrollIntoViewIfNeeded();
   for (const fraction of [0.5, 1]) {
     await viewport.evaluate((el, f) => { el.scrollTop = (el.scrollHeight - el.clientHeight) * f; }, fraction);
     const want = fraction === 1 ? n : Math.round(n / 2);
