@@ -344,7 +344,8 @@ pub struct AxisLabel {
 /// (the day, or the year) at the left edge and wherever it changes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Axis {
-    /// The step chosen (None when no step fits the width).
+    /// The step chosen. None when no step fits the width: then there are no ticks, and the
+    /// context row only names the time at the left edge.
     pub step: Option<Step>,
     /// Tick times (UTC ms), increasing.
     pub ticks: Vec<i64>,
@@ -426,7 +427,16 @@ pub fn axis(scale: &TimeScale, zone: Zone<'_>, measure: &dyn Fn(&str) -> f64) ->
         }
         return Axis { step: Some(step), ticks, labels, context };
     }
-    none
+    // No step fits (a span of a second or two in a narrow plot): name the time at the left
+    // edge, as fully as fits.
+    let c = civil(start + offset_ms(zone, start));
+    let time = format!("{:02}:{:02}:{:02}", c.h, c.mi, c.s);
+    let full = format!("{} {}, {} {time}", month_name(c.mo), c.d, c.y);
+    let edge = [full, time]
+        .into_iter()
+        .map(|text| AxisLabel { width: measure(&text), text, x: LABEL_PAD_PX })
+        .find(|l| l.x + l.width <= width);
+    Axis { context: edge.into_iter().collect(), ..none }
 }
 
 /// Which rows of a fixed-height list are visible, with `overscan` rows either side.
@@ -530,7 +540,9 @@ mod tests {
     /// edge), measured, and never overlapping within a row.
     fn check(a: &Axis, s: &TimeScale, zone: Zone<'_>, what: &str) {
         let Some(step) = a.step else {
-            assert!(a.ticks.is_empty() && a.labels.is_empty() && a.context.is_empty(), "{what}");
+            assert!(a.ticks.is_empty() && a.labels.is_empty() && a.context.len() == 1, "{what}: {a:?}");
+            let edge = &a.context[0];
+            assert!(edge.x == LABEL_PAD_PX && edge.x + edge.width <= s.width_px, "{what}: {edge:?}");
             return;
         };
         assert!(a.ticks.windows(2).all(|w| w[0] < w[1]), "{what}: ticks increase: {:?}", a.ticks);
@@ -557,6 +569,9 @@ mod tests {
             }
         }
         assert!(!a.labels.is_empty(), "{what}: something is labelled");
+        if s.width_px >= 300.0 {
+            assert!(a.ticks.len() >= 2 || s.span_ms() < 2.0 * step.nominal_ms() as f64, "{what}: {:?}", a.ticks);
+        }
     }
 
     #[test]
@@ -663,6 +678,19 @@ mod tests {
     }
 
     #[test]
+    fn a_second_in_a_narrow_plot_still_says_when() {
+        // Zoomed in to the last second of a minute at 200 px: the only tick (10:31:00) is too
+        // near the right edge for its label, so the left edge is named instead.
+        let s =
+            TimeScale::new(ms("2026-10-03T10:30:59Z") as f64 + 100.0, ms("2026-10-03T10:31:00Z") as f64 + 100.0, 200.0);
+        let a = axis(&s, &utc, &est);
+        check(&a, &s, &utc, "one second");
+        assert_eq!((a.step, texts(&a.context)), (None, vec!["Oct 3, 2026 10:30:59"]));
+        let narrow = TimeScale::new(s.start_ms, s.end_ms, 100.0);
+        assert_eq!(texts(&axis(&narrow, &utc, &est).context), ["10:30:59"]);
+    }
+
+    #[test]
     fn local_time_ticks_fall_on_local_boundaries() {
         let utc_texts = |a: &Axis| a.ticks.iter().map(|&t| format_rfc3339(t)).collect::<Vec<_>>();
         // India (+05:30): local hours are at half past in UTC, and are labelled in local time.
@@ -719,7 +747,7 @@ mod tests {
             for &start in &anchors {
                 let mut span = 1_000.0f64;
                 while span < 80.0 * 365.0 * DAY as f64 {
-                    for width in (300..=2000).step_by(85) {
+                    for width in (160..=2000).step_by(46) {
                         let s = TimeScale::new(start as f64, start as f64 + span, f64::from(width));
                         let a = axis(&s, zone, &est);
                         check(&a, &s, zone, &format!("{name} {} +{span} ms @{width}", format_rfc3339(start)));

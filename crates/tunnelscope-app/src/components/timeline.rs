@@ -411,7 +411,8 @@ fn draw_endpoint(ctx: &CanvasRenderingContext2d, e: &EndpointLife, plot: &Plot, 
     match e.create_ms {
         Some(t) => ctx.fill_rect(plot.x(t as f64) - 1.0, y + 2.0, 3.0, ROW_H - 4.0),
         None => {
-            let _ = ctx.fill_text("…", x0 + 2.0, y + 14.0);
+            // Created before the data starts: the bar runs in from the left.
+            let _ = ctx.fill_text("…", x0.max(plot.left) + 2.0, y + 14.0);
         }
     }
     if let Some(t) = e.delete_ms {
@@ -513,7 +514,7 @@ fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &TimeScale, si
     ctx.set_fill_style_str(p.muted);
     let _ = ctx.fill_text(if props.local_time { "local time" } else { "UTC" }, 4.0, 14.0);
     ctx.set_fill_style_str(p.fg);
-    let _ = ctx.fill_text(&fit_text(&ctx, "Endpoints (create → delete requested)", text_w), 4.0, AXIS_H + 13.0);
+    let _ = ctx.fill_text(&fit_text(&ctx, "Endpoints (create → delete)", text_w), 4.0, AXIS_H + 13.0);
     let lane_header = format!("Tunnels by {}", props.grouping.as_str());
     let _ = ctx.fill_text(&fit_text(&ctx, &lane_header, text_w), 4.0, layout.lanes_header + 13.0);
     for &(row, top, _) in &layout.rows {
@@ -660,9 +661,12 @@ pub fn timeline(props: &TimelineProps) -> Html {
 
     let on_wheel = {
         let scale = scale.clone();
+        let tooltip = tooltip.clone();
         Callback::from(move |e: WheelEvent| {
             let Some(s) = *scale else { return };
             e.prevent_default();
+            // What was under the pointer moves away.
+            tooltip.set(None);
             let x = f64::from(e.offset_x()) - label_w;
             if e.shift_key() || e.delta_x().abs() > e.delta_y().abs() {
                 let d = if e.delta_x() != 0.0 { e.delta_x() } else { e.delta_y() };
