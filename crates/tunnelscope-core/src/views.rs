@@ -170,7 +170,8 @@ pub struct TunnelMark {
     pub event_id: String,
     /// When the tunnel was accepted (or refused), UTC epoch milliseconds.
     pub start_ms: i64,
-    /// Latest possible end (start + max duration).
+    /// Latest possible end (start + max duration); `start_ms` itself for a failed attempt,
+    /// which never opened.
     pub end_ms: i64,
     /// True when the call failed (has an `errorCode`).
     pub failed: bool,
@@ -178,7 +179,13 @@ pub struct TunnelMark {
     pub assumed: bool,
     /// Remote port.
     pub port: Option<u32>,
+    /// The lane's sub-row the mark is drawn in (0 = top): marks whose intervals overlap never
+    /// share a sub-row, unless the lane has [`MAX_LANE_ROWS`] of them (see [`Lane::n_overdrawn`]).
+    pub row: u32,
 }
+
+/// A lane stacks overlapping tunnels into at most this many sub-rows.
+pub const MAX_LANE_ROWS: u32 = 16;
 
 /// One swimlane of the tunnel timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -193,6 +200,42 @@ pub struct Lane {
     pub marks: Vec<TunnelMark>,
     /// Failed tunnels among the marks.
     pub n_failed: u32,
+    /// Sub-rows the marks are stacked into (at least 1; see [`pack_rows`]).
+    pub rows: u32,
+    /// Marks that found all [`MAX_LANE_ROWS`] sub-rows taken and overlap another mark.
+    pub n_overdrawn: u32,
+}
+
+/// Stacks a lane's marks (sorted by start) into sub-rows by greedy interval packing: each mark
+/// takes the first sub-row whose last interval ended before it starts. An accepted tunnel
+/// covers `[start, latest end]`; a failed attempt never opened and covers the instant
+/// `[start, start]`. Intervals that touch count as overlapping (a start mark drawn on the end
+/// of a bar would hide it). With marks sorted by start this uses as few sub-rows as the most
+/// marks overlapping at one instant, capped at `max_rows`: past that a mark goes to the sub-row
+/// that ended first and is counted as overdrawn. Returns (sub-rows, overdrawn).
+pub fn pack_rows(marks: &mut [TunnelMark], max_rows: u32) -> (u32, u32) {
+    let max_rows = max_rows.max(1) as usize;
+    // The latest end of each sub-row so far.
+    let mut ends: Vec<i64> = Vec::new();
+    let mut overdrawn = 0u32;
+    for m in marks.iter_mut() {
+        let end = if m.failed { m.start_ms } else { m.end_ms.max(m.start_ms) };
+        let row = match ends.iter().position(|&e| e < m.start_ms) {
+            Some(r) => r,
+            None if ends.len() < max_rows => {
+                ends.push(i64::MIN);
+                ends.len() - 1
+            }
+            None => {
+                overdrawn += 1;
+                // The sub-row that frees first: the least overlap.
+                ends.iter().enumerate().min_by_key(|&(i, &e)| (e, i)).map_or(0, |(i, _)| i)
+            }
+        };
+        ends[row] = ends[row].max(end);
+        m.row = row as u32;
+    }
+    (ends.len().max(1) as u32, overdrawn)
 }
 
 /// The principal's key: ARN (or principal ID), else the display name for rows without one.
@@ -378,19 +421,22 @@ fn build_lanes<'a>(
                 Grouping::Endpoint => regions.join(", "),
                 Grouping::Principal | Grouping::SourceIp => String::new(),
             };
-            Lane { key: key.to_owned(), label, sublabel, marks, n_failed }
+            let (rows, n_overdrawn) = pack_rows(&mut marks, MAX_LANE_ROWS);
+            Lane { key: key.to_owned(), label, sublabel, marks, n_failed, rows, n_overdrawn }
         })
         .collect()
 }
 
 fn mark(e: &EventRef<'_>, t: &TunnelFacts) -> TunnelMark {
+    let failed = e.is_failed();
     TunnelMark {
         event_id: e.event_id.to_string(),
         start_ms: e.time_ms,
-        end_ms: latest_end_ms(e.time_ms, t.max_duration_secs),
-        failed: e.is_failed(),
+        end_ms: if failed { e.time_ms } else { latest_end_ms(e.time_ms, t.max_duration_secs) },
+        failed,
         assumed: t.max_duration_assumed,
         port: t.port,
+        row: 0,
     }
 }
 

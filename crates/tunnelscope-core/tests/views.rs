@@ -13,9 +13,10 @@ use tunnelscope_core::query::{Query, matching_indices};
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
 use tunnelscope_core::time::parse_time_ms;
 use tunnelscope_core::views::{
-    Grouping, REL_KEY_PUSH, REL_LIFECYCLE, REL_PAIRED_TUNNEL, REL_PRINCIPAL, SortOrder, TunnelPairings, counters,
-    coverage, endpoint_lives, event_detail, event_detail_with, event_row, event_rows, event_rows_sorted, histogram,
-    lanes, lanes_with, n_source_ips, sorted_event_indices, time_extent,
+    Grouping, Lane, MAX_LANE_ROWS, REL_KEY_PUSH, REL_LIFECYCLE, REL_PAIRED_TUNNEL, REL_PRINCIPAL, SortOrder,
+    TunnelMark, TunnelPairings, counters, coverage, endpoint_lives, event_detail, event_detail_with, event_row,
+    event_rows, event_rows_sorted, histogram, lanes, lanes_with, n_source_ips, pack_rows, sorted_event_indices,
+    time_extent,
 };
 use tunnelscope_core::{Dataset, Pairing};
 
@@ -249,6 +250,12 @@ fn lanes_by_endpoint_target_principal_and_source() {
     assert!(!t1.assumed && !t1.failed && t1.port == Some(22));
     assert!(t2.assumed && t2.end_ms - t2.start_ms == 3_600_000);
     assert!(t3.failed && t3.port == Some(5432));
+    // A denied attempt never opened: it is an instant, not a box of the max duration.
+    assert_eq!(t3.end_ms, t3.start_ms);
+    // t3 (12:30, failed) falls inside t2 (12:00 to 13:00): it is stacked under it; t1 ended
+    // at 10:30, before t2, so t2 shares t1's sub-row.
+    assert_eq!((a.rows, a.n_overdrawn), (2, 0));
+    assert_eq!([t1.row, t2.row, t3.row], [0, 0, 1]);
 
     let by_target = lanes(ds, &idx, Grouping::Target);
     let keys: Vec<&str> = by_target.iter().map(|l| l.key.as_str()).collect();
@@ -281,6 +288,107 @@ fn lanes_by_endpoint_target_principal_and_source() {
     assert!(lanes(ds, &matching(ds, "event:StopLogging"), Grouping::Target).is_empty());
 }
 
+/// The instant interval a mark occupies in its lane: an accepted tunnel to its latest end, a
+/// failed attempt only its start.
+fn span_of(m: &TunnelMark) -> (i64, i64) {
+    (m.start_ms, if m.failed { m.start_ms } else { m.end_ms })
+}
+
+/// The most marks whose closed intervals hold one instant (the fewest sub-rows possible).
+fn depth(marks: &[TunnelMark]) -> u32 {
+    marks
+        .iter()
+        .map(|m| marks.iter().filter(|o| o.start_ms <= m.start_ms && m.start_ms <= span_of(o).1).count() as u32)
+        .max()
+        .unwrap_or(0)
+}
+
+/// No two marks of one sub-row overlap (touching counts), every row is in range, and the lane
+/// uses as few sub-rows as its deepest overlap needs (up to the cap).
+fn assert_packed(l: &Lane) {
+    assert!(l.rows >= 1, "{}: a lane has at least one sub-row", l.key);
+    assert!(l.marks.iter().all(|m| m.row < l.rows), "{}: rows in range", l.key);
+    if l.n_overdrawn == 0 {
+        for (i, a) in l.marks.iter().enumerate() {
+            for b in &l.marks[i + 1..] {
+                let ((a0, a1), (b0, b1)) = (span_of(a), span_of(b));
+                assert!(
+                    a.row != b.row || a1 < b0 || b1 < a0,
+                    "{}: {} and {} overlap in sub-row {}",
+                    l.key,
+                    a.event_id,
+                    b.event_id,
+                    a.row
+                );
+            }
+        }
+    }
+    assert_eq!(l.rows, depth(&l.marks).clamp(1, MAX_LANE_ROWS), "{}: as few sub-rows as the deepest overlap", l.key);
+}
+
+fn tm(id: usize, start_s: i64, end_s: i64, failed: bool) -> TunnelMark {
+    TunnelMark {
+        event_id: format!("e{id:03}"),
+        start_ms: start_s * 1000,
+        end_ms: if failed { start_s * 1000 } else { end_s * 1000 },
+        failed,
+        ..TunnelMark::default()
+    }
+}
+
+#[test]
+fn pack_rows_stacks_overlaps_and_nothing_else() {
+    // Two overlapping tunnels and a denied attempt inside both: three sub-rows; the next
+    // tunnel, after the first ended, reuses the top one.
+    let mut marks = vec![tm(0, 0, 100, false), tm(1, 50, 150, false), tm(2, 60, 0, true), tm(3, 101, 200, false)];
+    assert_eq!(pack_rows(&mut marks, MAX_LANE_ROWS), (3, 0));
+    assert_eq!(marks.iter().map(|m| m.row).collect::<Vec<_>>(), [0, 1, 2, 0]);
+    // Denied attempts apart from each other are instants: they share one sub-row.
+    let mut burst: Vec<TunnelMark> = (0..50).map(|i| tm(i, i as i64, 0, true)).collect();
+    assert_eq!(pack_rows(&mut burst, MAX_LANE_ROWS), (1, 0));
+    // Touching intervals overlap (the start mark would sit on the bar's end).
+    let mut touching = vec![tm(0, 0, 100, false), tm(1, 100, 200, false)];
+    assert_eq!(pack_rows(&mut touching, MAX_LANE_ROWS), (2, 0));
+    // Past the cap, marks are overdrawn on the sub-row that freed first, and counted.
+    let mut deep: Vec<TunnelMark> = (0..20).map(|i| tm(i, i as i64, 1000 + i as i64, false)).collect();
+    assert_eq!(pack_rows(&mut deep, 4), (4, 16));
+    assert_eq!(deep.iter().map(|m| m.row).collect::<Vec<_>>()[..6], [0, 1, 2, 3, 0, 1]);
+    let mut none: Vec<TunnelMark> = Vec::new();
+    assert_eq!(pack_rows(&mut none, MAX_LANE_ROWS), (1, 0));
+}
+
+#[test]
+fn pack_rows_is_minimal_and_disjoint_on_every_small_layout() {
+    // Every lane of up to 4 marks with starts and ends on a grid of 4 instants, some failed:
+    // sub-rows never hold overlapping marks and are as few as the deepest overlap.
+    let mut checked = 0;
+    for n in 0..=4usize {
+        let combos = 20usize.pow(n as u32);
+        for code in 0..combos {
+            let mut c = code;
+            let mut marks: Vec<TunnelMark> = (0..n)
+                .map(|i| {
+                    let (k, rest) = (c % 20, c / 20);
+                    c = rest;
+                    // k < 16: accepted [k/4, k/4 + 1 + k%4]; else failed at k-16.
+                    if k < 16 {
+                        tm(i, (k / 4) as i64, (k / 4 + 1 + k % 4) as i64, false)
+                    } else {
+                        tm(i, (k - 16) as i64, 0, true)
+                    }
+                })
+                .collect();
+            marks.sort_by(|a, b| (a.start_ms, &a.event_id).cmp(&(b.start_ms, &b.event_id)));
+            let (rows, overdrawn) = pack_rows(&mut marks, MAX_LANE_ROWS);
+            let lane = Lane { key: format!("{code}/{n}"), marks, rows, n_overdrawn: overdrawn, ..Lane::default() };
+            assert_eq!(overdrawn, 0);
+            assert_packed(&lane);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 1 + 20 + 400 + 8_000 + 160_000);
+}
+
 #[test]
 fn sample_lanes_count_and_order() {
     let ds = sample();
@@ -293,7 +401,8 @@ fn sample_lanes_count_and_order() {
         assert!(ls.windows(2).all(|w| w[0].key < w[1].key), "{g:?} lanes sorted by key");
         for l in &ls {
             assert!(l.marks.windows(2).all(|w| (w[0].start_ms, &w[0].event_id) < (w[1].start_ms, &w[1].event_id)));
-            assert!(l.marks.iter().all(|m| m.end_ms > m.start_ms));
+            assert!(l.marks.iter().all(|m| if m.failed { m.end_ms == m.start_ms } else { m.end_ms > m.start_ms }));
+            assert_packed(l);
         }
         assert_eq!(lanes_with(ds, &idx, g, &pairings), ls, "{g:?}: cached pairings agree");
     }
@@ -308,6 +417,10 @@ fn sample_lanes_count_and_order() {
         ]
     );
     let by_principal = lanes(ds, &idx, Grouping::Principal);
+    // The sample's principals open tunnels that overlap in time: their lanes stack.
+    let stacked: Vec<(&str, u32)> =
+        by_principal.iter().filter(|l| l.rows > 1).map(|l| (l.label.as_str(), l.rows)).collect();
+    assert_eq!(stacked, [("alice", 2), ("carol@example.com", 2), ("Admin/bob", 2)]);
     let mallory = by_principal.iter().find(|l| l.label == "contractor-mallory").unwrap();
     assert_eq!((mallory.marks.len(), mallory.n_failed), (5, 5));
     // Target sublabels name exactly the instances and users the tunnel rows were paired with.

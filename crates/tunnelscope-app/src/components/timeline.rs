@@ -2,24 +2,34 @@
 //! tunnel), with wheel/drag/WASD zoom and pan, hover tooltips and click selection.
 //!
 //! Tunnels are drawn honestly: a solid mark at the start, a faded bar to the latest possible
-//! end (hatched when the max duration was assumed); failed attempts are red crosses.
+//! end (hatched when the max duration was assumed); failed attempts, which never opened, are
+//! red crosses with no bar. Tunnels that overlap in time are stacked in sub-rows of their lane
+//! (the core packs them: `TunnelMark::row`). The canvas follows its container's width
+//! (a `ResizeObserver`), and everything time-based is clipped to the plot, right of the labels.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use tunnelscope_core::views::{EndpointLife, Grouping, Lane, TunnelMark};
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use wasm_bindgen::closure::Closure;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement};
 use yew::prelude::*;
 
 use crate::fmt::{fmt_duration, fmt_time, visible};
-use crate::hooks::use_window_width;
-use crate::time_scale::TimeScale;
+use crate::time_scale::{Axis, TimeScale, axis, estimate_text_width};
 
-const LABEL_W: f64 = 240.0;
+/// Height of an endpoint row, and of a lane with one sub-row.
 const ROW_H: f64 = 20.0;
-const AXIS_H: f64 = 22.0;
+/// Each sub-row of a lane.
+const SUB_H: f64 = 14.0;
+/// The axis: tick labels on the first line, the larger unit (day, year) on the second.
+const AXIS_H: f64 = 36.0;
 const HEADER_H: f64 = 18.0;
+const FONT_PX: f64 = 12.0;
+const FONT: &str = "12px system-ui, sans-serif";
+/// The plot is never narrower than this (the section scrolls sideways below it).
+const MIN_PLOT_W: f64 = 160.0;
 
 /// Props of [`Timeline`].
 #[derive(Properties, Clone)]
@@ -61,12 +71,6 @@ impl PartialEq for TimelineProps {
     }
 }
 
-/// One drawn row: an endpoint lifetime or a tunnel lane.
-enum Row<'a> {
-    Endpoint(&'a EndpointLife),
-    Lane(&'a Lane),
-}
-
 struct Palette {
     fg: &'static str,
     muted: &'static str,
@@ -101,21 +105,66 @@ fn palette(dark: bool) -> Palette {
     }
 }
 
-fn rows<'a>(props: &'a TimelineProps) -> Vec<Row<'a>> {
-    props.endpoints.iter().map(Row::Endpoint).chain(props.lanes.iter().map(Row::Lane)).collect()
+/// One drawn row: an endpoint lifetime or a tunnel lane.
+#[derive(Clone, Copy)]
+enum Row<'a> {
+    Endpoint(&'a EndpointLife),
+    Lane(&'a Lane),
 }
 
-/// y of the top of row `i` (a header line separates endpoints from lanes).
-fn row_top(i: usize, n_endpoints: usize) -> f64 {
-    let header = if i >= n_endpoints { 2.0 * HEADER_H } else { HEADER_H };
-    AXIS_H + header + i as f64 * ROW_H
+/// The rows of the canvas, top to bottom, with their tops and heights.
+struct Layout<'a> {
+    rows: Vec<(Row<'a>, f64, f64)>,
+    /// Top of the "Tunnels by …" header.
+    lanes_header: f64,
+    height: f64,
 }
 
-fn row_at(y: f64, n_rows: usize, n_endpoints: usize) -> Option<usize> {
-    (0..n_rows).find(|&i| {
-        let top = row_top(i, n_endpoints);
-        y >= top && y < top + ROW_H
+fn lane_height(lane: &Lane) -> f64 {
+    6.0 + f64::from(lane.rows.max(1)) * SUB_H
+}
+
+/// Top of sub-row `row` of a lane whose top is `top`.
+fn sub_row_top(top: f64, row: u32) -> f64 {
+    top + 3.0 + f64::from(row) * SUB_H
+}
+
+fn layout(props: &TimelineProps) -> Layout<'_> {
+    let mut y = AXIS_H + HEADER_H;
+    let mut rows = Vec::with_capacity(props.endpoints.len() + props.lanes.len());
+    for e in props.endpoints.iter() {
+        rows.push((Row::Endpoint(e), y, ROW_H));
+        y += ROW_H;
+    }
+    let lanes_header = y;
+    y += HEADER_H;
+    for lane in props.lanes.iter() {
+        let h = lane_height(lane);
+        rows.push((Row::Lane(lane), y, h));
+        y += h;
+    }
+    Layout { rows, lanes_header, height: y + 8.0 }
+}
+
+/// The row under `y`, and the lane's sub-row there.
+fn row_at<'a>(layout: &Layout<'a>, y: f64) -> Option<(Row<'a>, u32)> {
+    layout.rows.iter().find(|(_, top, h)| y >= *top && y < top + h).map(|&(row, top, _)| {
+        let sub = match row {
+            Row::Lane(lane) => (((y - top - 3.0) / SUB_H).floor().max(0.0) as u32).min(lane.rows.max(1) - 1),
+            Row::Endpoint(_) => 0,
+        };
+        (row, sub)
     })
+}
+
+/// The label column's width for a container of `container_w` CSS pixels.
+fn label_width(container_w: f64) -> f64 {
+    (container_w * 0.3).clamp(110.0, 240.0)
+}
+
+/// The plot's width (right of the labels) for a container of `container_w` CSS pixels.
+fn plot_width(container_w: f64) -> f64 {
+    (container_w - label_width(container_w)).max(MIN_PLOT_W)
 }
 
 fn initial_scale(props: &TimelineProps, width: f64) -> Option<TimeScale> {
@@ -124,31 +173,83 @@ fn initial_scale(props: &TimelineProps, width: f64) -> Option<TimeScale> {
     Some(TimeScale::new(a as f64 - pad, b as f64 + pad, width))
 }
 
-/// The hit under the pointer: a tunnel mark.
-fn hit<'a>(lane: &'a Lane, scale: &TimeScale, x: f64) -> Option<&'a TunnelMark> {
-    // Prefer a start marker within 4 px, else the latest-starting bar covering x.
-    let near = lane.marks.iter().filter(|m| (scale.x_of(m.start_ms as f64) - x).abs() <= 4.0).min_by(|a, b| {
-        let da = (scale.x_of(a.start_ms as f64) - x).abs();
-        let db = (scale.x_of(b.start_ms as f64) - x).abs();
-        da.total_cmp(&db)
-    });
+/// The mark under the pointer in one sub-row: a start mark or cross within 4 px, else the
+/// latest-starting bar covering x.
+fn hit<'a>(lane: &'a Lane, sub_row: u32, scale: &TimeScale, x: f64) -> Option<&'a TunnelMark> {
+    let marks = || lane.marks.iter().filter(move |m| m.row == sub_row);
+    let dist = |m: &TunnelMark| (scale.x_of(m.start_ms as f64) - x).abs();
+    let near = marks().filter(|m| dist(m) <= 4.0).min_by(|a, b| dist(a).total_cmp(&dist(b)));
     near.or_else(|| {
-        lane.marks.iter().rev().find(|m| scale.x_of(m.start_ms as f64) <= x && x <= scale.x_of(m.end_ms as f64))
+        marks()
+            .filter(|m| !m.failed)
+            .rev()
+            .find(|m| scale.x_of(m.start_ms as f64) <= x && x <= scale.x_of(m.end_ms as f64))
     })
 }
 
 fn tooltip_for(mark: &TunnelMark, lane: &Lane, local: bool) -> String {
-    let outcome = if mark.failed { "failed attempt" } else { "accepted (not proof of a connection)" };
     let port = mark.port.map(|p| format!(" port {p}")).unwrap_or_default();
+    if mark.failed {
+        return format!(
+            "{}{port}\nfailed attempt (never opened)\nat {}\nevent {}",
+            visible(&lane.label),
+            fmt_time(mark.start_ms, local),
+            visible(&mark.event_id)
+        );
+    }
     let dur = fmt_duration(((mark.end_ms - mark.start_ms) / 1000).max(0) as u64);
     let assumed = if mark.assumed { ", max duration assumed" } else { "" };
     format!(
-        "{}{port}\n{outcome}\nstart {}\nlatest end {} ({dur}{assumed})\nevent {}",
+        "{}{port}\naccepted (not proof of a connection)\nstart {}\nlatest end {} ({dur}{assumed})\nevent {}",
         visible(&lane.label),
         fmt_time(mark.start_ms, local),
         fmt_time(mark.end_ms, local),
-        mark.event_id
+        visible(&mark.event_id)
     )
+}
+
+fn lane_tooltip(lane: &Lane) -> String {
+    let mut s = visible(&lane.label).into_owned();
+    if !lane.sublabel.is_empty() {
+        s.push('\n');
+        s.push_str(&visible(&lane.sublabel));
+    }
+    s.push_str(&format!("\n{} tunnels ({} failed)", lane.marks.len(), lane.n_failed));
+    if lane.rows > 1 {
+        s.push_str(&format!("\noverlapping tunnels stacked in {} rows", lane.rows));
+    }
+    if lane.n_overdrawn > 0 {
+        s.push_str(&format!("\n{} drawn over others (more overlap than rows)", lane.n_overdrawn));
+    }
+    s
+}
+
+fn endpoint_tooltip(e: &EndpointLife, local: bool) -> String {
+    let created = e
+        .create_ms
+        .map(|t| format!("create requested {}", fmt_time(t, local)))
+        .unwrap_or_else(|| "created before the data starts".into());
+    let deleted = e
+        .delete_ms
+        .map(|t| format!("delete requested {}", fmt_time(t, local)))
+        .unwrap_or_else(|| "not deleted in the data".into());
+    format!("{}\n{created}\n{deleted}\n{} tunnels ({} failed)", visible(&e.endpoint_id), e.n_tunnels, e.n_failed)
+}
+
+/// The browser's offset east of UTC, in minutes, at a UTC instant.
+#[cfg(target_arch = "wasm32")]
+fn local_offset_min(t_ms: i64) -> i32 {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t_ms as f64));
+    -(d.get_timezone_offset().round() as i32)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn local_offset_min(_t_ms: i64) -> i32 {
+    0
+}
+
+fn utc_offset_min(_t_ms: i64) -> i32 {
+    0
 }
 
 /// A small diagonal-stripe tile used as a fill pattern for bars whose max duration was
@@ -168,183 +269,263 @@ fn hatch_pattern(ctx: &CanvasRenderingContext2d, color: &str) -> Option<web_sys:
     ctx.create_pattern_with_html_canvas_element(&tile, "repeat").ok()?
 }
 
-/// Draws one lane's tunnels with a few batched paths: bars, hatched bars, start marks, crosses.
-/// Marks that fall on the same pixel as the previous one are drawn once.
+/// Width of `s` as the canvas draws it (a conservative estimate if it cannot say).
+fn text_width(ctx: &CanvasRenderingContext2d, s: &str) -> f64 {
+    ctx.measure_text(s).map(|m| m.width()).unwrap_or_else(|_| estimate_text_width(s, FONT_PX))
+}
+
+/// `s` shortened with an ellipsis to fit `max_w` pixels.
+fn fit_text(ctx: &CanvasRenderingContext2d, s: &str, max_w: f64) -> String {
+    if text_width(ctx, s) <= max_w {
+        return s.to_owned();
+    }
+    let chars: Vec<char> = s.chars().collect();
+    // The longest prefix that fits with the ellipsis (binary search).
+    let (mut lo, mut hi) = (0usize, chars.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        let t: String = chars[..mid].iter().chain(std::iter::once(&'…')).collect();
+        if text_width(ctx, &t) <= max_w { lo = mid } else { hi = mid - 1 }
+    }
+    chars[..lo].iter().chain(std::iter::once(&'…')).collect()
+}
+
+/// Where the plot is on the canvas.
+#[derive(Clone, Copy)]
+struct Plot {
+    /// Left edge of the plot (the label column's width).
+    left: f64,
+    scale: TimeScale,
+}
+
+impl Plot {
+    /// Canvas x of a time, held a little outside the plot (the plot is clipped anyway, and
+    /// far-away times must not reach the canvas as huge numbers).
+    fn x(&self, t_ms: f64) -> f64 {
+        self.left + self.scale.x_of(t_ms).clamp(-10.0, self.scale.width_px + 10.0)
+    }
+}
+
+/// Draws one lane's tunnels with a few batched paths: bars, hatched bars, start marks, crosses,
+/// each in its sub-row. Marks that fall on the same pixel of a sub-row as the previous are
+/// drawn once.
 fn draw_lane(
     ctx: &CanvasRenderingContext2d,
     lane: &Lane,
-    scale: &TimeScale,
-    y: f64,
+    plot: &Plot,
+    top: f64,
     p: &Palette,
     selected: Option<&str>,
     hatch: Option<&web_sys::CanvasPattern>,
 ) {
-    let (lo, hi) = (scale.start_ms, scale.end_ms);
-    let clamp = |x: f64| x.clamp(-10.0, scale.width_px + 10.0);
-    let (bar_y, bar_h) = (y + 5.0, ROW_H - 10.0);
-    let mut bars: Vec<(f64, f64)> = Vec::new();
-    let mut hatched: Vec<(f64, f64)> = Vec::new();
-    let mut starts: Vec<f64> = Vec::new();
-    let mut crosses: Vec<f64> = Vec::new();
+    let (lo, hi) = (plot.scale.start_ms, plot.scale.end_ms);
+    let n_rows = lane.rows.max(1) as usize;
+    // Per sub-row: the last bar (to merge overlapping bars) and the last start / cross pixel.
+    let mut bars: Vec<(f64, f64, f64)> = Vec::new();
+    let mut hatched: Vec<(f64, f64, f64)> = Vec::new();
+    let mut starts: Vec<(f64, f64)> = Vec::new();
+    let mut crosses: Vec<(f64, f64)> = Vec::new();
+    let mut last_bar: Vec<Option<(usize, bool)>> = vec![None; n_rows];
+    let mut last_start = vec![f64::NAN; n_rows];
     let mut selected_box = None;
-    let (mut last_start, mut last_cross) = (f64::NAN, f64::NAN);
     for m in &lane.marks {
         if (m.end_ms as f64) < lo || (m.start_ms as f64) > hi {
             continue;
         }
-        let x0 = (LABEL_W + clamp(scale.x_of(m.start_ms as f64))).round();
-        let x1 = (LABEL_W + clamp(scale.x_of(m.end_ms as f64))).round().max(x0 + 1.0);
-        if selected == Some(m.event_id.as_str()) {
-            selected_box = Some((x0, x1));
-        }
+        let r = (m.row as usize).min(n_rows - 1);
+        let y = sub_row_top(top, r as u32);
+        let x0 = plot.x(m.start_ms as f64).round();
         if m.failed {
-            if x0 != last_cross {
-                crosses.push(x0);
-                last_cross = x0;
+            if x0 != last_start[r] {
+                crosses.push((x0, y));
+                last_start[r] = x0;
+            }
+            if selected == Some(m.event_id.as_str()) {
+                selected_box = Some((x0 - 5.0, x0 + 5.0, y));
             }
             continue;
         }
-        // Overlapping bars merge into one rectangle.
-        let list = if m.assumed { &mut hatched } else { &mut bars };
-        match list.last_mut() {
-            Some(last) if x0 <= last.1 => last.1 = last.1.max(x1),
-            _ => list.push((x0, x1)),
+        let x1 = plot.x(m.end_ms as f64).round().max(x0 + 1.0);
+        if selected == Some(m.event_id.as_str()) {
+            selected_box = Some((x0 - 3.0, x1 + 3.0, y));
         }
-        if x0 != last_start {
-            starts.push(x0);
-            last_start = x0;
+        // Overlapping bars of a sub-row (only overdrawn marks, or ones sharing pixels) merge.
+        let list = if m.assumed { &mut hatched } else { &mut bars };
+        match last_bar[r] {
+            Some((i, a)) if a == m.assumed && x0 <= list[i].1 => list[i].1 = list[i].1.max(x1),
+            _ => {
+                list.push((x0, x1, y));
+                last_bar[r] = Some((list.len() - 1, m.assumed));
+            }
+        }
+        if x0 != last_start[r] {
+            starts.push((x0, y));
+            last_start[r] = x0;
         }
     }
     ctx.set_fill_style_str(p.bar);
     ctx.begin_path();
-    for (a, b) in bars.iter().chain(&hatched) {
-        ctx.rect(*a, bar_y, b - a, bar_h);
+    for (a, b, y) in bars.iter().chain(&hatched) {
+        ctx.rect(*a, y + 2.0, b - a, SUB_H - 4.0);
     }
     ctx.fill();
     if let Some(pattern) = hatch {
         ctx.set_fill_style_canvas_pattern(pattern);
         ctx.begin_path();
-        for (a, b) in &hatched {
-            ctx.rect(*a, bar_y, b - a, bar_h);
+        for (a, b, y) in &hatched {
+            ctx.rect(*a, y + 2.0, b - a, SUB_H - 4.0);
         }
         ctx.fill();
     }
     ctx.set_fill_style_str(p.accent);
     ctx.begin_path();
-    for x in &starts {
-        ctx.rect(x - 1.0, y + 3.0, 3.0, ROW_H - 6.0);
+    for (x, y) in &starts {
+        ctx.rect(x - 1.0, *y, 3.0, SUB_H);
     }
     ctx.fill();
     ctx.set_stroke_style_str(p.bad);
+    ctx.set_line_width(1.5);
     ctx.begin_path();
-    for x in &crosses {
-        ctx.move_to(x - 4.0, y + 5.0);
-        ctx.line_to(x + 4.0, y + ROW_H - 5.0);
-        ctx.move_to(x + 4.0, y + 5.0);
-        ctx.line_to(x - 4.0, y + ROW_H - 5.0);
+    for (x, y) in &crosses {
+        ctx.move_to(x - 4.0, y + 2.0);
+        ctx.line_to(x + 4.0, y + SUB_H - 2.0);
+        ctx.move_to(x + 4.0, y + 2.0);
+        ctx.line_to(x - 4.0, y + SUB_H - 2.0);
     }
     ctx.stroke();
-    if let Some((x0, x1)) = selected_box {
+    ctx.set_line_width(1.0);
+    if let Some((x0, x1, y)) = selected_box {
         ctx.set_stroke_style_str(p.fg);
-        ctx.stroke_rect(x0 - 3.0, y + 1.0, x1 - x0 + 6.0, ROW_H - 2.0);
+        ctx.stroke_rect(x0, y - 1.0, x1 - x0, SUB_H + 2.0);
     }
 }
 
-fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &TimeScale) {
+fn draw_endpoint(ctx: &CanvasRenderingContext2d, e: &EndpointLife, plot: &Plot, y: f64, p: &Palette) {
+    let (lo, hi) = (plot.scale.start_ms, plot.scale.end_ms);
+    let start = e.create_ms.map(|t| t as f64).unwrap_or(lo.min(e.first_seen_ms as f64));
+    let end = e.delete_ms.map(|t| t as f64).unwrap_or(hi.max(e.last_seen_ms as f64));
+    let (x0, x1) = (plot.x(start), plot.x(end));
+    ctx.set_fill_style_str(p.life);
+    ctx.fill_rect(x0, y + 5.0, (x1 - x0).max(1.0), ROW_H - 10.0);
+    ctx.set_fill_style_str(p.fg);
+    match e.create_ms {
+        Some(t) => ctx.fill_rect(plot.x(t as f64) - 1.0, y + 2.0, 3.0, ROW_H - 4.0),
+        None => {
+            // Created before the data starts: the bar runs in from the left.
+            let _ = ctx.fill_text("…", x0.max(plot.left) + 2.0, y + 14.0);
+        }
+    }
+    if let Some(t) = e.delete_ms {
+        ctx.fill_rect(plot.x(t as f64) - 1.0, y + 2.0, 3.0, ROW_H - 4.0);
+    }
+    ctx.set_fill_style_str(p.accent);
+    for &t in &e.modify_ms {
+        let _ = ctx.fill_text("M", plot.x(t as f64) - 4.0, y + 14.0);
+    }
+    ctx.set_fill_style_str(p.muted);
+    for &t in &e.describe_ms {
+        ctx.fill_rect(plot.x(t as f64), y + ROW_H - 6.0, 1.0, 5.0);
+    }
+}
+
+/// The canvas's size: the container's width in CSS pixels, and the device pixel ratio.
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct Size {
+    container_w: f64,
+    dpr: f64,
+}
+
+fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &TimeScale, size: Size) {
     let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
     let Ok(ctx) = ctx.dyn_into::<CanvasRenderingContext2d>() else { return };
-    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
-    let rows = rows(props);
-    let n_endpoints = props.endpoints.len();
-    let height = row_top(rows.len(), n_endpoints) + 8.0;
-    let width = LABEL_W + scale.width_px;
-    let (w_px, h_px) = ((width * dpr) as u32, (height * dpr) as u32);
-    // Resizing clears and reallocates the canvas: only do it when the size changes.
+    let dpr = if size.dpr.is_finite() && size.dpr > 0.0 { size.dpr } else { 1.0 };
+    let layout = layout(props);
+    let height = layout.height;
+    let label_w = label_width(size.container_w);
+    let plot = Plot { left: label_w, scale: *scale };
+    let width = label_w + scale.width_px;
+    let (w_px, h_px) = ((width * dpr).round() as u32, (height * dpr).round() as u32);
+    // Resizing clears and reallocates the canvas: only do it when the size changes. The CSS
+    // size goes through the CSSOM (the CSP refuses `style=` attributes).
     if canvas.width() != w_px || canvas.height() != h_px {
         canvas.set_width(w_px);
         canvas.set_height(h_px);
-        let _ = canvas.style().set_property("height", &format!("{height}px"));
+        let style = canvas.style();
+        let _ = style.set_property("width", &format!("{width}px"));
+        let _ = style.set_property("height", &format!("{height}px"));
     }
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     let p = palette(props.dark);
     ctx.clear_rect(0.0, 0.0, width, height);
-    ctx.set_font("12px system-ui, sans-serif");
+    ctx.set_font(FONT);
+    ctx.set_line_width(1.0);
 
-    // Axis and grid.
-    ctx.set_fill_style_str(p.muted);
-    ctx.set_stroke_style_str(p.line);
-    for t in scale.ticks(((scale.width_px / 140.0) as usize).max(2)) {
-        let x = LABEL_W + scale.x_of(t as f64);
-        ctx.begin_path();
-        ctx.move_to(x, AXIS_H - 4.0);
-        ctx.line_to(x, height);
-        ctx.stroke();
-        let _ = ctx.fill_text(&fmt_time(t, props.local_time), x + 3.0, 14.0);
-    }
-    ctx.set_fill_style_str(p.fg);
-    let _ = ctx.fill_text("Endpoints (create requested → delete requested)", 4.0, AXIS_H + 13.0);
-    let lane_header = format!("Tunnels by {}", props.grouping.as_str());
-    let _ = ctx.fill_text(&lane_header, 4.0, row_top(n_endpoints, n_endpoints) - HEADER_H + 13.0);
-
-    let clamp = |x: f64| x.clamp(-10.0, scale.width_px + 10.0);
-    let (lo, hi) = (scale.start_ms, scale.end_ms);
-    let hatch = hatch_pattern(&ctx, p.accent);
-    for (i, row) in rows.iter().enumerate() {
-        let y = row_top(i, n_endpoints);
-        ctx.set_stroke_style_str(p.line);
-        ctx.begin_path();
-        ctx.move_to(0.0, y + ROW_H);
-        ctx.line_to(width, y + ROW_H);
-        ctx.stroke();
-        match row {
-            Row::Endpoint(e) => {
-                ctx.set_fill_style_str(p.fg);
-                let _ = ctx.fill_text(&clip_label(&visible(&e.endpoint_id)), 4.0, y + 14.0);
-                let start = e.create_ms.map(|t| t as f64).unwrap_or(lo.min(e.first_seen_ms as f64));
-                let end = e.delete_ms.map(|t| t as f64).unwrap_or(hi.max(e.last_seen_ms as f64));
-                let (x0, x1) = (LABEL_W + clamp(scale.x_of(start)), LABEL_W + clamp(scale.x_of(end)));
-                ctx.set_fill_style_str(p.life);
-                ctx.fill_rect(x0, y + 5.0, (x1 - x0).max(1.0), ROW_H - 10.0);
-                ctx.set_fill_style_str(p.fg);
-                if let Some(t) = e.create_ms {
-                    ctx.fill_rect(LABEL_W + scale.x_of(t as f64) - 1.0, y + 2.0, 3.0, ROW_H - 4.0);
-                } else {
-                    let _ = ctx.fill_text("…", x0 + 2.0, y + 14.0);
-                }
-                if let Some(t) = e.delete_ms {
-                    ctx.fill_rect(LABEL_W + scale.x_of(t as f64) - 1.0, y + 2.0, 3.0, ROW_H - 4.0);
-                }
-                ctx.set_fill_style_str(p.accent);
-                for &t in &e.modify_ms {
-                    let _ = ctx.fill_text("M", LABEL_W + scale.x_of(t as f64) - 4.0, y + 14.0);
-                }
-                ctx.set_fill_style_str(p.muted);
-                for &t in &e.describe_ms {
-                    ctx.fill_rect(LABEL_W + scale.x_of(t as f64), y + ROW_H - 6.0, 1.0, 5.0);
-                }
-            }
-            Row::Lane(lane) => {
-                ctx.set_fill_style_str(p.fg);
-                let label = if lane.sublabel.is_empty() {
-                    lane.label.clone()
-                } else {
-                    format!("{} · {}", lane.label, lane.sublabel)
-                };
-                let _ = ctx.fill_text(&clip_label(&visible(&label)), 4.0, y + 14.0);
-                draw_lane(&ctx, lane, scale, y, &p, props.selected.as_deref(), hatch.as_ref());
-            }
-        }
-    }
-    // The label column is drawn over anything that scrolled under it.
+    // Everything time-based is drawn inside the plot only.
+    ctx.save();
+    ctx.begin_path();
+    ctx.rect(label_w, 0.0, scale.width_px, height);
+    ctx.clip();
+    let zone: &dyn Fn(i64) -> i32 = if props.local_time { &local_offset_min } else { &utc_offset_min };
+    let axis: Axis = axis(scale, zone, &|s| text_width(&ctx, s));
     ctx.set_stroke_style_str(p.line);
     ctx.begin_path();
-    ctx.move_to(LABEL_W - 0.5, 0.0);
-    ctx.line_to(LABEL_W - 0.5, height);
+    for &t in &axis.ticks {
+        let x = (label_w + scale.x_of(t as f64)).round() + 0.5;
+        ctx.move_to(x, 2.0);
+        ctx.line_to(x, height);
+    }
     ctx.stroke();
-}
+    ctx.set_fill_style_str(p.muted);
+    for l in &axis.labels {
+        let _ = ctx.fill_text(&l.text, label_w + l.x, 14.0);
+    }
+    ctx.set_fill_style_str(p.fg);
+    for l in &axis.context {
+        let _ = ctx.fill_text(&l.text, label_w + l.x, 29.0);
+    }
+    let hatch = hatch_pattern(&ctx, p.accent);
+    for &(row, top, _) in &layout.rows {
+        match row {
+            Row::Endpoint(e) => draw_endpoint(&ctx, e, &plot, top, &p),
+            Row::Lane(lane) => draw_lane(&ctx, lane, &plot, top, &p, props.selected.as_deref(), hatch.as_ref()),
+        }
+    }
+    ctx.restore();
 
-fn clip_label(s: &str) -> String {
-    if s.chars().count() > 34 { format!("{}…", s.chars().take(33).collect::<String>()) } else { s.to_owned() }
+    // Row separators across the whole width.
+    ctx.set_stroke_style_str(p.line);
+    ctx.begin_path();
+    ctx.move_to(0.0, AXIS_H - 0.5);
+    ctx.line_to(width, AXIS_H - 0.5);
+    for &(_, top, h) in &layout.rows {
+        ctx.move_to(0.0, (top + h).round() - 0.5);
+        ctx.line_to(width, (top + h).round() - 0.5);
+    }
+    ctx.move_to(label_w - 0.5, 0.0);
+    ctx.line_to(label_w - 0.5, height);
+    ctx.stroke();
+
+    // The label column, clipped to itself.
+    ctx.save();
+    ctx.begin_path();
+    ctx.rect(0.0, 0.0, label_w - 4.0, height);
+    ctx.clip();
+    let text_w = label_w - 10.0;
+    ctx.set_fill_style_str(p.muted);
+    let _ = ctx.fill_text(if props.local_time { "local time" } else { "UTC" }, 4.0, 14.0);
+    ctx.set_fill_style_str(p.fg);
+    let _ = ctx.fill_text(&fit_text(&ctx, "Endpoints (create → delete)", text_w), 4.0, AXIS_H + 13.0);
+    let lane_header = format!("Tunnels by {}", props.grouping.as_str());
+    let _ = ctx.fill_text(&fit_text(&ctx, &lane_header, text_w), 4.0, layout.lanes_header + 13.0);
+    for &(row, top, _) in &layout.rows {
+        let label = match row {
+            Row::Endpoint(e) => visible(&e.endpoint_id).into_owned(),
+            Row::Lane(lane) if lane.sublabel.is_empty() => visible(&lane.label).into_owned(),
+            Row::Lane(lane) => format!("{} · {}", visible(&lane.label), visible(&lane.sublabel)),
+        };
+        let _ = ctx.fill_text(&fit_text(&ctx, &label, text_w), 4.0, top + 14.0);
+    }
+    ctx.restore();
 }
 
 struct Drag {
@@ -353,56 +534,145 @@ struct Drag {
     moved: bool,
 }
 
+/// The container's width (CSS pixels, without its scrollbar) and the device pixel ratio.
+fn measure(container: &web_sys::Element) -> Size {
+    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
+    Size { container_w: f64::from(container.client_width()), dpr }
+}
+
+/// Follows the size of the element behind `node` with a `ResizeObserver` (the window's size is
+/// not enough: the detail panel, a scrollbar or the page's layout change the width too).
+#[hook]
+fn use_element_size(node: NodeRef) -> Option<Size> {
+    let size = use_state_eq(|| None::<Size>);
+    {
+        let size = size.clone();
+        use_effect_with((), move |_| {
+            let element = node.cast::<web_sys::Element>();
+            let mut observer = None;
+            let mut callback = None;
+            if let Some(element) = element {
+                size.set(Some(measure(&element)));
+                let target = element.clone();
+                let size = size.clone();
+                let cb = Closure::<dyn FnMut(js_sys::Array, web_sys::ResizeObserver)>::new(
+                    move |_: js_sys::Array, _: web_sys::ResizeObserver| size.set(Some(measure(&target))),
+                );
+                if let Ok(o) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {
+                    o.observe(&element);
+                    observer = Some(o);
+                }
+                callback = Some(cb);
+            }
+            move || {
+                if let Some(o) = observer {
+                    o.disconnect();
+                }
+                drop(callback);
+            }
+        });
+    }
+    *size
+}
+
+/// Places the tooltip near the pointer (`client` coordinates) and inside the viewport, through
+/// the CSSOM: the page's CSP (`style-src 'self'`) refuses `style=` attributes.
+fn place_tooltip(el: &HtmlElement, client_x: f64, client_y: f64) {
+    let (vw, vh) = web_sys::window()
+        .map(|w| {
+            let f = |v: Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>| v.ok().and_then(|v| v.as_f64());
+            (f(w.inner_width()).unwrap_or(1024.0), f(w.inner_height()).unwrap_or(768.0))
+        })
+        .unwrap_or((1024.0, 768.0));
+    let (w, h) = (f64::from(el.offset_width()), f64::from(el.offset_height()));
+    let (left, top) = tooltip_position(client_x, client_y, w, h, vw, vh);
+    let style = el.style();
+    let _ = style.set_property("left", &format!("{left}px"));
+    let _ = style.set_property("top", &format!("{top}px"));
+    let _ = style.set_property("visibility", "visible");
+}
+
+/// Where a `w`×`h` tooltip goes for a pointer at (x, y) in a `vw`×`vh` viewport: below right
+/// of the pointer, flipped to the other side where it would leave the viewport, and never
+/// past its edges (4 px margin).
+fn tooltip_position(x: f64, y: f64, w: f64, h: f64, vw: f64, vh: f64) -> (f64, f64) {
+    const OFF: f64 = 14.0;
+    const MARGIN: f64 = 4.0;
+    let place = |p: f64, size: f64, view: f64| {
+        let after = p + OFF;
+        let at = if after + size <= view - MARGIN { after } else { p - OFF - size };
+        at.min(view - MARGIN - size).max(MARGIN)
+    };
+    (place(x, w, vw).round(), place(y, h, vh).round())
+}
+
+/// What resets the zoom: the loaded range and the brushed window.
+type RangeKey = (Option<(i64, i64)>, Option<(i64, i64)>);
+
 /// The timeline.
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let canvas_ref = use_node_ref();
-    let width = use_state(|| 900.0f64);
+    let scroll_ref = use_node_ref();
+    let tooltip_ref = use_node_ref();
     let scale: UseStateHandle<Option<TimeScale>> = use_state(|| None);
     let drag: Rc<RefCell<Option<Drag>>> = use_mut_ref(|| None);
-    let tooltip: UseStateHandle<Option<(f64, f64, String)>> = use_state(|| None);
+    // (client x, client y, text)
+    let tooltip: UseStateHandle<Option<(f64, f64, String)>> = use_state_eq(|| None);
+    let size = use_element_size(scroll_ref.clone());
+    let plot_w = size.map(|s| plot_width(s.container_w));
+    let label_w = size.map_or(240.0, |s| label_width(s.container_w));
 
-    // Measure the drawing width when mounted and whenever the window is resized.
-    let window_width = use_window_width();
-    {
-        let canvas_ref = canvas_ref.clone();
-        let width = width.clone();
-        use_effect_with(window_width, move |_| {
-            if let Some(parent) = canvas_ref.cast::<HtmlCanvasElement>().and_then(|c| c.parent_element()) {
-                width.set((f64::from(parent.client_width()) - LABEL_W - 2.0).max(200.0));
-            }
-        });
-    }
-    // Reset the zoom when the loaded range or the brushed window changes.
+    // A new range or window resets the zoom; a new width keeps the visible times.
     {
         let scale = scale.clone();
         let props_c = props.clone();
-        use_effect_with((props.extent, props.window, *width), move |(_, _, w)| {
-            scale.set(initial_scale(&props_c, *w));
+        let last: Rc<RefCell<Option<RangeKey>>> = use_mut_ref(|| None);
+        use_effect_with((props.extent, props.window, plot_w.map(f64::to_bits)), move |_| {
+            let Some(w) = plot_w else { return };
+            let key = (props_c.extent, props_c.window);
+            let same = last.borrow().as_ref() == Some(&key);
+            *last.borrow_mut() = Some(key);
+            match *scale {
+                Some(s) if same => scale.set(Some(TimeScale::new(s.start_ms, s.end_ms, w))),
+                _ => scale.set(initial_scale(&props_c, w)),
+            }
         });
     }
-    // Draw whenever the data, the zoom or the look changes.
+    // Draw whenever the data, the zoom, the size or the look changes.
     {
         let canvas_ref = canvas_ref.clone();
         let props_c = props.clone();
-        use_effect_with((props.clone(), *scale), move |(_, s)| {
-            if let (Some(canvas), Some(s)) = (canvas_ref.cast::<HtmlCanvasElement>(), s) {
-                draw(&canvas, &props_c, s);
+        use_effect_with((props.clone(), *scale, size), move |(_, s, size)| {
+            if let (Some(canvas), Some(s), Some(size)) = (canvas_ref.cast::<HtmlCanvasElement>(), s, size) {
+                draw(&canvas, &props_c, s, *size);
+            }
+        });
+    }
+    // Place the tooltip once it is rendered (its size is known then).
+    {
+        let tooltip_ref = tooltip_ref.clone();
+        use_effect_with((*tooltip).clone(), move |t| {
+            if let (Some(el), Some((x, y, _))) = (tooltip_ref.cast::<HtmlElement>(), t) {
+                place_tooltip(&el, *x, *y);
             }
         });
     }
 
     let on_wheel = {
         let scale = scale.clone();
+        let tooltip = tooltip.clone();
         Callback::from(move |e: WheelEvent| {
             let Some(s) = *scale else { return };
             e.prevent_default();
-            let x = f64::from(e.offset_x()) - LABEL_W;
+            // What was under the pointer moves away.
+            tooltip.set(None);
+            let x = f64::from(e.offset_x()) - label_w;
             if e.shift_key() || e.delta_x().abs() > e.delta_y().abs() {
                 let d = if e.delta_x() != 0.0 { e.delta_x() } else { e.delta_y() };
                 scale.set(Some(s.pan(d)));
             } else {
-                scale.set(Some(s.zoom_at(x.max(0.0), 1.2f64.powf(e.delta_y() / 100.0))));
+                scale.set(Some(s.zoom_at(x.clamp(0.0, s.width_px), 1.2f64.powf(e.delta_y() / 100.0))));
             }
         })
     };
@@ -433,13 +703,13 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 }
             }
             let y = f64::from(e.offset_y());
-            let rows = rows(&props_c);
-            let n_endpoints = props_c.endpoints.len();
-            let text = row_at(y, rows.len(), n_endpoints).and_then(|i| match rows[i] {
-                Row::Lane(lane) => hit(lane, &s, x - LABEL_W).map(|m| tooltip_for(m, lane, props_c.local_time)),
+            let layout = layout(&props_c);
+            let text = row_at(&layout, y).and_then(|(row, sub)| match row {
+                Row::Lane(lane) if x < label_w => Some(lane_tooltip(lane)),
+                Row::Lane(lane) => hit(lane, sub, &s, x - label_w).map(|m| tooltip_for(m, lane, props_c.local_time)),
                 Row::Endpoint(ep) => Some(endpoint_tooltip(ep, props_c.local_time)),
             });
-            tooltip.set(text.map(|t| (x + 14.0, y + 14.0, t)));
+            tooltip.set(text.map(|t| (f64::from(e.client_x()), f64::from(e.client_y()), t)));
         })
     };
     let on_up = {
@@ -452,10 +722,13 @@ pub fn timeline(props: &TimelineProps) -> Html {
             if d.is_some_and(|d| d.moved) {
                 return;
             }
-            let (x, y) = (f64::from(e.offset_x()) - LABEL_W, f64::from(e.offset_y()));
-            let rows = rows(&props_c);
-            if let Some(Row::Lane(lane)) = row_at(y, rows.len(), props_c.endpoints.len()).map(|i| &rows[i]) {
-                if let Some(m) = hit(lane, &s, x) {
+            let (x, y) = (f64::from(e.offset_x()) - label_w, f64::from(e.offset_y()));
+            if x < 0.0 {
+                return;
+            }
+            let layout = layout(&props_c);
+            if let Some((Row::Lane(lane), sub)) = row_at(&layout, y) {
+                if let Some(m) = hit(lane, sub, &s, x) {
                     props_c.on_select.emit(m.event_id.clone());
                 }
             }
@@ -472,9 +745,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let on_key = {
         let scale = scale.clone();
         let props_c = props.clone();
-        let width = *width;
         Callback::from(move |e: KeyboardEvent| {
             let Some(s) = *scale else { return };
+            let width = s.width_px;
             let next = match e.key().as_str() {
                 "w" | "W" => s.zoom_at(width / 2.0, 0.8),
                 "s" | "S" => s.zoom_at(width / 2.0, 1.25),
@@ -512,31 +785,108 @@ pub fn timeline(props: &TimelineProps) -> Html {
                         })}
                     </select>
                 </label>
-                <span class="timeline__hint">{"wheel or W/S zoom · drag or A/D pan · 0 resets · click selects · bars end at the latest possible end; hatched = max duration assumed; × = failed"}</span>
+                <span class="timeline__hint">{"wheel or W/S zoom · drag or A/D pan · 0 resets · click selects · bars end at the latest possible end; hatched = max duration assumed; × = failed (never opened); overlapping tunnels stack"}</span>
             </div>
             if props.extent.is_none() {
                 <p class="empty">{"Load data to see the timeline."}</p>
             }
-            <div class="timeline__scroll">
+            <div class="timeline__scroll" ref={scroll_ref}>
                 <canvas ref={canvas_ref} class="timeline__canvas" tabindex="0" data-testid="timeline-canvas"
                     onwheel={on_wheel} onmousedown={on_down} onmousemove={on_move} onmouseup={on_up}
                     onmouseleave={on_leave} onkeydown={on_key} />
-                if let Some((x, y, text)) = &*tooltip {
-                    <div class="timeline__tooltip" data-testid="timeline-tooltip" style={format!("left:{x}px;top:{y}px")}>{text.clone()}</div>
-                }
             </div>
+            if let Some((_, _, text)) = &*tooltip {
+                <div class="timeline__tooltip" data-testid="timeline-tooltip" role="tooltip" ref={tooltip_ref}>{text.clone()}</div>
+            }
         </section>
     }
 }
 
-fn endpoint_tooltip(e: &EndpointLife, local: bool) -> String {
-    let created = e
-        .create_ms
-        .map(|t| format!("create requested {}", fmt_time(t, local)))
-        .unwrap_or_else(|| "created before the data starts".into());
-    let deleted = e
-        .delete_ms
-        .map(|t| format!("delete requested {}", fmt_time(t, local)))
-        .unwrap_or_else(|| "not deleted in the data".into());
-    format!("{}\n{created}\n{deleted}\n{} tunnels ({} failed)", visible(&e.endpoint_id), e.n_tunnels, e.n_failed)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(id: &str, start: i64, end: i64, row: u32, failed: bool) -> TunnelMark {
+        TunnelMark { event_id: id.into(), start_ms: start, end_ms: end, row, failed, ..TunnelMark::default() }
+    }
+
+    fn lane(marks: Vec<TunnelMark>, rows: u32) -> Lane {
+        Lane { key: "k".into(), label: "k".into(), marks, rows, ..Lane::default() }
+    }
+
+    #[test]
+    fn lanes_grow_by_their_sub_rows_and_rows_are_found_by_y() {
+        let lanes = Rc::new(vec![lane(vec![mark("a", 0, 100, 0, false)], 1), lane(vec![], 3), lane(vec![], 0)]);
+        let props = TimelineProps {
+            lanes,
+            endpoints: Rc::new(vec![EndpointLife::default()]),
+            extent: None,
+            window: None,
+            generation: 0,
+            selected: None,
+            local_time: false,
+            dark: false,
+            grouping: Grouping::Endpoint,
+            on_grouping: Callback::noop(),
+            on_select: Callback::noop(),
+        };
+        let l = layout(&props);
+        let tops: Vec<(f64, f64)> = l.rows.iter().map(|&(_, t, h)| (t, h)).collect();
+        // Axis, endpoints header, one endpoint, lanes header, then lanes of 1, 3 and 0 (= 1) rows.
+        let first = AXIS_H + HEADER_H;
+        let lanes_top = first + ROW_H + HEADER_H;
+        assert_eq!(
+            tops,
+            [
+                (first, ROW_H),
+                (lanes_top, ROW_H),
+                (lanes_top + ROW_H, 6.0 + 3.0 * SUB_H),
+                (lanes_top + ROW_H + 6.0 + 3.0 * SUB_H, ROW_H)
+            ]
+        );
+        assert_eq!(l.height, lanes_top + 2.0 * ROW_H + 6.0 + 3.0 * SUB_H + 8.0);
+        // The middle sub-row of the 3-row lane, and nothing in the axis.
+        let y = sub_row_top(lanes_top + ROW_H, 1) + 5.0;
+        assert!(matches!(row_at(&l, y), Some((Row::Lane(_), 1))));
+        assert!(row_at(&l, AXIS_H - 1.0).is_none());
+        assert!(matches!(row_at(&l, first + 1.0), Some((Row::Endpoint(_), 0))));
+    }
+
+    #[test]
+    fn hits_are_looked_for_in_the_pointed_sub_row_and_crosses_have_no_bar() {
+        let s = TimeScale::new(0.0, 1000.0, 1000.0);
+        let l = lane(
+            vec![mark("long", 0, 900, 0, false), mark("denied", 300, 300, 1, true), mark("next", 500, 800, 1, false)],
+            2,
+        );
+        assert_eq!(hit(&l, 0, &s, 400.0).map(|m| m.event_id.as_str()), Some("long"));
+        assert_eq!(hit(&l, 1, &s, 302.0).map(|m| m.event_id.as_str()), Some("denied"));
+        // Beside the cross: nothing (a failed attempt has no box), until the next bar.
+        assert_eq!(hit(&l, 1, &s, 350.0), None);
+        assert_eq!(hit(&l, 1, &s, 600.0).map(|m| m.event_id.as_str()), Some("next"));
+        assert!(tooltip_for(&l.marks[1], &l, false).contains("never opened"));
+        assert!(!tooltip_for(&l.marks[1], &l, false).contains("latest end"));
+    }
+
+    #[test]
+    fn the_plot_takes_what_the_labels_leave() {
+        assert_eq!((label_width(1400.0), plot_width(1400.0)), (240.0, 1160.0));
+        // The detail panel open at 900 px leaves ~420 px: the labels shrink, the plot stays.
+        assert_eq!((label_width(420.0), plot_width(420.0)), (126.0, 294.0));
+        assert_eq!(plot_width(200.0), MIN_PLOT_W);
+    }
+
+    #[test]
+    fn the_tooltip_stays_in_the_viewport() {
+        // Room below right of the pointer.
+        assert_eq!(tooltip_position(100.0, 100.0, 200.0, 80.0, 1000.0, 800.0), (114.0, 114.0));
+        // Near the right and bottom edges it flips to the other side of the pointer.
+        assert_eq!(tooltip_position(900.0, 780.0, 200.0, 80.0, 1000.0, 800.0), (686.0, 686.0));
+        // Wider than the room on either side: held inside the edges.
+        for (x, y) in [(0.0, 0.0), (200.0, 300.0), (399.0, 599.0), (-50.0, 900.0)] {
+            let (l, t) = tooltip_position(x, y, 380.0, 590.0, 400.0, 600.0);
+            assert!((4.0..=16.0).contains(&l) && l + 380.0 <= 396.0 + 1e-9, "{x},{y}: {l}");
+            assert!((4.0..=6.0).contains(&t) && t + 590.0 <= 596.0 + 1e-9, "{x},{y}: {t}");
+        }
+    }
 }
