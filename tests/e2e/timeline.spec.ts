@@ -1,7 +1,7 @@
 // The timeline as a person sees it: the canvas follows its container (the detail panel takes
 // room from it), the axis keeps its labels when narrow, and the tooltip is placed through the
 // CSSOM (the CSP refuses `style=` attributes) inside the viewport.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './test';
 import { ViewerPage } from './viewer_page';
 
 /** Records CSP violations with the class of the element they happened on. */

@@ -186,6 +186,28 @@ test('the keyboard reaches rows, and Enter opens them', async ({ page }) => {
   await expect(page.getByTestId('detail-panel')).toHaveAttribute('data-event-id', next!);
 });
 
+test('W/S/A/D move the timeline without clicking it first', async ({ page }) => {
+  const v = new ViewerPage(page);
+  await v.goto();
+  await v.loadSample();
+  const timeline = page.getByTestId('tunnel-timeline');
+  const span = async () => Number(await timeline.getAttribute('data-span-ms'));
+  const before = await span();
+  expect(before).toBeGreaterThan(0);
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('w');
+  await expect.poll(span).toBeLessThan(before);
+  await page.keyboard.press('s');
+  await page.keyboard.press('s');
+  await expect.poll(span).toBeGreaterThan(before * 0.99);
+  // Typing in the query box is typing, not zooming.
+  const now = await span();
+  await page.getByTestId('filter-input').fill('');
+  await page.getByTestId('filter-input').press('w');
+  await expect(page.getByTestId('filter-input')).toHaveValue('w');
+  expect(await span()).toBe(now);
+});
+
 test('Back undoes a view change and keeps the data; a missing selection says so', async ({ page }) => {
   const v = new ViewerPage(page);
   await v.goto();

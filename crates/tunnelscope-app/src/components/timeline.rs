@@ -763,6 +763,34 @@ pub fn timeline(props: &TimelineProps) -> Html {
             scale.set(Some(next));
         })
     };
+    // W/S/A/D and 0 anywhere on the page, as in Perfetto, not only once the canvas has the
+    // focus: unless the key goes to a field, or something already handled it (the canvas's
+    // own handler, the histogram's arrows). Re-registered with each render's callback.
+    {
+        let on_key = on_key.clone();
+        use_effect_with(on_key, move |on_key| {
+            let on_key = on_key.clone();
+            let handler = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+                let to_field = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+                if !(e.default_prevented() || e.ctrl_key() || e.meta_key() || e.alt_key() || to_field) {
+                    on_key.emit(e);
+                }
+            });
+            let document = web_sys::window().and_then(|w| w.document());
+            if let Some(d) = &document {
+                let _ = d.add_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(d) = &document {
+                    let _ = d.remove_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
+                }
+                drop(handler);
+            }
+        });
+    }
     let on_group = {
         let cb = props.on_grouping.clone();
         Callback::from(move |e: Event| {
@@ -775,7 +803,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
     };
     let n_marks: usize = props.lanes.iter().map(|l| l.marks.len()).sum();
     html! {
-        <section class="timeline" data-testid="tunnel-timeline" data-marks={n_marks.to_string()}>
+        <section class="timeline" data-testid="tunnel-timeline" data-marks={n_marks.to_string()}
+            data-span-ms={scale.map(|s| format!("{:.0}", s.end_ms - s.start_ms))}>
             <div class="timeline__bar">
                 <h2>{"Timeline"}</h2>
                 <label>{"lanes by "}
