@@ -19,6 +19,7 @@ use crate::components::drop_zone::DropZone;
 use crate::components::endpoint_cards::EndpointCards;
 use crate::components::endpoint_changes::EndpointChanges;
 use crate::components::event_table::EventTable;
+use crate::components::export_progress::ExportProgress;
 use crate::components::filter_bar::FilterBar;
 use crate::components::help::Help;
 use crate::components::load_progress::LoadProgress;
@@ -30,7 +31,7 @@ use crate::components::timeline::Timeline;
 use crate::components::tunnel_table::TunnelTable;
 use crate::pool::EnginePool;
 use crate::protocol::{ExportKind, Response, ViewRequest};
-use crate::state::{Action, AppState, LoadBatch, LoadPhase, Progress};
+use crate::state::{Action, AppState, ExportFile, LoadBatch, LoadPhase, Progress};
 
 /// Most workers in the pool: the owner of the dataset plus parse helpers. Each helper is a
 /// wasm instance of its own; beyond a few the owner, which adds every file, is the bottleneck.
@@ -118,6 +119,8 @@ struct Engine {
     link_fingerprint: Rc<RefCell<Option<String>>>,
     link_selection: Rc<RefCell<Option<String>>>,
     partial: Rc<RefCell<PartialViews>>,
+    /// The latest export's ID.
+    export_id: Rc<Cell<u64>>,
 }
 
 impl Engine {
@@ -258,7 +261,13 @@ pub fn app() -> Html {
                     later(move || d.dispatch(Action::ViewArrived(Rc::new(*view))));
                 }
                 Response::Detail(detail) => d.dispatch(Action::DetailArrived((*detail).map(Rc::new))),
-                Response::Export { file_name, mime, body } => download(&file_name, &mime, &body),
+                Response::ExportProgress { export_id, done, total } => {
+                    d.dispatch(Action::ExportProgressed { export_id, done, total })
+                }
+                Response::ExportCancelled { export_id } => d.dispatch(Action::ExportCancelled { export_id }),
+                Response::Export { export_id, file_name, mime, body } => {
+                    d.dispatch(Action::ExportArrived(Rc::new(ExportFile { export_id, file_name, mime, body })))
+                }
                 Response::Failed { message } => d.dispatch(Action::Failed(message)),
                 Response::EngineStopped { message } => d.dispatch(Action::EngineStopped(message)),
                 Response::Ready => {}
@@ -307,6 +316,17 @@ pub fn app() -> Html {
                     perf_mark("ui: reveal");
                     dispatcher.dispatch(Action::RevealMore)
                 });
+            }
+        });
+    }
+
+    // A finished export becomes a download once (the reducer drops a cancelled one's file).
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with(state.download.clone(), move |file| {
+            if let Some(f) = file {
+                download(&f.file_name, &f.mime, &f.body);
+                dispatcher.dispatch(Action::Downloaded { export_id: f.export_id });
             }
         });
     }
@@ -480,10 +500,13 @@ pub fn app() -> Html {
                 Callback::from(move |_: ()| d.dispatch(Action::ToggleHelp))
             };
             let export = |kind: ExportKind| {
-                let e = e.clone();
+                let (e, d) = (e.clone(), d.clone());
                 Callback::from(move |_: MouseEvent| {
                     let req = e.request.borrow().clone();
-                    e.with_pool(|p| p.export(kind, &req));
+                    let export_id = e.export_id.get() + 1;
+                    e.export_id.set(export_id);
+                    d.dispatch(Action::ExportStarted { export_id, kind });
+                    e.with_pool(|p| p.export(export_id, kind, &req));
                 })
             };
             Handlers {
@@ -522,6 +545,17 @@ pub fn app() -> Html {
             d.dispatch(Action::CancelRequested);
         })
     };
+    let on_export_cancel = {
+        let (e, d) = (e.clone(), d.clone());
+        let export_id = state.export.as_ref().map(|r| r.export_id);
+        Callback::from(move |_: MouseEvent| {
+            if let Some(export_id) = export_id {
+                e.with_pool(|p| p.cancel_export(export_id));
+                d.dispatch(Action::ExportCancelRequested);
+            }
+        })
+    };
+    let exporting = state.export.is_some();
     let on_theme = {
         let d = d.clone();
         let dark = state.dark;
@@ -575,11 +609,14 @@ pub fn app() -> Html {
                 <Overview histogram={v1.histogram.clone()} window={req.window} local_time={local} dark={state.dark} on_window={h.on_window.clone()} />
                 <div class="exports">
                     <span class="muted">{"Export the filtered view:"}</span>
-                    <button data-testid="export-csv" onclick={h.export_tunnels_csv.clone()}>{"tunnels CSV"}</button>
-                    <button data-testid="export-json" onclick={h.export_tunnels_json.clone()}>{"tunnels JSON"}</button>
-                    <button data-testid="export-events-csv" onclick={h.export_events_csv.clone()}>{"events CSV"}</button>
-                    <button data-testid="export-events-json" onclick={h.export_events_json.clone()}>{"events JSON"}</button>
-                    <button data-testid="export-records" onclick={h.export_records.clone()}>{"raw records"}</button>
+                    <button data-testid="export-csv" onclick={h.export_tunnels_csv.clone()} disabled={exporting}>{"tunnels CSV"}</button>
+                    <button data-testid="export-json" onclick={h.export_tunnels_json.clone()} disabled={exporting}>{"tunnels JSON"}</button>
+                    <button data-testid="export-events-csv" onclick={h.export_events_csv.clone()} disabled={exporting}>{"events CSV"}</button>
+                    <button data-testid="export-events-json" onclick={h.export_events_json.clone()} disabled={exporting}>{"events JSON"}</button>
+                    <button data-testid="export-records" onclick={h.export_records.clone()} disabled={exporting}>{"raw records"}</button>
+                    if let Some(run) = &state.export {
+                        <ExportProgress run={run.clone()} on_cancel={on_export_cancel} />
+                    }
                 </div>
             }
             <div class={classes!("app__main", state.selected.is_some().then_some("app__main--detail"))}>

@@ -170,9 +170,15 @@ impl EnginePool {
         self.post(0, &Request::Detail { event_id: event_id.to_owned() }, None);
     }
 
-    /// Asks the owner for an export of the filtered view.
-    pub fn export(&self, kind: ExportKind, view: &ViewRequest) {
-        self.post(0, &Request::Export { kind, view: view.clone() }, None);
+    /// Asks the owner for an export of the filtered view (`export_id` names its progress and
+    /// result).
+    pub fn export(&self, export_id: u64, kind: ExportKind, view: &ViewRequest) {
+        self.post(0, &Request::Export { export_id, kind, view: view.clone() }, None);
+    }
+
+    /// Stops an export; `ExportCancelled` follows unless it has already ended.
+    pub fn cancel_export(&self, export_id: u64) {
+        self.post(0, &Request::CancelExport { export_id }, None);
     }
 
     fn post(&self, k: usize, req: &Request, files: Option<&Array>) {

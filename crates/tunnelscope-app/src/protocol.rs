@@ -129,12 +129,24 @@ pub enum Request {
         /// The event.
         event_id: String,
     },
-    /// Export the filtered view.
+    /// Export the filtered view: a task that reports [`Response::ExportProgress`] and ends with
+    /// [`Response::Export`], or [`Response::ExportCancelled`]; views and details are answered
+    /// meanwhile. Exports and loads take turns, in the order asked (an export sees the data of
+    /// the loads asked before it).
     Export {
+        /// Identifies the export in its progress and result.
+        #[serde(default)]
+        export_id: u64,
         /// What to export.
         kind: ExportKind,
         /// The view whose matching events are exported.
         view: ViewRequest,
+    },
+    /// Stop an export (running or waiting for its turn): it ends with
+    /// [`Response::ExportCancelled`], unless it has already ended.
+    CancelExport {
+        /// The export to stop.
+        export_id: u64,
     },
 }
 
@@ -170,8 +182,25 @@ pub enum Response {
     View(Box<View>),
     /// One event's detail (`None` when it is not loaded).
     Detail(Box<Option<EventDetail>>),
+    /// How far an export got (at most every [`PROGRESS_INTERVAL_MS`]).
+    ExportProgress {
+        /// The export.
+        export_id: u64,
+        /// Records (rows) done: for a raw-records export, those in hand.
+        done: u64,
+        /// Records (rows) in the export.
+        total: u64,
+    },
+    /// An export was cancelled (or the dataset was cleared): nothing to download.
+    ExportCancelled {
+        /// The export.
+        export_id: u64,
+    },
     /// An export, ready to download.
     Export {
+        /// The export.
+        #[serde(default)]
+        export_id: u64,
         /// File name to save as.
         file_name: String,
         /// MIME type.
@@ -249,6 +278,8 @@ mod tests {
             Request::Parse { load_id: 3, indices: vec![0], names: vec!["a/b.json.gz".into()] },
             Request::Connect { helper: 1, to_owner: true },
             Request::Cancel { load_id: 3 },
+            Request::Export { export_id: 2, kind: ExportKind::Records, view: ViewRequest::default() },
+            Request::CancelExport { export_id: 2 },
             Request::View(ViewRequest {
                 generation: 4,
                 query: "port:22".into(),
@@ -274,6 +305,14 @@ mod tests {
                 records_done: 6,
             },
             Response::Loaded { load_id: 1, cancelled: true },
+            Response::ExportProgress { export_id: 2, done: 3, total: 4 },
+            Response::ExportCancelled { export_id: 2 },
+            Response::Export {
+                export_id: 2,
+                file_name: "records.json".into(),
+                mime: "application/json".into(),
+                body: "{}".into(),
+            },
         ];
         for r in responses {
             let text = serde_json::to_string(&r).unwrap();
