@@ -30,7 +30,7 @@ use crate::components::status_bar::StatusBar;
 use crate::components::timeline::Timeline;
 use crate::components::tunnel_table::TunnelTable;
 use crate::pool::EnginePool;
-use crate::protocol::{ExportKind, Response, ViewRequest};
+use crate::protocol::{ExportBody, ExportKind, Response, ViewRequest};
 use crate::state::{Action, AppState, ExportFile, LoadBatch, LoadPhase, Progress};
 
 /// Most workers in the pool: the owner of the dataset plus parse helpers. Each helper is a
@@ -180,9 +180,14 @@ fn prefers_dark() -> bool {
         .is_some_and(|m| m.matches())
 }
 
-fn download(file_name: &str, mime: &str, body: &str) {
+fn download(file_name: &str, mime: &str, body: &ExportBody) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let parts = js_sys::Array::of1(&JsValue::from_str(body));
+    let part = match body {
+        ExportBody::Text(text) => JsValue::from_str(text),
+        // The bytes as the worker sent them: never copied into this thread's memory.
+        ExportBody::Bytes(bytes) => bytes.clone(),
+    };
+    let parts = js_sys::Array::of1(&part);
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };

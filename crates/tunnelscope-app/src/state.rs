@@ -6,7 +6,7 @@ use yew::Reducible;
 
 use tunnelscope_core::views::EventDetail;
 
-use crate::protocol::{ExportKind, View, ViewRequest};
+use crate::protocol::{ExportBody, ExportKind, View, ViewRequest};
 
 /// Where loading stands (`data-state` of `load-status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -137,9 +137,8 @@ pub struct ExportRun {
     pub cancelling: bool,
 }
 
-/// A finished export, to hand to the browser as a download (`Eq`: an `Rc` of it compares by
-/// pointer first, not by its text).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A finished export, to hand to the browser as a download.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExportFile {
     /// The export.
     pub export_id: u64,
@@ -147,8 +146,8 @@ pub struct ExportFile {
     pub file_name: String,
     /// MIME type.
     pub mime: String,
-    /// The file's text.
-    pub body: String,
+    /// The file's text (on the page, its bytes as the worker sent them).
+    pub body: ExportBody,
 }
 
 /// Everything the screen shows.
@@ -839,7 +838,7 @@ mod tests {
             export_id,
             file_name: "records.json".into(),
             mime: "application/json".into(),
-            body: "{}".into(),
+            body: ExportBody::Text("{}".into()),
         })
     }
 
