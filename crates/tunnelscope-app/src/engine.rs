@@ -16,7 +16,7 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
-use tunnelscope_core::ingest::{FileStream, files_from_wire, files_into_wire};
+use tunnelscope_core::ingest::{FileStream, SpanTexts, files_from_wire, files_into_wire};
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
 use tunnelscope_core::{Dataset, ParsedFile};
 use wasm_bindgen::JsCast;
@@ -622,7 +622,7 @@ async fn run_export(engine: &Engine, export_id: u64, kind: ExportKind, view: &Vi
     let mut ahead = Prefetch::new(&present, (0..present.len()).collect());
     let mut position = 0;
     let cancelled = 'run: {
-        for (file, handle) in files.iter().zip(&handles) {
+        for (k, (file, handle)) in files.iter().zip(&handles).enumerate() {
             let texts = match handle {
                 Some(handle) => {
                     let whole = ahead.take(position);
@@ -638,9 +638,9 @@ async fn run_export(engine: &Engine, export_id: u64, kind: ExportKind, view: &Vi
                         None => break 'run true,
                     }
                 }
-                None => vec![None; file.spans.len()],
+                None => SpanTexts::unreadable(file.spans.len()),
             };
-            export.put_raws(file, texts);
+            export.put_raws(k, texts);
         }
         profile::mark("owner: export read");
         loop {

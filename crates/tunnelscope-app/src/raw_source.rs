@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use js_sys::Uint8Array;
 use tunnelscope_core::RawSpan;
-use tunnelscope_core::ingest::SpanReader;
+use tunnelscope_core::ingest::{SpanReader, SpanTexts};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, FileReaderSync, ReadableStreamDefaultReader};
@@ -61,8 +61,8 @@ fn read_bytes(file: &File, start: u64, end: u64) -> Option<Vec<u8>> {
 }
 
 impl RawSource for LoadedFiles {
-    fn read(&mut self, name: &str, spans: &[RawSpan]) -> Vec<Option<String>> {
-        let Some(file) = self.get(name) else { return vec![None; spans.len()] };
+    fn read(&mut self, name: &str, spans: &[RawSpan]) -> SpanTexts {
+        let Some(file) = self.get(name) else { return SpanTexts::unreadable(spans.len()) };
         let member = name.split_once("!/").map(|(_, member)| member);
         let size = file.size() as u64;
         let head = read_bytes(&file, 0, 4).unwrap_or_default();
@@ -91,7 +91,7 @@ pub(crate) async fn read_spans_async(
     spans: &[RawSpan],
     whole: Option<JsFuture>,
     mut pause: impl AsyncFnMut(usize) -> bool,
-) -> Option<Vec<Option<String>>> {
+) -> Option<SpanTexts> {
     let size = file.size() as u64;
     if let Some(bytes) = whole {
         let bytes = bytes.await.map(|b| Uint8Array::new(&b).to_vec()).unwrap_or_default();

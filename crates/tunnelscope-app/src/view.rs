@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use tunnelscope_core::dataset::Stats;
 use tunnelscope_core::dataset::{EndpointChangeRow, TunnelRow};
+use tunnelscope_core::ingest::SpanTexts;
 use tunnelscope_core::query::{Query, QueryIndex, TimeWindow};
 use tunnelscope_core::views::{Counters, Coverage, EndpointLife, EventDetail, SortOrder, TunnelPairings, ViewIndex};
-use tunnelscope_core::{Dataset, RawSpan, export, views};
+use tunnelscope_core::{Dataset, EventRef, RawSpan, export, views};
 
 use crate::protocol::{EVENT_WINDOW_ROWS, ExportKind, HISTOGRAM_BUCKETS, View, ViewRequest, WINDOW_ROWS};
 
@@ -183,15 +184,15 @@ pub fn build_view(dataset: &Dataset, prep: &Prepared, req: &ViewRequest) -> View
 /// Reads raw records a compact dataset dropped, from the files they were loaded from.
 pub trait RawSource {
     /// The raw records at these spans of the file `name`, in order (`None` where unreadable).
-    fn read(&mut self, name: &str, spans: &[RawSpan]) -> Vec<Option<String>>;
+    fn read(&mut self, name: &str, spans: &[RawSpan]) -> SpanTexts;
 }
 
 /// A source that has no files (everything was kept in memory, or the files are gone).
 pub struct NoFiles;
 
 impl RawSource for NoFiles {
-    fn read(&mut self, _name: &str, spans: &[RawSpan]) -> Vec<Option<String>> {
-        vec![None; spans.len()]
+    fn read(&mut self, _name: &str, spans: &[RawSpan]) -> SpanTexts {
+        SpanTexts::unreadable(spans.len())
     }
 }
 
@@ -206,31 +207,33 @@ pub struct RawFile {
     pub spans: Vec<RawSpan>,
 }
 
-/// The raw records of these events as far as the dataset holds them (`""` for those it
-/// dropped), and the dropped ones to read again, grouped by file (so each file is read once).
-pub fn plan_raw_records(dataset: &Dataset, indices: &[u32]) -> (Vec<String>, Vec<RawFile>) {
-    let mut out: Vec<String> = vec![String::new(); indices.len()];
+/// The raw records of these events that the dataset dropped, to read again, grouped by file
+/// (so each file is read once); the others it holds (or has no span to read them by).
+pub fn plan_raw_records(dataset: &Dataset, indices: &[u32]) -> Vec<RawFile> {
     let mut by_file: BTreeMap<&str, RawFile> = BTreeMap::new();
     for (k, &i) in indices.iter().enumerate() {
         let Some(e) = dataset.get(i) else { continue };
         if !e.raw.is_empty() {
-            out[k] = e.raw.to_owned();
-        } else if let (Some(span), Some(file)) = (e.span, dataset.file_of(i)) {
+            continue;
+        }
+        if let (Some(span), Some(file)) = (e.span, dataset.file_of(i)) {
             let entry = by_file.entry(file).or_insert_with(|| RawFile { name: file.to_owned(), ..RawFile::default() });
             entry.slots.push(k);
             entry.spans.push(span);
         }
     }
-    (out, by_file.into_values().collect())
+    by_file.into_values().collect()
 }
 
 /// The raw records of these events: kept ones as they are, dropped ones read again from their
 /// files (grouped by file, so a gzip file is decompressed once); `""` where unreadable.
 pub fn raw_records(dataset: &Dataset, indices: &[u32], source: &mut dyn RawSource) -> Vec<String> {
-    let (mut out, files) = plan_raw_records(dataset, indices);
-    for file in files {
-        for (&k, raw) in file.slots.iter().zip(source.read(&file.name, &file.spans)) {
-            out[k] = raw.unwrap_or_default();
+    let mut out: Vec<String> =
+        indices.iter().map(|&i| dataset.get(i).map(|e| e.raw.to_owned()).unwrap_or_default()).collect();
+    for file in plan_raw_records(dataset, indices) {
+        let texts = source.read(&file.name, &file.spans);
+        for (n, &k) in file.slots.iter().enumerate() {
+            out[k] = texts.get(n).unwrap_or_default().to_owned();
         }
     }
     out
@@ -266,9 +269,9 @@ pub fn build_export(
     source: &mut dyn RawSource,
 ) -> (String, String, String) {
     let mut export = ExportBuilder::new(dataset, prep, kind, req);
-    for file in export.take_files() {
+    for (k, file) in export.take_files().into_iter().enumerate() {
         let texts = source.read(&file.name, &file.spans);
-        export.put_raws(&file, texts);
+        export.put_raws(k, texts);
     }
     while !export.write(dataset, prep, usize::MAX) {}
     export.finish()
@@ -286,10 +289,13 @@ pub struct ExportBuilder {
     /// The matching events in time order, or for a tunnel export the matching tunnel rows'
     /// positions in [`Prepared`].
     items: Vec<u32>,
-    /// A raw-records export: each item's raw text (`""` until read, or when unreadable).
-    raws: Vec<String>,
-    /// A raw-records export: the records still to read again from their files.
+    /// A raw-records export: where each item's raw text is: `(0, _)` in the dataset (kept, or
+    /// not to be had), `(f, k)` record `k` of the texts read again from file `f - 1`.
+    places: Vec<(u32, u32)>,
+    /// A raw-records export: the records to read again, by file.
     files: Vec<RawFile>,
+    /// The records read again, by file (as [`ExportBuilder::take_files`] gave the files).
+    texts: Vec<SpanTexts>,
     /// Records in hand (kept by the dataset, or read again), of a raw-records export.
     read: usize,
     /// Items written to the body.
@@ -312,12 +318,19 @@ impl ExportBuilder {
             }
             _ => prep.time_order.iter().copied().filter(|&i| matches(i)).collect(),
         };
-        let (raws, files) = match kind {
+        let files = match kind {
             ExportKind::Records => plan_raw_records(dataset, &items),
-            _ => (Vec::new(), Vec::new()),
+            _ => Vec::new(),
         };
+        let mut places = vec![(0, 0); if kind == ExportKind::Records { items.len() } else { 0 }];
+        for (f, file) in files.iter().enumerate() {
+            for (k, &slot) in file.slots.iter().enumerate() {
+                places[slot] = (f as u32 + 1, k as u32);
+            }
+        }
         let read = items.len() - files.iter().map(|f| f.slots.len()).sum::<usize>();
-        Self { kind, items, raws, files, read, written: 0, body: String::new() }
+        let texts = vec![SpanTexts::default(); files.len()];
+        Self { kind, items, places, files, texts, read, written: 0, body: String::new() }
     }
 
     /// Events (tunnels for a tunnel export) in the export.
@@ -335,19 +348,18 @@ impl ExportBuilder {
     }
 
     /// The records to read again from files (none for other exports), each file once; what
-    /// was read is given back with [`ExportBuilder::put_raws`].
+    /// was read from the `k`-th is given back with [`ExportBuilder::put_raws`].
     pub fn take_files(&mut self) -> Vec<RawFile> {
         std::mem::take(&mut self.files)
     }
 
-    /// The records read again from `file` (beside its spans; `None` where unreadable).
-    pub fn put_raws(&mut self, file: &RawFile, texts: Vec<Option<String>>) {
-        for (&k, text) in file.slots.iter().zip(texts) {
-            if let (Some(text), Some(slot)) = (text, self.raws.get_mut(k)) {
-                *slot = text;
-            }
+    /// The records read again from the `k`-th file [`ExportBuilder::take_files`] gave, beside
+    /// its spans.
+    pub fn put_raws(&mut self, k: usize, texts: SpanTexts) {
+        self.read += texts.len();
+        if let Some(slot) = self.texts.get_mut(k) {
+            *slot = texts;
         }
-        self.read += file.slots.len();
     }
 
     /// Writes up to `max_rows` more rows; true once every row is written.
@@ -366,9 +378,26 @@ impl ExportBuilder {
             ExportKind::EventsCsv => (export::events_csv(events()), Piece::CSV),
             ExportKind::EventsJson => (export::events_json(events()), Piece::JSON_ARRAY),
             ExportKind::Records => {
-                let raws = self.raws[from..to].iter_mut().map(std::mem::take);
-                let bytes = export::records_json_with(events().zip(raws));
-                (String::from_utf8_lossy(&bytes).into_owned(), Piece::RECORDS)
+                if from == 0 {
+                    // Room for the whole document at once (in wasm, memory grown a little at a
+                    // time is slow): the records, and a separator each.
+                    let kept: usize = self.items.iter().filter_map(|&i| dataset.get(i)).map(|e| e.raw.len()).sum();
+                    let read: usize = self.texts.iter().map(SpanTexts::text_len).sum();
+                    let _ = self.body.try_reserve(kept + read + 2 * self.items.len() + 32);
+                }
+                let texts = &self.texts;
+                let pairs = part.iter().zip(&self.places[from..to]).filter_map(|(&i, &(f, k))| {
+                    let e: EventRef<'_> = dataset.get(i)?;
+                    let text = match f {
+                        0 => e.raw,
+                        f => texts.get(f as usize - 1).and_then(|t| t.get(k as usize)).unwrap_or_default(),
+                    };
+                    Some((e, text))
+                });
+                let bytes = export::records_json_with(pairs);
+                let text =
+                    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                (text, Piece::RECORDS)
             }
         };
         shape.append(&mut self.body, &piece, from == 0);
@@ -540,7 +569,7 @@ mod tests {
     struct Bytes(Vec<(String, Vec<u8>)>, usize);
 
     impl RawSource for Bytes {
-        fn read(&mut self, name: &str, spans: &[RawSpan]) -> Vec<Option<String>> {
+        fn read(&mut self, name: &str, spans: &[RawSpan]) -> SpanTexts {
             self.1 += 1;
             let bytes = &self.0.iter().find(|(n, _)| n == name).unwrap().1;
             let mut r = tunnelscope_core::ingest::SpanReader::new(bytes, None, spans, bytes.len() as u64);
@@ -622,9 +651,9 @@ mod tests {
             assert_eq!(to_read.len(), usize::from(q != "outcome:failed"), "{q:?}: each file once");
             assert_eq!(n_read > 20, q != "outcome:failed", "{q:?}: {n_read} to read");
             let mut source = Bytes(files.clone(), 0);
-            for file in &to_read {
+            for (k, file) in to_read.iter().enumerate() {
                 let texts = source.read(&file.name, &file.spans);
-                export.put_raws(file, texts);
+                export.put_raws(k, texts);
             }
             assert_eq!(export.done(), export.total());
             while !export.write(&compact, &pc, 7) {}

@@ -72,10 +72,11 @@ fn main() {
                 at = to;
             }
         }
-        let mut raws: Vec<String> =
-            indices.iter().map(|&i| ds.get(i).map(|e| e.raw.to_owned()).unwrap_or_default()).collect();
-        for (&k, text) in slots.iter().zip(reader.finish()) {
-            raws[k] = text.unwrap_or_default();
+        // As the page's ExportBuilder: kept records from the dataset, the others from the texts.
+        let texts = reader.finish();
+        let mut raws: Vec<&str> = indices.iter().map(|&i| ds.get(i).map_or("", |e| e.raw)).collect();
+        for (n, &k) in slots.iter().enumerate() {
+            raws[k] = texts.get(n).unwrap_or_default();
         }
         let body = records_json_with(indices.iter().filter_map(|&i| ds.get(i)).zip(raws));
         body_len = body.len();

@@ -289,7 +289,7 @@ fn spans_read_back_the_raw_records() {
                             r.push(start + (k * chunk) as u64, piece);
                         }
                     }
-                    let got: Vec<String> = r.finish().into_iter().map(Option::unwrap_or_default).collect();
+                    let got: Vec<String> = r.finish().to_vec().into_iter().map(Option::unwrap_or_default).collect();
                     assert_eq!(got, texts, "{member_name} in pieces of {chunk}");
                 }
                 let mut texts = texts.into_iter();

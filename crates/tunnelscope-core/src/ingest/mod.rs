@@ -16,7 +16,7 @@ pub(crate) mod wire;
 
 pub use archive::MAX_ARCHIVE_MEMBERS;
 pub use scan::{Mark as RecordMark, Scanner as RecordScanner};
-pub use spans::SpanReader;
+pub use spans::{SpanReader, SpanTexts};
 pub use stream::{FileStream, parse_input_compact};
 pub use wire::{files_from_wire, files_into_wire};
 

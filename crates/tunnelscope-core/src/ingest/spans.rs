@@ -8,6 +8,10 @@
 //! by [`super::read_spans`] (a member is bounded in size). Each span gives what
 //! [`super::read_span`] gives for it, `None` where that is an error (beyond the content, not
 //! UTF-8, a damaged or over-expanding gzip stream before the span ends).
+//!
+//! The records are copied back to back into one buffer ([`SpanTexts`]), room for all of them
+//! made at once: in wasm (V8, Node 20), 50,000 records (40 MB) allocated one by one took
+//! 290-530 ms, the memory growing a little at a time, against ~55 ms into one buffer.
 
 use std::io::{ErrorKind, Read};
 
@@ -143,7 +147,7 @@ impl SpanReader {
     }
 
     /// The records, in the order the spans were given (`None` where unreadable).
-    pub fn finish(mut self) -> Vec<Option<String>> {
+    pub fn finish(mut self) -> SpanTexts {
         match self.mode {
             Mode::Plain => self.cut.flush(),
             Mode::Gzip(mut gz) => {
@@ -159,13 +163,70 @@ impl SpanReader {
                 if archive::is_zip(&bytes) {
                     if let Ok(texts) = read_spans(&bytes, Some(&member), &spans) {
                         for ((_, slot), text) in self.cut.spans.iter().zip(texts) {
-                            self.cut.out[*slot] = Some(text);
+                            let start = self.cut.out.bytes.len();
+                            self.cut.out.bytes.extend_from_slice(text.as_bytes());
+                            self.cut.out.places[*slot] = Some((start, self.cut.out.bytes.len()));
                         }
                     }
                 }
             }
         }
         self.cut.out
+    }
+}
+
+/// Records read again from one file: their bytes back to back in one buffer, and where each
+/// one is, in the order the spans were given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpanTexts {
+    bytes: Vec<u8>,
+    places: Vec<Option<(usize, usize)>>,
+}
+
+impl SpanTexts {
+    /// `n` records, none readable.
+    pub fn unreadable(n: usize) -> Self {
+        Self { bytes: Vec::new(), places: vec![None; n] }
+    }
+
+    /// Record `k`'s text; `None` when it could not be read or is not UTF-8 text.
+    pub fn get(&self, k: usize) -> Option<&str> {
+        let (start, end) = (*self.places.get(k)?)?;
+        std::str::from_utf8(self.bytes.get(start..end)?).ok()
+    }
+
+    /// Records in all (readable or not).
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    /// No records.
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    /// Bytes of text held, every record's together.
+    pub fn text_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Each record's text as a string of its own.
+    pub fn to_vec(&self) -> Vec<Option<String>> {
+        (0..self.len()).map(|k| self.get(k).map(str::to_owned)).collect()
+    }
+}
+
+impl From<Vec<Option<String>>> for SpanTexts {
+    fn from(texts: Vec<Option<String>>) -> Self {
+        let mut out = Self::unreadable(texts.len());
+        for (place, text) in out.places.iter_mut().zip(texts) {
+            if let Some(text) = text {
+                let start = out.bytes.len();
+                out.bytes.extend_from_slice(text.as_bytes());
+                *place = Some((start, out.bytes.len()));
+            }
+        }
+        out
     }
 }
 
@@ -200,7 +261,7 @@ struct Cutter {
     spans: Vec<(RawSpan, usize)>,
     /// The next span to cut.
     next: usize,
-    out: Vec<Option<String>>,
+    out: SpanTexts,
     /// Content bytes from `carry_at` that the next span needs (it began in an earlier push).
     carry: Vec<u8>,
     carry_at: u64,
@@ -212,7 +273,11 @@ impl Cutter {
     fn new(spans: &[RawSpan]) -> Self {
         let mut sorted: Vec<(RawSpan, usize)> = spans.iter().copied().zip(0..).collect();
         sorted.sort_by_key(|(s, slot)| (s.offset, s.len, *slot));
-        Self { spans: sorted, next: 0, out: vec![None; spans.len()], carry: Vec::new(), carry_at: 0, seen: 0 }
+        let mut out = SpanTexts::unreadable(spans.len());
+        // Room for every record at once (a hint: failing to reserve it only grows the buffer later).
+        let total: u64 = spans.iter().map(|s| u64::from(s.len)).sum();
+        let _ = out.bytes.try_reserve(usize::try_from(total.min(MAX_RESERVE)).unwrap_or(0));
+        Self { spans: sorted, next: 0, out, carry: Vec::new(), carry_at: 0, seen: 0 }
     }
 
     fn is_done(&self) -> bool {
@@ -223,10 +288,11 @@ impl Cutter {
     /// runs beyond the end (only overlapping spans can) are read too.
     fn flush(&mut self) {
         let carried = self.carry_at + self.carry.len() as u64;
-        for &(span, slot) in self.spans.get(self.next..).unwrap_or_default() {
+        for n in self.next..self.spans.len() {
+            let (span, slot) = self.spans[n];
             let span_end = span.offset.saturating_add(u64::from(span.len));
             if span.offset >= self.carry_at && span_end <= carried {
-                self.out[slot] = String::from_utf8(self.slice(carried, &[], span.offset, span_end)).ok();
+                self.take(slot, carried, &[], span.offset, span_end);
             }
         }
         self.next = self.spans.len();
@@ -260,13 +326,13 @@ impl Cutter {
             if span_end > end {
                 break;
             }
-            let text = self.slice(at, bytes, span.offset, span_end);
-            self.out[slot] = String::from_utf8(text).ok();
+            self.take(slot, at, bytes, span.offset, span_end);
             self.next += 1;
         }
         match self.spans.get(self.next) {
             Some(&(span, _)) if span.offset < end => {
-                let kept = self.slice(at, bytes, span.offset, end);
+                let mut kept = Vec::new();
+                copy_range(&self.carry, self.carry_at, at, bytes, span.offset, end, &mut kept);
                 self.carry = kept;
                 self.carry_at = span.offset;
             }
@@ -274,20 +340,30 @@ impl Cutter {
         }
     }
 
-    /// Content bytes `from..to` out of the carry (which ends at `at`) and `bytes` (from `at`).
-    fn slice(&self, at: u64, bytes: &[u8], from: u64, to: u64) -> Vec<u8> {
-        let mut text = Vec::with_capacity(usize::try_from(to - from).unwrap_or(0));
-        if from < at {
-            let k = usize::try_from(from - self.carry_at).unwrap_or(usize::MAX);
-            let upto = usize::try_from(to.min(at) - self.carry_at).unwrap_or(usize::MAX);
-            text.extend_from_slice(self.carry.get(k..upto).unwrap_or_default());
-        }
-        if to > at {
-            let k = usize::try_from(from.max(at) - at).unwrap_or(usize::MAX);
-            let upto = usize::try_from(to - at).unwrap_or(usize::MAX);
-            text.extend_from_slice(bytes.get(k..upto).unwrap_or_default());
-        }
-        text
+    /// Cuts span `slot`: content bytes `from..to` out of the carry (which ends at `at`) and
+    /// `bytes` (from `at`), onto the end of the records' buffer.
+    fn take(&mut self, slot: usize, at: u64, bytes: &[u8], from: u64, to: u64) {
+        let start = self.out.bytes.len();
+        copy_range(&self.carry, self.carry_at, at, bytes, from, to, &mut self.out.bytes);
+        self.out.places[slot] = Some((start, self.out.bytes.len()));
+    }
+}
+
+/// Most room made at once for the records of one file (they are a file's worth at most).
+const MAX_RESERVE: u64 = 1 << 30;
+
+/// Appends content bytes `from..to` to `out`, out of `carry` (from `carry_at`; it ends at `at`)
+/// and `bytes` (from `at`).
+fn copy_range(carry: &[u8], carry_at: u64, at: u64, bytes: &[u8], from: u64, to: u64, out: &mut Vec<u8>) {
+    if from < at {
+        let k = usize::try_from(from - carry_at).unwrap_or(usize::MAX);
+        let upto = usize::try_from(to.min(at) - carry_at).unwrap_or(usize::MAX);
+        out.extend_from_slice(carry.get(k..upto).unwrap_or_default());
+    }
+    if to > at {
+        let k = usize::try_from(from.max(at) - at).unwrap_or(usize::MAX);
+        let upto = usize::try_from(to - at).unwrap_or(usize::MAX);
+        out.extend_from_slice(bytes.get(k..upto).unwrap_or_default());
     }
 }
 
@@ -327,7 +403,7 @@ mod tests {
                 r.push(start + (k * chunk) as u64, piece);
             }
         }
-        r.finish()
+        r.finish().to_vec()
     }
 
     /// Text with multi-byte characters, and random spans of it (some beyond it, some cutting a
@@ -362,6 +438,17 @@ mod tests {
     }
 
     #[test]
+    fn texts_sit_back_to_back_and_what_is_not_text_reads_as_none() {
+        let t = SpanTexts::from(vec![Some("a".to_owned()), None, Some("ünï".to_owned())]);
+        assert_eq!((t.len(), t.get(0), t.get(1), t.get(2), t.get(3)), (3, Some("a"), None, Some("ünï"), None));
+        assert_eq!(t.text_len(), 1 + "ünï".len());
+        assert_eq!(SpanTexts::unreadable(2).to_vec(), vec![None, None]);
+        // A span that cuts a character in two is not text.
+        let cut = [RawSpan { offset: 0, len: 1 }, RawSpan { offset: 0, len: 2 }];
+        assert_eq!(read("é".as_bytes(), None, &cut, 1, 0), vec![None, Some("é".to_owned())]);
+    }
+
+    #[test]
     fn a_plain_file_is_read_only_over_the_runs_of_its_spans() {
         let span = |offset, len| RawSpan { offset, len };
         let spans = [span(500, 10), span(0, 10), span(12, 3), span(40, 5), span(505, 100)];
@@ -391,7 +478,7 @@ mod tests {
         assert!(r.is_done());
         assert_eq!(r.taken(), 2);
         assert!(pushed < packed.len() / 2, "read {pushed} of {} bytes", packed.len());
-        assert_eq!(r.finish()[1].as_deref().map(str::as_bytes), Some(&text[100_000..100_007]));
+        assert_eq!(r.finish().get(1).map(str::as_bytes), Some(&text[100_000..100_007]));
     }
 
     #[test]
@@ -407,7 +494,7 @@ mod tests {
         r.push(0, &packed[..10]);
         r.push(20, &packed[20..]);
         assert!(r.is_done());
-        assert_eq!(r.finish(), vec![None, None]);
+        assert_eq!(r.finish().to_vec(), vec![None, None]);
     }
 
     #[test]
