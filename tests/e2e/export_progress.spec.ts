@@ -12,15 +12,26 @@ const EVENTS = 50_000;
 /** Every 200th record is a tunnel (kept whole by the worker); the others are read again from the file. */
 const TUNNEL_EVERY = 200;
 
-/** A `{"Records":[…]}` trail of `n` records, written to a file (a path: no page-side copy). */
+/**
+ * A `{"Records":[…]}` trail of `n` records of about 1.5 KB (CloudTrail's usual size: a policy
+ * document as an escaped string), written to a file (a path: no page-side copy).
+ */
 function writeTrail(n: number) {
   const records = [];
   for (let i = 1; i <= n; i++) {
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [0, 1, 2].map((k) => ({
+        Sid: `Stmt${i}x${k}`, Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket', 'kms:Decrypt'],
+        Resource: [`arn:aws:s3:::bucket-${i % 97}/logs/${k}/*`, `arn:aws:kms:us-east-1:111122223333:key/${i % 13}`],
+        Condition: { StringEquals: { 'aws:PrincipalTag/team': `team-${k}` } },
+      })),
+    });
     records.push(i % TUNNEL_EVERY === 0
       ? openTunnel('eice-0ddddddddddddddd1', `10.7.${i % 250}.${i % 199}`, '22')
-      : record('GetObject', {
+      : record('PutBucketPolicy', {
         eventSource: 's3.amazonaws.com',
-        requestParameters: { bucketName: `bucket-${i % 97}`, key: `logs/ünïcødé/${i} "q" \\ b.txt` },
+        requestParameters: { bucketName: `bucket-${i % 97}`, key: `logs/ünïcødé/${i} "q" \\ b.txt`, policy },
       }));
   }
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tunnelscope-export-')), 'trail.json');
