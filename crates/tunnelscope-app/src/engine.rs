@@ -608,7 +608,11 @@ async fn run_export(engine: &Engine, export_id: u64, kind: ExportKind, view: &Vi
         let s = &*guard;
         s.prepared.as_ref().map(|prep| ExportBuilder::new(&s.dataset, prep, kind, view))
     };
-    let Some(mut export) = export else { return };
+    let Some(mut export) = export else {
+        // Cannot happen (just prepared); still, the page must not wait for it forever.
+        (engine.post)(&Response::ExportCancelled { export_id });
+        return;
+    };
     let mut counter = ExportCounter { export_id, total: export.total() as u64, last_post_ms: f64::NEG_INFINITY };
     counter.post(engine, export.done(), true);
     let mut last_yield = js_sys::Date::now();
