@@ -19,6 +19,7 @@ use crate::components::drop_zone::DropZone;
 use crate::components::endpoint_cards::EndpointCards;
 use crate::components::endpoint_changes::EndpointChanges;
 use crate::components::event_table::EventTable;
+use crate::components::export_progress::ExportProgress;
 use crate::components::filter_bar::FilterBar;
 use crate::components::help::Help;
 use crate::components::load_progress::LoadProgress;
@@ -29,8 +30,8 @@ use crate::components::status_bar::StatusBar;
 use crate::components::timeline::Timeline;
 use crate::components::tunnel_table::TunnelTable;
 use crate::pool::EnginePool;
-use crate::protocol::{ExportKind, Response, ViewRequest};
-use crate::state::{Action, AppState, LoadBatch, LoadPhase, Progress};
+use crate::protocol::{ExportBody, ExportKind, Response, ViewRequest};
+use crate::state::{Action, AppState, ExportFile, LoadBatch, LoadPhase, Progress};
 
 /// Most workers in the pool: the owner of the dataset plus parse helpers. Each helper is a
 /// wasm instance of its own; beyond a few the owner, which adds every file, is the bottleneck.
@@ -118,6 +119,8 @@ struct Engine {
     link_fingerprint: Rc<RefCell<Option<String>>>,
     link_selection: Rc<RefCell<Option<String>>>,
     partial: Rc<RefCell<PartialViews>>,
+    /// The latest export's ID.
+    export_id: Rc<Cell<u64>>,
 }
 
 impl Engine {
@@ -201,9 +204,14 @@ fn initial_dark() -> bool {
     }
 }
 
-fn download(file_name: &str, mime: &str, body: &str) {
+fn download(file_name: &str, mime: &str, body: &ExportBody) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let parts = js_sys::Array::of1(&JsValue::from_str(body));
+    let part = match body {
+        ExportBody::Text(text) => JsValue::from_str(text),
+        // The bytes as the worker sent them: never copied into this thread's memory.
+        ExportBody::Bytes(bytes) => bytes.clone(),
+    };
+    let parts = js_sys::Array::of1(&part);
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
@@ -284,7 +292,13 @@ pub fn app() -> Html {
                 Response::Detail { event_id, detail } => {
                     d.dispatch(Action::DetailArrived(event_id, (*detail).map(Rc::new)))
                 }
-                Response::Export { file_name, mime, body } => download(&file_name, &mime, &body),
+                Response::ExportProgress { export_id, done, total } => {
+                    d.dispatch(Action::ExportProgressed { export_id, done, total })
+                }
+                Response::ExportCancelled { export_id } => d.dispatch(Action::ExportCancelled { export_id }),
+                Response::Export { export_id, file_name, mime, body } => {
+                    d.dispatch(Action::ExportArrived(Rc::new(ExportFile { export_id, file_name, mime, body })))
+                }
                 Response::Failed { message } => d.dispatch(Action::Failed(message)),
                 Response::EngineStopped { message } => d.dispatch(Action::EngineStopped(message)),
                 Response::Ready => {}
@@ -338,6 +352,17 @@ pub fn app() -> Html {
                     perf_mark("ui: reveal");
                     dispatcher.dispatch(Action::RevealMore)
                 });
+            }
+        });
+    }
+
+    // A finished export becomes a download once (the reducer drops a cancelled one's file).
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with(state.download.clone(), move |file| {
+            if let Some(f) = file {
+                download(&f.file_name, &f.mime, &f.body);
+                dispatcher.dispatch(Action::Downloaded { export_id: f.export_id });
             }
         });
     }
@@ -540,10 +565,13 @@ pub fn app() -> Html {
                 Callback::from(move |_: ()| d.dispatch(Action::ToggleHelp))
             };
             let export = |kind: ExportKind| {
-                let e = e.clone();
+                let (e, d) = (e.clone(), d.clone());
                 Callback::from(move |_: MouseEvent| {
                     let req = e.request.borrow().clone();
-                    e.with_pool(|p| p.export(kind, &req));
+                    let export_id = e.export_id.get() + 1;
+                    e.export_id.set(export_id);
+                    d.dispatch(Action::ExportStarted { export_id, kind });
+                    e.with_pool(|p| p.export(export_id, kind, &req));
                 })
             };
             Handlers {
@@ -582,6 +610,17 @@ pub fn app() -> Html {
             d.dispatch(Action::CancelRequested);
         })
     };
+    let on_export_cancel = {
+        let (e, d) = (e.clone(), d.clone());
+        let export_id = state.export.as_ref().map(|r| r.export_id);
+        Callback::from(move |_: MouseEvent| {
+            if let Some(export_id) = export_id {
+                e.with_pool(|p| p.cancel_export(export_id));
+                d.dispatch(Action::ExportCancelRequested);
+            }
+        })
+    };
+    let exporting = state.export.is_some();
     let on_theme = {
         let d = d.clone();
         let dark = state.dark;
@@ -642,11 +681,14 @@ pub fn app() -> Html {
                 <Overview histogram={v1.histogram.clone()} window={req.window} local_time={local} dark={state.dark} on_window={h.on_window.clone()} />
                 <div class="exports">
                     <span class="muted">{"Export the filtered view:"}</span>
-                    <button data-testid="export-csv" onclick={h.export_tunnels_csv.clone()}>{"tunnels CSV"}</button>
-                    <button data-testid="export-json" onclick={h.export_tunnels_json.clone()}>{"tunnels JSON"}</button>
-                    <button data-testid="export-events-csv" onclick={h.export_events_csv.clone()}>{"events CSV"}</button>
-                    <button data-testid="export-events-json" onclick={h.export_events_json.clone()}>{"events JSON"}</button>
-                    <button data-testid="export-records" onclick={h.export_records.clone()}>{"raw records"}</button>
+                    <button data-testid="export-csv" onclick={h.export_tunnels_csv.clone()} disabled={exporting}>{"tunnels CSV"}</button>
+                    <button data-testid="export-json" onclick={h.export_tunnels_json.clone()} disabled={exporting}>{"tunnels JSON"}</button>
+                    <button data-testid="export-events-csv" onclick={h.export_events_csv.clone()} disabled={exporting}>{"events CSV"}</button>
+                    <button data-testid="export-events-json" onclick={h.export_events_json.clone()} disabled={exporting}>{"events JSON"}</button>
+                    <button data-testid="export-records" onclick={h.export_records.clone()} disabled={exporting}>{"raw records"}</button>
+                    if let Some(run) = &state.export {
+                        <ExportProgress run={run.clone()} on_cancel={on_export_cancel} />
+                    }
                 </div>
             }
             if no_eice {

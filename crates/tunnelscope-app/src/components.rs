@@ -6,6 +6,7 @@ pub mod drop_zone;
 pub mod endpoint_cards;
 pub mod endpoint_changes;
 pub mod event_table;
+pub mod export_progress;
 pub mod filter_bar;
 pub mod help;
 pub mod load_progress;

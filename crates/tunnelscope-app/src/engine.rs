@@ -7,14 +7,16 @@
 //! [`YIELD_INTERVAL_MS`] of work the task lets the worker's message queue run (a
 //! `MessageChannel` tick), so a `Cancel`, a `View` or a `Detail` sent during a load is handled
 //! between chunks. The dataset only changes between files, in one synchronous step per file,
-//! so a view asked for during a load shows exactly the files finished so far.
+//! so a view asked for during a load shows exactly the files finished so far. Exports run in
+//! the same task, in turn with loads (so the dataset does not change under them), and yield
+//! the same way: a view, a detail or a `CancelExport` is answered while one runs.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
-use tunnelscope_core::ingest::{FileStream, files_from_wire, files_into_wire};
+use tunnelscope_core::ingest::{FileStream, SpanTexts, files_from_wire, files_into_wire};
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
 use tunnelscope_core::{Dataset, ParsedFile};
 use wasm_bindgen::JsCast;
@@ -26,9 +28,11 @@ use web_sys::{
 };
 
 use crate::profile::{self, Phase};
-use crate::protocol::{PROGRESS_INTERVAL_MS, Request, Response, YIELD_INTERVAL_MS};
-use crate::raw_source::LoadedFiles;
-use crate::view::{Prepared, build_detail, build_export, build_view};
+use crate::protocol::{
+    ExportBody, ExportKind, PROGRESS_INTERVAL_MS, Request, Response, ViewRequest, YIELD_INTERVAL_MS,
+};
+use crate::raw_source::{LoadedFiles, read_spans_async};
+use crate::view::{ExportBuilder, Prepared, build_detail, build_view};
 
 /// Starts the engine in the current worker: installs the message handler and says `Ready`.
 pub fn run_worker() {
@@ -44,6 +48,7 @@ pub fn run_worker() {
         shard: RefCell::new(Shard::default()),
         queue: RefCell::new(VecDeque::new()),
         running: Cell::new(None),
+        exporting: Cell::new(None),
         task_active: Cell::new(false),
         cancel: Cell::new(false),
         ticker: Ticker::new(),
@@ -136,15 +141,31 @@ enum Job {
         indices: Vec<usize>,
         files: Vec<File>,
     },
+    /// The owner: an export, in its turn between loads (so the dataset does not change under it).
+    Export {
+        export_id: u64,
+        kind: ExportKind,
+        view: ViewRequest,
+    },
 }
 
 impl Job {
-    fn load_id(&self) -> u64 {
+    /// The load this job is part of (`None`: an export).
+    fn load_id(&self) -> Option<u64> {
         match self {
             Self::Files { load_id, .. }
             | Self::Sample { load_id }
             | Self::Parse { load_id, .. }
-            | Self::Pump { load_id, .. } => *load_id,
+            | Self::Pump { load_id, .. } => Some(*load_id),
+            Self::Export { .. } => None,
+        }
+    }
+
+    /// Says that the job ends without running (cancelled, or the dataset cleared).
+    fn cancelled(&self) -> Response {
+        match self {
+            Self::Export { export_id, .. } => Response::ExportCancelled { export_id: *export_id },
+            _ => Response::Loaded { load_id: self.load_id().unwrap_or_default(), cancelled: true },
         }
     }
 }
@@ -171,9 +192,11 @@ struct Engine {
     queue: RefCell<VecDeque<Job>>,
     /// The load being read.
     running: Cell<Option<u64>>,
+    /// The export being made.
+    exporting: Cell<Option<u64>>,
     /// The load task is running (or about to).
     task_active: Cell<bool>,
-    /// The running load was asked to stop.
+    /// The running load (or export) was asked to stop.
     cancel: Cell<bool>,
     ticker: Ticker,
     post: Box<dyn Fn(&Response)>,
@@ -217,7 +240,7 @@ impl Engine {
 
     /// True when `load_id` is running or queued here (a helper's result for it is wanted).
     fn wants(&self, load_id: u64) -> bool {
-        self.running.get() == Some(load_id) || self.queue.borrow().iter().any(|j| j.load_id() == load_id)
+        self.running.get() == Some(load_id) || self.queue.borrow().iter().any(|j| j.load_id() == Some(load_id))
     }
 }
 
@@ -284,7 +307,7 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
                 let queued = {
                     let mut queue = engine.queue.borrow_mut();
                     let before = queue.len();
-                    queue.retain(|j| j.load_id() != load_id);
+                    queue.retain(|j| j.load_id() != Some(load_id));
                     before != queue.len()
                 };
                 if queued {
@@ -294,7 +317,7 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
             }
         }
         Request::Clear => {
-            if engine.running.get().is_some() {
+            if engine.running.get().is_some() || engine.exporting.get().is_some() {
                 engine.cancel.set(true);
                 engine.notify();
             }
@@ -302,7 +325,7 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
             engine.pumped.borrow_mut().clear();
             let queued: Vec<Job> = engine.queue.borrow_mut().drain(..).collect();
             for job in queued {
-                (engine.post)(&Response::Loaded { load_id: job.load_id(), cancelled: true });
+                (engine.post)(&job.cancelled());
             }
             *engine.shard.borrow_mut() = Shard::default();
         }
@@ -336,15 +359,20 @@ fn handle(engine: &Rc<Engine>, req: Request, files: Vec<File>) {
             };
             (engine.post)(&Response::Detail { event_id, detail: Box::new(detail) });
         }
-        Request::Export { kind, view } => {
-            let (file_name, mime, body) = {
-                let mut guard = engine.shard.borrow_mut();
-                guard.prepared();
-                let s = &mut *guard;
-                let Some(prep) = &s.prepared else { return };
-                build_export(&s.dataset, prep, kind, &view, &mut s.files)
-            };
-            (engine.post)(&Response::Export { file_name, mime, body });
+        Request::Export { export_id, kind, view } => enqueue(engine, Job::Export { export_id, kind, view }),
+        Request::CancelExport { export_id } => {
+            if engine.exporting.get() == Some(export_id) {
+                engine.cancel.set(true);
+            } else {
+                let mut queue = engine.queue.borrow_mut();
+                let before = queue.len();
+                queue.retain(|j| !matches!(j, Job::Export { export_id: e, .. } if *e == export_id));
+                if before != queue.len() {
+                    drop(queue);
+                    (engine.post)(&Response::ExportCancelled { export_id });
+                }
+                // Otherwise it has already ended.
+            }
         }
     }
 }
@@ -360,7 +388,7 @@ fn enqueue(engine: &Rc<Engine>, job: Job) {
     }
 }
 
-/// The load task: runs queued loads one after the other until the queue is empty.
+/// The load task: runs queued loads and exports one after the other until the queue is empty.
 async fn run_loads(engine: Rc<Engine>) {
     loop {
         let job = engine.queue.borrow_mut().pop_front();
@@ -369,7 +397,7 @@ async fn run_loads(engine: Rc<Engine>) {
             engine.task_active.set(false);
             return;
         };
-        engine.running.set(Some(job.load_id()));
+        engine.running.set(job.load_id());
         engine.cancel.set(false);
         match job {
             Job::Files { load_id, names, files, parsers, pump } => {
@@ -381,6 +409,11 @@ async fn run_loads(engine: Rc<Engine>) {
                 parse_files(&engine, load_id, &indices, &names, &files).await
             }
             Job::Pump { load_id, indices, files } => pump_files(&engine, load_id, &indices, &files).await,
+            Job::Export { export_id, kind, view } => {
+                engine.exporting.set(Some(export_id));
+                run_export(&engine, export_id, kind, &view).await;
+                engine.exporting.set(None);
+            }
             // The sample is small and built in: one step, nothing to cancel.
             Job::Sample { load_id } => {
                 engine.shard.borrow_mut().add_sample();
@@ -393,7 +426,14 @@ async fn run_loads(engine: Rc<Engine>) {
 impl Shard {
     fn add_sample(&mut self) {
         self.prepared = None;
-        self.dataset.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
+        let bytes = sample_trail_json();
+        // The compact dataset drops the raw JSON of the sample's unrelated events too: they are
+        // read again, as any file's, from a `File` of the sample's bytes.
+        let parts = Array::of1(&Uint8Array::from(bytes.as_slice()));
+        if let Ok(file) = File::new_with_u8_array_sequence(&parts, SAMPLE_FILE_NAME) {
+            self.files.insert(SAMPLE_FILE_NAME.to_owned(), file);
+        }
+        self.dataset.add_file(SAMPLE_FILE_NAME, &bytes);
     }
 }
 
@@ -530,6 +570,122 @@ async fn load_files(
     profile::mark("owner: Loaded");
     counter.post(engine, 0, true);
     (engine.post)(&Response::Loaded { load_id, cancelled });
+}
+
+/// Rows an export writes in one step (a few ms), between which the worker may yield.
+const EXPORT_ROWS_PER_STEP: usize = 2_000;
+
+/// An export's progress, and when it was last posted.
+struct ExportCounter {
+    export_id: u64,
+    total: u64,
+    last_post_ms: f64,
+}
+
+impl ExportCounter {
+    /// Posts progress if [`PROGRESS_INTERVAL_MS`] passed since the last post (always when `force`).
+    fn post(&mut self, engine: &Engine, done: usize, force: bool) {
+        let now = js_sys::Date::now();
+        if !force && now - self.last_post_ms < PROGRESS_INTERVAL_MS {
+            return;
+        }
+        self.last_post_ms = now;
+        (engine.post)(&Response::ExportProgress { export_id: self.export_id, done: done as u64, total: self.total });
+    }
+}
+
+/// The owner: makes an export ([`ExportBuilder`]). What matches is fixed at the start; the raw
+/// records the dataset dropped are read again from their files, each file once and in one
+/// pass ([`read_spans_async`]); the document is written [`EXPORT_ROWS_PER_STEP`] rows at a
+/// time. Yields every [`YIELD_INTERVAL_MS`], so views, details and a `CancelExport` are
+/// answered meanwhile; posts its progress at most every [`PROGRESS_INTERVAL_MS`]; ends with
+/// `Export`, or `ExportCancelled` when cancelled or when the dataset was cleared meanwhile.
+async fn run_export(engine: &Engine, export_id: u64, kind: ExportKind, view: &ViewRequest) {
+    profile::mark("owner: export starts");
+    let export = {
+        let mut guard = engine.shard.borrow_mut();
+        guard.prepared();
+        let s = &*guard;
+        s.prepared.as_ref().map(|prep| ExportBuilder::new(&s.dataset, prep, kind, view))
+    };
+    let Some(mut export) = export else {
+        // Cannot happen (just prepared); still, the page must not wait for it forever.
+        (engine.post)(&Response::ExportCancelled { export_id });
+        return;
+    };
+    let mut counter = ExportCounter { export_id, total: export.total() as u64, last_post_ms: f64::NEG_INFINITY };
+    counter.post(engine, export.done(), true);
+    let mut last_yield = js_sys::Date::now();
+    let files = export.take_files();
+    let handles: Vec<Option<File>> = {
+        let s = engine.shard.borrow();
+        files.iter().map(|f| s.files.get(&f.name)).collect()
+    };
+    let present: Vec<File> = handles.iter().flatten().cloned().collect();
+    // Small files asked for ahead, as when loading (a folder of many small trail files).
+    let mut ahead = Prefetch::new(&present, (0..present.len()).collect());
+    let mut position = 0;
+    let cancelled = 'run: {
+        for (k, (file, handle)) in files.iter().zip(&handles).enumerate() {
+            let texts = match handle {
+                Some(handle) => {
+                    let whole = ahead.take(position);
+                    position += 1;
+                    let member = file.name.split_once("!/").map(|(_, m)| m);
+                    let base = export.done();
+                    let pause = async |taken: usize| {
+                        counter.post(engine, base + taken, false);
+                        yield_due(engine, &mut last_yield).await
+                    };
+                    match read_spans_async(handle, member, &file.spans, whole, pause).await {
+                        Some(texts) => texts,
+                        None => break 'run true,
+                    }
+                }
+                None => SpanTexts::unreadable(file.spans.len()),
+            };
+            export.put_raws(k, texts);
+        }
+        profile::mark("owner: export read");
+        loop {
+            // A Clear meanwhile replaced the dataset: the rows fixed at the start are gone.
+            if engine.cancelled() {
+                break 'run true;
+            }
+            let finished = {
+                let s = engine.shard.borrow();
+                let Some(prep) = &s.prepared else { break 'run true };
+                export.write(&s.dataset, prep, EXPORT_ROWS_PER_STEP)
+            };
+            counter.post(engine, export.done(), false);
+            if finished {
+                break 'run false;
+            }
+            if yield_due(engine, &mut last_yield).await {
+                break 'run true;
+            }
+        }
+    };
+    if cancelled {
+        (engine.post)(&Response::ExportCancelled { export_id });
+        return;
+    }
+    let (file_name, mime, body) = export.finish();
+    profile::mark("owner: export written");
+    post_export(&Response::Export { export_id, file_name, mime, body: ExportBody::default() }, &body);
+}
+
+/// Posts a finished export as `{json, body}`: the response without its text, and the text's
+/// bytes beside it, their buffer transferred rather than copied ([`ExportBody`]).
+fn post_export(response: &Response, body: &str) {
+    let Ok(json) = serde_json::to_string(response) else { return };
+    let bytes = Uint8Array::from(body.as_bytes());
+    let msg = Object::new();
+    let _ = Reflect::set(&msg, &JsValue::from_str("json"), &JsValue::from_str(&json));
+    let _ = Reflect::set(&msg, &JsValue::from_str("body"), &bytes);
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    // A failed post means the page is gone; there is no one left to tell.
+    let _ = scope.post_message_with_transfer(&msg, &Array::of1(&bytes.buffer()));
 }
 
 /// Records found in a file's parsed results (valid or not).
@@ -881,7 +1037,7 @@ async fn yield_due(engine: &Engine, last_yield: &mut f64) -> bool {
 }
 
 /// The next chunk of a file's stream (`None` at its end), or why it cannot be read.
-async fn next_chunk(reader: &ReadableStreamDefaultReader) -> Result<Option<Uint8Array>, String> {
+pub(crate) async fn next_chunk(reader: &ReadableStreamDefaultReader) -> Result<Option<Uint8Array>, String> {
     let result =
         JsFuture::from(reader.read()).await.map_err(|e| format!("cannot read the file: {}", js_error_text(&e)))?;
     let done = Reflect::get(&result, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
@@ -943,7 +1099,7 @@ impl<'a> Prefetch<'a> {
 }
 
 /// Copies a slice's bytes into `out` (reused between slices).
-fn copy_into(chunk: &Uint8Array, out: &mut Vec<u8>) {
+pub(crate) fn copy_into(chunk: &Uint8Array, out: &mut Vec<u8>) {
     out.clear();
     out.resize(chunk.length() as usize, 0);
     chunk.copy_to(out);

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{File, MessageEvent, Worker};
 
-use crate::protocol::{ExportKind, Request, Response, ViewRequest};
+use crate::protocol::{ExportBody, ExportKind, Request, Response, ViewRequest};
 use crate::state::Progress;
 
 /// The worker script, relative to the page so the site works from any sub-path.
@@ -58,11 +58,23 @@ impl EnginePool {
             let worker_h = worker.clone();
             let respond = Rc::clone(&on_response);
             let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
-                let Some(text) = msg.data().as_string() else { return };
-                let response = match serde_json::from_str::<Response>(&text) {
+                // JSON text, or `{json, body}`: an export with its bytes beside it.
+                let data = msg.data();
+                let (text, body) = match data.as_string() {
+                    Some(text) => (Some(text), None),
+                    None => (
+                        Reflect::get(&data, &JsValue::from_str("json")).ok().and_then(|j| j.as_string()),
+                        Reflect::get(&data, &JsValue::from_str("body")).ok().filter(|b| b.is_object()),
+                    ),
+                };
+                let Some(text) = text else { return };
+                let mut response = match serde_json::from_str::<Response>(&text) {
                     Ok(r) => r,
                     Err(e) => Response::Failed { message: format!("unreadable worker message: {e}") },
                 };
+                if let (Response::Export { body: slot, .. }, Some(bytes)) = (&mut response, body) {
+                    *slot = ExportBody::Bytes(bytes);
+                }
                 if let Some(merged) = receive(&shared_h, &worker_h, idx, n, response) {
                     respond(merged);
                 }
@@ -170,9 +182,15 @@ impl EnginePool {
         self.post(0, &Request::Detail { event_id: event_id.to_owned() }, None);
     }
 
-    /// Asks the owner for an export of the filtered view.
-    pub fn export(&self, kind: ExportKind, view: &ViewRequest) {
-        self.post(0, &Request::Export { kind, view: view.clone() }, None);
+    /// Asks the owner for an export of the filtered view (`export_id` names its progress and
+    /// result).
+    pub fn export(&self, export_id: u64, kind: ExportKind, view: &ViewRequest) {
+        self.post(0, &Request::Export { export_id, kind, view: view.clone() }, None);
+    }
+
+    /// Stops an export; `ExportCancelled` follows unless it has already ended.
+    pub fn cancel_export(&self, export_id: u64) {
+        self.post(0, &Request::CancelExport { export_id }, None);
     }
 
     fn post(&self, k: usize, req: &Request, files: Option<&Array>) {

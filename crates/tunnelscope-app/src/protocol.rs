@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use tunnelscope_core::dataset::{EndpointChangeRow, FileReport, Stats, TunnelRow};
 use tunnelscope_core::query::TimeWindow;
 use tunnelscope_core::views::{Coverage, EndpointLife, EventDetail, EventRow, Grouping, Histogram, Lane, SortOrder};
+use wasm_bindgen::JsValue;
 
 /// Least time between two progress messages of a load, so thousands of small files do not
 /// flood the UI thread.
@@ -129,12 +130,24 @@ pub enum Request {
         /// The event.
         event_id: String,
     },
-    /// Export the filtered view.
+    /// Export the filtered view: a task that reports [`Response::ExportProgress`] and ends with
+    /// [`Response::Export`], or [`Response::ExportCancelled`]; views and details are answered
+    /// meanwhile. Exports and loads take turns, in the order asked (an export sees the data of
+    /// the loads asked before it).
     Export {
+        /// Identifies the export in its progress and result.
+        #[serde(default)]
+        export_id: u64,
         /// What to export.
         kind: ExportKind,
         /// The view whose matching events are exported.
         view: ViewRequest,
+    },
+    /// Stop an export (running or waiting for its turn): it ends with
+    /// [`Response::ExportCancelled`], unless it has already ended.
+    CancelExport {
+        /// The export to stop.
+        export_id: u64,
     },
 }
 
@@ -175,14 +188,32 @@ pub enum Response {
         /// Its detail; `None` when no loaded event has that ID.
         detail: Box<Option<EventDetail>>,
     },
+    /// How far an export got (at most every [`PROGRESS_INTERVAL_MS`]).
+    ExportProgress {
+        /// The export.
+        export_id: u64,
+        /// Records (rows) done: for a raw-records export, those in hand.
+        done: u64,
+        /// Records (rows) in the export.
+        total: u64,
+    },
+    /// An export was cancelled (or the dataset was cleared): nothing to download.
+    ExportCancelled {
+        /// The export.
+        export_id: u64,
+    },
     /// An export, ready to download.
     Export {
+        /// The export.
+        #[serde(default)]
+        export_id: u64,
         /// File name to save as.
         file_name: String,
         /// MIME type.
         mime: String,
-        /// The file's text.
-        body: String,
+        /// The file's text: never in the JSON, it travels beside it ([`ExportBody`]).
+        #[serde(skip)]
+        body: ExportBody,
     },
     /// A worker stopped (an uncaught error, e.g. out of memory); its shard is gone.
     EngineStopped {
@@ -194,6 +225,25 @@ pub enum Response {
         /// What went wrong.
         message: String,
     },
+}
+
+/// An export's file. The engine builds it as text; from the worker to the page it travels
+/// beside the JSON message as the bytes of a transferred buffer (`{json, body}`), so neither
+/// side escapes it into JSON, the page's thread never parses or copies it, and the `Blob` is
+/// made from the bytes as they came. In JSON, 50,000 records (40 MB) took natively 87 ms to
+/// write in the worker and 128 ms to read back on the page's thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportBody {
+    /// The text.
+    Text(String),
+    /// The text's UTF-8 bytes in a JS `Uint8Array`, as the page receives them.
+    Bytes(JsValue),
+}
+
+impl Default for ExportBody {
+    fn default() -> Self {
+        Self::Text(String::new())
+    }
 }
 
 /// Everything the screen shows for one query.
@@ -257,6 +307,8 @@ mod tests {
             Request::Parse { load_id: 3, indices: vec![0], names: vec!["a/b.json.gz".into()] },
             Request::Connect { helper: 1, to_owner: true },
             Request::Cancel { load_id: 3 },
+            Request::Export { export_id: 2, kind: ExportKind::Records, view: ViewRequest::default() },
+            Request::CancelExport { export_id: 2 },
             Request::View(ViewRequest {
                 generation: 4,
                 query: "port:22".into(),
@@ -282,10 +334,29 @@ mod tests {
                 records_done: 6,
             },
             Response::Loaded { load_id: 1, cancelled: true },
+            Response::ExportProgress { export_id: 2, done: 3, total: 4 },
+            Response::ExportCancelled { export_id: 2 },
+            Response::Export {
+                export_id: 2,
+                file_name: "records.json".into(),
+                mime: "application/json".into(),
+                body: ExportBody::default(),
+            },
         ];
         for r in responses {
             let text = serde_json::to_string(&r).unwrap();
             assert_eq!(serde_json::from_str::<Response>(&text).unwrap(), r);
         }
+    }
+
+    #[test]
+    fn an_exports_text_is_never_put_in_the_json() {
+        let body = ExportBody::Text("{\"Records\":[{\"eventID\":\"x\"}]}".into());
+        let r =
+            Response::Export { export_id: 2, file_name: "records.json".into(), mime: "application/json".into(), body };
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("Records"), "{text}");
+        let back = serde_json::from_str::<Response>(&text).unwrap();
+        assert!(matches!(back, Response::Export { export_id: 2, body: ExportBody::Text(t), .. } if t.is_empty()));
     }
 }

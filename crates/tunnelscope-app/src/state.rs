@@ -6,7 +6,7 @@ use yew::Reducible;
 
 use tunnelscope_core::views::EventDetail;
 
-use crate::protocol::{View, ViewRequest};
+use crate::protocol::{ExportBody, ExportKind, View, ViewRequest};
 
 /// Where loading stands (`data-state` of `load-status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -120,6 +120,36 @@ impl LoadBatch {
     }
 }
 
+/// An export the engine is making (one at a time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportRun {
+    /// The export.
+    pub export_id: u64,
+    /// What it holds.
+    pub kind: ExportKind,
+    /// Rows (records) done, of `total`.
+    pub done: u64,
+    /// Rows (records) in the export.
+    pub total: u64,
+    /// The engine has started it (it waits while a load runs).
+    pub started: bool,
+    /// Cancel was pressed: it ends without a download.
+    pub cancelling: bool,
+}
+
+/// A finished export, to hand to the browser as a download.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportFile {
+    /// The export.
+    pub export_id: u64,
+    /// File name to save as.
+    pub file_name: String,
+    /// MIME type.
+    pub mime: String,
+    /// The file's text (on the page, its bytes as the worker sent them).
+    pub body: ExportBody,
+}
+
 /// Everything the screen shows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppState {
@@ -169,6 +199,10 @@ pub struct AppState {
     pub notice: Option<String>,
     /// A whole-request failure to show.
     pub error: Option<String>,
+    /// The export in progress.
+    pub export: Option<ExportRun>,
+    /// A finished export not yet handed to the browser.
+    pub download: Option<Rc<ExportFile>>,
 }
 
 /// What can happen.
@@ -230,6 +264,36 @@ pub enum Action {
     Failed(String),
     /// The engine stopped: loading ends with the error shown.
     EngineStopped(String),
+    /// An export was asked for.
+    ExportStarted {
+        /// The export.
+        export_id: u64,
+        /// What it holds.
+        kind: ExportKind,
+    },
+    /// An export got further.
+    ExportProgressed {
+        /// The export.
+        export_id: u64,
+        /// Rows done.
+        done: u64,
+        /// Rows in all.
+        total: u64,
+    },
+    /// Cancel was pressed on the export (the engine has been asked to stop it).
+    ExportCancelRequested,
+    /// The engine stopped an export.
+    ExportCancelled {
+        /// The export.
+        export_id: u64,
+    },
+    /// An export's file arrived.
+    ExportArrived(Rc<ExportFile>),
+    /// The page handed this export's file to the browser.
+    Downloaded {
+        /// The export.
+        export_id: u64,
+    },
 }
 
 impl AppState {
@@ -436,6 +500,9 @@ impl Reducible for AppState {
                 s.selected = None;
                 s.detail = None;
                 s.detail_missing = false;
+                // The engine stops the export too.
+                s.export = None;
+                s.download = None;
             }
             Action::Failed(message) => s.error = Some(message),
             Action::EngineStopped(message) => {
@@ -449,6 +516,40 @@ impl Reducible for AppState {
                 s.batch = None;
                 s.cancelling = false;
                 s.phase = LoadPhase::Done;
+                s.export = None;
+            }
+            Action::ExportStarted { export_id, kind } => {
+                // The buttons are off while one runs; an earlier one's file is not wanted now.
+                s.export = Some(ExportRun { export_id, kind, done: 0, total: 0, started: false, cancelling: false });
+            }
+            Action::ExportProgressed { export_id, done, total } => {
+                let Some(run) = s.export.as_mut().filter(|r| r.export_id == export_id) else { return self };
+                run.done = done;
+                run.total = total;
+                run.started = true;
+            }
+            Action::ExportCancelRequested => {
+                let Some(run) = s.export.as_mut().filter(|r| !r.cancelling) else { return self };
+                run.cancelling = true;
+            }
+            Action::ExportCancelled { export_id } => {
+                if s.export.as_ref().is_none_or(|r| r.export_id != export_id) {
+                    return self;
+                }
+                s.export = None;
+            }
+            Action::ExportArrived(file) => {
+                let Some(run) = s.export.take_if(|r| r.export_id == file.export_id) else { return self };
+                // A file that finished while Cancel was on its way is dropped: no download.
+                if !run.cancelling {
+                    s.download = Some(file);
+                }
+            }
+            Action::Downloaded { export_id } => {
+                if s.download.as_ref().is_none_or(|f| f.export_id != export_id) {
+                    return self;
+                }
+                s.download = None;
             }
         }
         Rc::new(s)
@@ -735,6 +836,67 @@ mod tests {
         assert_eq!(s.phase, LoadPhase::Done);
         assert!(s.error.as_deref().is_some_and(|e| e.contains("unreachable")));
         assert!(s.loads.is_empty());
+    }
+
+    fn export_file(export_id: u64) -> Rc<ExportFile> {
+        Rc::new(ExportFile {
+            export_id,
+            file_name: "records.json".into(),
+            mime: "application/json".into(),
+            body: ExportBody::Text("{}".into()),
+        })
+    }
+
+    fn export_started(export_id: u64) -> Action {
+        Action::ExportStarted { export_id, kind: ExportKind::Records }
+    }
+
+    #[test]
+    fn an_export_shows_its_progress_then_its_file_is_downloaded_once() {
+        let s = run(vec![export_started(1)]);
+        let r = s.export.clone().unwrap();
+        assert_eq!((r.done, r.total, r.started, r.cancelling), (0, 0, false, false), "waiting for its turn");
+        let s = s.reduce(Action::ExportProgressed { export_id: 1, done: 10, total: 50 });
+        let s = s.reduce(Action::ExportProgressed { export_id: 1, done: 30, total: 50 });
+        let r = s.export.clone().unwrap();
+        assert_eq!((r.done, r.total, r.started), (30, 50, true));
+        // Another export's messages change nothing.
+        for other in [
+            Action::ExportProgressed { export_id: 9, done: 1, total: 2 },
+            Action::ExportCancelled { export_id: 9 },
+            Action::ExportArrived(export_file(9)),
+        ] {
+            assert!(Rc::ptr_eq(&s, &Rc::clone(&s).reduce(other)));
+        }
+        let s = s.reduce(Action::ExportArrived(export_file(1)));
+        assert_eq!(s.export, None, "the buttons come back");
+        assert_eq!(s.download.as_ref().map(|f| f.export_id), Some(1));
+        let s = s.reduce(Action::Downloaded { export_id: 1 });
+        assert_eq!(s.download, None);
+    }
+
+    #[test]
+    fn a_cancelled_export_downloads_nothing_even_if_its_file_was_already_on_its_way() {
+        let s = run(vec![export_started(1), Action::ExportProgressed { export_id: 1, done: 5, total: 50 }]);
+        let s = s.reduce(Action::ExportCancelRequested);
+        assert!(s.export.as_ref().is_some_and(|r| r.cancelling), "cancelling until the engine confirms");
+        let confirmed = Rc::clone(&s).reduce(Action::ExportCancelled { export_id: 1 });
+        assert_eq!((confirmed.export.clone(), confirmed.download.clone()), (None, None));
+        let raced = s.reduce(Action::ExportArrived(export_file(1)));
+        assert_eq!((raced.export.clone(), raced.download.clone()), (None, None));
+        // Nothing to cancel: nothing changes.
+        assert!(Rc::ptr_eq(&raced, &Rc::clone(&raced).reduce(Action::ExportCancelRequested)));
+    }
+
+    #[test]
+    fn clearing_or_a_stopped_engine_ends_the_export() {
+        let s = run(vec![export_started(1), Action::Cleared]);
+        assert_eq!(s.export, None);
+        let s = s.reduce(export_started(2)).reduce(Action::EngineStopped("gone".into()));
+        assert_eq!(s.export, None);
+        // A newer export replaces an older one, whose file is then not wanted.
+        let s = s.reduce(export_started(3)).reduce(export_started(4)).reduce(Action::ExportArrived(export_file(3)));
+        assert_eq!((s.export.as_ref().map(|r| r.export_id), s.download.clone()), (Some(4), None));
     }
 
     #[test]

@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use tunnelscope_core::dataset::Stats;
 use tunnelscope_core::dataset::{EndpointChangeRow, TunnelRow};
+use tunnelscope_core::ingest::SpanTexts;
 use tunnelscope_core::query::{Query, QueryIndex, TimeWindow};
 use tunnelscope_core::views::{Counters, Coverage, EndpointLife, EventDetail, SortOrder, TunnelPairings, ViewIndex};
-use tunnelscope_core::{Dataset, RawSpan, export, views};
+use tunnelscope_core::{Dataset, EventRef, RawSpan, export, views};
 
 use crate::protocol::{EVENT_WINDOW_ROWS, ExportKind, HISTOGRAM_BUCKETS, View, ViewRequest, WINDOW_ROWS};
 
@@ -184,36 +185,56 @@ pub fn build_view(dataset: &Dataset, prep: &Prepared, req: &ViewRequest) -> View
 /// Reads raw records a compact dataset dropped, from the files they were loaded from.
 pub trait RawSource {
     /// The raw records at these spans of the file `name`, in order (`None` where unreadable).
-    fn read(&mut self, name: &str, spans: &[RawSpan]) -> Vec<Option<String>>;
+    fn read(&mut self, name: &str, spans: &[RawSpan]) -> SpanTexts;
 }
 
 /// A source that has no files (everything was kept in memory, or the files are gone).
 pub struct NoFiles;
 
 impl RawSource for NoFiles {
-    fn read(&mut self, _name: &str, spans: &[RawSpan]) -> Vec<Option<String>> {
-        vec![None; spans.len()]
+    fn read(&mut self, _name: &str, spans: &[RawSpan]) -> SpanTexts {
+        SpanTexts::unreadable(spans.len())
     }
+}
+
+/// Raw records a compact dataset dropped, to read again from one file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RawFile {
+    /// The file's name as loaded (`a.zip!/member` for an archive member).
+    pub name: String,
+    /// Where each record goes (positions in the list asked for).
+    pub slots: Vec<usize>,
+    /// The records' spans in the file's content, beside their slots.
+    pub spans: Vec<RawSpan>,
+}
+
+/// The raw records of these events that the dataset dropped, to read again, grouped by file
+/// (so each file is read once); the others it holds (or has no span to read them by).
+pub fn plan_raw_records(dataset: &Dataset, indices: &[u32]) -> Vec<RawFile> {
+    let mut by_file: BTreeMap<&str, RawFile> = BTreeMap::new();
+    for (k, &i) in indices.iter().enumerate() {
+        let Some(e) = dataset.get(i) else { continue };
+        if !e.raw.is_empty() {
+            continue;
+        }
+        if let (Some(span), Some(file)) = (e.span, dataset.file_of(i)) {
+            let entry = by_file.entry(file).or_insert_with(|| RawFile { name: file.to_owned(), ..RawFile::default() });
+            entry.slots.push(k);
+            entry.spans.push(span);
+        }
+    }
+    by_file.into_values().collect()
 }
 
 /// The raw records of these events: kept ones as they are, dropped ones read again from their
 /// files (grouped by file, so a gzip file is decompressed once); `""` where unreadable.
 pub fn raw_records(dataset: &Dataset, indices: &[u32], source: &mut dyn RawSource) -> Vec<String> {
-    let mut out: Vec<String> = vec![String::new(); indices.len()];
-    let mut by_file: BTreeMap<&str, (Vec<usize>, Vec<RawSpan>)> = BTreeMap::new();
-    for (k, &i) in indices.iter().enumerate() {
-        let Some(e) = dataset.get(i) else { continue };
-        if !e.raw.is_empty() {
-            out[k] = e.raw.to_owned();
-        } else if let (Some(span), Some(file)) = (e.span, dataset.file_of(i)) {
-            let entry = by_file.entry(file).or_default();
-            entry.0.push(k);
-            entry.1.push(span);
-        }
-    }
-    for (file, (slots, spans)) in by_file {
-        for (k, raw) in slots.into_iter().zip(source.read(file, &spans)) {
-            out[k] = raw.unwrap_or_default();
+    let mut out: Vec<String> =
+        indices.iter().map(|&i| dataset.get(i).map(|e| e.raw.to_owned()).unwrap_or_default()).collect();
+    for file in plan_raw_records(dataset, indices) {
+        let texts = source.read(&file.name, &file.spans);
+        for (n, &k) in file.slots.iter().enumerate() {
+            out[k] = texts.get(n).unwrap_or_default().to_owned();
         }
     }
     out
@@ -240,7 +261,7 @@ pub fn build_detail(
     Some(detail)
 }
 
-/// Builds an export of the events matching `req`: (file name, MIME type, body).
+/// Builds an export of the events matching `req` at once: (file name, MIME type, body).
 pub fn build_export(
     dataset: &Dataset,
     prep: &Prepared,
@@ -248,30 +269,206 @@ pub fn build_export(
     req: &ViewRequest,
     source: &mut dyn RawSource,
 ) -> (String, String, String) {
-    let (matching, _) = prep.matching(dataset, &req.query, req.window);
-    let mut mask = vec![false; dataset.len()];
-    for &i in &matching {
-        mask[i as usize] = true;
+    let mut export = ExportBuilder::new(dataset, prep, kind, req);
+    for (k, file) in export.take_files().into_iter().enumerate() {
+        let texts = source.read(&file.name, &file.spans);
+        export.put_raws(k, texts);
     }
-    let ordered: Vec<u32> = prep.time_order.iter().copied().filter(|&i| mask[i as usize]).collect();
-    let picked = || ordered.iter().filter_map(|&i| dataset.get(i));
-    let tunnels = || {
-        prep.tunnel_rows
-            .iter()
-            .zip(&prep.tunnel_idx)
-            .filter(|(_, i)| mask.get(**i as usize).copied().unwrap_or(false))
-            .map(|(r, _)| r.clone())
-            .collect::<Vec<_>>()
-    };
-    match kind {
-        ExportKind::TunnelsCsv => ("tunnels.csv".into(), "text/csv".into(), export::tunnels_csv(&tunnels())),
-        ExportKind::TunnelsJson => ("tunnels.json".into(), "application/json".into(), export::tunnels_json(&tunnels())),
-        ExportKind::EventsCsv => ("events.csv".into(), "text/csv".into(), export::events_csv(picked())),
-        ExportKind::EventsJson => ("events.json".into(), "application/json".into(), export::events_json(picked())),
-        ExportKind::Records => {
-            let raws = raw_records(dataset, &ordered, source);
-            let body = export::records_json_with(picked().zip(raws));
-            ("records.json".into(), "application/json".into(), String::from_utf8_lossy(&body).into_owned())
+    while !export.write(dataset, prep, usize::MAX) {}
+    export.finish()
+}
+
+/// An export built a step at a time, so the worker can answer views, report progress and stop
+/// between steps: the matching events (or tunnels) are fixed when it starts; a raw-records
+/// export then reads the records the dataset dropped again from their files
+/// ([`ExportBuilder::take_files`], [`ExportBuilder::put_raws`]); then the body is written a
+/// number of rows at a time ([`ExportBuilder::write`]). The result is byte for byte what one
+/// step gives.
+#[derive(Debug)]
+pub struct ExportBuilder {
+    kind: ExportKind,
+    /// The matching events in time order, or for a tunnel export the matching tunnel rows'
+    /// positions in [`Prepared`].
+    items: Vec<u32>,
+    /// A raw-records export: where each item's raw text is: `(0, _)` in the dataset (kept, or
+    /// not to be had), `(f, k)` record `k` of the texts read again from file `f - 1`.
+    places: Vec<(u32, u32)>,
+    /// A raw-records export: the records to read again, by file.
+    files: Vec<RawFile>,
+    /// The records read again, by file (as [`ExportBuilder::take_files`] gave the files).
+    texts: Vec<SpanTexts>,
+    /// Records in hand (kept by the dataset, or read again), of a raw-records export.
+    read: usize,
+    /// Items written to the body.
+    written: usize,
+    body: String,
+}
+
+impl ExportBuilder {
+    /// Starts an export of what matches `req`.
+    pub fn new(dataset: &Dataset, prep: &Prepared, kind: ExportKind, req: &ViewRequest) -> Self {
+        let (matching, _) = prep.matching(dataset, &req.query, req.window);
+        let mut mask = vec![false; dataset.len()];
+        for &i in &matching {
+            mask[i as usize] = true;
+        }
+        let matches = |i: u32| mask.get(i as usize).copied().unwrap_or(false);
+        let items: Vec<u32> = match kind {
+            ExportKind::TunnelsCsv | ExportKind::TunnelsJson => {
+                (0..prep.tunnel_idx.len() as u32).filter(|&k| matches(prep.tunnel_idx[k as usize])).collect()
+            }
+            _ => prep.time_order.iter().copied().filter(|&i| matches(i)).collect(),
+        };
+        let files = match kind {
+            ExportKind::Records => plan_raw_records(dataset, &items),
+            _ => Vec::new(),
+        };
+        let mut places = vec![(0, 0); if kind == ExportKind::Records { items.len() } else { 0 }];
+        for (f, file) in files.iter().enumerate() {
+            for (k, &slot) in file.slots.iter().enumerate() {
+                places[slot] = (f as u32 + 1, k as u32);
+            }
+        }
+        let read = items.len() - files.iter().map(|f| f.slots.len()).sum::<usize>();
+        let texts = vec![SpanTexts::default(); files.len()];
+        Self { kind, items, places, files, texts, read, written: 0, body: String::new() }
+    }
+
+    /// Events (tunnels for a tunnel export) in the export.
+    pub fn total(&self) -> usize {
+        self.items.len()
+    }
+
+    /// How far it got, out of [`ExportBuilder::total`]: a raw-records export counts the records
+    /// in hand (writing them is quick), the others the rows written.
+    pub fn done(&self) -> usize {
+        match self.kind {
+            ExportKind::Records => self.read,
+            _ => self.written,
+        }
+    }
+
+    /// The records to read again from files (none for other exports), each file once; what
+    /// was read from the `k`-th is given back with [`ExportBuilder::put_raws`].
+    pub fn take_files(&mut self) -> Vec<RawFile> {
+        std::mem::take(&mut self.files)
+    }
+
+    /// The records read again from the `k`-th file [`ExportBuilder::take_files`] gave, beside
+    /// its spans.
+    pub fn put_raws(&mut self, k: usize, texts: SpanTexts) {
+        self.read += texts.len();
+        if let Some(slot) = self.texts.get_mut(k) {
+            *slot = texts;
+        }
+    }
+
+    /// Writes up to `max_rows` more rows; true once every row is written.
+    pub fn write(&mut self, dataset: &Dataset, prep: &Prepared, max_rows: usize) -> bool {
+        let from = self.written;
+        let to = from.saturating_add(max_rows).min(self.items.len());
+        if from >= to {
+            return true;
+        }
+        let part = &self.items[from..to];
+        let events = || part.iter().filter_map(|&i| dataset.get(i));
+        let tunnels = || part.iter().map(|&k| prep.tunnel_rows[k as usize].clone()).collect::<Vec<_>>();
+        let (piece, shape) = match self.kind {
+            ExportKind::TunnelsCsv => (export::tunnels_csv(&tunnels()), Piece::CSV),
+            ExportKind::TunnelsJson => (export::tunnels_json(&tunnels()), Piece::JSON_ARRAY),
+            ExportKind::EventsCsv => (export::events_csv(events()), Piece::CSV),
+            ExportKind::EventsJson => (export::events_json(events()), Piece::JSON_ARRAY),
+            ExportKind::Records => {
+                if from == 0 {
+                    // Room for the whole document at once (in wasm, memory grown a little at a
+                    // time is slow): the records, and a separator each.
+                    let kept: usize = self.items.iter().filter_map(|&i| dataset.get(i)).map(|e| e.raw.len()).sum();
+                    let read: usize = self.texts.iter().map(SpanTexts::text_len).sum();
+                    let _ = self.body.try_reserve(kept + read + 2 * self.items.len() + 32);
+                }
+                let texts = &self.texts;
+                let pairs = part.iter().zip(&self.places[from..to]).filter_map(|(&i, &(f, k))| {
+                    let e: EventRef<'_> = dataset.get(i)?;
+                    let text = match f {
+                        0 => e.raw,
+                        f => texts.get(f as usize - 1).and_then(|t| t.get(k as usize)).unwrap_or_default(),
+                    };
+                    Some((e, text))
+                });
+                let bytes = export::records_json_with(pairs);
+                let text =
+                    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                (text, Piece::RECORDS)
+            }
+        };
+        shape.append(&mut self.body, &piece, from == 0);
+        self.written = to;
+        to == self.items.len()
+    }
+
+    /// The export: (file name, MIME type, body). Call once [`ExportBuilder::write`] is done.
+    pub fn finish(self) -> (String, String, String) {
+        let (name, mime) = match self.kind {
+            ExportKind::TunnelsCsv => ("tunnels.csv", "text/csv"),
+            ExportKind::TunnelsJson => ("tunnels.json", "application/json"),
+            ExportKind::EventsCsv => ("events.csv", "text/csv"),
+            ExportKind::EventsJson => ("events.json", "application/json"),
+            ExportKind::Records => ("records.json", "application/json"),
+        };
+        let body = if self.items.is_empty() {
+            // Nothing matched: the empty document, as the export function writes it.
+            match self.kind {
+                ExportKind::TunnelsCsv => export::tunnels_csv(&[]),
+                ExportKind::TunnelsJson => export::tunnels_json(&[]),
+                ExportKind::EventsCsv => export::events_csv(std::iter::empty()),
+                ExportKind::EventsJson => export::events_json(std::iter::empty()),
+                ExportKind::Records => String::from_utf8_lossy(&export::records_json(std::iter::empty())).into_owned(),
+            }
+        } else {
+            let mut body = self.body;
+            let close = match self.kind {
+                ExportKind::TunnelsJson | ExportKind::EventsJson => Piece::JSON_ARRAY.close,
+                ExportKind::Records => Piece::RECORDS.close,
+                _ => "",
+            };
+            body.push_str(close);
+            body
+        };
+        (name.to_owned(), mime.to_owned(), body)
+    }
+}
+
+/// How the document of some rows is laid out, so documents of consecutive rows join into the
+/// document of all of them: `open`, the rows separated by `sep`, then `close`.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    /// The opening (`None`: the first line, a CSV header).
+    open: Option<&'static str>,
+    sep: &'static str,
+    close: &'static str,
+}
+
+impl Piece {
+    /// CSV: the header line, then rows each ending in CRLF.
+    const CSV: Self = Self { open: None, sep: "", close: "" };
+    /// A pretty-printed JSON array of objects.
+    const JSON_ARRAY: Self = Self { open: Some("[\n"), sep: ",\n", close: "\n]" };
+    /// `export::records_json_with`.
+    const RECORDS: Self = Self { open: Some("{\"Records\":[\n"), sep: ",\n", close: "\n]}\n" };
+
+    /// Appends the document of a non-empty run of rows to `body`, which holds those before
+    /// it (`first`: none) without their closing.
+    fn append(self, body: &mut String, piece: &str, first: bool) {
+        let open_len = match self.open {
+            Some(open) => open.len(),
+            None => piece.find("\r\n").map_or(0, |k| k + 2),
+        };
+        let rows = piece.get(..piece.len().saturating_sub(self.close.len())).unwrap_or_default();
+        if first {
+            body.push_str(rows);
+        } else {
+            body.push_str(self.sep);
+            body.push_str(rows.get(open_len..).unwrap_or_default());
         }
     }
 }
@@ -380,5 +577,108 @@ mod tests {
         reloaded.add_file("records.json", records.as_bytes());
         assert_eq!(reloaded.stats().tunnels.total, 41);
         assert_eq!(reloaded.events().len(), 41);
+    }
+
+    /// The files of a compact dataset, read again from their bytes in one pass each.
+    struct Bytes(Vec<(String, Vec<u8>)>, usize);
+
+    impl RawSource for Bytes {
+        fn read(&mut self, name: &str, spans: &[RawSpan]) -> SpanTexts {
+            self.1 += 1;
+            let bytes = &self.0.iter().find(|(n, _)| n == name).unwrap().1;
+            let mut r = tunnelscope_core::ingest::SpanReader::new(bytes, None, spans, bytes.len() as u64);
+            for piece in bytes.chunks(1000) {
+                r.push((piece.as_ptr() as usize - bytes.as_ptr() as usize) as u64, piece);
+            }
+            r.finish()
+        }
+    }
+
+    /// Each export's document as it was written in one go (before exports went a step at a time).
+    fn whole_document(ds: &Dataset, prep: &Prepared, kind: ExportKind, q: &str) -> String {
+        let (matching, _) = prep.matching(ds, q, None);
+        let ordered: Vec<u32> = prep.time_order.iter().copied().filter(|i| matching.contains(i)).collect();
+        let picked = || ordered.iter().filter_map(|&i| ds.get(i));
+        let tunnels: Vec<TunnelRow> = prep
+            .tunnel_rows
+            .iter()
+            .zip(&prep.tunnel_idx)
+            .filter(|(_, i)| matching.contains(i))
+            .map(|(r, _)| r.clone())
+            .collect();
+        match kind {
+            ExportKind::TunnelsCsv => export::tunnels_csv(&tunnels),
+            ExportKind::TunnelsJson => export::tunnels_json(&tunnels),
+            ExportKind::EventsCsv => export::events_csv(picked()),
+            ExportKind::EventsJson => export::events_json(picked()),
+            ExportKind::Records => String::from_utf8(export::records_json(picked())).unwrap(),
+        }
+    }
+
+    const KINDS: [ExportKind; 5] = [
+        ExportKind::TunnelsCsv,
+        ExportKind::TunnelsJson,
+        ExportKind::EventsCsv,
+        ExportKind::EventsJson,
+        ExportKind::Records,
+    ];
+
+    #[test]
+    fn exports_written_a_few_rows_at_a_time_are_the_documents_written_in_one_go() {
+        let ds = sample();
+        let prep = Prepared::new(&ds);
+        for q in ["", "outcome:failed", "user:alice", "event:nothing-matches"] {
+            for kind in KINDS {
+                let want = whole_document(&ds, &prep, kind, q);
+                for step in [1, 3, 1000] {
+                    let mut export = ExportBuilder::new(&ds, &prep, kind, &req(q));
+                    assert!(export.take_files().is_empty(), "a full dataset keeps every record");
+                    let mut steps = 0;
+                    while !export.write(&ds, &prep, step) {
+                        steps += 1;
+                        assert!(export.done() <= export.total());
+                    }
+                    assert_eq!(steps, export.total().div_ceil(step).saturating_sub(1), "{kind:?} {q:?}");
+                    assert_eq!(export.done(), export.total());
+                    let (_, _, body) = export.finish();
+                    assert_eq!(body, want, "{kind:?} {q:?} in steps of {step}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_compact_datasets_records_export_reads_each_file_once_and_equals_the_full_one() {
+        let files = vec![("a/sample.json".to_owned(), sample_trail_json())];
+        let (mut full, mut compact) = (Dataset::new(), Dataset::compact());
+        full.add_file(&files[0].0, &files[0].1);
+        compact.add_file(&files[0].0, &files[0].1);
+        let (pf, pc) = (Prepared::new(&full), Prepared::new(&compact));
+        for q in ["", "outcome:failed", "-event:OpenTunnel"] {
+            let want = whole_document(&full, &pf, ExportKind::Records, q);
+            let mut export = ExportBuilder::new(&compact, &pc, ExportKind::Records, &req(q));
+            let kept = export.done();
+            let to_read = export.take_files();
+            let n_read: usize = to_read.iter().map(|f| f.slots.len()).sum();
+            assert_eq!(kept + n_read, export.total(), "{q:?}");
+            // Failed tunnels are EICE events, kept whole; the sample's other events are read again.
+            assert_eq!(to_read.len(), usize::from(q != "outcome:failed"), "{q:?}: each file once");
+            assert_eq!(n_read > 20, q != "outcome:failed", "{q:?}: {n_read} to read");
+            let mut source = Bytes(files.clone(), 0);
+            for (k, file) in to_read.iter().enumerate() {
+                let texts = source.read(&file.name, &file.spans);
+                export.put_raws(k, texts);
+            }
+            assert_eq!(export.done(), export.total());
+            while !export.write(&compact, &pc, 7) {}
+            assert_eq!(export.finish().2, want, "{q:?}");
+            let (_, _, at_once) = build_export(&compact, &pc, ExportKind::Records, &req(q), &mut source);
+            assert_eq!(at_once, want);
+        }
+        // Unreadable records (the files are gone) still export, as synthetic records.
+        let (_, _, body) = build_export(&compact, &pc, ExportKind::Records, &req(""), &mut NoFiles);
+        let mut reloaded = Dataset::new();
+        reloaded.add_file("records.json", body.as_bytes());
+        assert_eq!(reloaded.len(), full.len());
     }
 }

@@ -141,3 +141,35 @@ async fn the_status_says_cancelled_only_once_done() {
         assert_eq!(status.get_attribute("data-cancelled").as_deref(), expected);
     }
 }
+
+#[wasm_bindgen_test]
+async fn export_progress_shows_how_far_on_a_bar_without_a_style_attribute() {
+    use tunnelscope_app::components::export_progress::{ExportProgress, ExportProgressProps};
+    use tunnelscope_app::protocol::ExportKind;
+    use tunnelscope_app::state::ExportRun;
+    let root = root();
+    let run = ExportRun {
+        export_id: 1,
+        kind: ExportKind::Records,
+        done: 12_345,
+        total: 50_000,
+        started: true,
+        cancelling: false,
+    };
+    Renderer::<ExportProgress>::with_root_and_props(
+        root.clone(),
+        ExportProgressProps { run, on_cancel: Callback::noop() },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    let line = root.query_selector("[data-testid=export-progress]").unwrap().unwrap();
+    assert_eq!(line.get_attribute("data-done").as_deref(), Some("12345"));
+    assert_eq!(line.get_attribute("data-total").as_deref(), Some("50000"));
+    assert!(line.text_content().unwrap().contains("12,345 of 50,000 records"));
+    let bar = root.query_selector("progress").unwrap().unwrap();
+    assert_eq!(bar.get_attribute("value").as_deref(), Some("12345"));
+    assert_eq!(bar.get_attribute("max").as_deref(), Some("50000"));
+    // The page's CSP (`style-src 'self'`) drops inline style attributes.
+    assert!(root.query_selector("[style]").unwrap().is_none());
+    assert!(root.query_selector("[data-testid=export-cancel]").unwrap().is_some());
+}

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use files::{CORPUS, FIXTURES, gz, walk, zip};
 use tunnelscope_core::ingest::{
-    FileStream, ParsedFile, files_from_wire, files_into_wire, parse_input, read_span, read_spans,
+    FileStream, ParsedFile, SpanReader, files_from_wire, files_into_wire, parse_input, read_span, read_spans,
 };
 use tunnelscope_core::{FileStatus, Shape};
 
@@ -280,6 +280,18 @@ fn spans_read_back_the_raw_records() {
                 let member = member_name.strip_prefix("a.zip!/");
                 let spans: Vec<_> = parsed.events.iter().filter_map(|(_, e)| e.span).collect();
                 let texts = read_spans(&data, member, &spans).unwrap();
+                // Read in one pass as the bytes arrive, as the page's export reads them.
+                for chunk in [7, 4096, data.len()] {
+                    let size = data.len() as u64;
+                    let mut r = SpanReader::new(&data[..data.len().min(4)], member, &spans, size);
+                    for (start, end) in r.ranges(100, size) {
+                        for (k, piece) in data[start as usize..end as usize].chunks(chunk).enumerate() {
+                            r.push(start + (k * chunk) as u64, piece);
+                        }
+                    }
+                    let got: Vec<String> = r.finish().to_vec().into_iter().map(Option::unwrap_or_default).collect();
+                    assert_eq!(got, texts, "{member_name} in pieces of {chunk}");
+                }
                 let mut texts = texts.into_iter();
                 for (_, e) in &parsed.events {
                     match e.span {

@@ -8,6 +8,7 @@ mod columns;
 mod container;
 mod gzip;
 mod scan;
+mod spans;
 pub mod split;
 mod stream;
 mod table;
@@ -15,6 +16,7 @@ pub(crate) mod wire;
 
 pub use archive::MAX_ARCHIVE_MEMBERS;
 pub use scan::{Mark as RecordMark, Scanner as RecordScanner};
+pub use spans::{SpanReader, SpanTexts};
 pub use stream::{FileStream, parse_input_compact};
 pub use wire::{files_from_wire, files_into_wire};
 
@@ -214,7 +216,8 @@ pub fn for_each_file(name: &str, bytes: &[u8], f: &mut dyn FnMut(String, FileCon
 /// `inner.zip!/x.json`); gunzips or unzips as needed, under the same bounds as reading.
 ///
 /// A compact dataset drops the `raw` text of most events and reads it again with this. Each
-/// call decompresses the file: use [`read_spans`] for many records of one file.
+/// call decompresses the file: use [`read_spans`] for many records of one file, or
+/// [`SpanReader`] to take them as the file's bytes arrive, in one pass.
 pub fn read_span(file_bytes: &[u8], member: Option<&str>, span: RawSpan) -> Result<String, String> {
     read_spans(file_bytes, member, &[span])?.pop().ok_or_else(|| "no record".to_owned())
 }

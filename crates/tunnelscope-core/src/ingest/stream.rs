@@ -426,10 +426,10 @@ fn utf8_prefix(bytes: &[u8]) -> &str {
 /// The decompressor's input: the compressed bytes pushed and not yet consumed. Reads past them
 /// "would block" until more arrive, or end once the file is complete.
 #[derive(Debug, Default)]
-struct Feed {
-    buf: Vec<u8>,
-    pos: usize,
-    complete: bool,
+pub(super) struct Feed {
+    pub(super) buf: Vec<u8>,
+    pub(super) pos: usize,
+    pub(super) complete: bool,
 }
 
 impl Read for Feed {
