@@ -565,8 +565,8 @@ mod tests {
         assert_eq!((n.bad.as_str(), n.showing.as_str()), ("OR", "port:22"));
         // A broken query from a link reaches the engine, which answers it unfiltered: the note
         // says so, with the fault marked, rather than leaving "(user:alice" looking applied.
-        let s = s.reduce(ask(2, "(user:alice")).reduce(answer(2, 9, Some("unclosed (")));
-        assert_eq!((s.view.n_events, s.view.query_error.as_deref()), (9, Some("unclosed (")));
+        let s = s.reduce(ask(2, "(user:alice")).reduce(answer(2, 9, Some("this ( is never closed: add a )")));
+        assert_eq!((s.view.n_events, s.view.query_error.as_deref()), (9, Some("this ( is never closed: add a )")));
         let n = not_applied(None, &s.request.query).unwrap();
         assert_eq!((n.bad.as_str(), n.after.as_str(), n.showing.as_str()), ("(", "user:alice", ""));
         // A query that parses, with OR, a group and a wildcard, is applied: no note.

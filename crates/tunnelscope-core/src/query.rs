@@ -476,6 +476,11 @@ fn net_contains(net: &IpNet, addr: IpAddr) -> bool {
     }
 }
 
+/// The message for a `)` without its `(`.
+const STRAY_CLOSE: &str = "this ) has no ( to close";
+/// The message for a `(` without its `)`.
+const UNCLOSED: &str = "this ( is never closed: add a )";
+
 /// Parentheses (and `NOT`s) nested deeper than this are an error: the parser and the matchers
 /// recurse, and a query can come from a link.
 const MAX_DEPTH: usize = 32;
@@ -679,7 +684,7 @@ impl Query {
         let mut p = Parser { lexemes, pos: 0, n_chars: input.chars().count() };
         let root = p.or_expr(0)?;
         if let Some(Lex::Close(at)) = p.peek() {
-            return Err(QueryError { message: "this ) closes no (".to_owned(), start: *at, end: at + 1 });
+            return Err(QueryError { message: STRAY_CLOSE.to_owned(), start: *at, end: at + 1 });
         }
         Ok(Query { root })
     }
@@ -1332,9 +1337,7 @@ impl Parser {
                 Some(&Lex::And(start, end)) => {
                     QueryError { message: "AND needs a term before it".to_owned(), start, end }
                 }
-                Some(&Lex::Close(at)) => {
-                    QueryError { message: "this ) closes no (".to_owned(), start: at, end: at + 1 }
-                }
+                Some(&Lex::Close(at)) => QueryError { message: STRAY_CLOSE.to_owned(), start: at, end: at + 1 },
                 _ => self.missing(),
             });
         }
@@ -1367,7 +1370,7 @@ impl Parser {
             // A `(` follows (the lexer makes a Minus only there): the group it opens.
             Lex::Minus => Ok(Node::not(self.unary(depth)?)),
             Lex::Open(at) => self.group(at, depth),
-            Lex::Close(at) => Err(QueryError { message: "this ) closes no (".to_owned(), start: at, end: at + 1 }),
+            Lex::Close(at) => Err(QueryError { message: STRAY_CLOSE.to_owned(), start: at, end: at + 1 }),
             Lex::Or(start, end) | Lex::And(start, end) => {
                 Err(QueryError { message: "an operator needs a term before it".to_owned(), start, end })
             }
@@ -1376,7 +1379,7 @@ impl Parser {
 
     /// The inside of a `(` at character `at`, through its `)`.
     fn group(&mut self, at: usize, depth: usize) -> Result<Node, QueryError> {
-        let unclosed = || QueryError { message: "unclosed (: add a )".to_owned(), start: at, end: at + 1 };
+        let unclosed = || QueryError { message: UNCLOSED.to_owned(), start: at, end: at + 1 };
         if depth >= MAX_DEPTH {
             return Err(QueryError {
                 message: format!("parentheses nested more than {MAX_DEPTH} deep"),

@@ -556,11 +556,11 @@ fn wildcards_in_text_terms() {
 /// Issue 17: `(user:alice` and a `*` where it cannot apply matched nothing without an error.
 #[test]
 fn malformed_structure_is_an_error_with_its_position() {
-    check_err("(user:alice", (0, 1), "unclosed (");
-    check_err("user:alice (port:22 OR (port:3389)", (11, 12), "unclosed (");
-    check_err("user:alice)", (10, 11), "closes no (");
-    check_err(")", (0, 1), "closes no (");
-    check_err("(a))", (3, 4), "closes no (");
+    check_err("(user:alice", (0, 1), "never closed");
+    check_err("user:alice (port:22 OR (port:3389)", (11, 12), "never closed");
+    check_err("user:alice)", (10, 11), "no ( to close");
+    check_err(")", (0, 1), "no ( to close");
+    check_err("(a))", (3, 4), "no ( to close");
     check_err("()", (0, 2), "empty parentheses");
     check_err("alice ( )", (6, 9), "empty parentheses");
     check_err("-()", (1, 3), "empty parentheses");
@@ -577,7 +577,7 @@ fn malformed_structure_is_an_error_with_its_position() {
     check_err("alice and bob", (6, 9), "not an operator");
     check_err("alice And bob", (6, 9), "not an operator");
     check_err("not alice", (0, 3), "not an operator");
-    check_err("-(", (1, 2), "unclosed (");
+    check_err("-(", (1, 2), "never closed");
     check_err("- (a)", (0, 1), "nothing to negate");
     let deep = format!("{}a{}", "(".repeat(40), ")".repeat(40));
     check_err(&deep, (32, 33), "nested more than 32");
