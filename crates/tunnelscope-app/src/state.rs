@@ -646,6 +646,41 @@ mod tests {
         assert_eq!(s.phase, LoadPhase::Done);
     }
 
+    /// Issue 17: a query that does not parse must not leave the page looking filtered by it.
+    #[test]
+    fn a_query_that_does_not_parse_is_not_applied_and_the_page_says_what_is() {
+        use crate::components::filter_bar::not_applied;
+        let ask = |generation: u64, query: &str| {
+            Action::RequestView(ViewRequest { generation, query: query.to_owned(), ..ViewRequest::default() })
+        };
+        let answer = |generation: u64, n_events: u64, query_error: Option<&str>| {
+            Action::ViewArrived(Rc::new(View {
+                generation,
+                n_events,
+                n_events_total: 9,
+                query_error: query_error.map(str::to_owned),
+                ..View::default()
+            }))
+        };
+        let s = run(vec![ask(1, "port:22"), answer(1, 4, None)]);
+        assert_eq!(not_applied(None, &s.request.query), None, "the applied query needs no note");
+        // Typed and refused in the box: never sent, so the state (request, view, link) keeps
+        // port:22 and the note says that port:22 is what the data shows.
+        let n = not_applied(Some("user:alice OR"), &s.request.query).unwrap();
+        assert_eq!((s.request.query.as_str(), s.view.n_events), ("port:22", 4));
+        assert_eq!((n.bad.as_str(), n.showing.as_str()), ("OR", "port:22"));
+        // A broken query from a link reaches the engine, which answers it unfiltered: the note
+        // says so, with the fault marked, rather than leaving "(user:alice" looking applied.
+        let s = s.reduce(ask(2, "(user:alice")).reduce(answer(2, 9, Some("this ( is never closed: add a )")));
+        assert_eq!((s.view.n_events, s.view.query_error.as_deref()), (9, Some("this ( is never closed: add a )")));
+        let n = not_applied(None, &s.request.query).unwrap();
+        assert_eq!((n.bad.as_str(), n.after.as_str(), n.showing.as_str()), ("(", "user:alice", ""));
+        // A query that parses, with OR, a group and a wildcard, is applied: no note.
+        let s = s.reduce(ask(3, "(user:alice OR user:carol) event:Describe*")).reduce(answer(3, 2, None));
+        assert_eq!(not_applied(None, &s.request.query), None);
+        assert_eq!(s.view.query_error, None);
+    }
+
     #[test]
     fn cancel_ends_in_done_with_the_cancelled_flag() {
         let s = run(vec![start(1), progressed(1, 1, 400, 500.0), Action::CancelRequested]);

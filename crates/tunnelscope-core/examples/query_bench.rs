@@ -133,6 +133,12 @@ fn main() {
             None,
         ),
         ("port:22 port:3389 -user:user7 -ip:2001:db8::/32", window),
+        // Operators, groups and wildcards (issue 17).
+        ("user:user42 OR user:user7", None),
+        ("(user:user1 OR ip:2001:db8::/32) port:22 OR outcome:failed", None),
+        ("-(event:Describe* OR port:3389) region:us-*", None),
+        ("user:user4*2 event:*Tunnel endpoint:eice-0a1b*3", None),
+        ("NOT (accessdenied OR aws-cli*ssh) -ip:192.0.0.0/8", window),
     ];
     let (mut worst_scan, mut worst_index) = (0.0f64, 0.0f64);
     println!("{:>10} {:>10} {:>9}  query", "scan ms", "index ms", "matches");

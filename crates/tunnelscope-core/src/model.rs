@@ -50,7 +50,10 @@ pub struct Event {
     pub raw: String,
     /// Where `raw` lies in the file's (decompressed) bytes, when it is an exact slice of them;
     /// lets a compact dataset drop the text and read it again on demand.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ///
+    /// Always written, `None` too: events cross between workers as postcard, which is not
+    /// self-describing, so a field left out shifts every byte after it (issue 17). Nothing
+    /// reads or writes an `Event` as JSON.
     pub span: Option<RawSpan>,
 }
 

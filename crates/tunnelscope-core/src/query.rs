@@ -1,15 +1,31 @@
 //! The query language of contracts.md §5: one parser and matcher shared by the app and the CLI.
 
 // Semantics chosen here (also stated in QUERY_HELP, which the app and the CLI render):
-// - Positive terms with the same key are OR-ed, different keys AND-ed; bare words are each
-//   their own AND-ed condition, so `alice ssh` narrows as in any search box.
-// - `-term` negates one term and each negated term is its own AND-ed condition, so
-//   `-user:a -user:b` excludes both. It is plain logical NOT: a term that does not apply to an
-//   event does not match it, so its negation does (`-port:22` keeps non-tunnel events).
-// - Double quotes group text with spaces or colons (`"two words"`, `user:"Admin/bob"`); inside
-//   quotes `\"` and `\\` escape. A term whose colon comes after a quote is a bare phrase.
+// - Terms side by side follow §5: positive terms with the same key are OR-ed, different keys
+//   AND-ed; bare words are each their own AND-ed condition, so `alice ssh` narrows as in any
+//   search box.
+// - `-term` (or `NOT term`) negates one term, and each negated term is its own AND-ed
+//   condition, so `-user:a -user:b` excludes both. It is plain logical NOT: a term that does not
+//   apply to an event does not match it, so its negation does (`-port:22` keeps non-tunnel events).
+// - `OR` and `AND`, upper case and standing alone, combine what is on either side; AND (also
+//   the implicit one between terms side by side) binds tighter than OR, as in Kibana, Lucene and
+//   SQL: `a b OR c` is `(a b) OR c`. An explicit AND keeps both sides apart, so
+//   `user:a AND user:b` needs both while `user:a user:b` is either. Parentheses group, `-(…)` and
+//   `NOT (…)` negate a group; an unbalanced or empty pair is an error with its position.
+// - `or`, `and`, `not` in any other case are an error, not a word: `user:a or user:b` would
+//   otherwise search for "or" and silently match nothing. Quoted (`"or"`) they are words.
+// - `*` is a wildcard (any run of characters, also none) where a term matches text: bare words
+//   and `user:` match anywhere in the field (`ali*ce`), `event:`, `endpoint:`, `region:` and
+//   `account:` match the whole value (`event:Describe*`, `region:eu-*`). `ip:` and `target:`
+//   take CIDR ranges, and `port:`, `outcome:` and times take no wildcard: a `*` there is an
+//   error, never a silent no-match. Inside quotes `*` is a plain character.
+// - Double quotes group text with spaces, colons, parentheses or stars (`"two words"`,
+//   `user:"Admin/bob"`); inside quotes `\"` and `\\` escape. A term whose colon comes after a
+//   quote is a bare phrase.
 // - A term that parses as an IP address (`2001:db8::1`) or starts with `arn:` is a bare word.
 // - Every malformed term is an error with its character span; nothing is silently ignored.
+// - A parsed query prints back in the language (`Display`): `Query::parse(&q.to_string())`
+//   gives `q` again, which `describe` puts in words.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -44,9 +60,18 @@ pub const QUERY_HELP: &[(&str, &str)] = &[
     ("before:T", "event time < T (UTC)"),
     ("active:T", "tunnels whose [start, latest possible end] contains T"),
     ("-term", "excludes what term matches; each negated term is its own condition (-port:22 keeps non-tunnel events)"),
-    ("key:\"a b\"", "quotes keep spaces and colons in a value; \\\" and \\\\ escape inside quotes"),
-    ("key:A key:B", "the same key repeated: A or B"),
-    ("key:A other:B", "different keys (and separate words): A and B"),
+    ("NOT term", "the same as -term; NOT (…) and -(…) exclude a group"),
+    ("key:\"a b\"", "quotes keep spaces, colons, parentheses and * in a value; \\\" and \\\\ escape inside quotes"),
+    ("key:A key:B", "the same key side by side: A or B"),
+    ("key:A other:B", "different keys (and separate words) side by side: A and B"),
+    ("A OR B", "either (OR in upper case); AND binds tighter: a b OR c means (a b) OR c"),
+    ("A AND B", "both, even with the same key: user:alice AND user:admin"),
+    ("( … )", "groups terms: (user:alice OR user:carol) port:22; an unclosed ( is an error"),
+    (
+        "*",
+        "wildcard in words and user: (anywhere in the text: ali*ce), event:, endpoint:, region:, account: (the whole value: event:Describe*, region:eu-*); not in ip:/target: (use a CIDR range), port:, outcome: or times",
+    ),
+    ("or, and, not", "in lower case an error, not a word: write OR / AND / NOT, or quote the word (\"or\")"),
 ];
 
 /// A half-open time window `[start_ms, end_ms)` in UTC epoch milliseconds; empty (matching nothing) unless `start_ms < end_ms`.
@@ -113,35 +138,116 @@ impl fmt::Display for QueryError {
 
 impl std::error::Error for QueryError {}
 
-/// A lower-cased search string, prepared once so matching does not allocate.
+/// A case-insensitive text match anywhere in a field (words, `user:`), with `*` wildcards:
+/// the pieces between them, in order. Prepared once so matching does not allocate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Needle {
-    lower: String,
+    /// The pieces between wildcards, as written (one piece when there is no wildcard).
+    parts: Vec<String>,
+    /// The non-empty pieces, lower-cased.
+    lower: Vec<String>,
     ascii: bool,
 }
 
 impl Needle {
-    fn new(s: &str) -> Self {
-        Self { lower: s.to_lowercase(), ascii: s.is_ascii() }
+    fn new(parts: Vec<String>) -> Self {
+        let ascii = parts.iter().all(|p| p.is_ascii());
+        let lower = parts.iter().filter(|p| !p.is_empty()).map(|p| p.to_lowercase()).collect();
+        Self { parts, lower, ascii }
     }
 
-    /// Case-insensitive substring test.
+    /// Case-insensitive search: every piece, in order, without overlap.
     fn found_in(&self, hay: &str) -> bool {
-        if self.ascii {
-            contains_ascii_ci(hay.as_bytes(), self.lower.as_bytes())
-        } else {
-            contains_unicode_ci(hay, &self.lower)
+        match self.lower.as_slice() {
+            [] => true,
+            [one] if self.ascii => contains_ascii_ci(hay.as_bytes(), one.as_bytes()),
+            [one] => contains_unicode_ci(hay, one),
+            pieces => {
+                let mut from = 0;
+                for piece in pieces {
+                    let found = if self.ascii {
+                        find_ascii_ci(&hay.as_bytes()[from..], piece.as_bytes()).map(|at| from + at + piece.len())
+                    } else {
+                        find_unicode_ci(hay, from, piece)
+                    };
+                    match found {
+                        Some(end) => from = end,
+                        None => return false,
+                    }
+                }
+                true
+            }
         }
+    }
+
+    fn has_wildcard(&self) -> bool {
+        self.parts.len() > 1
+    }
+}
+
+/// A whole-value match, ignoring ASCII case (`event:`, `endpoint:`, `region:`, `account:`),
+/// with `*` wildcards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pattern {
+    /// The pieces between wildcards, as written (one piece when there is no wildcard).
+    parts: Vec<String>,
+    /// The same, ASCII lower-cased.
+    lower: Vec<String>,
+}
+
+impl Pattern {
+    fn new(parts: Vec<String>) -> Self {
+        let lower = parts.iter().map(|p| p.to_ascii_lowercase()).collect();
+        Self { parts, lower }
+    }
+
+    fn matches(&self, hay: &str) -> bool {
+        match self.lower.as_slice() {
+            [one] => hay.eq_ignore_ascii_case(one),
+            [first, middle @ .., last] => {
+                let h = hay.as_bytes();
+                if h.len() < first.len() + last.len()
+                    || !h[..first.len()].eq_ignore_ascii_case(first.as_bytes())
+                    || !h[h.len() - last.len()..].eq_ignore_ascii_case(last.as_bytes())
+                {
+                    return false;
+                }
+                // The pieces between, leftmost first: with `*` only, the earliest fit is never wrong.
+                let mut rest = &h[first.len()..h.len() - last.len()];
+                for piece in middle {
+                    match find_ascii_ci(rest, piece.as_bytes()) {
+                        Some(at) => rest = &rest[at + piece.len()..],
+                        None => return false,
+                    }
+                }
+                true
+            }
+            [] => true,
+        }
+    }
+
+    fn has_wildcard(&self) -> bool {
+        self.parts.len() > 1
+    }
+
+    /// As written, `*` for wildcards (for descriptions).
+    fn shown(&self) -> String {
+        self.parts.join("*")
     }
 }
 
 /// ASCII case-insensitive substring search; `needle` is already lower-case.
 fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
+    find_ascii_ci(hay, needle).is_some()
+}
+
+/// Where `needle` (lower-case) first occurs in `hay`, ignoring ASCII case.
+fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let Some((&first, rest)) = needle.split_first() else {
-        return true;
+        return Some(0);
     };
     if needle.len() > hay.len() {
-        return false;
+        return None;
     }
     let last_start = hay.len() - needle.len();
     let first_upper = first.to_ascii_uppercase();
@@ -149,17 +255,17 @@ fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
     while i <= last_start {
         // Scan for the first byte in either case, then compare the rest.
         match hay[i..=last_start].iter().position(|&b| b == first || b == first_upper) {
-            None => return false,
+            None => return None,
             Some(p) => {
                 let at = i + p;
                 if hay[at + 1..at + needle.len()].iter().zip(rest).all(|(h, n)| h.to_ascii_lowercase() == *n) {
-                    return true;
+                    return Some(at);
                 }
                 i = at + 1;
             }
         }
     }
-    false
+    None
 }
 
 /// Unicode case-insensitive substring search without allocating; `needle` is lower-case.
@@ -170,6 +276,28 @@ fn contains_unicode_ci(hay: &str, needle: &str) -> bool {
     hay.char_indices().any(|(i, _)| {
         let mut lowered = hay[i..].chars().flat_map(char::to_lowercase);
         needle.chars().all(|n| lowered.next() == Some(n))
+    })
+}
+
+/// The byte end of the first match of `needle` (lower-case, not empty) in `hay` from byte
+/// `from`, ignoring case as [`contains_unicode_ci`] does.
+fn find_unicode_ci(hay: &str, from: usize, needle: &str) -> Option<usize> {
+    let tail = hay.get(from..)?;
+    tail.char_indices().find_map(|(i, _)| {
+        let mut want = needle.chars().peekable();
+        for (j, c) in tail[i..].char_indices() {
+            for lc in c.to_lowercase() {
+                match want.next() {
+                    Some(n) if n == lc => {}
+                    Some(_) => return None,
+                    None => break,
+                }
+            }
+            if want.peek().is_none() {
+                return Some(from + i + j + c.len_utf8());
+            }
+        }
+        None
     })
 }
 
@@ -219,14 +347,15 @@ enum Cond {
     Ip(IpNet),
     Target(IpNet),
     Port(u32),
-    Endpoint(String),
-    Event(String),
+    Endpoint(Pattern),
+    Event(Pattern),
     Failed(bool),
-    Region(String),
-    Account(String),
-    After(i64),
-    Before(i64),
-    Active(i64),
+    Region(Pattern),
+    Account(Pattern),
+    /// A time, and the text it was read from (printed back as written).
+    After(i64, String),
+    Before(i64, String),
+    Active(i64, String),
 }
 
 impl Cond {
@@ -238,34 +367,64 @@ impl Cond {
             Self::Target(net) => e.tunnel().is_some_and(|t| ip_in(net, &t.private_ip)),
             Self::Port(p) => e.tunnel().is_some_and(|t| t.port == Some(*p)),
             Self::Endpoint(id) => names_endpoint(e, id),
-            Self::Event(name) => e.event_name.eq_ignore_ascii_case(name),
+            Self::Event(name) => name.matches(e.event_name),
             Self::Failed(failed) => e.is_failed() == *failed,
-            Self::Region(r) => e.region.eq_ignore_ascii_case(r),
-            Self::Account(a) => e.account.eq_ignore_ascii_case(a),
-            Self::After(t) => e.time_ms >= *t,
-            Self::Before(t) => e.time_ms < *t,
-            Self::Active(t) => {
+            Self::Region(r) => r.matches(e.region),
+            Self::Account(a) => a.matches(e.account),
+            Self::After(t, _) => e.time_ms >= *t,
+            Self::Before(t, _) => e.time_ms < *t,
+            Self::Active(t, _) => {
                 e.tunnel().is_some_and(|f| e.time_ms <= *t && *t <= latest_end_ms(e.time_ms, f.max_duration_secs))
             }
         }
     }
 
     fn describe(&self) -> String {
+        let text = |n: &Needle| {
+            if n.has_wildcard() {
+                format!("matches {:?}", format!("*{}*", n.parts.join("*").to_lowercase()))
+            } else {
+                format!("contains {:?}", n.lower.first().map_or("", String::as_str))
+            }
+        };
+        let exact = |what: &str, p: &Pattern| {
+            if p.has_wildcard() { format!("{what} matches {:?}", p.shown()) } else { format!("{what} = {}", p.shown()) }
+        };
         match self {
-            Self::Word(n) => format!("text contains {:?}", n.lower),
-            Self::User(n) => format!("principal contains {:?}", n.lower),
+            Self::Word(n) => format!("text {}", text(n)),
+            Self::User(n) => format!("principal {}", text(n)),
             Self::Ip(net) => format!("source IP in {net}"),
             Self::Target(net) => format!("target IP in {net}"),
             Self::Port(p) => format!("port = {p}"),
-            Self::Endpoint(id) => format!("endpoint = {id}"),
-            Self::Event(name) => format!("event = {name}"),
+            Self::Endpoint(id) => exact("endpoint", id),
+            Self::Event(name) => exact("event", name),
             Self::Failed(true) => "outcome = failed".to_owned(),
             Self::Failed(false) => "outcome = accepted".to_owned(),
-            Self::Region(r) => format!("region = {r}"),
-            Self::Account(a) => format!("account = {a}"),
-            Self::After(t) => format!("time >= {}", crate::time::format_rfc3339(*t)),
-            Self::Before(t) => format!("time < {}", crate::time::format_rfc3339(*t)),
-            Self::Active(t) => format!("tunnel active at {}", crate::time::format_rfc3339(*t)),
+            Self::Region(r) => exact("region", r),
+            Self::Account(a) => exact("account", a),
+            Self::After(t, _) => format!("time >= {}", crate::time::format_rfc3339(*t)),
+            Self::Before(t, _) => format!("time < {}", crate::time::format_rfc3339(*t)),
+            Self::Active(t, _) => format!("tunnel active at {}", crate::time::format_rfc3339(*t)),
+        }
+    }
+
+    /// The term in the query language, parsing back to this condition.
+    fn term(&self) -> String {
+        match self {
+            Self::Word(n) => pattern_text("", &n.parts),
+            Self::User(n) => pattern_text("user", &n.parts),
+            Self::Ip(net) => format!("ip:{net}"),
+            Self::Target(net) => format!("target:{net}"),
+            Self::Port(p) => format!("port:{p}"),
+            Self::Endpoint(p) => pattern_text("endpoint", &p.parts),
+            Self::Event(p) => pattern_text("event", &p.parts),
+            Self::Failed(true) => "outcome:failed".to_owned(),
+            Self::Failed(false) => "outcome:accepted".to_owned(),
+            Self::Region(p) => pattern_text("region", &p.parts),
+            Self::Account(p) => pattern_text("account", &p.parts),
+            Self::After(_, text) => format_term("after", text),
+            Self::Before(_, text) => format_term("before", text),
+            Self::Active(_, text) => format_term("active", text),
         }
     }
 }
@@ -291,10 +450,10 @@ fn word_matches(n: &Needle, e: &EventRef<'_>) -> bool {
 
 /// True when the event is a tunnel or endpoint activity naming this endpoint (without the
 /// allocation of `Event::endpoint_ids`).
-fn names_endpoint(e: &EventRef<'_>, id: &str) -> bool {
+fn names_endpoint(e: &EventRef<'_>, id: &Pattern) -> bool {
     match e.eice {
-        Some(EiceFacts::Tunnel(t)) => t.endpoint_id.eq_ignore_ascii_case(id),
-        Some(EiceFacts::Endpoint(a)) => a.endpoint_ids.iter().any(|x| x.eq_ignore_ascii_case(id)),
+        Some(EiceFacts::Tunnel(t)) => id.matches(&t.endpoint_id),
+        Some(EiceFacts::Endpoint(a)) => a.endpoint_ids.iter().any(|x| id.matches(x)),
         _ => false,
     }
 }
@@ -317,74 +476,254 @@ fn net_contains(net: &IpNet, addr: IpAddr) -> bool {
     }
 }
 
-/// A group of positive conditions with one key: any may match.
+/// The message for a `)` without its `(`.
+const STRAY_CLOSE: &str = "this ) has no ( to close";
+/// The message for a `(` without its `)`.
+const UNCLOSED: &str = "this ( is never closed: add a )";
+
+/// Parentheses (and `NOT`s) nested deeper than this are an error: the parser and the matchers
+/// recurse, and a query can come from a link.
+const MAX_DEPTH: usize = 32;
+
+/// A query as a tree. Built only through [`Node::all`], [`Node::any`] and [`Node::not`], which
+/// keep one canonical shape (no nested `All` in `All` or `Any` in `Any`, no one-child groups, no
+/// double negation, `All` children in evaluation order), so equal trees print alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Group {
-    key: Key,
-    any: Vec<Cond>,
+enum Node {
+    /// Every child matches (no children: everything matches).
+    All(Vec<Node>),
+    /// Some child matches.
+    Any(Vec<Node>),
+    Not(Box<Node>),
+    Term(Key, Cond),
 }
 
-/// A parsed query: positive key groups (OR inside, AND across) and negated terms (each AND-ed).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+impl Node {
+    fn all(children: Vec<Node>) -> Node {
+        let mut out = Vec::with_capacity(children.len());
+        for child in children {
+            match child {
+                Node::All(grand) => out.extend(grand),
+                other => out.push(other),
+            }
+        }
+        if out.len() == 1 {
+            if let Some(only) = out.pop() {
+                return only;
+            }
+        }
+        // Cheap keys first, negations after; the sort is stable, so the user's order is kept
+        // among equals.
+        out.sort_by_key(Node::rank);
+        Node::All(out)
+    }
+
+    fn any(children: Vec<Node>) -> Node {
+        let mut out = Vec::with_capacity(children.len());
+        for child in children {
+            match child {
+                Node::Any(grand) => out.extend(grand),
+                other => out.push(other),
+            }
+        }
+        if out.len() == 1 {
+            if let Some(only) = out.pop() {
+                return only;
+            }
+        }
+        Node::Any(out)
+    }
+
+    fn not(node: Node) -> Node {
+        match node {
+            Node::Not(inner) => *inner,
+            other => Node::Not(Box::new(other)),
+        }
+    }
+
+    /// Order among the children of an `All`: terms (and same-key groups) by key, then negated
+    /// terms by key, then other groups.
+    fn rank(&self) -> (u8, Key) {
+        match self {
+            Node::Term(key, _) => (0, *key),
+            Node::Any(children) => match same_key(children) {
+                Some(key) => (0, key),
+                None => (2, Key::Word),
+            },
+            Node::Not(inner) => match **inner {
+                Node::Term(key, _) => (1, key),
+                _ => (3, Key::Word),
+            },
+            Node::All(_) => (2, Key::Word),
+        }
+    }
+
+    /// A condition inline, a group through [`Node::group_matches`] (as [`QueryIndex`] does).
+    #[inline(always)]
+    fn matches(&self, e: &EventRef<'_>) -> bool {
+        match self {
+            Node::Term(_, cond) => cond.matches(e),
+            group => group.group_matches(e),
+        }
+    }
+
+    #[inline(never)]
+    fn group_matches(&self, e: &EventRef<'_>) -> bool {
+        match self {
+            Node::All(children) => children.iter().all(|c| c.matches(e)),
+            Node::Any(children) => children.iter().any(|c| c.matches(e)),
+            Node::Not(inner) => !inner.matches(e),
+            Node::Term(_, cond) => cond.matches(e),
+        }
+    }
+
+    /// The tree in words; `Any` inside `All` (and any group under NOT) in parentheses.
+    fn describe(&self) -> String {
+        let wrap = |n: &Node, bare: bool| if bare { n.describe() } else { format!("({})", n.describe()) };
+        match self {
+            Node::Term(_, cond) => cond.describe(),
+            Node::Not(inner) => format!("NOT {}", wrap(inner, matches!(**inner, Node::Term(..)))),
+            Node::All(children) => {
+                children.iter().map(|c| wrap(c, !matches!(c, Node::Any(_)))).collect::<Vec<_>>().join(" AND ")
+            }
+            Node::Any(children) => {
+                children.iter().map(|c| wrap(c, !matches!(c, Node::All(_)))).collect::<Vec<_>>().join(" OR ")
+            }
+        }
+    }
+
+    /// The tree in the query language (see [`Query`]'s `Display`).
+    fn write(&self, out: &mut String) {
+        let group = |n: &Node, out: &mut String| {
+            out.push('(');
+            n.write(out);
+            out.push(')');
+        };
+        match self {
+            Node::Term(_, cond) => out.push_str(&cond.term()),
+            Node::Not(inner) => {
+                out.push('-');
+                match **inner {
+                    Node::Term(..) => inner.write(out),
+                    _ => group(inner, out),
+                }
+            }
+            Node::All(children) => {
+                // Side by side, two positive terms with one key would read as either: then
+                // every child is joined by an explicit AND.
+                let mut keys: Vec<Key> = children
+                    .iter()
+                    .filter_map(|c| match c {
+                        Node::Term(k, _) if *k != Key::Word => Some(*k),
+                        _ => None,
+                    })
+                    .collect();
+                let n = keys.len();
+                keys.dedup();
+                let sep = if keys.len() < n { " AND " } else { " " };
+                for (i, c) in children.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(sep);
+                    }
+                    match c {
+                        Node::Any(_) => group(c, out),
+                        _ => c.write(out),
+                    }
+                }
+            }
+            Node::Any(children) => {
+                for (i, c) in children.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" OR ");
+                    }
+                    match c {
+                        Node::All(_) => group(c, out),
+                        _ => c.write(out),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The key shared by a group of positive terms, if they all have one.
+fn same_key(children: &[Node]) -> Option<Key> {
+    let mut key = None;
+    for c in children {
+        match (c, key) {
+            (Node::Term(k, _), None) => key = Some(*k),
+            (Node::Term(k, _), Some(prev)) if *k == prev => {}
+            _ => return None,
+        }
+    }
+    key
+}
+
+/// A parsed query (contracts.md §5, with `OR`, `AND`, parentheses and `*`; see the module
+/// comment). `Display` prints it back in the language, in a canonical form that parses to the
+/// same query.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
-    groups: Vec<Group>,
-    negated: Vec<(Key, Cond)>,
+    root: Node,
+}
+
+impl Default for Query {
+    /// The empty query: it matches every event.
+    fn default() -> Self {
+        Self { root: Node::All(Vec::new()) }
+    }
 }
 
 impl Query {
     /// Parses a query; the empty string (or only spaces) is the empty query, matching everything.
     pub fn parse(input: &str) -> Result<Query, QueryError> {
-        let mut q = Query::default();
-        for token in tokenize(input)? {
-            let (key, cond) = parse_term(&token)?;
-            if token.negated {
-                q.negated.push((key, cond));
-            } else if key == Key::Word {
-                q.groups.push(Group { key, any: vec![cond] });
-            } else if let Some(g) = q.groups.iter_mut().find(|g| g.key == key) {
-                g.any.push(cond);
-            } else {
-                q.groups.push(Group { key, any: vec![cond] });
-            }
+        let lexemes = lex(input)?;
+        if lexemes.is_empty() {
+            return Ok(Query::default());
         }
-        // Cheap keys first; the sort is stable so the user's order is kept within a key.
-        q.groups.sort_by_key(|g| g.key);
-        q.negated.sort_by_key(|(k, _)| *k);
-        Ok(q)
+        let mut p = Parser { lexemes, pos: 0, n_chars: input.chars().count() };
+        let root = p.or_expr(0)?;
+        if let Some(Lex::Close(at)) = p.peek() {
+            return Err(QueryError { message: STRAY_CLOSE.to_owned(), start: *at, end: at + 1 });
+        }
+        Ok(Query { root })
     }
 
-    /// True when the event satisfies every condition of the query.
+    /// True when the event satisfies the query.
     pub fn matches(&self, event: &EventRef<'_>) -> bool {
-        self.groups.iter().all(|g| g.any.iter().any(|c| c.matches(event)))
-            && self.negated.iter().all(|(_, c)| !c.matches(event))
+        match &self.root {
+            Node::All(children) => children.iter().all(|c| c.matches(event)),
+            other => other.matches(event),
+        }
     }
 
     /// True when the query has no terms (it matches every event).
     pub fn is_empty(&self) -> bool {
-        self.groups.is_empty() && self.negated.is_empty()
+        matches!(&self.root, Node::All(children) if children.is_empty())
     }
 
     /// The query's conditions, one line each, as the matcher reads them (AND between lines).
     pub fn clauses(&self) -> Vec<String> {
-        let positive = self.groups.iter().map(|g| {
-            let parts: Vec<String> = g.any.iter().map(Cond::describe).collect();
-            parts.join(" OR ")
-        });
-        let negative = self.negated.iter().map(|(_, c)| format!("NOT {}", c.describe()));
-        positive.chain(negative).collect()
+        match &self.root {
+            Node::All(children) => children.iter().map(Node::describe).collect(),
+            other => vec![other.describe()],
+        }
     }
 
     /// The whole query in words (`everything` when empty).
     pub fn describe(&self) -> String {
-        let clauses = self.clauses();
-        if clauses.is_empty() {
-            return "everything".to_owned();
-        }
-        clauses
-            .into_iter()
-            .map(|c| if c.contains(" OR ") { format!("({c})") } else { c })
-            .collect::<Vec<_>>()
-            .join(" AND ")
+        if self.is_empty() { "everything".to_owned() } else { self.root.describe() }
+    }
+}
+
+impl fmt::Display for Query {
+    /// The query in its own language, canonical: terms in evaluation order, groups in
+    /// parentheses, same-key alternatives as `(k:a OR k:b)`; `Query::parse` reads it back as
+    /// the same query.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        self.root.write(&mut out);
+        f.write_str(&out)
     }
 }
 
@@ -477,6 +816,15 @@ enum Pred {
     Active(i64),
 }
 
+/// A query's tree with its conditions compiled.
+#[derive(Debug)]
+enum PNode {
+    All(Vec<PNode>),
+    Any(Vec<PNode>),
+    Not(Box<PNode>),
+    Leaf(Pred),
+}
+
 /// Hit tables of a bare word, one per searched field.
 #[derive(Debug)]
 struct WordHits {
@@ -544,12 +892,15 @@ impl QueryIndex {
             return out;
         }
         let store = ds.store();
-        let groups: Vec<Vec<Pred>> =
-            query.groups.iter().map(|g| g.any.iter().map(|c| self.compile(ds, c)).collect()).collect();
-        let negated: Vec<Pred> = query.negated.iter().map(|(_, c)| self.compile(ds, c)).collect();
-        if groups.is_empty() && negated.is_empty() && window.is_none() {
+        if query.is_empty() && window.is_none() {
             return (0..self.n_events as u32).collect();
         }
+        let root = self.compile_node(ds, &query.root);
+        // The top-level conditions in the loop itself (the usual query is a few of them).
+        let top: &[PNode] = match &root {
+            PNode::All(children) => children,
+            other => std::slice::from_ref(other),
+        };
         out.reserve(self.n_events / 8);
         for i in 0..self.n_events {
             let slot = if store.bits[i] & B_EICE != 0 { self.slot.get(&(i as u32)).copied() } else { None };
@@ -558,15 +909,42 @@ impl QueryIndex {
                 let end = slot.map_or(time, |k| self.end[k as usize]);
                 time < w.end_ms && end >= w.start_ms
             });
-            if in_window
-                && groups.iter().all(|g| g.iter().any(|p| self.eval(store, p, i, slot)))
-                && negated.iter().all(|p| !self.eval(store, p, i, slot))
-            {
+            if in_window && top.iter().all(|c| self.eval_node(store, c, i, slot)) {
                 // Indexed slices come from a dataset, whose indices are u32.
                 out.push(i as u32);
             }
         }
         out
+    }
+
+    /// The query's tree with each condition compiled.
+    fn compile_node(&self, ds: &Dataset, node: &Node) -> PNode {
+        match node {
+            Node::All(children) => PNode::All(children.iter().map(|c| self.compile_node(ds, c)).collect()),
+            Node::Any(children) => PNode::Any(children.iter().map(|c| self.compile_node(ds, c)).collect()),
+            Node::Not(inner) => PNode::Not(Box::new(self.compile_node(ds, inner))),
+            Node::Term(_, cond) => PNode::Leaf(self.compile(ds, cond)),
+        }
+    }
+
+    /// A condition inline, a group through [`Self::eval_group`] (the recursion stays out of the
+    /// per-event loop, so the common flat query evaluates as a plain loop over conditions).
+    #[inline(always)]
+    fn eval_node(&self, store: &Store, node: &PNode, i: usize, slot: Option<u32>) -> bool {
+        match node {
+            PNode::Leaf(p) => self.eval(store, p, i, slot),
+            group => self.eval_group(store, group, i, slot),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_group(&self, store: &Store, node: &PNode, i: usize, slot: Option<u32>) -> bool {
+        match node {
+            PNode::Leaf(p) => self.eval(store, p, i, slot),
+            PNode::All(children) => children.iter().all(|c| self.eval_node(store, c, i, slot)),
+            PNode::Any(children) => children.iter().any(|c| self.eval_node(store, c, i, slot)),
+            PNode::Not(inner) => !self.eval_node(store, inner, i, slot),
+        }
     }
 
     /// Evaluates a condition over the distinct values, with the same functions as the scan.
@@ -598,16 +976,14 @@ impl QueryIndex {
                 Pred::Target(self.target_ips.iter().map(|a| a.is_some_and(|a| net_contains(net, a))).collect())
             }
             Cond::Port(p) => Pred::Port(*p),
-            Cond::Endpoint(id) => Pred::Endpoint(self.endpoints.iter().map(|s| s.eq_ignore_ascii_case(id)).collect()),
-            Cond::Event(name) => Pred::Hits(col::NAME, table(dict(col::NAME), |s: &str| s.eq_ignore_ascii_case(name))),
+            Cond::Endpoint(id) => Pred::Endpoint(self.endpoints.iter().map(|s| id.matches(s)).collect()),
+            Cond::Event(name) => Pred::Hits(col::NAME, table(dict(col::NAME), |s: &str| name.matches(s))),
             Cond::Failed(f) => Pred::Failed(*f),
-            Cond::Region(r) => Pred::Hits(col::REGION, table(dict(col::REGION), |s: &str| s.eq_ignore_ascii_case(r))),
-            Cond::Account(a) => {
-                Pred::Hits(col::ACCOUNT, table(dict(col::ACCOUNT), |s: &str| s.eq_ignore_ascii_case(a)))
-            }
-            Cond::After(t) => Pred::After(*t),
-            Cond::Before(t) => Pred::Before(*t),
-            Cond::Active(t) => Pred::Active(*t),
+            Cond::Region(r) => Pred::Hits(col::REGION, table(dict(col::REGION), |s: &str| r.matches(s))),
+            Cond::Account(a) => Pred::Hits(col::ACCOUNT, table(dict(col::ACCOUNT), |s: &str| a.matches(s))),
+            Cond::After(t, _) => Pred::After(*t),
+            Cond::Before(t, _) => Pred::Before(*t),
+            Cond::Active(t, _) => Pred::Active(*t),
         }
     }
 
@@ -652,36 +1028,55 @@ impl QueryIndex {
 
 /// Writes one term of the query language so that it parses back to exactly `value`, quoting
 /// when needed (for "click a value to filter"); an empty `key` makes a bare word or phrase.
+/// A `*` in `value` is quoted too, so it stays a plain character.
 pub fn format_term(key: &str, value: &str) -> String {
-    let plain = !value.is_empty()
-        && !value.starts_with('-')
-        && !value.chars().any(|c| c.is_whitespace() || c == '"' || c == '\\' || (key.is_empty() && c == ':'));
-    let body = if plain {
-        value.to_owned()
-    } else {
-        let mut s = String::with_capacity(value.len() + 2);
-        s.push('"');
-        for c in value.chars() {
-            if c == '"' || c == '\\' {
-                s.push('\\');
-            }
-            s.push(c);
-        }
-        s.push('"');
-        s
-    };
+    let body = quote_if_needed(value, key.is_empty());
     if key.is_empty() { body } else { format!("{key}:{body}") }
 }
 
-/// One whitespace-separated term before interpretation.
+/// `value` as it must be written to be read literally: as is, or in quotes.
+fn quote_if_needed(value: &str, bare: bool) -> String {
+    let plain = !value.is_empty()
+        && !value.starts_with('-')
+        && !value.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '\\' | '*' | '(' | ')') || (bare && c == ':'))
+        && (!bare || !OPERATORS.iter().any(|op| value.eq_ignore_ascii_case(op)));
+    if plain {
+        return value.to_owned();
+    }
+    let mut s = String::with_capacity(value.len() + 2);
+    s.push('"');
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('"');
+    s
+}
+
+/// A term whose value has wildcards between `parts` (each written literally).
+fn pattern_text(key: &str, parts: &[String]) -> String {
+    let body: Vec<String> =
+        parts.iter().map(|p| if p.is_empty() { String::new() } else { quote_if_needed(p, key.is_empty()) }).collect();
+    let body = body.join("*");
+    if key.is_empty() { body } else { format!("{key}:{body}") }
+}
+
+/// The words that combine terms, in the only case that does.
+const OPERATORS: [&str; 3] = ["OR", "AND", "NOT"];
+
+/// One term before interpretation.
 #[derive(Debug)]
 struct Token {
     negated: bool,
     /// The key as typed, when an unquoted `name:` starts the term.
     key: Option<String>,
-    /// The value with quotes removed.
+    /// The value with quotes removed (a wildcard shows as `*`).
     value: String,
-    /// The value was written with quotes (so it is never reinterpreted as a key).
+    /// The value split at its wildcards (unquoted `*`); one piece when it has none.
+    parts: Vec<String>,
+    /// The value was written with quotes (so it is never reinterpreted as a key or operator).
     quoted: bool,
     /// Character span of the whole term, for errors.
     start: usize,
@@ -692,27 +1087,62 @@ impl Token {
     fn error(&self, message: impl Into<String>) -> QueryError {
         QueryError { message: message.into(), start: self.start, end: self.end }
     }
+
+    fn has_wildcard(&self) -> bool {
+        self.parts.len() > 1
+    }
 }
 
-/// Splits the input into terms, honouring quotes; spans are in characters.
-fn tokenize(input: &str) -> Result<Vec<Token>, QueryError> {
+/// What the input is made of: terms, operators and parentheses (spans in characters).
+#[derive(Debug)]
+enum Lex {
+    Term(Token),
+    Open(usize),
+    Close(usize),
+    /// `-` right before `(`.
+    Minus,
+    Or(usize, usize),
+    And(usize, usize),
+    Not(usize, usize),
+}
+
+/// Splits the input into terms, operators and parentheses, honouring quotes.
+fn lex(input: &str) -> Result<Vec<Lex>, QueryError> {
     let chars: Vec<char> = input.chars().collect();
-    let mut tokens = Vec::new();
+    let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        if chars[i].is_whitespace() {
-            i += 1;
-            continue;
+        match chars[i] {
+            c if c.is_whitespace() => {
+                i += 1;
+                continue;
+            }
+            '(' => {
+                out.push(Lex::Open(i));
+                i += 1;
+                continue;
+            }
+            ')' => {
+                out.push(Lex::Close(i));
+                i += 1;
+                continue;
+            }
+            _ => {}
         }
         let start = i;
         let negated = chars[i] == '-';
         if negated {
             i += 1;
+            if chars.get(i) == Some(&'(') {
+                out.push(Lex::Minus);
+                continue;
+            }
         }
-        let mut text = String::new();
-        let mut key = None;
+        // The term's characters, each with whether it was quoted (a quoted `*` is literal).
+        let mut text: Vec<(char, bool)> = Vec::new();
+        let mut colon = None;
         let mut quoted = false;
-        while i < chars.len() && !chars[i].is_whitespace() {
+        while i < chars.len() && !chars[i].is_whitespace() && chars[i] != '(' && chars[i] != ')' {
             let c = chars[i];
             if c == '"' {
                 quoted = true;
@@ -726,11 +1156,11 @@ fn tokenize(input: &str) -> Result<Vec<Token>, QueryError> {
                             break;
                         }
                         '\\' if i + 1 < chars.len() => {
-                            text.push(chars[i + 1]);
+                            text.push((chars[i + 1], true));
                             i += 2;
                         }
                         ch => {
-                            text.push(ch);
+                            text.push((ch, true));
                             i += 1;
                         }
                     }
@@ -742,30 +1172,237 @@ fn tokenize(input: &str) -> Result<Vec<Token>, QueryError> {
                         end: chars.len(),
                     });
                 }
-            } else if c == ':' && key.is_none() && !quoted {
-                key = Some(std::mem::take(&mut text));
-                i += 1;
             } else {
-                text.push(c);
+                if c == ':' && colon.is_none() && !quoted {
+                    colon = Some(text.len());
+                }
+                text.push((c, false));
                 i += 1;
             }
         }
         let end = i;
-        // IPv6 addresses and ARNs contain colons but are words, not keys.
-        if let Some(k) = &key {
-            let whole = format!("{k}:{text}");
+        let mut key = None;
+        let mut value = &text[..];
+        if let Some(at) = colon {
+            // IPv6 addresses and ARNs contain colons but are words, not keys.
+            let k: String = text[..at].iter().map(|&(c, _)| c).collect();
+            let whole: String = text.iter().map(|&(c, _)| c).collect();
             let is_word = k.eq_ignore_ascii_case("arn")
                 || k.is_empty()
                 || !k.chars().all(|c| c.is_ascii_alphabetic())
                 || (!quoted && whole.parse::<IpAddr>().is_ok());
-            if is_word {
-                text = whole;
-                key = None;
+            if !is_word {
+                key = Some(k);
+                value = &text[at + 1..];
             }
         }
-        tokens.push(Token { negated, key, value: text, quoted, start, end });
+        let token = Token {
+            negated,
+            key,
+            value: value.iter().map(|&(c, _)| c).collect(),
+            parts: wildcard_parts(value),
+            quoted,
+            start,
+            end,
+        };
+        out.push(operator(token)?);
     }
-    Ok(tokens)
+    Ok(out)
+}
+
+/// The value's pieces between unquoted `*`s; runs of `*` count as one.
+fn wildcard_parts(value: &[(char, bool)]) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    for &(c, quoted) in value {
+        if c == '*' && !quoted {
+            parts.push(String::new());
+        } else if let Some(last) = parts.last_mut() {
+            last.push(c);
+        }
+    }
+    // `a**b` is `a*b`: drop the empty pieces between two stars (the ends stay: `*a`, `a*`).
+    let n = parts.len();
+    let mut i = 0;
+    parts.retain(|p| {
+        i += 1;
+        i == 1 || i == n || !p.is_empty()
+    });
+    parts
+}
+
+/// An unquoted bare `OR`, `AND` or `NOT` is an operator; in another case, or negated, an error.
+fn operator(t: Token) -> Result<Lex, QueryError> {
+    if t.quoted || t.key.is_some() || t.has_wildcard() {
+        return Ok(Lex::Term(t));
+    }
+    let Some(op) = OPERATORS.iter().find(|op| t.value.eq_ignore_ascii_case(op)) else {
+        return Ok(Lex::Term(t));
+    };
+    if t.negated {
+        return Err(t.error(format!("-{} negates nothing: to exclude the word, write -\"{}\"", t.value, t.value)));
+    }
+    if t.value != *op {
+        let meant = if *op == "NOT" { "NOT (or -term) to exclude a term" } else { &format!("{op} to combine terms") };
+        return Err(t.error(format!(
+            "{:?} is not an operator in {}: write {meant}, or \"{}\" in quotes to search for the word",
+            t.value,
+            if t.value.chars().all(|c| c.is_ascii_lowercase()) { "lower case" } else { "this case" },
+            t.value
+        )));
+    }
+    Ok(match *op {
+        "OR" => Lex::Or(t.start, t.end),
+        "AND" => Lex::And(t.start, t.end),
+        _ => Lex::Not(t.start, t.end),
+    })
+}
+
+/// Recursive descent over the lexemes: `or := and (OR and)*`, `and := seq (AND seq)*`,
+/// `seq := unary+` (side by side, contracts.md §5), `unary := NOT unary | -( or ) | ( or ) | term`.
+struct Parser {
+    lexemes: Vec<Lex>,
+    pos: usize,
+    /// Characters in the input (the span of "something is missing at the end").
+    n_chars: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Lex> {
+        self.lexemes.get(self.pos)
+    }
+
+    /// True when nothing that can start a term comes next.
+    fn at_end_of_operand(&self) -> bool {
+        matches!(self.peek(), None | Some(Lex::Close(_) | Lex::Or(..) | Lex::And(..)))
+    }
+
+    fn or_expr(&mut self, depth: usize) -> Result<Node, QueryError> {
+        let mut alternatives = vec![self.and_expr(depth)?];
+        while let Some(&Lex::Or(start, end)) = self.peek() {
+            self.pos += 1;
+            self.operand_after("OR", start, end)?;
+            alternatives.push(self.and_expr(depth)?);
+        }
+        Ok(Node::any(alternatives))
+    }
+
+    fn and_expr(&mut self, depth: usize) -> Result<Node, QueryError> {
+        let mut both = vec![self.seq(depth)?];
+        while let Some(&Lex::And(start, end)) = self.peek() {
+            self.pos += 1;
+            self.operand_after("AND", start, end)?;
+            both.push(self.seq(depth)?);
+        }
+        Ok(Node::all(both))
+    }
+
+    /// "A term is missing" at the end of the input (callers check that a term comes first,
+    /// so only a broken invariant gets here).
+    fn missing(&self) -> QueryError {
+        let end = self.n_chars.max(1);
+        QueryError { message: "a term is missing".to_owned(), start: end - 1, end }
+    }
+
+    fn operand_after(&self, op: &str, start: usize, end: usize) -> Result<(), QueryError> {
+        if self.at_end_of_operand() {
+            return Err(QueryError { message: format!("{op} needs a term after it"), start, end });
+        }
+        Ok(())
+    }
+
+    /// Terms side by side: positive terms with one key are one condition (any of them), every
+    /// other term or group its own (contracts.md §5).
+    fn seq(&mut self, depth: usize) -> Result<Node, QueryError> {
+        let mut items: Vec<Vec<Node>> = Vec::new();
+        let mut by_key: Vec<(Key, usize)> = Vec::new();
+        while !self.at_end_of_operand() {
+            let plain = matches!(self.peek(), Some(Lex::Term(t)) if !t.negated);
+            let node = self.unary(depth)?;
+            if let (true, Node::Term(key, _)) = (plain, &node) {
+                if *key != Key::Word {
+                    if let Some(&(_, at)) = by_key.iter().find(|(k, _)| k == key) {
+                        items[at].push(node);
+                        continue;
+                    }
+                    by_key.push((*key, items.len()));
+                }
+            }
+            items.push(vec![node]);
+        }
+        if items.is_empty() {
+            return Err(match self.peek() {
+                Some(&Lex::Or(start, end)) => {
+                    QueryError { message: "OR needs a term before it".to_owned(), start, end }
+                }
+                Some(&Lex::And(start, end)) => {
+                    QueryError { message: "AND needs a term before it".to_owned(), start, end }
+                }
+                Some(&Lex::Close(at)) => QueryError { message: STRAY_CLOSE.to_owned(), start: at, end: at + 1 },
+                _ => self.missing(),
+            });
+        }
+        Ok(Node::all(items.into_iter().map(Node::any).collect()))
+    }
+
+    fn unary(&mut self, depth: usize) -> Result<Node, QueryError> {
+        if self.pos >= self.lexemes.len() {
+            return Err(self.missing());
+        }
+        let lexeme = &mut self.lexemes[self.pos];
+        // Terms are taken out of the list as they are read (nothing reads them twice).
+        let lexeme = std::mem::replace(lexeme, Lex::Open(0));
+        self.pos += 1;
+        match lexeme {
+            Lex::Term(t) => {
+                let (key, cond) = parse_term(&t)?;
+                let node = Node::Term(key, cond);
+                Ok(if t.negated { Node::not(node) } else { node })
+            }
+            Lex::Not(start, end) => {
+                if self.at_end_of_operand() {
+                    return Err(QueryError { message: "NOT needs a term after it".to_owned(), start, end });
+                }
+                if depth >= MAX_DEPTH {
+                    return Err(QueryError { message: format!("more than {MAX_DEPTH} NOTs in a row"), start, end });
+                }
+                Ok(Node::not(self.unary(depth + 1)?))
+            }
+            // A `(` follows (the lexer makes a Minus only there): the group it opens.
+            Lex::Minus => Ok(Node::not(self.unary(depth)?)),
+            Lex::Open(at) => self.group(at, depth),
+            Lex::Close(at) => Err(QueryError { message: STRAY_CLOSE.to_owned(), start: at, end: at + 1 }),
+            Lex::Or(start, end) | Lex::And(start, end) => {
+                Err(QueryError { message: "an operator needs a term before it".to_owned(), start, end })
+            }
+        }
+    }
+
+    /// The inside of a `(` at character `at`, through its `)`.
+    fn group(&mut self, at: usize, depth: usize) -> Result<Node, QueryError> {
+        let unclosed = || QueryError { message: UNCLOSED.to_owned(), start: at, end: at + 1 };
+        if depth >= MAX_DEPTH {
+            return Err(QueryError {
+                message: format!("parentheses nested more than {MAX_DEPTH} deep"),
+                start: at,
+                end: at + 1,
+            });
+        }
+        match self.peek() {
+            Some(&Lex::Close(close)) => {
+                return Err(QueryError { message: "empty parentheses".to_owned(), start: at, end: close + 1 });
+            }
+            None => return Err(unclosed()),
+            _ => {}
+        }
+        let inner = self.or_expr(depth + 1)?;
+        match self.peek() {
+            Some(Lex::Close(_)) => {
+                self.pos += 1;
+                Ok(inner)
+            }
+            _ => Err(unclosed()),
+        }
+    }
 }
 
 /// Interprets one term.
@@ -775,7 +1412,7 @@ fn parse_term(t: &Token) -> Result<(Key, Cond), QueryError> {
             let msg = if t.negated && !t.quoted { "nothing to negate after -" } else { "empty search text" };
             return Err(t.error(msg));
         }
-        return Ok((Key::Word, Cond::Word(Needle::new(&t.value))));
+        return Ok((Key::Word, Cond::Word(Needle::new(t.parts.clone()))));
     };
     let Some(key) = Key::from_name(key_name) else {
         let known = "user, ip, target, port, endpoint, event, outcome, region, account, after, before, active";
@@ -788,8 +1425,22 @@ fn parse_term(t: &Token) -> Result<(Key, Cond), QueryError> {
     if v.is_empty() {
         return Err(t.error(format!("{key_name}: needs a value")));
     }
+    if t.has_wildcard() {
+        let takes = match key {
+            Key::Ip | Key::Target => Some("an IP address or CIDR range (10.0.0.0/8), not a wildcard"),
+            Key::Port => Some("one port number, not a wildcard"),
+            Key::Outcome => Some("failed or accepted, not a wildcard"),
+            Key::After | Key::Before | Key::Active => Some("a time, not a wildcard"),
+            _ => None,
+        };
+        if let Some(takes) = takes {
+            return Err(t.error(format!(
+                "{key_name}: takes {takes} (* works in words and user:, event:, endpoint:, region:, account:)"
+            )));
+        }
+    }
     let cond = match key {
-        Key::User => Cond::User(Needle::new(v)),
+        Key::User => Cond::User(Needle::new(t.parts.clone())),
         Key::Ip => Cond::Ip(parse_net(v).ok_or_else(|| t.error(format!("not an IP address or CIDR range: {v:?}")))?),
         Key::Target => {
             Cond::Target(parse_net(v).ok_or_else(|| t.error(format!("not an IP address or CIDR range: {v:?}")))?)
@@ -798,26 +1449,26 @@ fn parse_term(t: &Token) -> Result<(Key, Cond), QueryError> {
             Ok(p) if p <= 65_535 => Cond::Port(p),
             _ => return Err(t.error(format!("not a port number (0-65535): {v:?}"))),
         },
-        Key::Endpoint => Cond::Endpoint(v.to_owned()),
-        Key::Event => Cond::Event(v.to_owned()),
+        Key::Endpoint => Cond::Endpoint(Pattern::new(t.parts.clone())),
+        Key::Event => Cond::Event(Pattern::new(t.parts.clone())),
         Key::Outcome => match v.to_ascii_lowercase().as_str() {
             "failed" => Cond::Failed(true),
             "accepted" => Cond::Failed(false),
             _ => return Err(t.error(format!("outcome is failed or accepted, not {v:?}"))),
         },
-        Key::Region => Cond::Region(v.to_owned()),
-        Key::Account => Cond::Account(v.to_owned()),
+        Key::Region => Cond::Region(Pattern::new(t.parts.clone())),
+        Key::Account => Cond::Account(Pattern::new(t.parts.clone())),
         Key::After | Key::Before | Key::Active => {
             let ms = parse_user_time_ms(v).ok_or_else(|| {
                 t.error(format!("not a time: {v:?} (use 2026-10-01, 2026-10-01T10:00Z or RFC 3339, UTC)"))
             })?;
             match key {
-                Key::After => Cond::After(ms),
-                Key::Before => Cond::Before(ms),
-                _ => Cond::Active(ms),
+                Key::After => Cond::After(ms, v.to_owned()),
+                Key::Before => Cond::Before(ms, v.to_owned()),
+                _ => Cond::Active(ms, v.to_owned()),
             }
         }
-        Key::Word => Cond::Word(Needle::new(v)),
+        Key::Word => Cond::Word(Needle::new(t.parts.clone())),
     };
     Ok((key, cond))
 }
@@ -833,6 +1484,17 @@ fn parse_net(v: &str) -> Option<IpNet> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The terms of the input (operators and parentheses left out).
+    fn tokenize(input: &str) -> Result<Vec<Token>, QueryError> {
+        Ok(lex(input)?
+            .into_iter()
+            .filter_map(|l| match l {
+                Lex::Term(t) => Some(t),
+                _ => None,
+            })
+            .collect())
+    }
 
     #[test]
     fn ascii_case_insensitive_search() {
@@ -850,7 +1512,7 @@ mod tests {
         assert!(contains_unicode_ci("Ärger Über", "über"));
         assert!(contains_unicode_ci("ÉCOLE", "école"));
         assert!(!contains_unicode_ci("école", "écoles"));
-        assert!(Needle::new("ÜBER").found_in("x über y"));
+        assert!(Needle::new(vec!["ÜBER".into()]).found_in("x über y"));
     }
 
     #[test]
@@ -899,6 +1561,11 @@ mod tests {
             ("user", "q\"uo\\te"),
             ("event", "OpenTunnel"),
             ("", "user:x"),
+            ("", "ali*"),
+            ("user", "(x)"),
+            ("", "or"),
+            ("", "NOT"),
+            ("event", "OR"),
         ] {
             let term = format_term(key, value);
             let tokens = tokenize(&term).unwrap_or_default();
@@ -942,6 +1609,14 @@ mod tests {
             "\u{202e}",
             "-\"",
             "active:",
+            "(",
+            ")",
+            " OR ",
+            "AND",
+            "NOT ",
+            "or",
+            "*",
+            "-(",
         ];
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         for _ in 0..20_000 {
@@ -967,7 +1642,7 @@ mod tests {
         for key in ["user:", "ip:", "target:", "port:", "endpoint:", "event:", "outcome:", "region:", "account:"] {
             assert!(QUERY_HELP.iter().any(|(t, _)| t.starts_with(key)), "{key}");
         }
-        for key in ["after:", "before:", "active:"] {
+        for key in ["after:", "before:", "active:", "-term", "NOT", "A OR B", "A AND B", "(", "*", "or, and, not"] {
             assert!(QUERY_HELP.iter().any(|(t, _)| t.starts_with(key)), "{key}");
         }
     }

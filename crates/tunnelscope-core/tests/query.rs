@@ -5,6 +5,7 @@ mod common;
 use std::sync::OnceLock;
 
 use common::{ACCT, alice, bob, carol, mallory};
+use proptest::prelude::*;
 use serde_json::{Value, json};
 use tunnelscope_core::Dataset;
 use tunnelscope_core::query::{Query, QueryError, QueryIndex, TimeWindow, format_term, matching_indices};
@@ -470,4 +471,384 @@ fn index_agrees_with_scan_on_many_queries_and_windows() {
     }
     assert!(checked > 1000);
     assert!(QueryIndex::default().is_empty());
+}
+
+/// Issue 17: `OR` was a search word, so `user:alice OR user:carol` matched nothing.
+#[test]
+fn or_and_and_combine_what_is_on_either_side() {
+    check("user:alice OR user:carol", &["t1", "t4", "d1", "k1", "g1"]);
+    check("user:alice OR port:3389", &["t1", "t4", "d1", "k1", "t2"]);
+    check("alice OR bob OR carol", &["t1", "t4", "d1", "k1", "t2", "c1", "g1"]);
+    // AND (and terms side by side) bind tighter than OR.
+    check("user:alice port:22 OR user:bob", &["t1", "t4", "t2", "c1"]);
+    check("user:bob OR user:alice port:22", &["t1", "t4", "t2", "c1"]);
+    check("user:alice AND port:22 OR outcome:failed", &["t1", "t4", "t3", "g1"]);
+    // Side by side, the same key is either (§5); an explicit AND needs both.
+    check("user:alice user:bob", &["t1", "t4", "d1", "k1", "t2", "c1"]);
+    check("user:alice AND user:bob", &[]);
+    check("user:alice AND user:iam", &["t1", "t4", "d1", "k1"]);
+    check("port:22 port:3389 AND event:OpenTunnel", &["t1", "t2", "t4"]);
+    check("alice AND opentunnel", &["t1", "t4"]);
+    check("-user:alice OR port:22", &["t1", "t2", "t3", "t4", "c1", "s1", "g1"]);
+}
+
+#[test]
+fn parentheses_group_and_negate() {
+    check("(user:alice OR user:bob) port:22", &["t1", "t4"]);
+    check("(user:alice OR user:bob) (port:22 OR port:3389)", &["t1", "t2", "t4"]);
+    check("((user:alice))", &["t1", "t4", "d1", "k1"]);
+    check("user:alice (user:iam)", &["t1", "t4", "d1", "k1"]); // a group is its own condition
+    check("user:alice (user:bob)", &[]);
+    check("-(user:alice OR user:bob)", &["t3", "s1", "g1"]);
+    check("NOT (user:alice OR user:bob)", &["t3", "s1", "g1"]);
+    check("NOT user:alice", &["t2", "t3", "c1", "s1", "g1"]);
+    check("NOT NOT user:alice", &["t1", "t4", "d1", "k1"]);
+    check("-(-user:alice)", &["t1", "t4", "d1", "k1"]);
+    check("event:OpenTunnel -(port:22 OR outcome:failed)", &["t2"]);
+    check("event:OpenTunnel NOT (port:22 OR outcome:failed)", &["t2"]);
+    check("(alice)(bob)", &[]);
+    check("user:alice OR (event:OpenTunnel -port:22)", &["t1", "t4", "d1", "k1", "t2", "t3"]);
+    // Quoted, parentheses and operators are text.
+    check("\"(X11)\"", &["g1"]);
+    check("\"OR\"", &["t3"]); // contractor-mallory
+    check("user:OR", &["t3"]);
+}
+
+/// Issue 17: `user:ali*` matched nothing.
+#[test]
+fn wildcards_in_text_terms() {
+    check("user:ali*", &["t1", "t4", "d1", "k1"]);
+    check("user:a*ce", &["t1", "t4", "d1", "k1"]);
+    check("user:*mallory", &["t3"]);
+    check("user:arn:aws:sts*bob", &["t2", "c1"]);
+    check("ali*", &["t1", "t4", "d1", "k1"]);
+    check("open*nnel", &["t1", "t2", "t3", "t4", "c1"]); // c1: bob's agent, …open-tunnel
+    check("*", ALL);
+    check("-*", &[]);
+    check("über*browser", &["g1"]);
+    check("ÜBER*BROWSER", &["g1"]);
+    check("x11*über", &["g1"]);
+    check("über*x11", &[]); // in order
+    // Exact keys match the whole value.
+    check("event:Describe*", &["d1", "s1"]);
+    check("event:*Tunnel", &["t1", "t2", "t3", "t4"]);
+    check("event:open*", &["t1", "t2", "t3", "t4"]);
+    check("event:*instance*", &["c1", "d1", "s1"]);
+    check("event:Open*Tunnel", &["t1", "t2", "t3", "t4"]);
+    check("event:Open*Tunnel*X", &[]);
+    check("event:OpenTunnel*", &["t1", "t2", "t3", "t4"]); // `*` matches nothing too
+    check("event:O**l", &["t1", "t2", "t3", "t4"]);
+    check("event:*", ALL);
+    check("endpoint:eice-0aaa*", &["t1", "t3", "t4", "d1"]);
+    check("endpoint:eice-0aaa", &[]); // still exact without the *
+    check("region:eu-*", &["t2", "c1"]);
+    check("region:*-1", ALL);
+    check("account:4444*", &["s1"]);
+    check("-event:Describe*", &["t1", "t2", "t3", "t4", "c1", "k1", "g1"]);
+    // Quoted, a star is a star.
+    check("\"ali*\"", &[]);
+    check("user:\"ali*\"", &[]);
+    check("event:\"Open*\"", &[]);
+    check(&format_term("user", "ali*"), &[]);
+    check(&format!("{}*", format_term("user", "(X11")), &[]);
+}
+
+/// Issue 17: `(user:alice` and a `*` where it cannot apply matched nothing without an error.
+#[test]
+fn malformed_structure_is_an_error_with_its_position() {
+    check_err("(user:alice", (0, 1), "never closed");
+    check_err("user:alice (port:22 OR (port:3389)", (11, 12), "never closed");
+    check_err("user:alice)", (10, 11), "no ( to close");
+    check_err(")", (0, 1), "no ( to close");
+    check_err("(a))", (3, 4), "no ( to close");
+    check_err("()", (0, 2), "empty parentheses");
+    check_err("alice ( )", (6, 9), "empty parentheses");
+    check_err("-()", (1, 3), "empty parentheses");
+    check_err("OR user:a", (0, 2), "needs a term before");
+    check_err("AND user:a", (0, 3), "needs a term before");
+    check_err("user:a OR", (7, 9), "needs a term after");
+    check_err("user:a OR OR user:b", (7, 9), "needs a term after");
+    check_err("user:a AND", (7, 10), "needs a term after");
+    check_err("(user:a OR) b", (8, 10), "needs a term after");
+    check_err("NOT", (0, 3), "NOT needs a term");
+    check_err("a NOT OR b", (2, 5), "NOT needs a term");
+    check_err("-OR", (0, 3), "negates nothing");
+    check_err("user:alice or user:carol", (11, 13), "not an operator");
+    check_err("alice and bob", (6, 9), "not an operator");
+    check_err("alice And bob", (6, 9), "not an operator");
+    check_err("not alice", (0, 3), "not an operator");
+    check_err("-(", (1, 2), "never closed");
+    check_err("- (a)", (0, 1), "nothing to negate");
+    let deep = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+    check_err(&deep, (32, 33), "nested more than 32");
+    check_err(&"NOT ".repeat(40).add("a"), (128, 131), "NOTs in a row");
+    // A wildcard where the key takes no text.
+    check_err("ip:10.*", (0, 7), "not a wildcard");
+    check_err("x target:10.0.*", (2, 15), "CIDR");
+    check_err("port:2*", (0, 7), "port number, not a wildcard");
+    check_err("outcome:fail*", (0, 13), "not a wildcard");
+    check_err("after:2026*", (0, 11), "a time, not a wildcard");
+    check_err("-active:*", (0, 9), "a time, not a wildcard");
+    // Quoted, the star is a character, and the value is simply wrong.
+    check_err("port:\"2*\"", (0, 9), "not a port number");
+    // The first error in reading order wins.
+    check_err("(port:x", (1, 7), "port");
+}
+
+trait Add {
+    fn add(self, s: &str) -> String;
+}
+
+impl Add for String {
+    fn add(mut self, s: &str) -> String {
+        self.push_str(s);
+        self
+    }
+}
+
+/// The printed form: canonical, in the language, and read back as the same query.
+#[test]
+fn queries_print_back_in_the_language() {
+    for (text, printed) in [
+        ("", ""),
+        ("alice", "alice"),
+        ("port:22 user:alice port:3389 -event:X", "(port:22 OR port:3389) user:alice -event:X"),
+        ("user:alice OR user:carol", "user:alice OR user:carol"),
+        ("user:a AND user:b", "user:a AND user:b"),
+        ("user:a AND user:b port:22", "port:22 AND user:a AND user:b"),
+        ("a b OR c", "(a b) OR c"),
+        ("a (b OR c) OR d", "(a (b OR c)) OR d"),
+        ("-(user:alice OR user:bob)", "-(user:alice OR user:bob)"),
+        ("NOT (a b)", "-(a b)"),
+        ("NOT NOT alice", "alice"),
+        ("((alice))", "alice"),
+        ("event:Describe*", "event:Describe*"),
+        ("user:\"a b\"*", "user:\"a b\"*"),
+        ("\"ali*\"", "\"ali*\""),
+        ("\"or\"", "\"or\""),
+        ("\"(X11)\" \"-x\" \"a:b\"", "\"(X11)\" \"-x\" \"a:b\""),
+        ("ali**ce", "ali*ce"),
+        ("after:2026-10-01 ip:10.0.0.1", "after:2026-10-01 ip:10.0.0.1/32"),
+        ("outcome:FAILED active:\"2026-10-01 10:00\"", "active:\"2026-10-01 10:00\" outcome:failed"),
+        ("2001:db8::1 arn:aws:iam::1:user/x", "\"2001:db8::1\" \"arn:aws:iam::1:user/x\""),
+    ] {
+        let q = Query::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        assert_eq!(q.to_string(), printed, "{text:?}");
+        assert_eq!(Query::parse(printed).unwrap(), q, "{printed:?}");
+    }
+    let q = Query::parse("user:alice port:22 OR -(event:X OR event:Y*)").unwrap();
+    assert_eq!(q.describe(), "(port = 22 AND principal contains \"alice\") OR NOT (event = X OR event matches \"Y*\")");
+    assert_eq!(Query::parse("ali*ce").unwrap().describe(), "text matches \"*ali*ce*\"");
+}
+
+/// A query made of terms whose matches are known, combined with OR, AND (explicit or side by
+/// side), NOT and `-`, to be written out and checked against set algebra.
+#[derive(Debug, Clone)]
+enum Q {
+    Leaf(String),
+    Or(Vec<Q>),
+    /// Explicit AND, or groups side by side.
+    And(Vec<Q>, bool),
+    /// `NOT (…)` or `-(…)`.
+    Not(Box<Q>, bool),
+}
+
+impl Q {
+    fn text(&self) -> String {
+        // Side by side, terms with one key would be either (§5): groups keep them apart.
+        let group = |q: &Q, always: bool| match q {
+            Q::Leaf(t) if !always => t.clone(),
+            other => format!("({})", other.text()),
+        };
+        match self {
+            Q::Leaf(t) => t.clone(),
+            Q::Or(qs) => qs.iter().map(|q| group(q, false)).collect::<Vec<_>>().join(" OR "),
+            Q::And(qs, side) => {
+                qs.iter().map(|q| group(q, *side)).collect::<Vec<_>>().join(if *side { " " } else { " AND " })
+            }
+            Q::Not(q, word) => format!("{}{}", if *word { "NOT " } else { "-" }, group(q, true)),
+        }
+    }
+
+    /// The events it must match, from its terms' own matches.
+    fn expected(&self, ds: &Dataset) -> std::collections::BTreeSet<u32> {
+        match self {
+            Q::Leaf(t) => {
+                matching_indices(ds, &Query::parse(t).expect("a generated term parses"), None).into_iter().collect()
+            }
+            Q::Or(qs) => qs.iter().flat_map(|q| q.expected(ds)).collect(),
+            Q::And(qs, _) => {
+                let all: std::collections::BTreeSet<u32> = (0..ds.len() as u32).collect();
+                qs.iter().fold(all, |acc, q| acc.intersection(&q.expected(ds)).copied().collect())
+            }
+            Q::Not(q, _) => {
+                let inner = q.expected(ds);
+                (0..ds.len() as u32).filter(|i| !inner.contains(i)).collect()
+            }
+        }
+    }
+}
+
+mod strategies {
+    use proptest::prelude::*;
+    use tunnelscope_core::query::format_term;
+
+    use super::Q;
+
+    /// Values of any characters (quotes, colons, stars, parentheses, operators' names, …).
+    pub(super) fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(&["alice", "bob", "OR", "and", "(x)", "a b", "-x", "\"q\"", "a\\b", "*", ":"][..])
+                .prop_map(str::to_owned),
+            prop::collection::vec(any::<char>(), 1..6).prop_map(String::from_iter),
+        ]
+    }
+
+    /// One valid term: fixed ones that match parts of the trail, literal values of text keys
+    /// (format_term), and wildcard patterns of arbitrary pieces.
+    pub(super) fn term() -> impl Strategy<Value = String> {
+        let fixed = prop::sample::select(
+            &[
+                "alice",
+                "user:bob",
+                "user:ali*",
+                "user:a*ce",
+                "opentunnel",
+                "open*nnel",
+                "*",
+                "event:OpenTunnel",
+                "event:Describe*",
+                "event:*Instance*",
+                "endpoint:eice-0aaa*",
+                "region:eu-*",
+                "account:4444*",
+                "ip:198.51.100.0/24",
+                "ip:2001:db8::/32",
+                "target:10.0.0.0/8",
+                "port:22",
+                "port:3389",
+                "outcome:failed",
+                "outcome:accepted",
+                "after:2026-10-01T12:00Z",
+                "before:2026-10-01",
+                "active:2026-10-01T12:45Z",
+                "\"os/linux command\"",
+                "2001:db8:44::17",
+                "user:OR",
+            ][..],
+        )
+        .prop_map(str::to_owned);
+        let keys = prop::sample::select(&["", "user", "event", "endpoint", "region", "account"][..]);
+        let literal = (keys.clone(), value()).prop_map(|(k, v)| format_term(k, &v));
+        let pattern =
+            (keys, prop::collection::vec(prop_oneof![Just(String::new()), value()], 2..4)).prop_map(|(k, pieces)| {
+                let body: Vec<String> =
+                    pieces.iter().map(|p| if p.is_empty() { String::new() } else { format_term("", p) }).collect();
+                let body = body.join("*");
+                if k.is_empty() { body } else { format!("{k}:{body}") }
+            });
+        prop_oneof![3 => fixed, 1 => literal, 1 => pattern]
+    }
+
+    pub(super) fn query() -> impl Strategy<Value = Q> {
+        let leaf = prop_oneof![4 => term().prop_map(Q::Leaf), 1 => term().prop_map(|t| Q::Leaf(format!("-{t}")))];
+        leaf.prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 2..4).prop_map(Q::Or),
+                (prop::collection::vec(inner.clone(), 2..4), any::<bool>()).prop_map(|(qs, side)| Q::And(qs, side)),
+                (inner, any::<bool>()).prop_map(|(q, word)| Q::Not(Box::new(q), word)),
+            ]
+        })
+    }
+
+    /// Text from pieces of the language, broken or not.
+    pub(super) fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            prop::sample::select(
+                &[
+                    "user:",
+                    "alice",
+                    "ali*",
+                    "*",
+                    "(",
+                    ")",
+                    " ",
+                    " ",
+                    "OR",
+                    "AND",
+                    "NOT",
+                    "-",
+                    "\"",
+                    "port:22",
+                    "event:Open*",
+                    "x",
+                    ":",
+                    "é",
+                    "\\",
+                    "or",
+                    "ip:10.0.0.0/8",
+                    "ip:",
+                    "region:eu-*",
+                    "after:2026-10-01",
+                    "2001:db8::1",
+                    "arn:",
+                    "\t",
+                    "\u{202e}",
+                    "🦀",
+                ][..],
+            )
+            .prop_map(str::to_owned),
+            any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(piece, 0..12).prop_map(|p| p.concat())
+    }
+}
+
+fn same_everywhere(q: &Query) -> Vec<u32> {
+    let ds = trail();
+    let scan = matching_indices(ds, q, None);
+    assert_eq!(index().matching_indices(ds, q, None), scan, "index and scan agree on {q}");
+    scan
+}
+
+/// The printed form is read back as the same query, prints alike, and matches alike.
+fn prints_back(q: &Query) -> Result<(), TestCaseError> {
+    let printed = q.to_string();
+    let again = Query::parse(&printed).map_err(|e| TestCaseError::fail(format!("{printed:?}: {e}")))?;
+    prop_assert_eq!(&again, q, "printed as {:?}", printed);
+    prop_assert_eq!(again.to_string(), printed);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// OR is union, AND intersection, NOT and `-(…)` complement, parentheses group, at any
+    /// depth; the index agrees with the scan, and the query prints back to itself.
+    #[test]
+    fn combined_queries_match_their_set_algebra(q in strategies::query()) {
+        let text = q.text();
+        let parsed = Query::parse(&text).map_err(|e| TestCaseError::fail(format!("{text:?}: {e}")))?;
+        let got: std::collections::BTreeSet<u32> = same_everywhere(&parsed).into_iter().collect();
+        prop_assert_eq!(got, q.expected(trail()), "{:?} read as {}", text, parsed.describe());
+        prints_back(&parsed)?;
+    }
+
+    /// Any text: an error with a span inside the input on a visible character, or a query that
+    /// prints back to itself (terms side by side and all) and that the index answers as the scan.
+    #[test]
+    fn any_text_parses_to_a_query_that_prints_back_or_to_an_error_inside_it(text in strategies::text()) {
+        match Query::parse(&text) {
+            Ok(q) => {
+                prints_back(&q)?;
+                same_everywhere(&q);
+            }
+            Err(e) => {
+                let n = text.chars().count();
+                prop_assert!(e.start < e.end && e.end <= n, "{:?}: {}", text, e);
+                let shown = &text[e.byte_range(&text)];
+                prop_assert!(!shown.trim().is_empty(), "{:?}: {}", text, e);
+            }
+        }
+    }
 }

@@ -158,3 +158,112 @@ fn fingerprint_is_stable_order_free_and_short() {
 
 const GOLDEN_EMPTY: &str = "0174a2367c13";
 const GOLDEN_AB: &str = "c73b02ad1fd1";
+
+mod properties {
+    use proptest::prelude::*;
+    use tunnelscope_core::query::TimeWindow;
+    use tunnelscope_core::view_state::{ViewState, fingerprint};
+
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the times RFC 3339 writes with
+    /// four-digit years.
+    const MIN_MS: i64 = -62_135_596_800_000;
+    const MAX_MS: i64 = 253_402_300_799_999;
+
+    /// Text of any characters, with the fragment's own (`&=#%+`) and quotes, spaces, controls
+    /// and bidi marks often; sometimes thousands of characters long.
+    fn text(max: usize) -> impl Strategy<Value = String> {
+        let special = prop::sample::select(
+            &['&', '=', '#', '%', '+', ' ', '"', '\'', '<', '>', '\t', '\n', '\0', '\u{202e}', '\u{feff}', '🦀', 'é'][..],
+        );
+        let ch = prop_oneof![2 => any::<char>(), 1 => special];
+        prop_oneof![
+            8 => prop::collection::vec(ch, 0..max.min(80)).prop_map(String::from_iter),
+            1 => (any::<char>(), 0..=max).prop_map(|(c, n)| std::iter::repeat_n(c, n).collect()),
+        ]
+    }
+
+    fn window() -> impl Strategy<Value = TimeWindow> {
+        (MIN_MS..MAX_MS, prop_oneof![1i64..1000, 1i64..86_400_000, 1i64..i64::MAX / 2])
+            .prop_map(|(start_ms, d)| TimeWindow { start_ms, end_ms: start_ms.saturating_add(d).min(MAX_MS) })
+            .prop_filter("a window holds an instant", |w| w.start_ms < w.end_ms)
+    }
+
+    /// A state the page can hold: the query as typed (up to 4096 characters), a window, a
+    /// grouping name, an event ID (no control characters) and a fingerprint.
+    fn page_state() -> impl Strategy<Value = ViewState> {
+        let grouping = prop_oneof![Just(String::new()), "[a-z0-9_-]{1,32}"];
+        let selected = prop::option::of(
+            prop::collection::vec(any::<char>().prop_filter("no control", |c| !c.is_control()), 1..60)
+                .prop_map(String::from_iter),
+        );
+        let files = prop::collection::vec((text(20), any::<u64>()), 0..4);
+        let fp = prop_oneof![
+            Just(String::new()),
+            files.prop_map(|f| fingerprint(&f.iter().map(|(n, s)| (n.as_str(), *s)).collect::<Vec<_>>())),
+            "[0-9a-f]{12}",
+        ];
+        (text(4096), prop::option::of(window()), grouping, selected, fp).prop_map(
+            |(query, window, grouping, selected, fingerprint)| ViewState {
+                query,
+                window,
+                grouping,
+                selected,
+                fingerprint,
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Any state the page can hold comes back from its fragment unchanged, and the fragment
+        /// is ASCII with `&`, `=` and `%` only as separators and escapes.
+        #[test]
+        fn any_page_state_round_trips_through_the_fragment(s in page_state()) {
+            let frag = s.to_fragment();
+            prop_assert_eq!(ViewState::from_fragment(&frag), s.clone(), "{}", frag);
+            prop_assert_eq!(ViewState::from_fragment(&format!("#{frag}")), s.clone());
+            prop_assert!(frag.is_ascii() && !frag.contains([' ', '#', '"', '\'', '<', '>', '+']), "{}", frag);
+            let fields = usize::from(!s.query.is_empty())
+                + 2 * usize::from(s.window.is_some())
+                + usize::from(!s.grouping.is_empty())
+                + usize::from(s.selected.is_some())
+                + usize::from(!s.fingerprint.is_empty());
+            prop_assert_eq!(frag.matches('=').count(), fields, "{}", frag);
+            prop_assert_eq!(frag.split('&').filter(|p| !p.is_empty()).count(), fields, "{}", frag);
+        }
+
+        /// Any state at all: what its fragment gives back keeps every field a link may hold
+        /// (the rest is dropped, never garbled), and is itself a fixed point.
+        #[test]
+        fn any_state_keeps_what_a_link_may_hold_and_is_stable(
+            query in text(5000),
+            window in prop::option::of((any::<i64>(), any::<i64>())),
+            grouping in text(40),
+            selected in prop::option::of(text(300)),
+            fp in prop_oneof![text(14), "[0-9a-f]{12}"],
+        ) {
+            let window = window.map(|(start_ms, end_ms)| TimeWindow { start_ms, end_ms });
+            let s = ViewState { query, window, grouping, selected, fingerprint: fp };
+            let back = ViewState::from_fragment(&s.to_fragment());
+            prop_assert_eq!(ViewState::from_fragment(&back.to_fragment()), back.clone());
+            let q_ok = s.query.chars().count() <= 4096;
+            prop_assert_eq!(&back.query, if q_ok { &s.query } else { "" });
+            let g_ok = !s.grouping.is_empty()
+                && s.grouping.len() <= 32
+                && s.grouping.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+            prop_assert_eq!(&back.grouping, if g_ok { &s.grouping } else { "" });
+            let sel_ok = |v: &String| !v.is_empty() && v.chars().count() <= 256 && !v.chars().any(char::is_control);
+            prop_assert_eq!(back.selected.clone(), s.selected.clone().filter(sel_ok));
+            let fp_ok = s.fingerprint.len() == 12 && s.fingerprint.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+            prop_assert_eq!(&back.fingerprint, if fp_ok { &s.fingerprint } else { "" });
+            // A window comes back as it was, or not at all; always when RFC 3339 can write it.
+            prop_assert!(back.window.is_none() || back.window == s.window, "{:?} -> {:?}", s.window, back.window);
+            if let Some(w) = s.window {
+                if w.start_ms < w.end_ms && MIN_MS <= w.start_ms && w.end_ms <= MAX_MS {
+                    prop_assert_eq!(back.window, s.window);
+                }
+            }
+        }
+    }
+}

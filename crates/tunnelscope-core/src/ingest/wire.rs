@@ -1,6 +1,11 @@
 //! A parsed file as bytes, for handing it from the worker that parsed it to the one that owns
 //! the dataset (browser workers share no memory): postcard, a compact binary serde format, over
 //! the file's columns, so the cost is close to copying them.
+//!
+//! Postcard is not self-describing: every type reachable from [`FileWire`] must write each field
+//! every time (no `skip_serializing_if`), and use no `untagged`, `flatten` or
+//! `serde_json::Value`, or a reader takes one field's bytes for the next. `tests/wire.rs` holds
+//! any parsed file of any shape to arriving unchanged.
 
 use serde::{Deserialize, Serialize};
 
