@@ -492,7 +492,9 @@ impl Dataset {
         let bits = usize::BITS - n.leading_zeros();
         let (lo, hi) = (time.iter().min().copied().unwrap_or(0), time.iter().max().copied().unwrap_or(0));
         let span = hi.checked_sub(lo).and_then(|s| u64::try_from(s).ok());
-        let mut idx: Vec<u32> = match span.filter(|&s| bits < 64 && s < (1u64 << (64 - bits))) {
+        // No events: no index bits, and a shift by 64 would overflow (it panicked in debug).
+        let fits = |s: u64| bits < 64 && 1u64.checked_shl(64 - bits).is_none_or(|limit| s < limit);
+        let mut idx: Vec<u32> = match span.filter(|&s| fits(s)) {
             Some(_) => {
                 let mut keys: Vec<u64> = (0..n).map(|i| (((time[i] - lo) as u64) << bits) | i as u64).collect();
                 keys.sort_unstable();

@@ -826,6 +826,16 @@ fn a_failed_create_is_no_create_and_describes_of_several_endpoints_set_no_config
 }
 
 #[test]
+fn time_order_of_no_events_is_empty() {
+    // A shift by 64 bits panicked here in debug builds (issue 18, item 4).
+    for mut ds in [Dataset::new(), Dataset::compact()] {
+        assert!(ds.time_order().is_empty());
+        ds.add_file("empty.json", br#"{"Records":[]}"#);
+        assert!(ds.time_order().is_empty());
+    }
+}
+
+#[test]
 fn time_order_sorts_by_time_then_event_id_text() {
     // Ties in time (CloudTrail times are whole seconds), UUID IDs (held as 16 bytes) mixed
     // with other IDs, and times from year 1 to 9999.
