@@ -208,6 +208,28 @@ test('W/S/A/D move the timeline without clicking it first', async ({ page }) => 
   expect(await span()).toBe(now);
 });
 
+test('queries say what they do: OR, wildcards, and a query that is not applied', async ({ page }) => {
+  const v = new ViewerPage(page);
+  await v.goto();
+  await v.loadSample();
+  // OR is an operator, not a word; * is a wildcard (the sample: alice 12 tunnels, mallory 5).
+  await v.filter('user:alice OR user:contractor-mallory');
+  await expect(v.stat('tunnels')).toHaveText('17');
+  await v.filter('user:ali*');
+  await expect(v.stat('tunnels')).toHaveText('12');
+  await v.filter('(user:alice OR port:3389) outcome:accepted');
+  await expect(v.stat('failed-tunnels')).toHaveText('0');
+  const inEffect = await v.stat('tunnels').innerText();
+  // An unclosed parenthesis: not applied, said beside the box, the data keeps the last query.
+  await v.filter('(user:alice');
+  await expect(page.getByTestId('filter-error')).toContainText('Not applied');
+  await expect(page.getByTestId('filter-error-span')).not.toHaveText('');
+  await expect(page.getByTestId('filter-in-effect')).toContainText('(user:alice OR port:3389) outcome:accepted');
+  await expect(page.getByTestId('filter-input')).toHaveValue('(user:alice');
+  await expect(v.stat('tunnels')).toHaveText(inEffect);
+  await expectSeen(page.getByTestId('filter-error'));
+});
+
 test('Back undoes a view change and keeps the data; a missing selection says so', async ({ page }) => {
   const v = new ViewerPage(page);
   await v.goto();

@@ -221,6 +221,8 @@ fn test() -> Result {
         }
     }
     eprintln!("tunnelscope-core depends on none of wasm-bindgen, js-sys, web-sys, gloo, yew");
+    step("invariant: no style attribute in the app's markup (the CSP refuses them)");
+    inline_styles(&root().join("crates").join("tunnelscope-app").join("src"))?;
     step("native tests");
     run("cargo", &["test", "--workspace", "--locked"])?;
     step("browser tests (wasm-bindgen-test in headless Chromium)");
@@ -234,4 +236,33 @@ fn test() -> Result {
     step("end-to-end tests (Playwright, headless Chromium)");
     run_in(&root().join(E2E_DIR), "npx", &["playwright", "test"], &[])?;
     Ok(())
+}
+
+/// Fails on a `style=` attribute in the app's `html!` markup: the page's CSP (`style-src 'self'`)
+/// refuses them, which once left the event table without visible rows while every test passed.
+/// Styles go in classes, or through the CSSOM (`hooks::use_css`).
+fn inline_styles(dir: &Path) -> Result {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))? {
+            let path = entry.map_err(|e| format!("{}: {e}", d.display()))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                for (n, line) in text.lines().enumerate() {
+                    if line.contains(" style={") || line.contains(" style=\"") {
+                        found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        eprintln!("no style= attribute in the app");
+        Ok(())
+    } else {
+        Err(format!("invariant broken: style attributes, refused by the CSP:\n{}", found.join("\n")))
+    }
 }
