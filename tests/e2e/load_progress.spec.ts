@@ -106,7 +106,7 @@ test('a multi-file load shows plausible progress, partial results, then the fina
 
   await expect(v.stat('events')).toHaveText(String(totalRecords));
   const atDone = await page.evaluate(() => (window as any).__atDone);
-  expect(atDone).toMatchObject({ stat: String(totalRecords), eventTable: `Events (${totalRecords})`, settled: 'true' });
+  expect(atDone).toMatchObject({ stat: String(totalRecords), eventTable: `Events (${totalRecords.toLocaleString('en-US')})`, settled: 'true' });
   // The same numbers as once everything has settled.
   expect(atDone.endpointActivity).toBe(await page.getByTestId('endpoint-changes').locator('h2').textContent());
   expect(atDone.tunnelRows).toBe(await v.tunnelRows.count());

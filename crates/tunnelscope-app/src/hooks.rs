@@ -1,6 +1,6 @@
 //! Hooks shared by components.
 
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -34,7 +34,11 @@ fn listen<E: JsCast + 'static>(target: Target, event: &'static str, handler: Cal
         Target::Window => window.into(),
         Target::Document => window.document()?.into(),
     };
-    Some(EventListener::new(&target, event, move |e| handler.emit(e.clone().unchecked_into::<E>())))
+    // Not passive (gloo's default): the shortcuts call preventDefault.
+    let options = EventListenerOptions::enable_prevent_default();
+    Some(EventListener::new_with_options(&target, event, options, move |e| {
+        handler.emit(e.clone().unchecked_into::<E>())
+    }))
 }
 
 #[hook]
