@@ -1,3 +1,5 @@
+// Property tests: native only (proptest does not build for wasm32-unknown-unknown).
+#![cfg(not(target_arch = "wasm32"))]
 //! The query language (contracts.md §5) over a small hand-built trail and the built-in sample.
 
 mod common;
