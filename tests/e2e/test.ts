@@ -56,11 +56,20 @@ export const test = base.extend<{ failOnPageProblems: void }>({
         }
       }
       if (problems.length > 0) {
-        // Identical messages (one per inline style, say) are listed once with their count.
+        // Messages alike but for a hash (Chromium names each blocked inline style's) are listed
+        // once with their count, the first 20 kinds of them.
         const counts = new Map<string, number>();
-        for (const p of problems) counts.set(p, (counts.get(p) ?? 0) + 1);
+        for (const p of problems) {
+          const key = p.replace(/'sha256-[A-Za-z0-9+/=]+'/g, "'sha256-…'");
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
         const lines = [...counts].map(([p, n]) => (n > 1 ? `${n}x ${p}` : p));
-        throw new Error(`${problems.length} console error(s), page error(s) or CSP violation(s):\n${lines.join('\n')}`);
+        const more = lines.length > 20 ? `\n… and ${lines.length - 20} more kinds` : '';
+        const error = new Error(
+          `${problems.length} console error(s), page error(s) or CSP violation(s):\n${lines.slice(0, 20).join('\n')}${more}`,
+        );
+        error.stack = error.message;
+        throw error;
       }
     },
     { auto: true },
