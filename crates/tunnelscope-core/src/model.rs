@@ -50,7 +50,7 @@ pub struct Event {
     pub raw: String,
     /// Where `raw` lies in the file's (decompressed) bytes, when it is an exact slice of them;
     /// lets a compact dataset drop the text and read it again on demand.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub span: Option<RawSpan>,
 }
 
