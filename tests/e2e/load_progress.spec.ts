@@ -1,6 +1,6 @@
 // Progress you can trust: the progress panel while files load, partial results as files finish,
 // and Cancel, which keeps the files read before it and leaves a working page.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './test';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';

@@ -692,7 +692,7 @@ pub fn app() -> Html {
                         selected={state.selected.clone()} local_time={local} on_select={h.on_select.clone()} />
                     }
                     if state.section_shown(3) && !no_eice {
-                        <EndpointChanges rows={v3.endpoint_changes.clone()} total={v3.n_endpoint_rows} local_time={local} on_select={h.on_select.clone()} />
+                        <EndpointChanges rows={v3.endpoint_changes.clone()} total={v3.n_endpoint_rows} counts={v3.stats.endpoint_changes} local_time={local} on_select={h.on_select.clone()} />
                     }
                     if state.section_shown(4) {
                         <EventTable rows={v4.event_rows.clone()} total={v4.n_event_rows} offset={v4.event_offset}

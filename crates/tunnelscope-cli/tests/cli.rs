@@ -68,6 +68,14 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     gz.finish().expect("gzip")
 }
 
+/// What `stats --json` prints for this dataset: its stats and every file's detail.
+fn stats_doc(ds: &Dataset) -> Value {
+    let mut v = serde_json::to_value(ds.stats()).expect("stats serialise");
+    let details: Vec<_> = ds.files().iter().map(|f| f.detail()).collect();
+    v["files_detail"] = serde_json::to_value(details).expect("details serialise");
+    v
+}
+
 fn sample_dataset() -> Dataset {
     let mut ds = Dataset::new();
     ds.add_file("sample.json", &sample_trail_json());
@@ -361,7 +369,7 @@ fn many_files_load_in_parallel_like_one_sequential_pass() {
         ds.add_file(name, bytes);
     }
     let v = stats_json(&[dir.path()]);
-    assert_eq!(v, serde_json::to_value(ds.stats()).expect("stats"));
+    assert_eq!(v, stats_doc(&ds));
     assert_eq!(v["records"]["duplicates"], 39);
 }
 
@@ -384,7 +392,55 @@ fn zip_members_are_files_of_their_own() {
     // The CLI and the core's own archive handling agree.
     let mut ds = Dataset::new();
     ds.add_file_reports(&dir.path().join("logs.zip").to_string_lossy(), &zip_bytes);
-    assert_eq!(v, serde_json::to_value(ds.stats()).expect("stats"));
+    assert_eq!(v, stats_doc(&ds));
+}
+
+#[test]
+fn stats_json_lists_every_file_with_its_own_accounting() {
+    // Two trails sharing one event, a digest and a rejected file: `files_detail` gives each file
+    // (path as given, sorted) its status, reason, shape and records, the core's FileReport::detail.
+    let dir = TempDir::new("detail");
+    let a = dir.write("a.json", &trail(&[("id-1", "OpenTunnel", "alice", "ua"), ("id-2", "OpenTunnel", "bob", "ua")]));
+    let b = dir.write(
+        "b.json.gz",
+        &gzip(&trail(&[("id-2", "OpenTunnel", "bob", "ua"), ("id-3", "OpenTunnel", "carol", "ua")])),
+    );
+    let digest = json!({"awsAccountId":"111122223333","digestStartTime":"2026-10-01T08:00:00Z","digestEndTime":"2026-10-01T09:00:00Z",
+        "digestS3Bucket":"b","digestS3Object":"o","logFiles":[]});
+    let c = dir.write("c-digest.json", digest.to_string().as_bytes());
+    let d = dir.write("d.json", b"{}");
+    let v = stats_json(&[&d, &b, dir.path(), &a, &c]);
+    let details = v["files_detail"].as_array().expect("files_detail array");
+    let by_name: Vec<(&str, &str)> =
+        details.iter().map(|f| (f["file"].as_str().unwrap_or(""), f["status"].as_str().unwrap_or(""))).collect();
+    let name = |p: &Path| p.to_string_lossy().into_owned();
+    assert_eq!(
+        by_name,
+        vec![
+            (name(&a).as_str(), "read"),
+            (name(&b).as_str(), "read"),
+            (name(&c).as_str(), "skipped"),
+            (name(&d).as_str(), "rejected")
+        ]
+    );
+    let counts = |f: &Value| [f["loaded"].as_u64(), f["duplicates"].as_u64(), f["invalid"].as_u64()];
+    assert_eq!(counts(&details[0]), [Some(2), Some(0), Some(0)]);
+    assert_eq!(counts(&details[1]), [Some(1), Some(1), Some(0)]);
+    assert_eq!(details[0]["shape"], "TrailRecords");
+    assert_eq!(details[0]["reason"], "");
+    assert_eq!(details[2]["shape"], "Digest");
+    assert_eq!(details[3]["shape"], Value::Null);
+    for (detail, problem) in details[2..].iter().zip(v["problems"].as_array().expect("problems")) {
+        assert_eq!(
+            (&detail["file"], &detail["status"], &detail["reason"]),
+            (&problem["file"], &problem["status"], &problem["reason"])
+        );
+    }
+    // The per-file counts add up to the totals.
+    for (key, total) in [("loaded", 3), ("duplicates", 1), ("invalid", 0)] {
+        assert_eq!(details.iter().map(|f| f[key].as_u64().unwrap_or(0)).sum::<u64>(), total, "{key}");
+        assert_eq!(v["records"][key], total, "{key}");
+    }
 }
 
 /// The output of `tunnelscope ARGS DIR` with files of `min_split` bytes or more cut in pieces.

@@ -37,6 +37,41 @@ pub struct FileReport {
     pub invalid: Vec<InvalidRecord>,
 }
 
+/// One file's accounting as the CLI prints it (`stats --json` `files_detail`) and the page's
+/// load report carries it (`file-status` data attributes): [`FileReport::detail`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDetail {
+    /// The path as given (archive members as `a.zip!/member`).
+    pub file: String,
+    /// `read`, `skipped` or `rejected`.
+    pub status: FileStatus,
+    /// Why it was skipped or rejected (empty when read).
+    pub reason: String,
+    /// The shape it was read as, if recognised.
+    pub shape: Option<Shape>,
+    /// Its records that are loaded events.
+    pub loaded: u64,
+    /// Its records that duplicate an event kept from elsewhere.
+    pub duplicates: u64,
+    /// Its records that are not valid events.
+    pub invalid: u64,
+}
+
+impl FileReport {
+    /// The file's accounting, in the shape both the CLI and the page's load report show.
+    pub fn detail(&self) -> FileDetail {
+        FileDetail {
+            file: self.name.clone(),
+            status: self.status,
+            reason: self.reason.clone(),
+            shape: self.shape,
+            loaded: self.n_loaded,
+            duplicates: self.n_duplicates,
+            invalid: self.n_invalid,
+        }
+    }
+}
+
 /// The accounting and EICE counts (contracts.md §3 `stats --json`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Stats {

@@ -646,3 +646,37 @@ fn concatenated_pretty_documents_report_lines() {
     let lines = String::from_utf8(fixture("trail-pretty.json")).unwrap().lines().count();
     assert_eq!(inv.position, format!("line {} record 1", 2 * lines + 1));
 }
+
+#[test]
+fn shape_names_are_their_serialised_names_and_file_details_carry_the_report() {
+    use Shape::*;
+    for shape in [
+        TrailRecords,
+        RecordArray,
+        SingleRecord,
+        Ndjson,
+        LookupEvents,
+        EventBridge,
+        CloudWatchLogs,
+        Digest,
+        LakeSignature,
+        ConsoleCsv,
+        QueryResult,
+        OsMetadata,
+    ] {
+        assert_eq!(serde_json::to_value(shape).unwrap(), serde_json::json!(shape.as_str()));
+    }
+    let mut ds = Dataset::new();
+    let rec = r#"{"eventVersion":"1.11","eventTime":"2026-10-01T08:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","eventID":"00000000-0000-4000-8000-000000000001"}"#;
+    ds.add_file("a.json", format!(r#"{{"Records":[{rec},{rec},{{"eventName":"NoTime"}}]}}"#).as_bytes());
+    ds.add_file("b.json", b"{}");
+    let details: Vec<_> = ds.files().iter().map(|f| f.detail()).collect();
+    assert_eq!(details.len(), 2);
+    let a = &details[0];
+    assert_eq!((a.file.as_str(), a.status, a.shape), ("a.json", FileStatus::Read, Some(TrailRecords)));
+    assert_eq!((a.loaded, a.duplicates, a.invalid, a.reason.as_str()), (1, 1, 1, ""));
+    let b = &details[1];
+    assert_eq!((b.file.as_str(), b.status), ("b.json", FileStatus::Rejected));
+    assert_eq!(b.reason, ds.files()[1].reason);
+    assert!(!b.reason.is_empty());
+}

@@ -13,9 +13,13 @@ pub struct LoadReportProps {
 fn row(f: &FileReport) -> Html {
     let status = f.status.as_str();
     let counts = format!("{} loaded, {} duplicates, {} invalid", f.n_loaded, f.n_duplicates, f.n_invalid);
+    // The same accounting as `tunnelscope stats --json`'s `files_detail`, as attributes.
+    let d = f.detail();
     html! {
         <li class={classes!("load-report__file", format!("load-report__file--{status}"))}
-            data-testid="file-status" data-status={status}>
+            data-testid="file-status" data-status={status} data-file={d.file} data-reason={d.reason}
+            data-shape={d.shape.map_or("", |s| s.as_str())} data-loaded={d.loaded.to_string()}
+            data-duplicates={d.duplicates.to_string()} data-invalid={d.invalid.to_string()}>
             <span class="load-report__status">{status}</span>
             <span class="load-report__name mono">{f.name.clone()}</span>
             if f.reason.is_empty() {

@@ -84,6 +84,27 @@ pub enum Shape {
     OsMetadata,
 }
 
+impl Shape {
+    /// Its name as serialised (`"TrailRecords"`, …): what `stats --json` prints in
+    /// `files_detail` and the page puts in the load report's `data-shape`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TrailRecords => "TrailRecords",
+            Self::RecordArray => "RecordArray",
+            Self::SingleRecord => "SingleRecord",
+            Self::Ndjson => "Ndjson",
+            Self::LookupEvents => "LookupEvents",
+            Self::EventBridge => "EventBridge",
+            Self::CloudWatchLogs => "CloudWatchLogs",
+            Self::Digest => "Digest",
+            Self::LakeSignature => "LakeSignature",
+            Self::ConsoleCsv => "ConsoleCsv",
+            Self::QueryResult => "QueryResult",
+            Self::OsMetadata => "OsMetadata",
+        }
+    }
+}
+
 /// One record that was found but is not a valid event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvalidRecord {
