@@ -380,3 +380,100 @@ fn streamed_raw_compact(name: &str, bytes: &[u8]) -> ParsedFile {
     assert!(!parsed.rows.is_empty(), "unrelated records are rows");
     parsed
 }
+
+/// Issue 18, item 3: values EICE cannot produce in an `OpenTunnel` request follow one rule,
+/// the same for strings and numbers, in the whole-file and the streamed reading: a whole
+/// number that fits is kept as given and flagged when outside 1..=3600 s / 1..=65535; anything
+/// else counts as absent (3600 assumed) and is flagged; the latest end is never more than an
+/// hour after the start; an odd value under an unrelated key changes nothing.
+#[test]
+fn values_eice_cannot_produce_are_kept_flagged_and_bounded() {
+    use tunnelscope_core::Dataset;
+    use tunnelscope_core::model::EiceFacts;
+
+    // (request members, port, max duration, assumed, out of range)
+    type Want = (Option<u32>, u64, bool, bool);
+    let mut cases: Vec<(String, Want)> = Vec::new();
+    for (value, want_duration) in [
+        ("120", (120, false, false)),
+        ("3600", (3600, false, false)),
+        ("1.2e2", (120, false, false)),
+        ("0", (0, false, true)),
+        ("7200", (7200, false, true)),
+        ("18446744073709551615", (u64::MAX, false, true)),
+        ("18446744073709551616", (3600, true, true)),
+        ("1e999", (3600, true, true)),
+        ("-5", (3600, true, true)),
+        ("1.5", (3600, true, true)),
+    ] {
+        let (secs, assumed, odd) = want_duration;
+        for given in [value.to_owned(), format!("\"{value}\"")] {
+            cases.push((format!(r#""remotePort":22,"maxTunnelDuration":{given}"#), (Some(22), secs, assumed, odd)));
+        }
+    }
+    for (value, port, odd) in [
+        ("3389", Some(3389), false),
+        ("99999", Some(99999), true),
+        ("0", Some(0), true),
+        ("4294967296", None, true),
+        ("1e999", None, true),
+        ("-1", None, true),
+    ] {
+        for given in [value.to_owned(), format!("\"{value}\"")] {
+            cases.push((format!(r#""remotePort":{given}"#), (port, 3600, true, odd)));
+        }
+    }
+    for (members, want) in [
+        (r#""remotePort":22,"maxTunnelDuration":"abc""#, (Some(22), 3600, true, true)),
+        (r#""remotePort":22,"maxTunnelDuration":true"#, (Some(22), 3600, true, true)),
+        (r#""remotePort":22,"maxTunnelDuration":null"#, (Some(22), 3600, true, false)),
+        (r#""remotePort":22,"maxTunnelDuration":"""#, (Some(22), 3600, true, false)),
+        (r#""remotePort":22"#, (Some(22), 3600, true, false)),
+        // Odd values under unrelated keys blank nothing.
+        (r#""remotePort":22,"maxTunnelDuration":600,"unrelated":1e999"#, (Some(22), 600, false, false)),
+        (r#""unrelated":[-1E+999],"remotePort":"22","maxTunnelDuration":"600""#, (Some(22), 600, false, false)),
+        (r#""remotePort":22,"note":"\ud800 lone","maxTunnelDuration":600"#, (Some(22), 600, false, false)),
+        (
+            r#""remotePort":22,"maxTunnelDuration":600,"x":{"y":"1e999 \"q\" \\","z":2e400}"#,
+            (Some(22), 600, false, false),
+        ),
+    ] {
+        cases.push((members.to_owned(), want));
+    }
+    let start_ms = 1_790_841_600_000_i64; // 2026-10-01T08:00:00Z
+    for (i, (members, (port, secs, assumed, odd))) in cases.iter().enumerate() {
+        let record = format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2026-10-01T08:00:00Z","eventName":"OpenTunnel","eventSource":"ec2-instance-connect.amazonaws.com","eventID":"t-{i}","requestParameters":{{"instanceConnectEndpointId":"eice-0123456789abcdef0","privateIpAddress":"10.0.0.9",{members}}}}}"#
+        );
+        let doc = format!(r#"{{"Records":[{record}]}}"#);
+        for (name, bytes) in [("t.json", doc.clone().into_bytes()), ("t.json.gz", gz(doc.as_bytes()))] {
+            same_as_whole(name, &bytes);
+        }
+        same_as_whole("t.ndjson", record.as_bytes());
+        let files = parse_input("t.json", doc.as_bytes());
+        let (_, event) = &files[0].1.events[0];
+        let Some(EiceFacts::Tunnel(t)) = &event.eice else { panic!("not a tunnel: {members}") };
+        assert_eq!(t.endpoint_id, "eice-0123456789abcdef0", "{members}");
+        assert_eq!(t.private_ip, "10.0.0.9", "{members}");
+        assert_eq!(
+            (t.port, t.max_duration_secs, t.max_duration_assumed, t.out_of_range),
+            (*port, *secs, *assumed, *odd),
+            "{members}"
+        );
+        // Kept as given in the raw record.
+        assert_eq!(event.raw, record);
+
+        let mut ds = Dataset::new();
+        let report = ds.add_file("t.json", doc.as_bytes()).clone();
+        assert_eq!((report.n_loaded, report.n_invalid), (1, 0), "{members}");
+        assert_eq!(report.n_out_of_range, u64::from(*odd), "{members}");
+        let notes = report.all_notes();
+        assert_eq!(notes.len(), usize::from(*odd), "{members}: {notes:?}");
+        if *odd {
+            assert!(notes[0].contains("1 tunnel has") && notes[0].contains(&format!("t-{i}")), "{notes:?}");
+        }
+        let row = &ds.tunnel_rows()[0];
+        let end = tunnelscope_core::time::parse_time_ms(&row.latest_end).unwrap();
+        assert_eq!(end - start_ms, (*secs).min(3600) as i64 * 1000, "{members}: {}", row.latest_end);
+    }
+}
