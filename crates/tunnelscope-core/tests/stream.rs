@@ -477,3 +477,30 @@ fn values_eice_cannot_produce_are_kept_flagged_and_bounded() {
         assert_eq!(end - start_ms, (*secs).min(3600) as i64 * 1000, "{members}: {}", row.latest_end);
     }
 }
+
+/// Issue 18, item 6c: a record with a key twice is invalid for that reason, not for lacking
+/// its keys, in every shape and reading.
+#[test]
+fn a_record_with_a_key_twice_says_so() {
+    let good = r#"{"eventTime":"2026-10-01T08:00:00Z","eventName":"X","eventID":"a"}"#;
+    let twice =
+        r#"{"eventTime":"2026-10-01T08:00:00Z","eventName":"X","eventTime":"2026-10-01T09:00:00Z","eventID":"b"}"#;
+    for (name, doc) in [
+        ("t.json", format!(r#"{{"Records":[{good},{twice}]}}"#)),
+        ("t.json", format!("[{good},{twice}]")),
+        ("t.ndjson", format!("{good}\n{twice}\n")),
+    ] {
+        same_as_whole(name, doc.as_bytes());
+        let files = parse_input(name, doc.as_bytes());
+        let f = &files[0].1;
+        assert_eq!((f.status, f.events.len(), f.invalid.len()), (FileStatus::Read, 1, 1), "{doc}");
+        let reason = &f.invalid[0].reason;
+        assert!(reason.contains(r#"duplicate key "eventTime""#), "{name}: {reason}");
+    }
+    // A file of that one record: rejected for that reason, not as "not a CloudTrail export".
+    same_as_whole("one.json", twice.as_bytes());
+    let files = parse_input("one.json", twice.as_bytes());
+    let f = &files[0].1;
+    assert_eq!(f.status, FileStatus::Rejected);
+    assert!(f.reason.contains(r#"duplicate key "eventTime""#), "{}", f.reason);
+}
