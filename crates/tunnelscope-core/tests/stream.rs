@@ -504,3 +504,53 @@ fn a_record_with_a_key_twice_says_so() {
     assert_eq!(f.status, FileStatus::Rejected);
     assert!(f.reason.contains(r#"duplicate key "eventTime""#), "{}", f.reason);
 }
+
+/// A zip of `entries` where every `y.json` and `z.json` is then named `x.json` in the archive's bytes
+/// (the zip writer refuses two members of one name; real tools do not).
+fn zip_renamed(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut bytes = zip(entries);
+    for at in 0..bytes.len().saturating_sub(6) {
+        if &bytes[at..at + 6] == b"y.json" || &bytes[at..at + 6] == b"z.json" {
+            bytes[at] = b'x';
+        }
+    }
+    bytes
+}
+
+/// Issue 18, item 6b: two members of one name are both read, named apart deterministically
+/// (`x.json`, `x.json (2)`, in the archive's order), and their records read back by span.
+#[test]
+fn zip_members_of_one_name_are_all_read() {
+    let doc = |id: &str| {
+        format!(r#"{{"Records":[{{"eventTime":"2026-10-01T08:00:00Z","eventName":"X","eventID":"{id}"}}]}}"#)
+    };
+    let (a, b, c, d) = (doc("a"), doc("b"), doc("c"), doc("d"));
+    let bytes = zip_renamed(&[("x.json", a.as_bytes()), ("q.json", b.as_bytes()), ("y.json", c.as_bytes())]);
+    same_as_whole("a.zip", &bytes);
+    let files = parse_input("a.zip", &bytes);
+    let got: Vec<(&str, &str)> = files.iter().map(|(n, f)| (n.as_str(), f.events[0].1.event_id.as_str())).collect();
+    assert_eq!(got, [("a.zip!/x.json", "a"), ("a.zip!/x.json (2)", "c"), ("a.zip!/q.json", "b")]);
+    for (name, f) in &files {
+        let member = name.strip_prefix("a.zip!/").unwrap();
+        let (_, e) = &f.events[0];
+        assert_eq!(read_span(&bytes, Some(member), e.span.unwrap()).unwrap(), e.raw, "{name}");
+    }
+    let mut ds = tunnelscope_core::Dataset::new();
+    ds.add_file_reports("a.zip", &bytes);
+    assert_eq!(ds.len(), 3);
+
+    // A member already named `x.json (2)` keeps its name; the second `x.json` takes the next.
+    let bytes = zip_renamed(&[
+        ("x.json", a.as_bytes()),
+        ("y.json", c.as_bytes()),
+        ("x.json (2)", d.as_bytes()),
+        ("z.json", b.as_bytes()),
+    ]);
+    same_as_whole("a.zip", &bytes);
+    let files = parse_input("a.zip", &bytes);
+    let got: Vec<(&str, &str)> = files.iter().map(|(n, f)| (n.as_str(), f.events[0].1.event_id.as_str())).collect();
+    assert_eq!(
+        got,
+        [("a.zip!/x.json", "a"), ("a.zip!/x.json (3)", "c"), ("a.zip!/x.json (4)", "b"), ("a.zip!/x.json (2)", "d")]
+    );
+}
