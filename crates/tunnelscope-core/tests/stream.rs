@@ -554,3 +554,31 @@ fn zip_members_of_one_name_are_all_read() {
         [("a.zip!/x.json", "a"), ("a.zip!/x.json (3)", "c"), ("a.zip!/x.json (4)", "b"), ("a.zip!/x.json (2)", "d")]
     );
 }
+
+/// Issue 18, item 6a: a gzip file followed by zeros or garbage is read, with a note on what
+/// was not, in every reading; it is not a problem file.
+#[test]
+fn bytes_after_the_gzip_data_are_a_note_not_a_rejection() {
+    let doc = r#"{"Records":[{"eventTime":"2026-10-01T08:00:00Z","eventName":"X","eventID":"a"},{"eventTime":"2026-10-01T08:00:01Z","eventName":"OpenTunnel","eventSource":"ec2-instance-connect.amazonaws.com","eventID":"b"}]}"#;
+    let packed = gz(doc.as_bytes());
+    for (tail, what) in [(vec![0u8; 1000], "1000 zero bytes"), (b"garbage\n".to_vec(), "8 bytes that are not gzip")] {
+        let bytes = [packed.clone(), tail].concat();
+        same_as_whole("t.json.gz", &bytes);
+        let files = parse_input("t.json.gz", &bytes);
+        let f = &files[0].1;
+        assert_eq!((f.status, f.n_events()), (FileStatus::Read, 2), "{f:?}");
+        let mut ds = tunnelscope_core::Dataset::new();
+        let report = ds.add_file("t.json.gz", &bytes).clone();
+        assert_eq!((report.status, report.n_loaded, report.reason.as_str()), (FileStatus::Read, 2, ""));
+        let note = format!("{what} after the gzip data (from byte {}) were not read", packed.len());
+        assert_eq!(report.all_notes(), vec![note]);
+        assert!(ds.stats().problems.is_empty(), "files only: a read file is no problem");
+        // Inside a zip too.
+        let zipped = zip(&[("t.json.gz", &bytes)]);
+        same_as_whole("a.zip", &zipped);
+        let mut ds = tunnelscope_core::Dataset::new();
+        let reports = ds.add_file_reports("a.zip", &zipped).to_vec();
+        assert_eq!(reports[0].n_loaded, 2);
+        assert_eq!(reports[0].notes.len(), 1);
+    }
+}
