@@ -573,6 +573,18 @@ fn bytes_after_the_gzip_data_are_a_note_not_a_rejection() {
         let note = format!("{what} after the gzip data (from byte {}) were not read", packed.len());
         assert_eq!(report.all_notes(), vec![note]);
         assert!(ds.stats().problems.is_empty(), "files only: a read file is no problem");
+        // Its records read back by span, at once and in one pass (the page's detail and export).
+        let spans: Vec<_> = f.events.iter().filter_map(|(_, e)| e.span).collect();
+        assert_eq!(spans.len(), 2);
+        let texts = read_spans(&bytes, None, &spans).unwrap();
+        assert_eq!(texts, f.events.iter().map(|(_, e)| e.raw.clone()).collect::<Vec<_>>());
+        let size = bytes.len() as u64;
+        let mut r = SpanReader::new(&bytes[..4], None, &spans, size);
+        for (start, end) in r.ranges(100, size) {
+            r.push(start, &bytes[start as usize..end as usize]);
+        }
+        let got: Vec<String> = r.finish().to_vec().into_iter().map(Option::unwrap_or_default).collect();
+        assert_eq!(got, texts);
         // Inside a zip too.
         let zipped = zip(&[("t.json.gz", &bytes)]);
         same_as_whole("a.zip", &zipped);
