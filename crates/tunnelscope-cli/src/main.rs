@@ -292,10 +292,15 @@ impl Loaded {
         (e.is_eice && matches).then_some(e)
     }
 
-    /// Tells stderr about rejected files (commands whose stdout is data, not the report).
+    /// Tells stderr about rejected files and notes on read files (commands whose stdout is data, not the report).
     fn warn_rejected(&self) {
-        for f in self.dataset.files().iter().filter(|f| f.status == FileStatus::Rejected) {
-            eprintln!("tunnelscope: rejected {}: {}", terminal_safe(&f.name), terminal_safe(&f.reason));
+        for f in self.dataset.files() {
+            if f.status == FileStatus::Rejected {
+                eprintln!("tunnelscope: rejected {}: {}", terminal_safe(&f.name), terminal_safe(&f.reason));
+            }
+            for note in f.all_notes() {
+                eprintln!("tunnelscope: note on {}: {}", terminal_safe(&f.name), terminal_safe(&note));
+            }
         }
     }
 

@@ -557,3 +557,33 @@ fn a_filter_may_start_with_a_negated_term() {
     assert_eq!(stats["tunnels"]["failed"], 0);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 18, items 3 and 6a: a gzip file with trailing zeros is read with a note, and a
+/// tunnel claiming a duration EICE cannot produce is kept, flagged and bounded; both show in
+/// the stats table and on stderr of the data commands, never in `stats --json` problems.
+#[test]
+fn notes_on_read_files_show_in_the_table_not_in_the_problems() {
+    let dir = TempDir::new("notes");
+    let mut doc: Value = serde_json::from_slice(&trail(&[("t-odd", "OpenTunnel", "alice", "cli")])).expect("json");
+    doc["Records"][0]["requestParameters"]["maxTunnelDuration"] = json!(18_446_744_073_709_551_615_u64);
+    doc["Records"][0]["requestParameters"]["unrelated"] = json!("x");
+    let text = serde_json::to_string(&doc).expect("json").replace("\"x\"", "1e999");
+    let gz = [gzip(text.as_bytes()), vec![0; 100]].concat();
+    let path = dir.write("trail.json.gz", &gz);
+    let v = stats_json(&[&path]);
+    assert_eq!(v["files"], json!({"read":1,"skipped":0,"rejected":0}));
+    assert_eq!(v["problems"], json!([]));
+    assert_eq!(v["tunnels"]["total"], 1);
+    let o = run(&["stats"], &[&path]);
+    let table = stdout(&o);
+    assert!(table.contains("notes") && table.contains("100 zero bytes after the gzip data"), "{table}");
+    assert!(table.contains("1 tunnel has a maxTunnelDuration or remotePort") && table.contains("t-odd"), "{table}");
+    let o = run(&["tunnels", "--format", "json"], &[&path]);
+    let rows: Value = serde_json::from_slice(&o.stdout).expect("tunnels json");
+    assert_eq!(rows[0]["max_duration_secs"], json!(18_446_744_073_709_551_615_u64));
+    assert_eq!(rows[0]["max_duration_assumed"], json!(false));
+    assert_eq!(rows[0]["private_ip"], json!("10.0.0.5"), "the unrelated 1e999 blanks nothing");
+    assert_eq!(rows[0]["latest_end"], json!("2026-10-02T11:00:00Z"), "at most an hour");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("note on") && stderr.contains("zero bytes"), "{stderr}");
+}

@@ -62,60 +62,178 @@ fn expand_into(
             Err(format!("zip archive with more than {MAX_ARCHIVE_MEMBERS} files: not a real export")),
         );
     }
+    // The zip crate keeps one entry per name (the last); the others of a name are read from
+    // the central directory's own list (`shadowed_entries`).
+    let shadowed = shadowed_entries(bytes);
     let mut members = Vec::with_capacity(archive.len());
+    let mut names = std::collections::HashSet::new();
     for i in 0..archive.len() {
         match archive.by_index_raw(i) {
-            Ok(m) if m.is_file() && !m.is_symlink() => members.push((i, m.name().to_owned())),
+            Ok(m) if m.is_file() && !m.is_symlink() => {
+                let earlier = shadowed.get(m.name_raw()).cloned().unwrap_or_default();
+                names.insert(m.name().to_owned());
+                members.push((i, m.name().to_owned(), earlier));
+            }
             Ok(_) => {}
             // The central directory was readable as a whole; a bad entry is the archive's fault.
             Err(e) => return f(name.to_owned(), Err(open_error(&e))),
         }
     }
-    budget.members += members.len();
+    budget.members += members.iter().map(|(_, _, earlier)| 1 + earlier.len()).sum::<usize>();
+    if budget.members > MAX_ARCHIVE_MEMBERS {
+        return f(
+            name.to_owned(),
+            Err(format!("zip archive with more than {MAX_ARCHIVE_MEMBERS} files: not a real export")),
+        );
+    }
     if members.is_empty() && depth > 0 {
         return f(name.to_owned(), Err("zip archive with no files in it".to_owned()));
     }
-    for (i, member_name) in members {
-        let full = format!("{name}!/{member_name}");
-        if let Some(reason) = &budget.exhausted {
-            f(full, Err(reason.clone()));
-            continue;
+    let mut emit = |full: String, content: Result<Vec<u8>, String>, budget: &mut Budget| match content {
+        Ok(data) if is_zip(&data) && depth < MAX_NESTING => expand_into(&full, &data, depth + 1, budget, f),
+        other => f(full, other),
+    };
+    for (i, member_name, earlier) in members {
+        // Members of one name, in the archive's order: `x.json`, `x.json (2)`, … (a number
+        // whose name is taken by another member is passed over).
+        let mut number = 1;
+        let mut next_name = |first: bool| {
+            if first {
+                return format!("{name}!/{member_name}");
+            }
+            loop {
+                number += 1;
+                let candidate = format!("{member_name} ({number})");
+                if !names.contains(&candidate) {
+                    names.insert(candidate.clone());
+                    return format!("{name}!/{candidate}");
+                }
+            }
+        };
+        for (k, entry) in earlier.iter().enumerate() {
+            let full = next_name(k == 0);
+            let content = match &budget.exhausted {
+                Some(reason) => Err(reason.clone()),
+                None => read_shadowed(bytes, entry, budget),
+            };
+            emit(full, content, budget);
         }
-        let content = read_member(&mut archive, i, budget);
-        match content {
-            Ok(data) if is_zip(&data) && depth < MAX_NESTING => expand_into(&full, &data, depth + 1, budget, f),
-            other => f(full, other),
+        let full = next_name(earlier.is_empty());
+        let content = match &budget.exhausted {
+            Some(reason) => Err(reason.clone()),
+            None => read_member(&mut archive, i, budget),
+        };
+        emit(full, content, budget);
+    }
+}
+
+/// Where a member the zip crate does not list starts, and its compressed size.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    header_start: usize,
+    compressed_size: u64,
+}
+
+/// The entries of each name that occurs more than once in the central directory, but for
+/// the last (the one the zip crate keeps), in the archive's order; by raw name. Empty when
+/// the directory cannot be walked plainly (zip64): those archives keep one member per name.
+fn shadowed_entries(bytes: &[u8]) -> std::collections::HashMap<Vec<u8>, Vec<Entry>> {
+    let mut by_name: std::collections::HashMap<Vec<u8>, Vec<Entry>> = std::collections::HashMap::new();
+    let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])));
+    let u32_at = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    // The end-of-central-directory record: its signature, at most 64 KiB of comment from the end.
+    let floor = bytes.len().saturating_sub(22 + 0xFFFF);
+    let Some(eocd) = (floor..bytes.len().saturating_sub(21)).rev().find(|&at| u32_at(at) == Some(0x0605_4b50)) else {
+        return by_name;
+    };
+    let (Some(count), Some(size), Some(offset)) = (u16_at(eocd + 10), u32_at(eocd + 12), u32_at(eocd + 16)) else {
+        return by_name;
+    };
+    if count == 0xFFFF || size == u32::MAX || offset == u32::MAX {
+        return by_name;
+    }
+    // Bytes before the archive (a self-extracting stub) shift every offset.
+    let Some(shift) = eocd.checked_sub(size as usize).and_then(|start| start.checked_sub(offset as usize)) else {
+        return by_name;
+    };
+    let mut at = shift + offset as usize;
+    let mut order: Vec<(Vec<u8>, Entry)> = Vec::with_capacity(count);
+    for _ in 0..count {
+        if u32_at(at) != Some(0x0201_4b50) {
+            return std::collections::HashMap::new();
         }
+        let (Some(csize), Some(name_len), Some(extra_len), Some(comment_len), Some(local)) =
+            (u32_at(at + 20), u16_at(at + 28), u16_at(at + 30), u16_at(at + 32), u32_at(at + 42))
+        else {
+            return std::collections::HashMap::new();
+        };
+        let Some(raw_name) = bytes.get(at + 46..at + 46 + name_len) else { return std::collections::HashMap::new() };
+        if csize != u32::MAX && local != u32::MAX && !raw_name.ends_with(b"/") {
+            let entry = Entry { header_start: shift + local as usize, compressed_size: u64::from(csize) };
+            order.push((raw_name.to_vec(), entry));
+        }
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    for (raw_name, entry) in order {
+        by_name.entry(raw_name).or_default().push(entry);
+    }
+    by_name.retain(|_, entries| entries.len() > 1);
+    for entries in by_name.values_mut() {
+        entries.pop();
+    }
+    by_name
+}
+
+/// Reads a member the zip crate does not list, from its local header.
+fn read_shadowed(bytes: &[u8], entry: &Entry, budget: &mut Budget) -> Result<Vec<u8>, String> {
+    let mut reader = bytes.get(entry.header_start..).ok_or("corrupt zip member: it starts beyond the archive")?;
+    match zip::read::read_zipfile_from_stream_with_compressed_size(&mut reader, entry.compressed_size) {
+        Ok(Some(mut file)) => read_bounded(&mut file, entry.compressed_size, budget),
+        Ok(None) => Err("corrupt zip member: no local header where the directory says".to_owned()),
+        Err(e) => Err(member_error(e)),
     }
 }
 
 fn read_member(archive: &mut ZipArchive<Cursor<&[u8]>>, i: usize, budget: &mut Budget) -> Result<Vec<u8>, String> {
     match archive.by_index(i) {
         Ok(mut file) => {
-            let mut data = Vec::with_capacity(usize::try_from(file.size().min(1 << 20)).unwrap_or(0));
-            match (&mut file).take(budget.bytes_left.saturating_add(1)).read_to_end(&mut data) {
-                Ok(n) if n as u64 > budget.bytes_left => {
-                    let reason = format!(
-                        "zip archive expands beyond {} bytes ({MAX_EXPANSION_RATIO}× its size): not a real export (decompression bomb?)",
-                        budget.limit
-                    );
-                    budget.exhausted = Some(reason.clone());
-                    Err(reason)
-                }
-                Ok(n) => {
-                    budget.bytes_left -= n as u64;
-                    Ok(data)
-                }
-                Err(e) => Err(format!("corrupt or truncated zip member: {e}")),
-            }
+            let size = file.size();
+            read_bounded(&mut file, size, budget)
         }
-        Err(ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED)) => {
-            Err("encrypted zip member: tunnelscope cannot read password-protected archives".to_owned())
+        Err(e) => Err(member_error(e)),
+    }
+}
+
+/// A member's content, within what the archive may still expand to.
+fn read_bounded(file: &mut impl Read, size_hint: u64, budget: &mut Budget) -> Result<Vec<u8>, String> {
+    let mut data = Vec::with_capacity(usize::try_from(size_hint.min(1 << 20)).unwrap_or(0));
+    match file.take(budget.bytes_left.saturating_add(1)).read_to_end(&mut data) {
+        Ok(n) if n as u64 > budget.bytes_left => {
+            let reason = format!(
+                "zip archive expands beyond {} bytes ({MAX_EXPANSION_RATIO}× its size): not a real export (decompression bomb?)",
+                budget.limit
+            );
+            budget.exhausted = Some(reason.clone());
+            Err(reason)
         }
-        Err(ZipError::UnsupportedArchive(what)) => {
-            Err(format!("zip member uses an unsupported feature ({what}); re-zip it with plain deflate"))
+        Ok(n) => {
+            budget.bytes_left -= n as u64;
+            Ok(data)
         }
-        Err(e) => Err(format!("corrupt zip member: {e}")),
+        Err(e) => Err(format!("corrupt or truncated zip member: {e}")),
+    }
+}
+
+/// Why a member cannot be opened.
+fn member_error(e: ZipError) -> String {
+    match e {
+        ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED) => {
+            "encrypted zip member: tunnelscope cannot read password-protected archives".to_owned()
+        }
+        ZipError::UnsupportedArchive(what) => {
+            format!("zip member uses an unsupported feature ({what}); re-zip it with plain deflate")
+        }
+        e => format!("corrupt zip member: {e}"),
     }
 }
 

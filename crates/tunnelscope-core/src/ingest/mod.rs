@@ -119,7 +119,8 @@ pub struct InvalidRecord {
 pub struct ParsedFile {
     /// Read, skipped or rejected.
     pub status: FileStatus,
-    /// Why the file was skipped or rejected (empty when read).
+    /// Why the file was skipped or rejected; for a read file, empty or a note on what was not
+    /// read (bytes after the gzip data), which the load report shows as a note.
     pub reason: String,
     /// The recognised shape, when there is one.
     pub shape: Option<Shape>,
@@ -291,9 +292,16 @@ pub fn parse_file(name: &str, bytes: &[u8]) -> ParsedFile {
         return ParsedFile::rejected("empty file");
     }
     if gzip::is_gzip(bytes) {
-        return match gzip::gunzip(bytes) {
-            Ok(inner) if inner.is_empty() => ParsedFile::rejected("empty file (inside gzip)"),
-            Ok(inner) => parse_plain(name, &inner),
+        return match gzip::gunzip_noting(bytes) {
+            Ok((inner, _)) if inner.is_empty() => ParsedFile::rejected("empty file (inside gzip)"),
+            Ok((inner, note)) => {
+                let mut parsed = parse_plain(name, &inner);
+                // A read file's reason is a note for its load report (Dataset::add_parsed).
+                if let (Some(note), FileStatus::Read) = (note, parsed.status) {
+                    parsed.reason = note;
+                }
+                parsed
+            }
             Err(reason) => ParsedFile::rejected(reason),
         };
     }
