@@ -1,6 +1,8 @@
 //! TimeScale: the mapping between time and x pixels for the timeline and the overview, with
 //! zoom and pan (pure; tested natively).
 
+use tunnelscope_core::time::{civil_from_days, days_from_civil};
+
 /// The smallest visible span (one second), so zooming in stops somewhere sensible.
 pub const MIN_SPAN_MS: f64 = 1_000.0;
 
@@ -212,30 +214,6 @@ fn ceil_div(a: i64, b: i64) -> i64 {
 /// The first instant of month `index` (`year * 12 + month - 1`) on the wall clock.
 fn month_start(index: i64) -> i64 {
     days_from_civil(index.div_euclid(12), index.rem_euclid(12) + 1, 1) * DAY
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date (year, month 1–12, day 1–31) `z` days after 1970-01-01.
-pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// A time zone as the axis needs it: the offset east of UTC, in minutes, at a UTC instant
