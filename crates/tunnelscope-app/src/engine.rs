@@ -446,17 +446,35 @@ struct Counter {
     bytes_total: u64,
     /// Records of finished files.
     records_done: u64,
+    throttle: Throttle,
+}
+
+/// When progress was last posted: at most one message per [`PROGRESS_INTERVAL_MS`].
+#[derive(Clone, Copy)]
+struct Throttle {
     last_post_ms: f64,
+}
+
+impl Throttle {
+    const NEW: Self = Self { last_post_ms: f64::NEG_INFINITY };
+
+    /// True (and the clock restarted) when a post is due now, always when `force`.
+    fn due(&mut self, force: bool) -> bool {
+        let now = js_sys::Date::now();
+        if !force && now - self.last_post_ms < PROGRESS_INTERVAL_MS {
+            return false;
+        }
+        self.last_post_ms = now;
+        true
+    }
 }
 
 impl Counter {
     /// Posts progress if [`PROGRESS_INTERVAL_MS`] passed since the last post (always when `force`).
     fn post(&mut self, engine: &Engine, records_current: u64, force: bool) {
-        let now = js_sys::Date::now();
-        if !force && now - self.last_post_ms < PROGRESS_INTERVAL_MS {
+        if !self.throttle.due(force) {
             return;
         }
-        self.last_post_ms = now;
         (engine.post)(&Response::Progress {
             load_id: self.load_id,
             files_done: self.files_done,
@@ -490,7 +508,7 @@ async fn load_files(
         // Helpers report the bytes and records of the files they read.
         bytes_total: files.iter().enumerate().filter(|(i, _)| mine(*i)).map(|(_, f)| f.size() as u64).sum(),
         records_done: 0,
-        last_post_ms: f64::NEG_INFINITY,
+        throttle: Throttle::NEW,
     };
     counter.post(engine, 0, true);
     // Room for the load's events, so the columns neither regrow (a regrowth holds two copies)
@@ -579,17 +597,15 @@ const EXPORT_ROWS_PER_STEP: usize = 2_000;
 struct ExportCounter {
     export_id: u64,
     total: u64,
-    last_post_ms: f64,
+    throttle: Throttle,
 }
 
 impl ExportCounter {
     /// Posts progress if [`PROGRESS_INTERVAL_MS`] passed since the last post (always when `force`).
     fn post(&mut self, engine: &Engine, done: usize, force: bool) {
-        let now = js_sys::Date::now();
-        if !force && now - self.last_post_ms < PROGRESS_INTERVAL_MS {
+        if !self.throttle.due(force) {
             return;
         }
-        self.last_post_ms = now;
         (engine.post)(&Response::ExportProgress { export_id: self.export_id, done: done as u64, total: self.total });
     }
 }
@@ -613,7 +629,7 @@ async fn run_export(engine: &Engine, export_id: u64, kind: ExportKind, view: &Vi
         (engine.post)(&Response::ExportCancelled { export_id });
         return;
     };
-    let mut counter = ExportCounter { export_id, total: export.total() as u64, last_post_ms: f64::NEG_INFINITY };
+    let mut counter = ExportCounter { export_id, total: export.total() as u64, throttle: Throttle::NEW };
     counter.post(engine, export.done(), true);
     let mut last_yield = js_sys::Date::now();
     let files = export.take_files();
@@ -725,7 +741,7 @@ async fn parse_files(engine: &Engine, load_id: u64, indices: &[usize], names: &[
         bytes_done: 0,
         bytes_total: files.iter().map(|f| f.size() as u64).sum(),
         records_done: 0,
-        last_post_ms: f64::NEG_INFINITY,
+        throttle: Throttle::NEW,
     };
     counter.post(engine, 0, true);
     profile::reset();
