@@ -89,33 +89,72 @@ fn expand_into(
     }
 }
 
+/// Decompressed bytes of a member held as it is read the first time; a bigger member is first
+/// only counted against the bound as it streams, then read again into a buffer of its exact
+/// size, so a bomb is refused without ever being held.
+const HOLD_FIRST: u64 = MIN_EXPANSION_ALLOWANCE;
+
 fn read_member(archive: &mut ZipArchive<Cursor<&[u8]>>, i: usize, budget: &mut Budget) -> Result<Vec<u8>, String> {
-    match archive.by_index(i) {
-        Ok(mut file) => {
-            let mut data = Vec::with_capacity(usize::try_from(file.size().min(1 << 20)).unwrap_or(0));
-            match (&mut file).take(budget.bytes_left.saturating_add(1)).read_to_end(&mut data) {
-                Ok(n) if n as u64 > budget.bytes_left => {
-                    let reason = format!(
-                        "zip archive expands beyond {} bytes ({MAX_EXPANSION_RATIO}× its size): not a real export (decompression bomb?)",
-                        budget.limit
-                    );
-                    budget.exhausted = Some(reason.clone());
-                    Err(reason)
+    let bomb = |budget: &mut Budget| {
+        let reason = format!(
+            "zip archive expands beyond {} bytes ({MAX_EXPANSION_RATIO}× its size): not a real export (decompression bomb?)",
+            budget.limit
+        );
+        budget.exhausted = Some(reason.clone());
+        Err(reason)
+    };
+    let corrupt = |e: std::io::Error| format!("corrupt or truncated zip member: {e}");
+    let first = HOLD_FIRST.min(budget.bytes_left);
+    let mut produced = {
+        let mut file = archive.by_index(i).map_err(|e| member_error(&e))?;
+        let hint = usize::try_from(file.size()).unwrap_or(usize::MAX).saturating_add(1);
+        let n = match super::gzip::read_held(&mut file, hint, usize::try_from(first).unwrap_or(usize::MAX)) {
+            Ok((data, false)) => {
+                budget.bytes_left -= data.len() as u64;
+                return Ok(data);
+            }
+            Ok((data, true)) => data.len() as u64 + 1,
+            Err((e, _)) => return Err(corrupt(e)),
+        };
+        if n > budget.bytes_left {
+            return bomb(budget);
+        }
+        // More than the first hold: count the rest, without holding it, up to the bound.
+        let mut scratch = vec![0u8; 256 << 10];
+        let mut produced = n;
+        loop {
+            match file.read(&mut scratch) {
+                Ok(0) => break produced,
+                Ok(k) => {
+                    produced += k as u64;
+                    if produced > budget.bytes_left {
+                        return bomb(budget);
+                    }
                 }
-                Ok(n) => {
-                    budget.bytes_left -= n as u64;
-                    Ok(data)
-                }
-                Err(e) => Err(format!("corrupt or truncated zip member: {e}")),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(corrupt(e)),
             }
         }
-        Err(ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED)) => {
-            Err("encrypted zip member: tunnelscope cannot read password-protected archives".to_owned())
+    };
+    let size = usize::try_from(produced).map_err(|_| "zip member too big to hold in memory here".to_owned())?;
+    let mut data = Vec::new();
+    data.try_reserve_exact(size)
+        .map_err(|_| format!("zip member of {produced} bytes is too big to hold in memory here"))?;
+    let file = archive.by_index(i).map_err(|e| member_error(&e))?;
+    produced = file.take(produced).read_to_end(&mut data).map_err(corrupt)? as u64;
+    budget.bytes_left -= produced;
+    Ok(data)
+}
+
+fn member_error(e: &ZipError) -> String {
+    match e {
+        ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED) => {
+            "encrypted zip member: tunnelscope cannot read password-protected archives".to_owned()
         }
-        Err(ZipError::UnsupportedArchive(what)) => {
-            Err(format!("zip member uses an unsupported feature ({what}); re-zip it with plain deflate"))
+        ZipError::UnsupportedArchive(what) => {
+            format!("zip member uses an unsupported feature ({what}); re-zip it with plain deflate")
         }
-        Err(e) => Err(format!("corrupt zip member: {e}")),
+        e => format!("corrupt zip member: {e}"),
     }
 }
 
