@@ -687,3 +687,15 @@ fn invalid_records_beyond_the_first_hundred_are_counted_not_kept() {
         assert_eq!(back, whole, "{name}");
     }
 }
+
+/// Issue 18: the room a load reserves is an estimate from its input (bytes left / bytes per
+/// event so far); an absurd one (tiny records before a big file) is refused, never a panic or
+/// an abort, and the dataset works as before.
+#[test]
+fn an_absurd_reservation_is_refused_not_a_panic() {
+    let mut ds = Dataset::new();
+    ds.reserve(usize::MAX / 64);
+    ds.add_file("sample.json", &tunnelscope_core::sample::sample_trail_json());
+    assert!(ds.stats().records.loaded > 0);
+    ds.shrink_to_fit();
+}
