@@ -1,5 +1,5 @@
 // The investigation view: filters, deep links, hostile strings, exports and a mixed folder.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './test';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';

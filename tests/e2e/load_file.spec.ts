@@ -1,6 +1,6 @@
 // Journeys through the real file input: the documentation example, a gzipped S3 trail file,
 // malformed input, and the built-in sample.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './test';
 import * as fs from 'fs';
 import { ViewerPage } from './viewer_page';
 import { docOpenTunnel, gzTrail, openTunnel, record } from './fixtures';

@@ -1,6 +1,6 @@
 // Progress you can trust: the progress panel while files load, partial results as files finish,
 // and Cancel, which keeps the files read before it and leaves a working page.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './test';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -106,7 +106,7 @@ test('a multi-file load shows plausible progress, partial results, then the fina
 
   await expect(v.stat('events')).toHaveText(String(totalRecords));
   const atDone = await page.evaluate(() => (window as any).__atDone);
-  expect(atDone).toMatchObject({ stat: String(totalRecords), eventTable: `Events (${totalRecords})`, settled: 'true' });
+  expect(atDone).toMatchObject({ stat: String(totalRecords), eventTable: `Events (${totalRecords.toLocaleString('en-US')})`, settled: 'true' });
   // The same numbers as once everything has settled.
   expect(atDone.endpointActivity).toBe(await page.getByTestId('endpoint-changes').locator('h2').textContent());
   expect(atDone.tunnelRows).toBe(await v.tunnelRows.count());

@@ -3,6 +3,9 @@
 // multi-year range and deep in a big event table. A changed baseline is looked at and said in
 // the commit that changes it (`npx playwright test pictures.spec.ts --update-snapshots`).
 import { test, expect, Page } from './test';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { ViewerPage } from './viewer_page';
 import { openTunnel, record } from './fixtures';
 
@@ -83,7 +86,10 @@ test('the event table scrolled deep into a large load', async ({ page }) => {
     const time = new Date(t0 + i * 1000).toISOString().replace('.000Z', 'Z');
     parts.push(`{"eventVersion":"1.08","eventTime":"${time}","eventSource":"s3.amazonaws.com","eventName":"${i % 7 ? 'GetObject' : 'PutObject'}","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.${i % 250}","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u${i % 13}","userName":"u${i % 13}"},"eventID":"${id}"}`);
   }
-  await v.upload([{ name: 'deep.json', buffer: Buffer.from(`{"Records":[${parts.join(',')}]}`) }]);
+  // On disk: Playwright passes at most 50 MB inline.
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tunnelscope-pictures-')), 'deep.json');
+  fs.writeFileSync(file, `{"Records":[${parts.join(',')}]}`);
+  await v.upload([file]);
   const viewport = page.getByTestId('event-viewport');
   await viewport.scrollIntoViewIfNeeded();
   await viewport.evaluate((el) => { el.scrollTop = (el.scrollHeight - el.clientHeight) * 0.73; });

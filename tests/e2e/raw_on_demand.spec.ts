@@ -1,6 +1,6 @@
 // The worker keeps raw JSON only for EICE-related events; the others are read again from the
 // loaded File when the detail panel or the raw-records export needs them (plain and gzip files).
-import { test, expect } from '@playwright/test';
+import { test, expect } from './test';
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { ViewerPage } from './viewer_page';

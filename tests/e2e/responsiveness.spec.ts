@@ -1,5 +1,5 @@
 // Parsing happens in a worker: loading a 50 MB file never blocks the page for over 100 ms.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './test';
 import { ViewerPage } from './viewer_page';
 import { bigTrail } from './fixtures';
 import * as fs from 'fs';

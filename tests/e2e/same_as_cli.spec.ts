@@ -1,6 +1,6 @@
 // Files far bigger than one read chunk (tens of MB, plain and gzipped, with duplicates across them and an
 // invalid record) load in the browser with exactly the counts the native CLI reports for them.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './test';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';

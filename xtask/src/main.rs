@@ -1,10 +1,11 @@
-//! Project automation: `cargo xtask setup|build|serve|test|serve-dist|bench`.
+//! Project automation: `cargo xtask setup|build|serve|test|serve-dist|bench|fuzz`.
 //!
 //! Every command installs what it needs first (idempotent, fast when already installed), so
 //! a fresh machine with rustup's Rust, Node, npm and Python needs nothing else.
 
 mod bench;
 mod csp;
+mod fuzz;
 mod r#gen;
 mod serve;
 
@@ -30,7 +31,10 @@ fn main() -> ExitCode {
         Some("serve-dist") => serve_dist(&args[1..], 8080),
         Some("test") => test(),
         Some("bench") => bench::run(&args[1..]),
-        _ => Err("usage: cargo xtask <setup|build|serve|test|serve-dist> [--port N] [--prefix /sub/path/]".into()),
+        Some("fuzz") => fuzz::run(&args[1..]),
+        _ => Err("usage: cargo xtask <setup|build|serve|test|serve-dist|bench|fuzz> [--port N] [--prefix /sub/path/] \
+             [fuzz: --time SECS | --runs N] [--jobs N]"
+            .into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -225,6 +229,8 @@ fn test() -> Result {
     inline_styles(&root().join("crates").join("tunnelscope-app").join("src"))?;
     step("native tests");
     run("cargo", &["test", "--workspace", "--locked"])?;
+    // A short run of the coverage-guided ingest fuzzer (the long one: `cargo xtask fuzz`).
+    fuzz::run(&["--time".to_owned(), "45".to_owned()])?;
     step("browser tests (wasm-bindgen-test in headless Chromium)");
     run_in(
         &root(),

@@ -29,6 +29,7 @@ use crate::components::stats_bar::StatsBar;
 use crate::components::status_bar::StatusBar;
 use crate::components::timeline::Timeline;
 use crate::components::tunnel_table::TunnelTable;
+use crate::hooks::{use_document_event, use_window_event};
 use crate::pool::EnginePool;
 use crate::protocol::{ExportBody, ExportKind, Response, ViewRequest};
 use crate::state::{Action, AppState, ExportFile, LoadBatch, LoadPhase, Progress};
@@ -379,11 +380,11 @@ pub fn app() -> Html {
     });
 
     // Back and Forward: the entry's fragment becomes the view again; the data stays loaded.
-    {
+    let on_popstate = {
         let engine = (*engine).clone();
         let dispatcher = state.dispatcher();
-        use_effect_with((), move |_| {
-            let handler = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+        use_memo((), move |_| {
+            Callback::from(move |_: web_sys::Event| {
                 let link = ViewState::from_fragment(&location_hash());
                 engine.request_view(&dispatcher, |r| {
                     r.query = link.query.clone();
@@ -393,29 +394,17 @@ pub fn app() -> Html {
                     r.event_offset = 0;
                 });
                 engine.select(&dispatcher, link.selected.clone());
-            });
-            let window = web_sys::window();
-            if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback("popstate", handler.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(w) = &window {
-                    let _ = w.remove_event_listener_with_callback("popstate", handler.as_ref().unchecked_ref());
-                }
-                drop(handler);
-            }
-        });
-    }
+            })
+        })
+    };
+    use_window_event("popstate", (*on_popstate).clone());
 
     // Global shortcuts: / focuses the filter, ? opens help, Esc closes, L switches the zone.
-    {
+    let on_shortcut = {
         let engine = (*engine).clone();
         let dispatcher = state.dispatcher();
-        let show_help = state.show_help;
-        use_effect_with(show_help, move |show_help| {
-            let show_help = *show_help;
-            let document = web_sys::window().and_then(|w| w.document());
-            let handler = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+        use_memo(state.show_help, move |&show_help| {
+            Callback::from(move |e: KeyboardEvent| {
                 let in_input = e
                     .target()
                     .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -443,18 +432,10 @@ pub fn app() -> Html {
                     "l" | "L" => dispatcher.dispatch(Action::ToggleLocalTime),
                     _ => {}
                 }
-            });
-            if let Some(d) = &document {
-                let _ = d.add_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(d) = &document {
-                    let _ = d.remove_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
-                }
-                drop(handler);
-            }
-        });
-    }
+            })
+        })
+    };
+    use_document_event("keydown", (*on_shortcut).clone());
 
     let e = (*engine).clone();
     let d = state.dispatcher();
@@ -715,7 +696,7 @@ pub fn app() -> Html {
                         selected={state.selected.clone()} local_time={local} on_select={h.on_select.clone()} />
                     }
                     if state.section_shown(3) && !no_eice {
-                        <EndpointChanges rows={v3.endpoint_changes.clone()} total={v3.n_endpoint_rows} local_time={local} on_select={h.on_select.clone()} />
+                        <EndpointChanges rows={v3.endpoint_changes.clone()} total={v3.n_endpoint_rows} counts={v3.stats.endpoint_changes} local_time={local} on_select={h.on_select.clone()} />
                     }
                     if state.section_shown(4) {
                         <EventTable rows={v4.event_rows.clone()} total={v4.n_event_rows} offset={v4.event_offset}

@@ -67,6 +67,18 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A tunnel's max duration as the detail panel says it: assumed, or beyond what EICE accepts
+/// (1 s to 1 h; the latest end is then at most an hour after the start).
+pub fn max_duration_text(secs: u64, assumed: bool) -> String {
+    let mut out = fmt_duration(secs);
+    if assumed {
+        out.push_str(" (assumed: not in the request, or not a whole number)");
+    } else if !(1..=3600).contains(&secs) {
+        out.push_str(" (outside what EICE accepts, 1 s to 1 h: the latest end is at most 1 h on)");
+    }
+    out
+}
+
 /// A duration in seconds as people say it (`1 h`, `30 min`, `45 s`).
 pub fn fmt_duration(secs: u64) -> String {
     match secs {
@@ -135,5 +147,19 @@ mod tests {
     fn hidden_characters_become_visible() {
         assert_eq!(visible("alice"), "alice");
         assert_eq!(visible("a\u{202e}b\u{200b}c\n"), "a⟨U+202E⟩b⟨U+200B⟩c⟨U+000A⟩");
+    }
+}
+
+#[cfg(test)]
+mod max_duration_tests {
+    use super::*;
+
+    #[test]
+    fn a_duration_eice_cannot_produce_says_so() {
+        assert_eq!(max_duration_text(600, false), "10 min");
+        assert!(max_duration_text(3600, true).contains("assumed"));
+        assert!(max_duration_text(7200, false).starts_with("2 h (outside what EICE accepts"));
+        assert!(max_duration_text(0, false).contains("outside"));
+        assert!(max_duration_text(u64::MAX, false).contains("outside"));
     }
 }

@@ -1,7 +1,7 @@
 //! Hooks shared by components.
 
+use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
 fn inner_width() -> i32 {
@@ -13,23 +13,54 @@ fn inner_width() -> i32 {
 #[hook]
 pub fn use_window_width() -> i32 {
     let width = use_state(inner_width);
-    {
+    let on_resize = {
         let width = width.clone();
-        use_effect_with((), move |_| {
-            let on_resize = Closure::<dyn FnMut()>::new(move || width.set(inner_width()));
-            let window = web_sys::window();
-            if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(w) = &window {
-                    let _ = w.remove_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
-                }
-                drop(on_resize);
-            }
-        });
-    }
+        Callback::from(move |_: web_sys::Event| width.set(inner_width()))
+    };
+    use_window_event("resize", on_resize);
     *width
+}
+
+/// Where a page-wide listener listens.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    Window,
+    Document,
+}
+
+fn listen<E: JsCast + 'static>(target: Target, event: &'static str, handler: Callback<E>) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    let target: web_sys::EventTarget = match target {
+        Target::Window => window.into(),
+        Target::Document => window.document()?.into(),
+    };
+    // Not passive (gloo's default): the shortcuts call preventDefault.
+    let options = EventListenerOptions::enable_prevent_default();
+    Some(EventListener::new_with_options(&target, event, options, move |e| {
+        handler.emit(e.clone().unchecked_into::<E>())
+    }))
+}
+
+#[hook]
+fn use_listener<E: JsCast + 'static>(target: Target, event: &'static str, handler: Callback<E>) {
+    // Registered again when the handler changes (a new callback per render is fine: adding a
+    // listener is cheap); removed when the listener is dropped.
+    use_effect_with(handler, move |handler| {
+        let listener = listen(target, event, handler.clone());
+        move || drop(listener)
+    });
+}
+
+/// Calls `handler` with every `event` of the window while the component is mounted.
+#[hook]
+pub fn use_window_event<E: JsCast + 'static>(event: &'static str, handler: Callback<E>) {
+    use_listener(Target::Window, event, handler);
+}
+
+/// Calls `handler` with every `event` of the document while the component is mounted.
+#[hook]
+pub fn use_document_event<E: JsCast + 'static>(event: &'static str, handler: Callback<E>) {
+    use_listener(Target::Document, event, handler);
 }
 
 /// Sets inline style properties of `node` through the CSSOM whenever they change. The page's

@@ -11,9 +11,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use serde::Serialize;
 use tunnelscope_core::export::{self, terminal_safe};
 use tunnelscope_core::query::{self, Query};
-use tunnelscope_core::{Dataset, EventRef, FileStatus};
+use tunnelscope_core::{Dataset, EventRef, FileDetail, FileReport, FileStatus, Stats};
 
 /// mimalloc: the workers' parsed results are freed on whichever thread adds them to the dataset,
 /// and glibc's allocator then locks the other thread's arena (on a 2,000-file tree a twentieth of
@@ -139,7 +140,11 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             };
             let mut out = io::stdout().lock();
             if json {
-                let text = serde_json::to_string_pretty(&stats).map_err(|e| Failure::Message(e.to_string()))?;
+                let doc = StatsJson {
+                    stats: &stats,
+                    files_detail: loaded.dataset.files().iter().map(FileReport::detail).collect(),
+                };
+                let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure::Message(e.to_string()))?;
                 writeln!(out, "{}", export::json_terminal_safe(text))?;
             } else {
                 output::stats_table(&mut out, &stats, &loaded.dataset, input.filter.as_deref())?;
@@ -217,6 +222,15 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
     }
 }
 
+/// `stats --json`: the contract's keys (contracts.md §3), then every file's own accounting, in
+/// the order the files were added (sorted paths), as the page's load report has it.
+#[derive(Serialize)]
+struct StatsJson<'a> {
+    #[serde(flatten)]
+    stats: &'a Stats,
+    files_detail: Vec<FileDetail>,
+}
+
 /// Writes `doc` gzipped to `file`.
 fn write_gzip(file: fs::File, doc: &[u8]) -> io::Result<()> {
     let mut gz = GzEncoder::new(io::BufWriter::new(file), Compression::default());
@@ -278,10 +292,15 @@ impl Loaded {
         (e.is_eice && matches).then_some(e)
     }
 
-    /// Tells stderr about rejected files (commands whose stdout is data, not the report).
+    /// Tells stderr about rejected files and notes on read files (commands whose stdout is data, not the report).
     fn warn_rejected(&self) {
-        for f in self.dataset.files().iter().filter(|f| f.status == FileStatus::Rejected) {
-            eprintln!("tunnelscope: rejected {}: {}", terminal_safe(&f.name), terminal_safe(&f.reason));
+        for f in self.dataset.files() {
+            if f.status == FileStatus::Rejected {
+                eprintln!("tunnelscope: rejected {}: {}", terminal_safe(&f.name), terminal_safe(&f.reason));
+            }
+            for note in f.all_notes() {
+                eprintln!("tunnelscope: note on {}: {}", terminal_safe(&f.name), terminal_safe(&note));
+            }
         }
     }
 

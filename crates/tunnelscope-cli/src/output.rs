@@ -74,6 +74,17 @@ pub(crate) fn stats_table(out: &mut impl Write, s: &Stats, ds: &Dataset, filter:
             writeln!(out, "  … and {more} more")?;
         }
     }
+    // Read files with something to know (trailing bytes, out-of-range tunnel values).
+    let notes: Vec<Vec<String>> =
+        ds.files().iter().flat_map(|f| f.all_notes().into_iter().map(move |n| vec![safe(&f.name), safe(&n)])).collect();
+    if !notes.is_empty() {
+        writeln!(out, "{:LABEL$}{}", "notes", notes.len())?;
+        let shown = notes.len().min(MAX_INVALID_LINES);
+        write_aligned(out, "  ", &notes[..shown])?;
+        if notes.len() > shown {
+            writeln!(out, "  … and {} more", notes.len() - shown)?;
+        }
+    }
     Ok(())
 }
 

@@ -68,6 +68,14 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     gz.finish().expect("gzip")
 }
 
+/// What `stats --json` prints for this dataset: its stats and every file's detail.
+fn stats_doc(ds: &Dataset) -> Value {
+    let mut v = serde_json::to_value(ds.stats()).expect("stats serialise");
+    let details: Vec<_> = ds.files().iter().map(|f| f.detail()).collect();
+    v["files_detail"] = serde_json::to_value(details).expect("details serialise");
+    v
+}
+
 fn sample_dataset() -> Dataset {
     let mut ds = Dataset::new();
     ds.add_file("sample.json", &sample_trail_json());
@@ -361,7 +369,7 @@ fn many_files_load_in_parallel_like_one_sequential_pass() {
         ds.add_file(name, bytes);
     }
     let v = stats_json(&[dir.path()]);
-    assert_eq!(v, serde_json::to_value(ds.stats()).expect("stats"));
+    assert_eq!(v, stats_doc(&ds));
     assert_eq!(v["records"]["duplicates"], 39);
 }
 
@@ -384,7 +392,55 @@ fn zip_members_are_files_of_their_own() {
     // The CLI and the core's own archive handling agree.
     let mut ds = Dataset::new();
     ds.add_file_reports(&dir.path().join("logs.zip").to_string_lossy(), &zip_bytes);
-    assert_eq!(v, serde_json::to_value(ds.stats()).expect("stats"));
+    assert_eq!(v, stats_doc(&ds));
+}
+
+#[test]
+fn stats_json_lists_every_file_with_its_own_accounting() {
+    // Two trails sharing one event, a digest and a rejected file: `files_detail` gives each file
+    // (path as given, sorted) its status, reason, shape and records, the core's FileReport::detail.
+    let dir = TempDir::new("detail");
+    let a = dir.write("a.json", &trail(&[("id-1", "OpenTunnel", "alice", "ua"), ("id-2", "OpenTunnel", "bob", "ua")]));
+    let b = dir.write(
+        "b.json.gz",
+        &gzip(&trail(&[("id-2", "OpenTunnel", "bob", "ua"), ("id-3", "OpenTunnel", "carol", "ua")])),
+    );
+    let digest = json!({"awsAccountId":"111122223333","digestStartTime":"2026-10-01T08:00:00Z","digestEndTime":"2026-10-01T09:00:00Z",
+        "digestS3Bucket":"b","digestS3Object":"o","logFiles":[]});
+    let c = dir.write("c-digest.json", digest.to_string().as_bytes());
+    let d = dir.write("d.json", b"{}");
+    let v = stats_json(&[&d, &b, dir.path(), &a, &c]);
+    let details = v["files_detail"].as_array().expect("files_detail array");
+    let by_name: Vec<(&str, &str)> =
+        details.iter().map(|f| (f["file"].as_str().unwrap_or(""), f["status"].as_str().unwrap_or(""))).collect();
+    let name = |p: &Path| p.to_string_lossy().into_owned();
+    assert_eq!(
+        by_name,
+        vec![
+            (name(&a).as_str(), "read"),
+            (name(&b).as_str(), "read"),
+            (name(&c).as_str(), "skipped"),
+            (name(&d).as_str(), "rejected")
+        ]
+    );
+    let counts = |f: &Value| [f["loaded"].as_u64(), f["duplicates"].as_u64(), f["invalid"].as_u64()];
+    assert_eq!(counts(&details[0]), [Some(2), Some(0), Some(0)]);
+    assert_eq!(counts(&details[1]), [Some(1), Some(1), Some(0)]);
+    assert_eq!(details[0]["shape"], "TrailRecords");
+    assert_eq!(details[0]["reason"], "");
+    assert_eq!(details[2]["shape"], "Digest");
+    assert_eq!(details[3]["shape"], Value::Null);
+    for (detail, problem) in details[2..].iter().zip(v["problems"].as_array().expect("problems")) {
+        assert_eq!(
+            (&detail["file"], &detail["status"], &detail["reason"]),
+            (&problem["file"], &problem["status"], &problem["reason"])
+        );
+    }
+    // The per-file counts add up to the totals.
+    for (key, total) in [("loaded", 3), ("duplicates", 1), ("invalid", 0)] {
+        assert_eq!(details.iter().map(|f| f[key].as_u64().unwrap_or(0)).sum::<u64>(), total, "{key}");
+        assert_eq!(v["records"][key], total, "{key}");
+    }
 }
 
 /// The output of `tunnelscope ARGS DIR` with files of `min_split` bytes or more cut in pieces.
@@ -500,4 +556,34 @@ fn a_filter_may_start_with_a_negated_term() {
     assert_eq!(stats["tunnels"]["total"], 36);
     assert_eq!(stats["tunnels"]["failed"], 0);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 18, items 3 and 6a: a gzip file with trailing zeros is read with a note, and a
+/// tunnel claiming a duration EICE cannot produce is kept, flagged and bounded; both show in
+/// the stats table and on stderr of the data commands, never in `stats --json` problems.
+#[test]
+fn notes_on_read_files_show_in_the_table_not_in_the_problems() {
+    let dir = TempDir::new("notes");
+    let mut doc: Value = serde_json::from_slice(&trail(&[("t-odd", "OpenTunnel", "alice", "cli")])).expect("json");
+    doc["Records"][0]["requestParameters"]["maxTunnelDuration"] = json!(18_446_744_073_709_551_615_u64);
+    doc["Records"][0]["requestParameters"]["unrelated"] = json!("x");
+    let text = serde_json::to_string(&doc).expect("json").replace("\"x\"", "1e999");
+    let gz = [gzip(text.as_bytes()), vec![0; 100]].concat();
+    let path = dir.write("trail.json.gz", &gz);
+    let v = stats_json(&[&path]);
+    assert_eq!(v["files"], json!({"read":1,"skipped":0,"rejected":0}));
+    assert_eq!(v["problems"], json!([]));
+    assert_eq!(v["tunnels"]["total"], 1);
+    let o = run(&["stats"], &[&path]);
+    let table = stdout(&o);
+    assert!(table.contains("notes") && table.contains("100 zero bytes after the gzip data"), "{table}");
+    assert!(table.contains("1 tunnel has a maxTunnelDuration or remotePort") && table.contains("t-odd"), "{table}");
+    let o = run(&["tunnels", "--format", "json"], &[&path]);
+    let rows: Value = serde_json::from_slice(&o.stdout).expect("tunnels json");
+    assert_eq!(rows[0]["max_duration_secs"], json!(18_446_744_073_709_551_615_u64));
+    assert_eq!(rows[0]["max_duration_assumed"], json!(false));
+    assert_eq!(rows[0]["private_ip"], json!("10.0.0.5"), "the unrelated 1e999 blanks nothing");
+    assert_eq!(rows[0]["latest_end"], json!("2026-10-02T11:00:00Z"), "at most an hour");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("note on") && stderr.contains("zero bytes"), "{stderr}");
 }

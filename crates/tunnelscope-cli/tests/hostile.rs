@@ -162,10 +162,32 @@ fn a_zip_member_of_4_gb_of_zeros_is_a_bomb_found_while_it_streams() {
     assert_eq!(stats["problems"][0]["file"], format!("{}!/zeros.json", dir.0.join("zeros.zip").display()));
 }
 
+/// Members of one name are all read (issue 18, item 6b), and each is bounded as it streams:
+/// the first, which the zip crate does not list, is a bomb found as surely as the last.
+#[test]
+fn zip_members_of_one_name_of_4_gb_of_zeros_are_bombs_found_while_they_stream() {
+    let dir = TempDir::new("zip-alike");
+    let bomb = zip_of_zeros_named_alike("zeros.json", 4095, 2);
+    let stats = bounded_run(&dir.write("zeros.zip", &bomb));
+    let zip = dir.0.join("zeros.zip").display().to_string();
+    let problems = stats["problems"].as_array().expect("problems");
+    let files: Vec<&str> = problems.iter().filter_map(|p| p["file"].as_str()).collect();
+    assert_eq!(files, [format!("{zip}!/zeros.json"), format!("{zip}!/zeros.json (2)")], "{stats}");
+    for p in problems {
+        let reason = p["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains("decompression bomb"), "{reason}");
+    }
+}
+
 /// A zip archive of one deflated member of `mib` MiB of zeros, written as repeated compressed
 /// pieces (each sync-flushed, so any number of them in a row is a valid deflate stream). Its
 /// CRC is not that of the content: a reader that gets to the end finds it corrupt.
 fn zip_of_zeros(name: &str, mib: u32) -> Vec<u8> {
+    zip_of_zeros_named_alike(name, mib, 1)
+}
+
+/// [`zip_of_zeros`] with `copies` members of that one name (real tools write such archives).
+fn zip_of_zeros_named_alike(name: &str, mib: u32, copies: usize) -> Vec<u8> {
     let mut c = Compress::new(Compression::best(), false);
     let zeros = vec![0u8; 1 << 20];
     let mut piece = |input: &[u8], flush| {
@@ -188,37 +210,44 @@ fn zip_of_zeros(name: &str, mib: u32) -> Vec<u8> {
     let name = name.as_bytes();
     let name_len = u16::try_from(name.len()).expect("short name");
     let mut out = Vec::new();
-    // Local file header: version, flags, deflate, time, date, CRC, sizes, name length, extra.
-    out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-    for v in [20u16, 0, 8, 0, 0] {
-        out.extend_from_slice(&v.to_le_bytes());
+    let mut locals = Vec::with_capacity(copies);
+    for _ in 0..copies {
+        locals.push(u32::try_from(out.len()).expect("small"));
+        // Local file header: version, flags, deflate, time, date, CRC, sizes, name length, extra.
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        for v in [20u16, 0, 8, 0, 0] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [0u32, compressed, size] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&name_len.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name);
+        out.extend_from_slice(&data);
     }
-    for v in [0u32, compressed, size] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    out.extend_from_slice(&name_len.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(name);
-    out.extend_from_slice(&data);
     let directory_at = u32::try_from(out.len()).expect("small");
-    // Central directory entry.
-    out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-    for v in [20u16, 20, 0, 8, 0, 0] {
-        out.extend_from_slice(&v.to_le_bytes());
+    for local in &locals {
+        // Central directory entry.
+        out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        for v in [20u16, 20, 0, 8, 0, 0] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [0u32, compressed, size] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [name_len, 0, 0, 0, 0] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&local.to_le_bytes());
+        out.extend_from_slice(name);
     }
-    for v in [0u32, compressed, size] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    for v in [name_len, 0, 0, 0, 0] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(name);
     let directory_len = u32::try_from(out.len()).expect("small") - directory_at;
+    let entries = u16::try_from(copies).expect("few");
     // End of central directory.
     out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    for v in [0u16, 0, 1, 1] {
+    for v in [0u16, 0, entries, entries] {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend_from_slice(&directory_len.to_le_bytes());

@@ -35,6 +35,66 @@ pub struct FileReport {
     pub n_invalid: u64,
     /// The first invalid records, with position and reason.
     pub invalid: Vec<InvalidRecord>,
+    /// What a person should know about a read file that is not a record's fault (trailing
+    /// bytes after a gzip stream, …); see [`FileReport::all_notes`].
+    pub notes: Vec<String>,
+    /// Tunnels of this file whose `maxTunnelDuration` or `remotePort` EICE cannot produce
+    /// ([`crate::model::TunnelFacts::out_of_range`]).
+    pub n_out_of_range: u64,
+    /// The event ID of the first of them.
+    pub first_out_of_range: String,
+}
+
+impl FileReport {
+    /// [`FileReport::notes`], and a sentence on tunnels with out-of-range values.
+    pub fn all_notes(&self) -> Vec<String> {
+        let mut out = self.notes.clone();
+        if self.n_out_of_range > 0 {
+            let n = self.n_out_of_range;
+            out.push(format!(
+                "{n} {} a maxTunnelDuration or remotePort that EICE cannot produce (it accepts 1–3600 s and \
+                 ports 1–65535), first event {}: kept as given, latest end at most 1 h after the start",
+                if n == 1 { "tunnel has" } else { "tunnels have" },
+                self.first_out_of_range
+            ));
+        }
+        out
+    }
+}
+
+/// One file's accounting as the CLI prints it (`stats --json` `files_detail`) and the page's
+/// load report carries it (`file-status` data attributes): [`FileReport::detail`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDetail {
+    /// The path as given (archive members as `a.zip!/member`).
+    pub file: String,
+    /// `read`, `skipped` or `rejected`.
+    pub status: FileStatus,
+    /// Why it was skipped or rejected (empty when read).
+    pub reason: String,
+    /// The shape it was read as, if recognised.
+    pub shape: Option<Shape>,
+    /// Its records that are loaded events.
+    pub loaded: u64,
+    /// Its records that duplicate an event kept from elsewhere.
+    pub duplicates: u64,
+    /// Its records that are not valid events.
+    pub invalid: u64,
+}
+
+impl FileReport {
+    /// The file's accounting, in the shape both the CLI and the page's load report show.
+    pub fn detail(&self) -> FileDetail {
+        FileDetail {
+            file: self.name.clone(),
+            status: self.status,
+            reason: self.reason.clone(),
+            shape: self.shape,
+            loaded: self.n_loaded,
+            duplicates: self.n_duplicates,
+            invalid: self.n_invalid,
+        }
+    }
 }
 
 /// The accounting and EICE counts (contracts.md §3 `stats --json`).
@@ -305,15 +365,23 @@ impl Dataset {
         let n_invalid = parsed.n_invalid() as u64;
         let mut invalid = parsed.invalid;
         invalid.truncate(MAX_INVALID_DETAILS_PER_FILE);
+        // A read file's reason is a note (the file was read, but not all of it).
+        let (reason, notes) = match parsed.status {
+            FileStatus::Read if !parsed.reason.is_empty() => (String::new(), vec![parsed.reason]),
+            _ => (parsed.reason, Vec::new()),
+        };
         self.files.push(FileReport {
             name: name.to_owned(),
             status: parsed.status,
-            reason: parsed.reason,
+            reason,
             shape: parsed.shape,
             n_loaded: 0,
             n_duplicates: 0,
             n_invalid,
             invalid,
+            notes,
+            n_out_of_range: 0,
+            first_out_of_range: String::new(),
         });
         self.insert_parsed(file_idx, parsed.events, &parsed.rows);
         &self.files[self.files.len() - 1]
@@ -335,6 +403,14 @@ impl Dataset {
 
     /// Inserts a file's events and rows in record order, as a file read without rows would add them.
     fn insert_parsed(&mut self, file_idx: u32, events: Vec<(u32, crate::model::Event)>, rows: &crate::store::Rows) {
+        if let Some(report) = self.files.get_mut(file_idx as usize) {
+            for (_, e) in events.iter().filter(|(_, e)| e.tunnel().is_some_and(|t| t.out_of_range)) {
+                if report.n_out_of_range == 0 {
+                    report.first_out_of_range.clone_from(&e.event_id);
+                }
+                report.n_out_of_range += 1;
+            }
+        }
         let map = self.store.map_rows(rows);
         let mut events = events.into_iter().peekable();
         let mut j = 0;
@@ -643,7 +719,10 @@ impl Dataset {
     }
 }
 
-/// `start + max duration`, saturating.
+/// `start + max duration`, the duration capped at EICE's longest tunnel
+/// ([`crate::eice::MAX_TUNNEL_SECS`]: a record that claims more cannot make a tunnel longer),
+/// saturating.
 pub fn latest_end_ms(start_ms: i64, max_duration_secs: u64) -> i64 {
-    start_ms.saturating_add(i64::try_from(max_duration_secs).unwrap_or(i64::MAX).saturating_mul(1000))
+    let secs = max_duration_secs.min(crate::eice::MAX_TUNNEL_SECS) as i64;
+    start_ms.saturating_add(secs * 1000)
 }

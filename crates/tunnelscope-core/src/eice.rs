@@ -13,6 +13,9 @@ use crate::store::EventRef;
 pub const EIC_SOURCE: &str = "ec2-instance-connect.amazonaws.com";
 /// `maxTunnelDuration` when the request does not give one.
 pub const DEFAULT_MAX_TUNNEL_SECS: u64 = 3600;
+/// The longest tunnel EICE opens (`maxTunnelDuration` is 1..=3600 s): no tunnel's latest end
+/// is later than its start plus this, whatever its record says.
+pub const MAX_TUNNEL_SECS: u64 = 3600;
 /// Inventory events that can resolve a private IP to an instance.
 pub const INVENTORY_EVENTS: [&str; 2] = ["RunInstances", "CreateNetworkInterface"];
 
@@ -49,13 +52,39 @@ fn tunnel_facts(rec: &RecordIn<'_>) -> TunnelFacts {
     let endpoint_id = find_string(&req, &["instanceConnectEndpointId"])
         .or_else(|| endpoint_ids_in_resources(rec).into_iter().next())
         .unwrap_or_default();
-    let duration = find_key(&req, &["maxTunnelDuration"]).and_then(scalar_u64);
+    let mut out_of_range = false;
+    // The rule for values EICE cannot produce (ARCHITECTURE.md, "EICE semantics"): the same
+    // for strings and numbers; kept as given when a whole number that fits, else as absent;
+    // flagged; and `latest_end_ms` never reaches past EICE's maximum duration.
+    let (max_duration_secs, max_duration_assumed) = match find_key(&req, &["maxTunnelDuration"]).map(whole_number) {
+        None | Some(Whole::Absent) => (DEFAULT_MAX_TUNNEL_SECS, true),
+        Some(Whole::Value(secs)) => {
+            out_of_range |= !(1..=MAX_TUNNEL_SECS).contains(&secs);
+            (secs, false)
+        }
+        Some(Whole::Unreadable) => {
+            out_of_range = true;
+            (DEFAULT_MAX_TUNNEL_SECS, true)
+        }
+    };
+    let port = match find_key(&req, &["remotePort"]).map(whole_number) {
+        None | Some(Whole::Absent) => None,
+        Some(Whole::Value(p)) => {
+            out_of_range |= !(1..=65_535).contains(&p);
+            u32::try_from(p).ok()
+        }
+        Some(Whole::Unreadable) => {
+            out_of_range = true;
+            None
+        }
+    };
     TunnelFacts {
         endpoint_id,
         private_ip: find_string(&req, &["privateIpAddress"]).unwrap_or_default(),
-        port: find_key(&req, &["remotePort"]).and_then(scalar_u64).and_then(|p| u32::try_from(p).ok()),
-        max_duration_secs: duration.unwrap_or(DEFAULT_MAX_TUNNEL_SECS),
-        max_duration_assumed: duration.is_none(),
+        port,
+        max_duration_secs,
+        max_duration_assumed,
+        out_of_range,
     }
 }
 
@@ -93,8 +122,81 @@ fn endpoint_facts(op: EndpointOp, rec: &RecordIn<'_>) -> EndpointFacts {
     }
 }
 
+/// A request or response as a value. Text serde_json accepted as a raw value but will not
+/// build (a number beyond f64 such as `1e999`, a lone surrogate escape) is read with such
+/// numbers as strings of their text and such escapes as U+FFFD, so that one odd value never
+/// blanks the others.
 fn to_value(raw: Option<&RawValue>) -> Value {
-    raw.and_then(|r| serde_json::from_str(r.get()).ok()).unwrap_or(Value::Null)
+    let Some(raw) = raw else { return Value::Null };
+    serde_json::from_str(raw.get()).or_else(|_| serde_json::from_str(&tolerant_json(raw.get()))).unwrap_or(Value::Null)
+}
+
+/// `text` (valid JSON) with every number that does not fit an f64 quoted as a string of its
+/// text, and every `\u` escape of a surrogate not in a pair replaced by `\uFFFD`.
+fn tolerant_json(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                let mut from = start;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        if b.get(i + 1) == Some(&b'u') {
+                            let unit = |at: usize| text.get(at..at + 4).and_then(|h| u16::from_str_radix(h, 16).ok());
+                            match unit(i + 2) {
+                                Some(0xD800..=0xDBFF)
+                                    if text.get(i + 6..i + 8) == Some("\\u")
+                                        && unit(i + 8).is_some_and(|lo| (0xDC00..=0xDFFF).contains(&lo)) =>
+                                {
+                                    i += 12;
+                                }
+                                Some(0xD800..=0xDFFF) => {
+                                    out.push_str(&text[from..i]);
+                                    out.push_str("\\uFFFD");
+                                    i += 6;
+                                    from = i;
+                                }
+                                _ => i += 6,
+                            }
+                        } else {
+                            i += 2;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                i = (i + 1).min(b.len());
+                out.push_str(&text[from..i]);
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                    i += 1;
+                }
+                let number = &text[start..i];
+                if number.parse::<f64>().is_ok_and(f64::is_finite) {
+                    out.push_str(number);
+                } else {
+                    out.push('"');
+                    out.push_str(number);
+                    out.push('"');
+                }
+            }
+            _ => {
+                let start = i;
+                i += 1;
+                while i < b.len() && !matches!(b[i], b'"' | b'-' | b'0'..=b'9') {
+                    i += 1;
+                }
+                out.push_str(&text[start..i]);
+            }
+        }
+    }
+    out
 }
 
 /// Endpoint IDs in `resources[].ARN` (`…:instance-connect-endpoint/eice-…`).
@@ -206,13 +308,44 @@ pub(crate) fn flatten_strings(v: &Value, out: &mut Vec<String>, depth: usize) {
     }
 }
 
-fn scalar_u64(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => {
-            n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+/// What a numeric field of a request holds, read alike from a string and a number.
+#[derive(Debug, PartialEq)]
+enum Whole {
+    /// `null`, or an empty string: as if the key were absent.
+    Absent,
+    /// A whole number that fits 64 bits (`120`, `"120"`, `120.0`, `"1.2e2"`).
+    Value(u64),
+    /// Anything else: negative, fractional, beyond 64 bits (`18446744073709551616`, `1e999`),
+    /// not a number (`"abc"`, `true`, an object).
+    Unreadable,
+}
+
+fn whole_number(v: &Value) -> Whole {
+    let from_f64 = |f: f64| {
+        // 2^64 is the first value that does not fit: `f as u64` would saturate to u64::MAX.
+        if f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f < 18_446_744_073_709_551_616.0 {
+            Whole::Value(f as u64)
+        } else {
+            Whole::Unreadable
         }
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
+    };
+    match v {
+        Value::Null => Whole::Absent,
+        Value::Number(n) => n.as_u64().map_or_else(|| n.as_f64().map_or(Whole::Unreadable, from_f64), Whole::Value),
+        Value::String(s) => {
+            let s = s.trim();
+            if s.is_empty() {
+                Whole::Absent
+            } else if let Ok(n) = s.parse::<u64>() {
+                Whole::Value(n)
+            } else if s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+                // JSON's number forms only (Rust would also read "inf" and "NaN").
+                s.parse::<f64>().map_or(Whole::Unreadable, from_f64)
+            } else {
+                Whole::Unreadable
+            }
+        }
+        _ => Whole::Unreadable,
     }
 }
 

@@ -21,7 +21,7 @@ pub mod time;
 pub mod view_state;
 pub mod views;
 
-pub use dataset::{Dataset, EndpointChangeRow, FileReport, Pairing, Stats, TunnelRow};
+pub use dataset::{Dataset, EndpointChangeRow, FileDetail, FileReport, Pairing, Stats, TunnelRow};
 pub use ids::EventId;
 pub use ingest::{FileStatus, ParsedFile, Shape, parse_file};
 pub use model::{EiceFacts, EndpointFacts, EndpointOp, Event, Fidelity, KeyPushFacts, RawSpan, TunnelFacts};

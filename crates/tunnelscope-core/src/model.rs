@@ -84,12 +84,20 @@ pub struct TunnelFacts {
     pub endpoint_id: String,
     /// Target private IP (IPv4 or IPv6), as logged.
     pub private_ip: String,
-    /// Remote port; `None` when absent or not a number.
+    /// Remote port as given (string or number); `None` when absent, or not a whole number
+    /// that fits 32 bits.
     pub port: Option<u32>,
-    /// `maxTunnelDuration` as given, else 3600.
+    /// `maxTunnelDuration` as given (string or number) when a whole number that fits 64 bits,
+    /// else 3600. May be outside EICE's 1..=3600: the tunnel's latest end is still at most
+    /// an hour after its start (`dataset::latest_end_ms`).
     pub max_duration_secs: u64,
-    /// True when `maxTunnelDuration` was absent and 3600 was assumed.
+    /// True when 3600 was assumed: `maxTunnelDuration` was absent, or not a whole number
+    /// that fits 64 bits.
     pub max_duration_assumed: bool,
+    /// True when `maxTunnelDuration` or `remotePort` holds a value EICE cannot produce
+    /// (outside 1..=3600 s or 1..=65535, or not a whole number): the record is loaded and
+    /// kept as given, and its file's load report says so.
+    pub out_of_range: bool,
 }
 
 /// The kind of endpoint activity.

@@ -762,7 +762,9 @@ pub struct QueryIndex {
     slot: HashMap<u32, u32>,
     /// Latest possible end for tunnels, the event time otherwise.
     end: Vec<i64>,
-    port: Vec<u32>,
+    /// Per slot, the tunnel's port (`None`: no tunnel, or no port; every `u32` is a port the
+    /// data can hold, so none of them marks absence).
+    port: Vec<Option<u32>>,
     is_tunnel: Vec<bool>,
     target: Vec<u32>,
     targets: Vec<String>,
@@ -856,7 +858,7 @@ impl QueryIndex {
             ix.slot.insert(i, ix.end.len() as u32);
             ix.end.push(tunnel.map_or(e.time_ms, |t| latest_end_ms(e.time_ms, t.max_duration_secs)));
             ix.is_tunnel.push(tunnel.is_some());
-            ix.port.push(tunnel.and_then(|t| t.port).unwrap_or(NONE));
+            ix.port.push(tunnel.and_then(|t| t.port));
             ix.target.push(tunnel.map_or(NONE, |t| tg.id(&t.private_ip)));
             match &e.eice {
                 Some(EiceFacts::Tunnel(t)) => ix.ep_list.push(ep.id(&t.endpoint_id)),
@@ -1014,7 +1016,7 @@ impl QueryIndex {
                     || self.endpoints_of(slot).iter().any(|&id| hit(&w.endpoint, id))
                     || hit(&w.agent, store.sid(col::AGENT, i))
             }
-            Pred::Port(port) => slot.is_some_and(|k| self.port[k as usize] == *port),
+            Pred::Port(port) => slot.is_some_and(|k| self.port[k as usize] == Some(*port)),
             Pred::Failed(f) => (store.bits[i] & B_FAILED != 0) == *f,
             Pred::After(t) => store.time[i] >= *t,
             Pred::Before(t) => store.time[i] < *t,
@@ -1445,9 +1447,11 @@ fn parse_term(t: &Token) -> Result<(Key, Cond), QueryError> {
         Key::Target => {
             Cond::Target(parse_net(v).ok_or_else(|| t.error(format!("not an IP address or CIDR range: {v:?}")))?)
         }
+        // Any port the data can hold, not only those EICE accepts (1-65535): a record may
+        // claim `remotePort` 99999, and the tables show it.
         Key::Port => match v.parse::<u32>() {
-            Ok(p) if p <= 65_535 => Cond::Port(p),
-            _ => return Err(t.error(format!("not a port number (0-65535): {v:?}"))),
+            Ok(p) => Cond::Port(p),
+            _ => return Err(t.error(format!("not a port number (0-4294967295): {v:?}"))),
         },
         Key::Endpoint => Cond::Endpoint(Pattern::new(t.parts.clone())),
         Key::Event => Cond::Event(Pattern::new(t.parts.clone())),

@@ -192,6 +192,24 @@ pub struct InvalidRecord {
 
 /// True when a JSON object looks like a CloudTrail record (used to recognise containers).
 pub(crate) fn looks_like_record(raw: &RawValue) -> bool {
+    probe_record(raw).unwrap_or(false)
+}
+
+/// Why a JSON object that may be a record cannot even be probed as one (a record key twice:
+/// `duplicate key "eventTime"`), in the words of [`parse_record`]'s reasons.
+pub(crate) fn probe_error(raw: &RawValue) -> Option<String> {
+    let e = probe_record(raw).err()?;
+    let text = e.to_string();
+    // serde says "duplicate field `eventTime` at line 1 column 60".
+    let reason = match text.strip_prefix("duplicate field `").and_then(|t| t.split_once('`')) {
+        Some((key, rest)) => format!("duplicate key \"{key}\"{rest}"),
+        None => text,
+    };
+    Some(format!("malformed record: {reason}"))
+}
+
+/// [`looks_like_record`], or the error of reading the keys it looks at.
+fn probe_record(raw: &RawValue) -> Result<bool, serde_json::Error> {
     #[derive(Deserialize, Default)]
     #[serde(default)]
     struct Probe<'a> {
@@ -206,15 +224,12 @@ pub(crate) fn looks_like_record(raw: &RawValue) -> bool {
         #[serde(rename = "insightDetails")]
         insight: Option<IgnoredAny>,
     }
-    match serde_json::from_str::<Probe<'_>>(raw.get()) {
-        Ok(p) => {
-            p.event_name.0.is_some()
-                || p.event_time.is_some()
-                || p.insight.is_some()
-                || (p.event_version.0.is_some() && p.event_source.0.is_some())
-        }
-        Err(_) => false,
-    }
+    serde_json::from_str::<Probe<'_>>(raw.get()).map(|p| {
+        p.event_name.0.is_some()
+            || p.event_time.is_some()
+            || p.insight.is_some()
+            || (p.event_version.0.is_some() && p.event_source.0.is_some())
+    })
 }
 
 /// True when a record is an S3 event notification, a CloudTrail look-alike to reject.

@@ -1,6 +1,6 @@
 //! Event-time parsing: every timestamp form seen in CloudTrail exports, to UTC epoch milliseconds.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// Epoch seconds below this are treated as seconds, above it as milliseconds (year 5138 vs 1973).
 const EPOCH_MS_THRESHOLD: f64 = 1.0e11;
@@ -108,11 +108,42 @@ pub fn parse_user_time_ms(s: &str) -> Option<i64> {
 }
 
 /// Formats epoch milliseconds as RFC 3339 UTC with a `Z`, with milliseconds only when non-zero.
+///
+/// Years 0..=9999 are four digits, as RFC 3339 has them. A time outside (a tunnel that starts
+/// in the last hour of 9999 ends in 10000) keeps the same form with the year's own digits,
+/// `10000-01-01T00:30:00Z`, never chrono's `+10000-…`; a year before 0 is `-0001-…`. Beyond
+/// what a calendar date can hold (±262,000 years), the text is empty.
 pub fn format_rfc3339(ms: i64) -> String {
-    match Utc.timestamp_millis_opt(ms).single() {
-        Some(dt) if ms % 1000 == 0 => dt.to_rfc3339_opts(SecondsFormat::Secs, true),
-        Some(dt) => dt.to_rfc3339_opts(SecondsFormat::Millis, true),
-        None => String::new(),
+    use chrono::{Datelike, Timelike};
+    let Some(dt) = Utc.timestamp_millis_opt(ms).single() else { return String::new() };
+    let mut out = format!(
+        "{}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        year_text(dt.year()),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    );
+    if ms.rem_euclid(1000) != 0 {
+        out.push_str(&format!(".{:03}", ms.rem_euclid(1000)));
+    }
+    out.push('Z');
+    out
+}
+
+/// `YYYY-MM-DD` of epoch milliseconds in UTC, years as [`format_rfc3339`] writes them.
+pub fn format_date(ms: i64) -> String {
+    let t = format_rfc3339(ms);
+    t.split_once('T').map_or(t.clone(), |(date, _)| date.to_owned())
+}
+
+/// A year as four digits (0..=9999), its own digits above, `-` and four digits below 0.
+fn year_text(year: i32) -> String {
+    match year {
+        0..=9999 => format!("{year:04}"),
+        10_000.. => year.to_string(),
+        _ => format!("-{:04}", year.unsigned_abs()),
     }
 }
 
@@ -192,5 +223,30 @@ mod tests {
     fn formats_utc_z() {
         assert_eq!(format_rfc3339(T), "2023-04-11T23:50:40Z");
         assert_eq!(format_rfc3339(T + 5), "2023-04-11T23:50:40.005Z");
+        assert_eq!(format_rfc3339(T + 999), "2023-04-11T23:50:40.999Z");
+    }
+
+    /// Issue 18, item 6f: a year-9999 time (and an hour later) prints without chrono's `+`.
+    #[test]
+    fn years_print_as_four_digits_and_beyond_without_a_sign() {
+        let last = parse_time_ms("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!(format_rfc3339(last), "9999-12-31T23:59:59Z");
+        assert_eq!(format_rfc3339(last + 1), "9999-12-31T23:59:59.001Z");
+        assert_eq!(format_rfc3339(last + 1000), "10000-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339(last + 3_600_000 + 250), "10000-01-01T00:59:59.250Z");
+        assert_eq!(format_date(last + 1000), "10000-01-01");
+        let first = parse_time_ms("0001-01-01T00:00:00Z").unwrap();
+        assert_eq!(format_rfc3339(first), "0001-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339(first + 1), "0001-01-01T00:00:00.001Z");
+        assert_eq!(format_rfc3339(parse_time_ms("0000-03-01T00:00:00Z").unwrap()), "0000-03-01T00:00:00Z");
+        assert_eq!(format_rfc3339(first - 366 * 86_400_000 - 1), "-0001-12-31T23:59:59.999Z");
+        assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339(i64::MAX), "");
+        assert_eq!(format_date(T), "2023-04-11");
+        // Every 4-digit year reads back.
+        for ms in [first, T, last, -1, first + 1] {
+            assert_eq!(parse_time_ms(&format_rfc3339(ms)), Some(ms), "{ms}");
+        }
     }
 }

@@ -1149,10 +1149,7 @@ pub struct Coverage {
 
 /// `YYYY-MM-DD` of a day number since the epoch.
 fn day_string(day: i64) -> String {
-    day.checked_mul(86_400)
-        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    day.checked_mul(86_400_000).map(crate::time::format_date).unwrap_or_default()
 }
 
 /// The accounts, Regions and days all loaded events cover, the gaps, and trail changes.

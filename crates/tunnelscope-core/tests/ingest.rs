@@ -340,6 +340,22 @@ fn every_shape_and_every_rejection() {
     }
 }
 
+/// A member read when the archive's expansion budget is all but spent (less left than the
+/// first buffer a member's reading starts with) is read within what is left, not a panic.
+#[test]
+fn a_member_after_the_budget_is_nearly_spent_is_read_within_it() {
+    let limit = tunnelscope_core::ingest::MIN_EXPANSION_ALLOWANCE as usize;
+    let padding = vec![b' '; limit - 1000];
+    let doc = fixture("single-record.json");
+    assert!(doc.len() < 1000);
+    let z = zip(&[("a.json", &padding), ("b.json", &doc)]);
+    let mut ds = Dataset::new();
+    let reports = ds.add_file_reports("x.zip", &z).to_vec();
+    assert_eq!(reports.len(), 2);
+    assert_eq!((reports[1].name.as_str(), reports[1].status), ("x.zip!/b.json", FileStatus::Read));
+    assert_eq!(ds.len(), 1);
+}
+
 #[test]
 fn zip_members_are_named_archive_bang_member() {
     let trail = fixture("trail-compact.json");
@@ -698,4 +714,38 @@ fn an_absurd_reservation_is_refused_not_a_panic() {
     ds.add_file("sample.json", &tunnelscope_core::sample::sample_trail_json());
     assert!(ds.stats().records.loaded > 0);
     ds.shrink_to_fit();
+}
+
+#[test]
+fn shape_names_are_their_serialised_names_and_file_details_carry_the_report() {
+    use Shape::*;
+    for shape in [
+        TrailRecords,
+        RecordArray,
+        SingleRecord,
+        Ndjson,
+        LookupEvents,
+        EventBridge,
+        CloudWatchLogs,
+        Digest,
+        LakeSignature,
+        ConsoleCsv,
+        QueryResult,
+        OsMetadata,
+    ] {
+        assert_eq!(serde_json::to_value(shape).unwrap(), serde_json::json!(shape.as_str()));
+    }
+    let mut ds = Dataset::new();
+    let rec = r#"{"eventVersion":"1.11","eventTime":"2026-10-01T08:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","eventID":"00000000-0000-4000-8000-000000000001"}"#;
+    ds.add_file("a.json", format!(r#"{{"Records":[{rec},{rec},{{"eventName":"NoTime"}}]}}"#).as_bytes());
+    ds.add_file("b.json", b"{}");
+    let details: Vec<_> = ds.files().iter().map(|f| f.detail()).collect();
+    assert_eq!(details.len(), 2);
+    let a = &details[0];
+    assert_eq!((a.file.as_str(), a.status, a.shape), ("a.json", FileStatus::Read, Some(TrailRecords)));
+    assert_eq!((a.loaded, a.duplicates, a.invalid, a.reason.as_str()), (1, 1, 1, ""));
+    let b = &details[1];
+    assert_eq!((b.file.as_str(), b.status), ("b.json", FileStatus::Rejected));
+    assert_eq!(b.reason, ds.files()[1].reason);
+    assert!(!b.reason.is_empty());
 }

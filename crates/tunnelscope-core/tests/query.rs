@@ -1,3 +1,5 @@
+// Property tests: native only (proptest does not build for wasm32-unknown-unknown).
+#![cfg(not(target_arch = "wasm32"))]
 //! The query language (contracts.md §5) over a small hand-built trail and the built-in sample.
 
 mod common;
@@ -305,7 +307,7 @@ fn errors_carry_a_message_and_the_term_span() {
     check_err("ip:10.0.0.0/33", (0, 14), "not an IP");
     check_err("target:nope", (0, 11), "not an IP");
     check_err("port:http", (0, 9), "port");
-    check_err("port:70000", (0, 10), "port");
+    check_err("port:4294967296", (0, 15), "port");
     check_err("port:-1", (0, 7), "port");
     check_err("after:yesterday", (0, 15), "not a time");
     check_err("x before:2026-13-01", (2, 19), "not a time");
@@ -851,4 +853,40 @@ proptest! {
             }
         }
     }
+}
+
+/// Issue 18, item 6d: `port:` takes any port the data can hold (a record may claim 99999, and
+/// the tables show it), and the largest one does not match tunnels without a port.
+#[test]
+fn port_takes_any_port_the_data_can_hold() {
+    let tunnel = |id: &str, port: Value| {
+        let mut r = rec(id, "2026-10-01T10:00:00Z", alice(), EIC, "OpenTunnel", "us-east-1", "198.51.100.10", ALICE_UA);
+        r["requestParameters"] = json!({"instanceConnectEndpointId":EP_A,"privateIpAddress":"10.0.1.15"});
+        if !port.is_null() {
+            r["requestParameters"]["remotePort"] = port;
+        }
+        r
+    };
+    let records = vec![
+        tunnel("p99999", json!(99999)),
+        tunnel("pmax", json!("4294967295")),
+        tunnel("p22", json!(22)),
+        tunnel("none", Value::Null),
+        rec("other", "2026-10-01T10:00:00Z", bob(), EC2, "DescribeInstances", "us-east-1", "203.0.113.25", BOB_UA),
+    ];
+    let mut ds = Dataset::new();
+    ds.add_file("ports.json", &serde_json::to_vec(&json!({ "Records": records })).unwrap());
+    let ix = QueryIndex::new(&ds);
+    for (query, want) in [
+        ("port:99999", vec!["p99999"]),
+        ("port:4294967295", vec!["pmax"]),
+        ("port:22", vec!["p22"]),
+        ("-port:4294967295", vec!["none", "other", "p22", "p99999"]),
+    ] {
+        let q = Query::parse(query).unwrap_or_else(|e| panic!("{query}: {e}"));
+        assert_eq!(ids(&ds, &matching_indices(&ds, &q, None)), sorted(&want), "{query}");
+        assert_eq!(ids(&ds, &ix.matching_indices(&ds, &q, None)), sorted(&want), "{query} via the index");
+    }
+    check_err("port:4294967296", (0, 15), "not a port number");
+    check_err("port:-1", (0, 7), "not a port number");
 }

@@ -380,3 +380,217 @@ fn streamed_raw_compact(name: &str, bytes: &[u8]) -> ParsedFile {
     assert!(!parsed.rows.is_empty(), "unrelated records are rows");
     parsed
 }
+
+/// Issue 18, item 3: values EICE cannot produce in an `OpenTunnel` request follow one rule,
+/// the same for strings and numbers, in the whole-file and the streamed reading: a whole
+/// number that fits is kept as given and flagged when outside 1..=3600 s / 1..=65535; anything
+/// else counts as absent (3600 assumed) and is flagged; the latest end is never more than an
+/// hour after the start; an odd value under an unrelated key changes nothing.
+#[test]
+fn values_eice_cannot_produce_are_kept_flagged_and_bounded() {
+    use tunnelscope_core::Dataset;
+    use tunnelscope_core::model::EiceFacts;
+
+    // (request members, port, max duration, assumed, out of range)
+    type Want = (Option<u32>, u64, bool, bool);
+    let mut cases: Vec<(String, Want)> = Vec::new();
+    for (value, want_duration) in [
+        ("120", (120, false, false)),
+        ("3600", (3600, false, false)),
+        ("1.2e2", (120, false, false)),
+        ("0", (0, false, true)),
+        ("7200", (7200, false, true)),
+        ("18446744073709551615", (u64::MAX, false, true)),
+        ("18446744073709551616", (3600, true, true)),
+        ("1e999", (3600, true, true)),
+        ("-5", (3600, true, true)),
+        ("1.5", (3600, true, true)),
+    ] {
+        let (secs, assumed, odd) = want_duration;
+        for given in [value.to_owned(), format!("\"{value}\"")] {
+            cases.push((format!(r#""remotePort":22,"maxTunnelDuration":{given}"#), (Some(22), secs, assumed, odd)));
+        }
+    }
+    for (value, port, odd) in [
+        ("3389", Some(3389), false),
+        ("99999", Some(99999), true),
+        ("0", Some(0), true),
+        ("4294967296", None, true),
+        ("1e999", None, true),
+        ("-1", None, true),
+    ] {
+        for given in [value.to_owned(), format!("\"{value}\"")] {
+            cases.push((format!(r#""remotePort":{given}"#), (port, 3600, true, odd)));
+        }
+    }
+    for (members, want) in [
+        (r#""remotePort":22,"maxTunnelDuration":"abc""#, (Some(22), 3600, true, true)),
+        (r#""remotePort":22,"maxTunnelDuration":true"#, (Some(22), 3600, true, true)),
+        (r#""remotePort":22,"maxTunnelDuration":null"#, (Some(22), 3600, true, false)),
+        (r#""remotePort":22,"maxTunnelDuration":"""#, (Some(22), 3600, true, false)),
+        (r#""remotePort":22"#, (Some(22), 3600, true, false)),
+        // Odd values under unrelated keys blank nothing.
+        (r#""remotePort":22,"maxTunnelDuration":600,"unrelated":1e999"#, (Some(22), 600, false, false)),
+        (r#""unrelated":[-1E+999],"remotePort":"22","maxTunnelDuration":"600""#, (Some(22), 600, false, false)),
+        (r#""remotePort":22,"note":"\ud800 lone","maxTunnelDuration":600"#, (Some(22), 600, false, false)),
+        (
+            r#""remotePort":22,"maxTunnelDuration":600,"x":{"y":"1e999 \"q\" \\","z":2e400}"#,
+            (Some(22), 600, false, false),
+        ),
+    ] {
+        cases.push((members.to_owned(), want));
+    }
+    let start_ms = 1_790_841_600_000_i64; // 2026-10-01T08:00:00Z
+    for (i, (members, (port, secs, assumed, odd))) in cases.iter().enumerate() {
+        let record = format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2026-10-01T08:00:00Z","eventName":"OpenTunnel","eventSource":"ec2-instance-connect.amazonaws.com","eventID":"t-{i}","requestParameters":{{"instanceConnectEndpointId":"eice-0123456789abcdef0","privateIpAddress":"10.0.0.9",{members}}}}}"#
+        );
+        let doc = format!(r#"{{"Records":[{record}]}}"#);
+        for (name, bytes) in [("t.json", doc.clone().into_bytes()), ("t.json.gz", gz(doc.as_bytes()))] {
+            same_as_whole(name, &bytes);
+        }
+        same_as_whole("t.ndjson", record.as_bytes());
+        let files = parse_input("t.json", doc.as_bytes());
+        let (_, event) = &files[0].1.events[0];
+        let Some(EiceFacts::Tunnel(t)) = &event.eice else { panic!("not a tunnel: {members}") };
+        assert_eq!(t.endpoint_id, "eice-0123456789abcdef0", "{members}");
+        assert_eq!(t.private_ip, "10.0.0.9", "{members}");
+        assert_eq!(
+            (t.port, t.max_duration_secs, t.max_duration_assumed, t.out_of_range),
+            (*port, *secs, *assumed, *odd),
+            "{members}"
+        );
+        // Kept as given in the raw record.
+        assert_eq!(event.raw, record);
+
+        let mut ds = Dataset::new();
+        let report = ds.add_file("t.json", doc.as_bytes()).clone();
+        assert_eq!((report.n_loaded, report.n_invalid), (1, 0), "{members}");
+        assert_eq!(report.n_out_of_range, u64::from(*odd), "{members}");
+        let notes = report.all_notes();
+        assert_eq!(notes.len(), usize::from(*odd), "{members}: {notes:?}");
+        if *odd {
+            assert!(notes[0].contains("1 tunnel has") && notes[0].contains(&format!("t-{i}")), "{notes:?}");
+        }
+        let row = &ds.tunnel_rows()[0];
+        let end = tunnelscope_core::time::parse_time_ms(&row.latest_end).unwrap();
+        assert_eq!(end - start_ms, (*secs).min(3600) as i64 * 1000, "{members}: {}", row.latest_end);
+    }
+}
+
+/// Issue 18, item 6c: a record with a key twice is invalid for that reason, not for lacking
+/// its keys, in every shape and reading.
+#[test]
+fn a_record_with_a_key_twice_says_so() {
+    let good = r#"{"eventTime":"2026-10-01T08:00:00Z","eventName":"X","eventID":"a"}"#;
+    let twice =
+        r#"{"eventTime":"2026-10-01T08:00:00Z","eventName":"X","eventTime":"2026-10-01T09:00:00Z","eventID":"b"}"#;
+    for (name, doc) in [
+        ("t.json", format!(r#"{{"Records":[{good},{twice}]}}"#)),
+        ("t.json", format!("[{good},{twice}]")),
+        ("t.ndjson", format!("{good}\n{twice}\n")),
+    ] {
+        same_as_whole(name, doc.as_bytes());
+        let files = parse_input(name, doc.as_bytes());
+        let f = &files[0].1;
+        assert_eq!((f.status, f.events.len(), f.invalid.len()), (FileStatus::Read, 1, 1), "{doc}");
+        let reason = &f.invalid[0].reason;
+        assert!(reason.contains(r#"duplicate key "eventTime""#), "{name}: {reason}");
+    }
+    // A file of that one record: rejected for that reason, not as "not a CloudTrail export".
+    same_as_whole("one.json", twice.as_bytes());
+    let files = parse_input("one.json", twice.as_bytes());
+    let f = &files[0].1;
+    assert_eq!(f.status, FileStatus::Rejected);
+    assert!(f.reason.contains(r#"duplicate key "eventTime""#), "{}", f.reason);
+}
+
+/// A zip of `entries` where every `y.json` and `z.json` is then named `x.json` in the archive's bytes
+/// (the zip writer refuses two members of one name; real tools do not).
+fn zip_renamed(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut bytes = zip(entries);
+    for at in 0..bytes.len().saturating_sub(6) {
+        if &bytes[at..at + 6] == b"y.json" || &bytes[at..at + 6] == b"z.json" {
+            bytes[at] = b'x';
+        }
+    }
+    bytes
+}
+
+/// Issue 18, item 6b: two members of one name are both read, named apart deterministically
+/// (`x.json`, `x.json (2)`, in the archive's order), and their records read back by span.
+#[test]
+fn zip_members_of_one_name_are_all_read() {
+    let doc = |id: &str| {
+        format!(r#"{{"Records":[{{"eventTime":"2026-10-01T08:00:00Z","eventName":"X","eventID":"{id}"}}]}}"#)
+    };
+    let (a, b, c, d) = (doc("a"), doc("b"), doc("c"), doc("d"));
+    let bytes = zip_renamed(&[("x.json", a.as_bytes()), ("q.json", b.as_bytes()), ("y.json", c.as_bytes())]);
+    same_as_whole("a.zip", &bytes);
+    let files = parse_input("a.zip", &bytes);
+    let got: Vec<(&str, &str)> = files.iter().map(|(n, f)| (n.as_str(), f.events[0].1.event_id.as_str())).collect();
+    assert_eq!(got, [("a.zip!/x.json", "a"), ("a.zip!/x.json (2)", "c"), ("a.zip!/q.json", "b")]);
+    for (name, f) in &files {
+        let member = name.strip_prefix("a.zip!/").unwrap();
+        let (_, e) = &f.events[0];
+        assert_eq!(read_span(&bytes, Some(member), e.span.unwrap()).unwrap(), e.raw, "{name}");
+    }
+    let mut ds = tunnelscope_core::Dataset::new();
+    ds.add_file_reports("a.zip", &bytes);
+    assert_eq!(ds.len(), 3);
+
+    // A member already named `x.json (2)` keeps its name; the second `x.json` takes the next.
+    let bytes = zip_renamed(&[
+        ("x.json", a.as_bytes()),
+        ("y.json", c.as_bytes()),
+        ("x.json (2)", d.as_bytes()),
+        ("z.json", b.as_bytes()),
+    ]);
+    same_as_whole("a.zip", &bytes);
+    let files = parse_input("a.zip", &bytes);
+    let got: Vec<(&str, &str)> = files.iter().map(|(n, f)| (n.as_str(), f.events[0].1.event_id.as_str())).collect();
+    assert_eq!(
+        got,
+        [("a.zip!/x.json", "a"), ("a.zip!/x.json (3)", "c"), ("a.zip!/x.json (4)", "b"), ("a.zip!/x.json (2)", "d")]
+    );
+}
+
+/// Issue 18, item 6a: a gzip file followed by zeros or garbage is read, with a note on what
+/// was not, in every reading; it is not a problem file.
+#[test]
+fn bytes_after_the_gzip_data_are_a_note_not_a_rejection() {
+    let doc = r#"{"Records":[{"eventTime":"2026-10-01T08:00:00Z","eventName":"X","eventID":"a"},{"eventTime":"2026-10-01T08:00:01Z","eventName":"OpenTunnel","eventSource":"ec2-instance-connect.amazonaws.com","eventID":"b"}]}"#;
+    let packed = gz(doc.as_bytes());
+    for (tail, what) in [(vec![0u8; 1000], "1000 zero bytes"), (b"garbage\n".to_vec(), "8 bytes that are not gzip")] {
+        let bytes = [packed.clone(), tail].concat();
+        same_as_whole("t.json.gz", &bytes);
+        let files = parse_input("t.json.gz", &bytes);
+        let f = &files[0].1;
+        assert_eq!((f.status, f.n_events()), (FileStatus::Read, 2), "{f:?}");
+        let mut ds = tunnelscope_core::Dataset::new();
+        let report = ds.add_file("t.json.gz", &bytes).clone();
+        assert_eq!((report.status, report.n_loaded, report.reason.as_str()), (FileStatus::Read, 2, ""));
+        let note = format!("{what} after the gzip data (from byte {}) were not read", packed.len());
+        assert_eq!(report.all_notes(), vec![note]);
+        assert!(ds.stats().problems.is_empty(), "files only: a read file is no problem");
+        // Its records read back by span, at once and in one pass (the page's detail and export).
+        let spans: Vec<_> = f.events.iter().filter_map(|(_, e)| e.span).collect();
+        assert_eq!(spans.len(), 2);
+        let texts = read_spans(&bytes, None, &spans).unwrap();
+        assert_eq!(texts, f.events.iter().map(|(_, e)| e.raw.clone()).collect::<Vec<_>>());
+        let size = bytes.len() as u64;
+        let mut r = SpanReader::new(&bytes[..4], None, &spans, size);
+        for (start, end) in r.ranges(100, size) {
+            r.push(start, &bytes[start as usize..end as usize]);
+        }
+        let got: Vec<String> = r.finish().to_vec().into_iter().map(Option::unwrap_or_default).collect();
+        assert_eq!(got, texts);
+        // Inside a zip too.
+        let zipped = zip(&[("t.json.gz", &bytes)]);
+        same_as_whole("a.zip", &zipped);
+        let mut ds = tunnelscope_core::Dataset::new();
+        let reports = ds.add_file_reports("a.zip", &zipped).to_vec();
+        assert_eq!(reports[0].n_loaded, 2);
+        assert_eq!(reports[0].notes.len(), 1);
+    }
+}

@@ -159,6 +159,7 @@ fn fingerprint_is_stable_order_free_and_short() {
 const GOLDEN_EMPTY: &str = "0174a2367c13";
 const GOLDEN_AB: &str = "c73b02ad1fd1";
 
+#[cfg(not(target_arch = "wasm32"))] // proptest: native only
 mod properties {
     use proptest::prelude::*;
     use tunnelscope_core::query::TimeWindow;

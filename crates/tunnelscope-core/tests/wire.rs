@@ -1,3 +1,5 @@
+// Property tests: native only (proptest does not build for wasm32-unknown-unknown).
+#![cfg(not(target_arch = "wasm32"))]
 //! The bytes a parse helper sends to the owner worker (`files_into_wire`) read back as exactly
 //! the parsed files it had, for inputs of every shape the parser accepts (formats.md), in every
 //! container (plain, gzip, zip, BOMs, UTF-16, truncated) and every reading (whole bytes, a

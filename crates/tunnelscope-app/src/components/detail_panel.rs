@@ -4,7 +4,7 @@ use tunnelscope_core::views::EventDetail;
 use yew::prelude::*;
 
 use crate::components::event_table::filter_value;
-use crate::fmt::{fmt_duration, fmt_rfc3339, fmt_time, visible};
+use crate::fmt::{fmt_rfc3339, fmt_time, max_duration_text, visible};
 
 /// Props of [`DetailPanel`].
 #[derive(Properties, PartialEq)]
@@ -69,7 +69,7 @@ pub fn detail_panel(props: &DetailPanelProps) -> Html {
                 {field("endpoint", filter_value("endpoint", &t.endpoint_id, f))}
                 {field("target", filter_value("target", &t.private_ip, f))}
                 {field("port", html! { {t.port.map(|p| p.to_string()).unwrap_or_default()} })}
-                {field("max duration", text(&format!("{}{}", fmt_duration(t.max_duration_secs), if t.max_duration_assumed { " (assumed: not in the request)" } else { "" })))}
+                {field("max duration", text(&max_duration_text(t.max_duration_secs, t.max_duration_assumed)))}
                 {field("latest possible end", text(&fmt_rfc3339(&t.latest_end, props.local_time)))}
                 {field("outcome", text(if t.outcome == "failed" { "failed" } else { "accepted (authorised; not proof a connection reached the instance)" }))}
                 {field("instance", text(&format!("{} {} ({})", t.instance_id, if t.os_user.is_empty() { String::new() } else { format!("as {}", t.os_user) }, crate::fmt::pairing_label(t.pairing))))}

@@ -1,6 +1,7 @@
 //! EndpointChanges: Create, Modify, Delete and Describe of endpoints, in time order.
 
 use tunnelscope_core::EndpointChangeRow;
+use tunnelscope_core::dataset::EndpointChangeCounts;
 use yew::prelude::*;
 
 use crate::components::event_table::on_row_key;
@@ -13,6 +14,9 @@ pub struct EndpointChangesProps {
     pub rows: Vec<EndpointChangeRow>,
     /// Matching rows in all.
     pub total: usize,
+    /// The matching rows by kind (the `endpoint_changes` of `tunnelscope stats --json`).
+    #[prop_or_default]
+    pub counts: EndpointChangeCounts,
     /// Local time.
     #[prop_or_default]
     pub local_time: bool,
@@ -63,8 +67,10 @@ fn row(r: &EndpointChangeRow, props: &EndpointChangesProps) -> Html {
 /// The endpoint change list.
 #[function_component(EndpointChanges)]
 pub fn endpoint_changes(props: &EndpointChangesProps) -> Html {
+    let c = &props.counts;
     html! {
-        <section class="endpoint-changes" data-testid="endpoint-changes">
+        <section class="endpoint-changes" data-testid="endpoint-changes" data-create={c.create.to_string()}
+            data-modify={c.modify.to_string()} data-delete={c.delete.to_string()} data-describe={c.describe.to_string()}>
             <h2>{format!("Endpoint activity ({})", thousands(props.total as u64))}</h2>
             if props.total == 0 {
                 <p class="empty">{"No endpoint Create, Modify, Delete or Describe events match."}</p>

@@ -113,10 +113,17 @@ fn draw(canvas: &HtmlCanvasElement, props: &OverviewProps, brush: Option<(f64, f
     }
     ctx.set_fill_style_str(if props.dark { "#9ca3af" } else { "#6b7280" });
     ctx.set_font("11px system-ui, sans-serif");
-    let _ = ctx.fill_text(&fmt_time(h.start_ms, props.local_time), 2.0, HEIGHT - 1.0);
+    let start_text = fmt_time(h.start_ms, props.local_time);
+    let _ = ctx.fill_text(&start_text, 2.0, HEIGHT - 1.0);
+    // The range's end to the second, right-aligned by its measured width; left off where it
+    // would run into the start's label (a narrow screen).
     let end = h.start_ms + h.bucket_ms * n as i64;
-    let end_text = fmt_time(end, props.local_time);
-    let _ = ctx.fill_text(&end_text, width - 7.0 * end_text.len() as f64, HEIGHT - 1.0);
+    let end_text = fmt_time(end - end.rem_euclid(1000), props.local_time);
+    let measure = |t: &str| ctx.measure_text(t).map(|m| m.width()).unwrap_or(7.0 * t.len() as f64);
+    let end_x = width - 2.0 - measure(&end_text);
+    if end_x > 2.0 + measure(&start_text) + 12.0 {
+        let _ = ctx.fill_text(&end_text, end_x, HEIGHT - 1.0);
+    }
     let selection = brush.or_else(|| props.window.map(|w| (x_at(h, w.start_ms, width), x_at(h, w.end_ms, width))));
     if let Some((a, b)) = selection {
         let (x0, x1) = (a.min(b), a.max(b));

@@ -36,7 +36,10 @@ pub fn stats_bar(props: &StatsBarProps) -> Html {
             {stat("stat-endpoints", "endpoints", s.endpoints.len() as u64)}
             {stat("stat-principals", "principals", s.principals)}
             {stat("stat-source-ips", "source IPs", props.n_source_ips)}
-            <div class="stats-bar__accounting" data-testid="stat-accounting">
+            <div class="stats-bar__accounting" data-testid="stat-accounting"
+                data-files-read={s.files.read.to_string()} data-files-skipped={s.files.skipped.to_string()}
+                data-files-rejected={s.files.rejected.to_string()} data-records-loaded={s.records.loaded.to_string()}
+                data-records-duplicates={s.records.duplicates.to_string()} data-records-invalid={s.records.invalid.to_string()}>
                 {format!(
                     "files: {} read, {} skipped, {} rejected · records: {} loaded, {} duplicates, {} invalid",
                     s.files.read, s.files.skipped, s.files.rejected, s.records.loaded, s.records.duplicates, s.records.invalid

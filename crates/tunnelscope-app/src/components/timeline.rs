@@ -17,6 +17,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement};
 use yew::prelude::*;
 
 use crate::fmt::{fmt_duration, fmt_time, visible};
+use crate::hooks::use_document_event;
 use crate::time_scale::{Axis, TimeScale, axis, estimate_text_width};
 
 /// Height of an endpoint row, and of a lane with one sub-row.
@@ -765,32 +766,20 @@ pub fn timeline(props: &TimelineProps) -> Html {
     };
     // W/S/A/D and 0 anywhere on the page, as in Perfetto, not only once the canvas has the
     // focus: unless the key goes to a field, or something already handled it (the canvas's
-    // own handler, the histogram's arrows). Re-registered with each render's callback.
-    {
+    // own handler, the histogram's arrows).
+    let on_page_key = {
         let on_key = on_key.clone();
-        use_effect_with(on_key, move |on_key| {
-            let on_key = on_key.clone();
-            let handler = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
-                let to_field = e
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
-                if !(e.default_prevented() || e.ctrl_key() || e.meta_key() || e.alt_key() || to_field) {
-                    on_key.emit(e);
-                }
-            });
-            let document = web_sys::window().and_then(|w| w.document());
-            if let Some(d) = &document {
-                let _ = d.add_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
+        Callback::from(move |e: KeyboardEvent| {
+            let to_field = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+            if !(e.default_prevented() || e.ctrl_key() || e.meta_key() || e.alt_key() || to_field) {
+                on_key.emit(e);
             }
-            move || {
-                if let Some(d) = &document {
-                    let _ = d.remove_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
-                }
-                drop(handler);
-            }
-        });
-    }
+        })
+    };
+    use_document_event("keydown", on_page_key);
     let on_group = {
         let cb = props.on_grouping.clone();
         Callback::from(move |e: Event| {

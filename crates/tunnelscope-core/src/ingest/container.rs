@@ -467,7 +467,8 @@ fn document<'a>(name: &str, doc: &'a RawValue) -> Doc<'a> {
     if let Some(rows) = top.query_rows {
         return query_rows(rows);
     }
-    if looks_like_record(doc) {
+    // A record with one of its keys twice is still a record (an invalid one, saying why).
+    if looks_like_record(doc) || record::probe_error(doc).is_some() {
         return items_doc(Shape::SingleRecord, "the record", std::iter::once(doc));
     }
     Doc::Reject(format!("JSON, but not a CloudTrail export (top-level keys: {})", top_keys(body)))
@@ -841,7 +842,11 @@ fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
     }
     match w.insights_message {
         Some(inner) => wrapped_string(inner),
-        None => Element::Invalid("not a CloudTrail record (no eventTime, eventName or eventVersion)".into()),
+        // A record with a key twice is not one that lacks its keys.
+        None => Element::Invalid(
+            record::probe_error(raw)
+                .unwrap_or_else(|| "not a CloudTrail record (no eventTime, eventName or eventVersion)".into()),
+        ),
     }
 }
 

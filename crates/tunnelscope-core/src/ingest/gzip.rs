@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 
 use super::{MAX_EXPANSION_RATIO, MIN_EXPANSION_ALLOWANCE};
 
@@ -43,7 +43,7 @@ pub(super) fn read_held(
                     }
                 }
             }
-            let target = if len == 0 { hint.clamp(64 << 10, max.max(1)) } else { len.saturating_mul(2) }.min(max);
+            let target = if len == 0 { hint.max(64 << 10) } else { len.saturating_mul(2) }.min(max);
             out.reserve_exact(target - len);
             out.resize(target, 0);
         }
@@ -75,17 +75,77 @@ fn read_error(e: &std::io::Error, produced: u64) -> String {
     }
 }
 
+/// The gzip members of a file one after another, as one reader, stopping before bytes that are
+/// not gzip (trailing zeros or garbage some tools leave): a `bufread` decoder stops at its
+/// member's end, leaving the rest. Where such bytes begin is kept in `trailing`.
+struct Members<'a> {
+    decoder: Option<GzDecoder<&'a [u8]>>,
+    /// The bytes after the gzip data and their offset in the file, once reached.
+    trailing: Option<(usize, &'a [u8])>,
+    total: usize,
+}
+
+impl<'a> Members<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self { decoder: Some(GzDecoder::new(bytes)), trailing: None, total: bytes.len() }
+    }
+
+    /// The note on the bytes after the gzip data, once the reader has reached them.
+    fn note(&self) -> Option<String> {
+        let (offset, rest) = self.trailing?;
+        let what = if rest.iter().all(|&b| b == 0) { "zero bytes" } else { "bytes that are not gzip" };
+        Some(format!("{} {what} after the gzip data (from byte {offset}) were not read", rest.len()))
+    }
+}
+
+impl Read for Members<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        while let Some(decoder) = self.decoder.as_mut() {
+            let n = decoder.read(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            // This member has ended: the next one, or the end of the gzip data.
+            let input = self.decoder.take().map(GzDecoder::into_inner).unwrap_or_default();
+            if input.is_empty() {
+                break;
+            }
+            if !is_gzip(input) {
+                self.trailing = Some((self.total - input.len(), input));
+                break;
+            }
+            self.decoder = Some(GzDecoder::new(input));
+        }
+        Ok(0)
+    }
+}
+
 /// Decompresses a whole gzip stream (concatenated members too), bounded by the expansion limit.
+pub(super) fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    gunzip_noting(bytes).map(|(out, _)| out)
+}
+
+/// [`gunzip`], and a note when bytes that are not gzip follow the last member (trailing
+/// zeros or garbage some tools leave): the members before them are the content, the rest
+/// is reported, not read. A truncated or corrupt member is still an error.
 ///
 /// Up to [`HOLD_FIRST`] bytes of output are held as they come; a bigger content is decompressed
 /// once counting only (to the bound: a bomb stops there, holding nothing), then again for real.
-pub(super) fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub(super) fn gunzip_noting(bytes: &[u8]) -> Result<(Vec<u8>, Option<String>), String> {
+    gunzip_holding(bytes, HOLD_FIRST)
+}
+
+/// [`gunzip_noting`] holding at most `hold_first` bytes before it knows the whole is bounded.
+fn gunzip_holding(bytes: &[u8], hold_first: u64) -> Result<(Vec<u8>, Option<String>), String> {
     let limit = expansion_limit(bytes.len() as u64);
-    let first = HOLD_FIRST.min(limit);
-    let mut decoder = MultiGzDecoder::new(bytes);
+    let first = hold_first.min(limit);
+    let mut members = Members::new(bytes);
     let hint = bytes.len().saturating_mul(8);
-    let out = match read_held(&mut decoder, hint, usize::try_from(first).unwrap_or(usize::MAX)) {
-        Ok((out, false)) => return Ok(out),
+    let out = match read_held(&mut members, hint, usize::try_from(first).unwrap_or(usize::MAX)) {
+        Ok((out, false)) => return Ok((out, members.note())),
         Ok((out, true)) => out,
         Err((e, produced)) => return Err(read_error(&e, produced as u64)),
     };
@@ -94,7 +154,7 @@ pub(super) fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
     drop(out);
     let mut scratch = vec![0u8; 256 << 10];
     loop {
-        match decoder.read(&mut scratch) {
+        match members.read(&mut scratch) {
             Ok(0) => break,
             Ok(n) => {
                 produced += n as u64;
@@ -107,12 +167,13 @@ pub(super) fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
         }
     }
     drop(scratch);
+    let note = members.note();
     let size = usize::try_from(produced).map_err(|_| bomb_reason(limit))?;
     let mut out = Vec::new();
     out.try_reserve_exact(size)
         .map_err(|_| format!("gzip content of {produced} bytes is too big to hold in memory here"))?;
-    MultiGzDecoder::new(bytes).take(produced).read_to_end(&mut out).map_err(|e| read_error(&e, out.len() as u64))?;
-    Ok(out)
+    Members::new(bytes).take(produced).read_to_end(&mut out).map_err(|e| read_error(&e, out.len() as u64))?;
+    Ok((out, note))
 }
 
 #[cfg(test)]
@@ -138,6 +199,59 @@ mod tests {
         bad[12] ^= 0xff;
         bad[13] ^= 0xff;
         assert!(gunzip(&bad).is_err());
+    }
+
+    /// Issue 18, item 6a: what follows the gzip data is reported, not a reason to refuse it.
+    #[test]
+    fn trailing_bytes_after_the_gzip_data_are_noted() {
+        let data = b"{\"Records\":[]}".repeat(100);
+        let packed = gz(&data);
+        assert_eq!(gunzip_noting(&packed).unwrap(), (data.clone(), None));
+        let two = [packed.clone(), gz(b"more")].concat();
+        assert_eq!(gunzip_noting(&two).unwrap(), ([&data[..], b"more"].concat(), None), "members in a row");
+        let zeros = [packed.clone(), vec![0; 512]].concat();
+        let (out, note) = gunzip_noting(&zeros).unwrap();
+        assert_eq!(out, data);
+        let note = note.unwrap();
+        assert!(
+            note.starts_with("512 zero bytes after the gzip data") && note.contains(&packed.len().to_string()),
+            "{note}"
+        );
+        let garbage = [packed.clone(), b"garbage".to_vec()].concat();
+        let (out, note) = gunzip_noting(&garbage).unwrap();
+        assert_eq!(out, data);
+        assert!(note.unwrap().starts_with("7 bytes that are not gzip"));
+        // A member cut short is still an error, trailing or not.
+        let cut = [packed.clone(), packed[..packed.len() / 2].to_vec()].concat();
+        assert!(gunzip_noting(&cut).unwrap_err().starts_with("truncated gzip"));
+    }
+
+    /// Issue 18: past the first hold (here a few bytes, so that any content is), the gzip data
+    /// is counted member by member, then read again: the bytes after it are still a note, a
+    /// cut member still an error, and a bomb still refused, trailing bytes or not.
+    #[test]
+    fn counted_then_read_again_keeps_the_trailing_note() {
+        let data = b"{\"Records\":[]}".repeat(100);
+        let packed = gz(&data);
+        for hold in [0, 1, 16, data.len() as u64 - 1, data.len() as u64, data.len() as u64 + 1] {
+            assert_eq!(gunzip_holding(&packed, hold).unwrap(), (data.clone(), None), "{hold}");
+            let two = [packed.clone(), gz(b""), gz(b"more")].concat();
+            assert_eq!(gunzip_holding(&two, hold).unwrap(), ([&data[..], b"more"].concat(), None), "{hold}");
+            let zeros = [two.clone(), vec![0; 512]].concat();
+            let note = format!("512 zero bytes after the gzip data (from byte {}) were not read", two.len());
+            assert_eq!(gunzip_holding(&zeros, hold).unwrap(), ([&data[..], b"more"].concat(), Some(note)));
+            let garbage = [packed.clone(), b"garbage".to_vec()].concat();
+            let (out, note) = gunzip_holding(&garbage, hold).unwrap();
+            assert_eq!(out, data);
+            assert!(note.unwrap().starts_with("7 bytes that are not gzip"));
+            let cut = [packed.clone(), packed[..packed.len() / 2].to_vec()].concat();
+            assert!(gunzip_holding(&cut, hold).unwrap_err().starts_with("truncated gzip"), "{hold}");
+        }
+        let bomb = [gz(&vec![b' '; (MIN_EXPANSION_ALLOWANCE + 1024) as usize]), vec![0; 512]].concat();
+        for hold in [16, HOLD_FIRST] {
+            let err = gunzip_holding(&bomb, hold).unwrap_err();
+            assert_eq!(err, bomb_reason(expansion_limit(bomb.len() as u64)));
+        }
     }
 
     #[test]

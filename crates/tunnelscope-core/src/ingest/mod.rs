@@ -89,6 +89,27 @@ pub enum Shape {
     OsMetadata,
 }
 
+impl Shape {
+    /// Its name as serialised (`"TrailRecords"`, …): what `stats --json` prints in
+    /// `files_detail` and the page puts in the load report's `data-shape`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TrailRecords => "TrailRecords",
+            Self::RecordArray => "RecordArray",
+            Self::SingleRecord => "SingleRecord",
+            Self::Ndjson => "Ndjson",
+            Self::LookupEvents => "LookupEvents",
+            Self::EventBridge => "EventBridge",
+            Self::CloudWatchLogs => "CloudWatchLogs",
+            Self::Digest => "Digest",
+            Self::LakeSignature => "LakeSignature",
+            Self::ConsoleCsv => "ConsoleCsv",
+            Self::QueryResult => "QueryResult",
+            Self::OsMetadata => "OsMetadata",
+        }
+    }
+}
+
 /// One record that was found but is not a valid event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvalidRecord {
@@ -103,7 +124,8 @@ pub struct InvalidRecord {
 pub struct ParsedFile {
     /// Read, skipped or rejected.
     pub status: FileStatus,
-    /// Why the file was skipped or rejected (empty when read).
+    /// Why the file was skipped or rejected; for a read file, empty or a note on what was not
+    /// read (bytes after the gzip data), which the load report shows as a note.
     pub reason: String,
     /// The recognised shape, when there is one.
     pub shape: Option<Shape>,
@@ -295,9 +317,16 @@ pub fn parse_file(name: &str, bytes: &[u8]) -> ParsedFile {
         return ParsedFile::rejected("empty file");
     }
     if gzip::is_gzip(bytes) {
-        return match gzip::gunzip(bytes) {
-            Ok(inner) if inner.is_empty() => ParsedFile::rejected("empty file (inside gzip)"),
-            Ok(inner) => parse_plain(name, &inner),
+        return match gzip::gunzip_noting(bytes) {
+            Ok((inner, _)) if inner.is_empty() => ParsedFile::rejected("empty file (inside gzip)"),
+            Ok((inner, note)) => {
+                let mut parsed = parse_plain(name, &inner);
+                // A read file's reason is a note for its load report (Dataset::add_parsed).
+                if let (Some(note), FileStatus::Read) = (note, parsed.status) {
+                    parsed.reason = note;
+                }
+                parsed
+            }
             Err(reason) => ParsedFile::rejected(reason),
         };
     }
