@@ -301,7 +301,11 @@ pub fn app() -> Html {
                     d.dispatch(Action::ExportArrived(Rc::new(ExportFile { export_id, file_name, mime, body })))
                 }
                 Response::Failed { message } => d.dispatch(Action::Failed(message)),
-                Response::EngineStopped { message } => d.dispatch(Action::EngineStopped(message)),
+                Response::EngineStopped { message } => {
+                    // The pool starts a fresh, empty engine for the next request.
+                    e.files.borrow_mut().clear();
+                    d.dispatch(Action::EngineStopped(message))
+                }
                 Response::Ready => {}
             });
             match spawned {

@@ -559,7 +559,9 @@ async fn load_files(
             let since = profile::now();
             let mut shard = engine.shard.borrow_mut();
             shard.files.insert(name.clone(), file.clone());
-            records_added += records_of(&parsed);
+            // Events, not records: a file of millions of invalid `{}` must not make the
+            // estimate of the events to come (bytes left / bytes per event) absurd.
+            records_added += parsed.iter().map(|(_, p)| p.n_events() as u64).sum::<u64>();
             for (name, file) in parsed {
                 shard.add(&name, file);
             }

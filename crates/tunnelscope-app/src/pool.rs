@@ -26,28 +26,127 @@ struct Shared {
     progress: HashMap<u64, Vec<Progress>>,
     /// Per load: its files and bytes in all (a worker reports only its own part).
     totals: HashMap<u64, (usize, u64)>,
+    /// Per load: its files' names in path order (the order the owner adds them in), to say
+    /// which one the engine was loading if it stops.
+    names: HashMap<u64, Vec<String>>,
+    /// Set once a worker of this set has stopped: the set is replaced before the next request.
+    stopped: bool,
 }
 
-/// A pool of engine workers: worker 0 owns the dataset and answers every query; the others
-/// parse files for it (their results go straight to it over a `MessagePort`).
-pub struct EnginePool {
+type OnResponse = Rc<dyn Fn(Response)>;
+
+/// One set of engine workers and their handlers.
+struct Workers {
     workers: Vec<Worker>,
     shared: Rc<RefCell<Shared>>,
     _handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
     _error_handlers: Vec<Closure<dyn FnMut(web_sys::ErrorEvent)>>,
 }
 
+/// A pool of engine workers: worker 0 owns the dataset and answers every query; the others
+/// parse files for it (their results go straight to it over a `MessagePort`).
+///
+/// When a worker stops (out of memory, a panic: wasm aborts), the pool says so once
+/// ([`Response::EngineStopped`], naming the file being loaded when known) and, before the next
+/// request, replaces the whole set with fresh workers: the next load starts on an empty engine
+/// instead of waiting forever for the dead one.
+pub struct EnginePool {
+    n: usize,
+    on_response: OnResponse,
+    current: RefCell<Workers>,
+}
+
 impl EnginePool {
     /// Starts `n` workers; `on_response` receives merged responses on the UI thread.
     pub fn spawn(n: usize, on_response: impl Fn(Response) + 'static) -> Result<Self, String> {
         let n = n.max(1);
-        let on_response = Rc::new(on_response);
+        let on_response: OnResponse = Rc::new(on_response);
+        let current = RefCell::new(Workers::spawn(n, &on_response)?);
+        Ok(Self { n, on_response, current })
+    }
+
+    /// Replaces a stopped set of workers by a fresh one (an empty dataset).
+    fn restart_if_stopped(&self) {
+        if !self.current.borrow().shared.borrow().stopped {
+            return;
+        }
+        match Workers::spawn(self.n, &self.on_response) {
+            Ok(fresh) => {
+                let old = self.current.replace(fresh);
+                for w in &old.workers {
+                    w.terminate();
+                }
+                // This may run inside one of the old handlers (a response that asks for a
+                // view): they are let go of without being freed, which a stop rarely costs.
+                std::mem::forget(old);
+            }
+            Err(message) => (self.on_response)(Response::Failed { message }),
+        }
+    }
+
+    /// Sends files to load: the owner receives them all (it adds them in path order and keeps
+    /// them to read raw records again), and each is parsed by the worker with the least bytes
+    /// assigned so far (the owner's count weighted, as it also adds everything).
+    pub fn load(&self, load_id: u64, files: Vec<(String, File)>) {
+        self.restart_if_stopped();
+        self.current.borrow().load(load_id, files);
+    }
+
+    /// Loads the built-in sample into the first shard (the others report an empty load).
+    pub fn load_sample(&self, load_id: u64) {
+        self.restart_if_stopped();
+        self.current.borrow().load_sample(load_id);
+    }
+
+    /// Stops a load on every shard; files already read stay loaded. One `Loaded` with
+    /// `cancelled: true` follows (unless the load had already ended).
+    pub fn cancel(&self, load_id: u64) {
+        self.restart_if_stopped();
+        self.current.borrow().cancel(load_id);
+    }
+
+    /// Empties every shard.
+    pub fn clear(&self) {
+        self.restart_if_stopped();
+        self.current.borrow().clear();
+    }
+
+    /// Asks the owner for the view.
+    pub fn view(&self, req: &ViewRequest) {
+        self.restart_if_stopped();
+        self.current.borrow().view(req);
+    }
+
+    /// Asks the owner for one event's detail.
+    pub fn detail(&self, event_id: &str) {
+        self.restart_if_stopped();
+        self.current.borrow().detail(event_id);
+    }
+
+    /// Asks the owner for an export of the filtered view (`export_id` names its progress and
+    /// result).
+    pub fn export(&self, export_id: u64, kind: ExportKind, view: &ViewRequest) {
+        self.restart_if_stopped();
+        self.current.borrow().export(export_id, kind, view);
+    }
+
+    /// Stops an export; `ExportCancelled` follows unless it has already ended.
+    pub fn cancel_export(&self, export_id: u64) {
+        self.restart_if_stopped();
+        self.current.borrow().cancel_export(export_id);
+    }
+}
+
+impl Workers {
+    fn spawn(n: usize, on_response: &OnResponse) -> Result<Self, String> {
         let shared = Rc::new(RefCell::new(Shared {
             ready: vec![false; n],
             queued: vec![Vec::new(); n],
             loads: HashMap::new(),
             progress: HashMap::new(),
             totals: HashMap::new(),
+            names: HashMap::new(),
+            stopped: false,
         }));
         let mut workers = Vec::with_capacity(n);
         let mut handlers = Vec::with_capacity(n);
@@ -56,7 +155,7 @@ impl EnginePool {
             let worker = Worker::new(WORKER_URL).map_err(|e| format!("cannot start the worker: {e:?}"))?;
             let shared_h = Rc::clone(&shared);
             let worker_h = worker.clone();
-            let respond = Rc::clone(&on_response);
+            let respond = Rc::clone(on_response);
             let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
                 // JSON text, or `{json, body}`: an export with its bytes beside it.
                 let data = msg.data();
@@ -81,24 +180,38 @@ impl EnginePool {
             });
             worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
             // A worker that dies (out of memory in wasm is an abort) must not leave the page
-            // loading forever: say so.
-            let respond = Rc::clone(&on_response);
+            // loading forever: say so, once for the set, and mark the set to be replaced.
+            let respond = Rc::clone(on_response);
+            let shared_e = Rc::clone(&shared);
             let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-                respond(Response::EngineStopped { message: e.message() });
+                // Handled here: the worker's own console has the details.
+                e.prevent_default();
+                let message = {
+                    let mut s = shared_e.borrow_mut();
+                    if s.stopped {
+                        return;
+                    }
+                    s.stopped = true;
+                    match loading_when_stopped(&s) {
+                        Some(name) => format!("{}, while loading {name}", e.message()),
+                        None => e.message(),
+                    }
+                };
+                respond(Response::EngineStopped { message });
             });
             worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
             workers.push(worker);
             handlers.push(handler);
             error_handlers.push(on_error);
         }
-        let pool = Self { workers, shared, _handlers: handlers, _error_handlers: error_handlers };
+        let set = Self { workers, shared, _handlers: handlers, _error_handlers: error_handlers };
         // A direct line from each parse helper to the owner.
         for helper in 1..n {
             let channel = web_sys::MessageChannel::new().map_err(|e| format!("cannot connect the workers: {e:?}"))?;
-            pool.post_port(0, &Request::Connect { helper, to_owner: false }, channel.port1());
-            pool.post_port(helper, &Request::Connect { helper, to_owner: true }, channel.port2());
+            set.post_port(0, &Request::Connect { helper, to_owner: false }, channel.port1());
+            set.post_port(helper, &Request::Connect { helper, to_owner: true }, channel.port2());
         }
-        Ok(pool)
+        Ok(set)
     }
 
     fn post_port(&self, k: usize, req: &Request, port: web_sys::MessagePort) {
@@ -109,7 +222,7 @@ impl EnginePool {
     /// Sends files to load: the owner receives them all (it adds them in path order and keeps
     /// them to read raw records again), and each is parsed by the worker with the least bytes
     /// assigned so far (the owner's count weighted, as it also adds everything).
-    pub fn load(&self, load_id: u64, files: Vec<(String, File)>) {
+    fn load(&self, load_id: u64, files: Vec<(String, File)>) {
         let n = self.workers.len();
         let mut files = files;
         files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -120,6 +233,7 @@ impl EnginePool {
             shared.totals.insert(load_id, (files.len(), files.iter().map(|(_, f)| f.size() as u64).sum()));
         }
         let names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+        self.shared.borrow_mut().names.insert(load_id, names.clone());
         let all = Array::new();
         for (_, f) in &files {
             all.push(f);
@@ -145,7 +259,7 @@ impl EnginePool {
     }
 
     /// Loads the built-in sample into the first shard (the others report an empty load).
-    pub fn load_sample(&self, load_id: u64) {
+    fn load_sample(&self, load_id: u64) {
         self.shared.borrow_mut().loads.insert(load_id, (0, false));
         for k in 0..self.workers.len() {
             let req = if k == 0 {
@@ -159,37 +273,37 @@ impl EnginePool {
 
     /// Stops a load on every shard; files already read stay loaded. One `Loaded` with
     /// `cancelled: true` follows (unless the load had already ended).
-    pub fn cancel(&self, load_id: u64) {
+    fn cancel(&self, load_id: u64) {
         for k in 0..self.workers.len() {
             self.post(k, &Request::Cancel { load_id }, None);
         }
     }
 
     /// Empties every shard.
-    pub fn clear(&self) {
+    fn clear(&self) {
         for k in 0..self.workers.len() {
             self.post(k, &Request::Clear, None);
         }
     }
 
     /// Asks the owner for the view.
-    pub fn view(&self, req: &ViewRequest) {
+    fn view(&self, req: &ViewRequest) {
         self.post(0, &Request::View(req.clone()), None);
     }
 
     /// Asks the owner for one event's detail.
-    pub fn detail(&self, event_id: &str) {
+    fn detail(&self, event_id: &str) {
         self.post(0, &Request::Detail { event_id: event_id.to_owned() }, None);
     }
 
     /// Asks the owner for an export of the filtered view (`export_id` names its progress and
     /// result).
-    pub fn export(&self, export_id: u64, kind: ExportKind, view: &ViewRequest) {
+    fn export(&self, export_id: u64, kind: ExportKind, view: &ViewRequest) {
         self.post(0, &Request::Export { export_id, kind, view: view.clone() }, None);
     }
 
     /// Stops an export; `ExportCancelled` follows unless it has already ended.
-    pub fn cancel_export(&self, export_id: u64) {
+    fn cancel_export(&self, export_id: u64) {
         self.post(0, &Request::CancelExport { export_id }, None);
     }
 
@@ -255,6 +369,14 @@ fn assign(sizes: &[f64], n: usize) -> Vec<usize> {
 /// every file to the dataset): adding is about a fifth of parsing.
 const OWNER_WEIGHT: f64 = 1.25;
 
+/// The file the engine was loading when it stopped, by the owner's last progress report (it
+/// adds files in path order, so the first it has not reported done), when a load was running.
+fn loading_when_stopped(s: &Shared) -> Option<String> {
+    let (load_id, names) = s.names.iter().max_by_key(|(id, _)| **id)?;
+    let done = s.progress.get(load_id).and_then(|p| p.first()).map_or(0, |p| p.files_done);
+    names.get(done).or(names.last()).cloned()
+}
+
 /// Handles one worker's response; returns what the UI should see, if anything yet.
 fn receive(shared: &RefCell<Shared>, worker: &Worker, idx: usize, n: usize, response: Response) -> Option<Response> {
     let mut s = shared.borrow_mut();
@@ -275,6 +397,7 @@ fn receive(shared: &RefCell<Shared>, worker: &Worker, idx: usize, n: usize, resp
                 s.loads.remove(&load_id);
                 s.progress.remove(&load_id);
                 s.totals.remove(&load_id);
+                s.names.remove(&load_id);
                 Some(Response::Loaded { load_id, cancelled })
             } else {
                 None

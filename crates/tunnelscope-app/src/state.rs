@@ -508,8 +508,11 @@ impl Reducible for AppState {
             Action::EngineStopped(message) => {
                 s.error = Some(format!(
                     "The engine stopped ({message}), probably out of memory: the browser holds at most 4 GB per worker. \
-                     Reload the page to start again, and load less at once (`tunnelscope extract` keeps only the EICE-related events)."
+                     Everything loaded was lost. The next load starts a fresh engine: load less at once \
+                     (`tunnelscope extract` keeps only the EICE-related events)."
                 ));
+                // The fresh engine holds nothing: show nothing rather than what was lost.
+                s.view = Rc::new(View::default());
                 s.loads.clear();
                 s.awaiting = None;
                 s.done_pending = false;
@@ -867,9 +870,15 @@ mod tests {
 
     #[test]
     fn a_stopped_engine_ends_the_load_with_an_error() {
-        let s = run(vec![start(1), Action::EngineStopped("unreachable".into())]);
+        // A first load is on screen, then the engine stops during the next one.
+        let s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(view(1, 5)), start(2)]);
+        assert_eq!(s.view.n_events, 5);
+        let s = s.reduce(Action::EngineStopped("unreachable, while loading a.json".into()));
         assert_eq!(s.phase, LoadPhase::Done);
-        assert!(s.error.as_deref().is_some_and(|e| e.contains("unreachable")));
+        let error = s.error.as_deref().unwrap_or_default();
+        assert!(error.contains("unreachable, while loading a.json"), "{error}");
+        assert!(error.contains("Everything loaded was lost") && error.contains("fresh engine"), "{error}");
+        assert_eq!((s.view.n_events, s.view.n_events_total), (0, 0), "what was lost is not shown");
         assert!(s.loads.is_empty());
     }
 

@@ -597,7 +597,9 @@ fn cut_gzip(shared: &Shared<'_>, i: usize, f: fs::File, head: Vec<u8>) -> Result
                 queue(pieces);
                 produced += cutter.read() as u64;
                 if produced > limit {
-                    return whole();
+                    // A bomb, found as it streams: reading it whole would only say so again.
+                    let reason = ingest::bomb_reason(limit);
+                    return Ok(Outcome::Whole(vec![(file.name.clone(), ParsedFile::rejected(reason))]));
                 }
             }
             Ok(Some(_)) => break,

@@ -12,7 +12,7 @@ use crate::store::{EventRef, Incoming, Store, col};
 use crate::time::format_rfc3339;
 
 /// Invalid-record details kept per file (the count is always exact).
-pub const MAX_INVALID_DETAILS_PER_FILE: usize = 100;
+pub const MAX_INVALID_DETAILS_PER_FILE: usize = crate::ingest::MAX_INVALID_DETAILS;
 /// How long before a tunnel a key push may be to pair with it (the key's lifetime).
 pub const KEY_PUSH_WINDOW_MS: i64 = 60_000;
 
@@ -362,7 +362,7 @@ impl Dataset {
     /// Adds an already parsed file.
     pub fn add_parsed(&mut self, name: &str, parsed: ParsedFile) -> &FileReport {
         let file_idx = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
-        let n_invalid = parsed.invalid.len() as u64;
+        let n_invalid = parsed.n_invalid() as u64;
         let mut invalid = parsed.invalid;
         invalid.truncate(MAX_INVALID_DETAILS_PER_FILE);
         // A read file's reason is a note (the file was read, but not all of it).
@@ -394,7 +394,7 @@ impl Dataset {
     /// False, adding nothing, when no file was added or the piece has invalid records.
     pub fn add_more(&mut self, parsed: ParsedFile) -> bool {
         let Some(last) = self.files.len().checked_sub(1) else { return false };
-        if !parsed.invalid.is_empty() {
+        if parsed.n_invalid() > 0 {
             return false;
         }
         self.insert_parsed(u32::try_from(last).unwrap_or(u32::MAX), parsed.events, &parsed.rows);

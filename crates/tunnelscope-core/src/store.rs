@@ -724,7 +724,9 @@ impl Store {
         let _ = self.time.try_reserve_exact(n);
         self.ids.reserve(n);
         let (ids, hasher) = (&self.ids, &self.id_hasher);
-        self.by_id.reserve(n, |&j| ids.key(j as usize).hash_with(hasher));
+        // Tried, as the columns are: an estimate from hostile input (a file of tiny records
+        // before a big one) must not abort on an allocation or a capacity overflow.
+        let _ = self.by_id.try_reserve(n, |&j| ids.key(j as usize).hash_with(hasher));
         for c in &mut self.strs {
             c.reserve(n);
         }

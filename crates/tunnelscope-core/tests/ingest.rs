@@ -340,6 +340,22 @@ fn every_shape_and_every_rejection() {
     }
 }
 
+/// A member read when the archive's expansion budget is all but spent (less left than the
+/// first buffer a member's reading starts with) is read within what is left, not a panic.
+#[test]
+fn a_member_after_the_budget_is_nearly_spent_is_read_within_it() {
+    let limit = tunnelscope_core::ingest::MIN_EXPANSION_ALLOWANCE as usize;
+    let padding = vec![b' '; limit - 1000];
+    let doc = fixture("single-record.json");
+    assert!(doc.len() < 1000);
+    let z = zip(&[("a.json", &padding), ("b.json", &doc)]);
+    let mut ds = Dataset::new();
+    let reports = ds.add_file_reports("x.zip", &z).to_vec();
+    assert_eq!(reports.len(), 2);
+    assert_eq!((reports[1].name.as_str(), reports[1].status), ("x.zip!/b.json", FileStatus::Read));
+    assert_eq!(ds.len(), 1);
+}
+
 #[test]
 fn zip_members_are_named_archive_bang_member() {
     let trail = fixture("trail-compact.json");
@@ -645,6 +661,59 @@ fn concatenated_pretty_documents_report_lines() {
     let inv = &ds.files()[0].invalid[0];
     let lines = String::from_utf8(fixture("trail-pretty.json")).unwrap().lines().count();
     assert_eq!(inv.position, format!("line {} record 1", 2 * lines + 1));
+}
+
+/// Issue 18: a file of many invalid records keeps the details of the first
+/// [`MAX_INVALID_DETAILS`] only and counts the rest, in every shape and whether read whole or
+/// streamed in chunks, so that millions of `{}` cost no memory per record; the counts stay exact.
+#[test]
+fn invalid_records_beyond_the_first_hundred_are_counted_not_kept() {
+    use tunnelscope_core::ingest::{FileStream, MAX_INVALID_DETAILS, parse_input};
+    let valid = r#"{"eventTime":"2026-10-01T00:00:00Z","eventName":"A","eventID":"e1"}"#;
+    let n = 1000;
+    let empties = |sep: &str| vec!["{}"; n].join(sep);
+    let inputs = [
+        ("x.ndjson", format!("{valid}\n{}\n", empties("\n"))),
+        ("x.json", format!("{{\"Records\":[{valid},{}]}}", empties(","))),
+        ("x.json", format!("[{valid},{}]", empties(","))),
+        // Another top-level key: the general path, not the record-by-record one.
+        ("x.json", format!("{{\"Records\":[{valid},{}],\"x\":1}}", empties(","))),
+        ("x.csv", format!("eventTime,eventName\n2026-10-01T00:00:00Z,A\n{}", ",\n".repeat(n))),
+    ];
+    for (name, text) in inputs {
+        let whole = parse_input(name, text.as_bytes()).pop().unwrap().1;
+        assert_eq!(whole.status, FileStatus::Read, "{name}: {}", whole.reason);
+        assert_eq!(whole.n_events(), 1, "{name}");
+        assert_eq!(whole.invalid.len(), MAX_INVALID_DETAILS, "{name}");
+        assert_eq!(whole.invalid_more, (n - MAX_INVALID_DETAILS) as u64, "{name}");
+        assert_eq!(whole.n_records(), n + 1, "{name}");
+        let mut stream = FileStream::new(name, text.len() as u64);
+        for chunk in text.as_bytes().chunks(7) {
+            stream.push(chunk);
+        }
+        let streamed = stream.finish().pop().unwrap().1;
+        assert_eq!(streamed.with_rows_as_events(), whole.clone().with_rows_as_events(), "{name}");
+        let mut ds = Dataset::new();
+        ds.add_file(name, text.as_bytes());
+        let s = ds.stats();
+        assert_eq!((s.records.loaded, s.records.invalid), (1, n as u64), "{name}");
+        assert_eq!(ds.files()[0].invalid.len(), MAX_INVALID_DETAILS, "{name}");
+        let wire = tunnelscope_core::ingest::files_into_wire(vec![(name.to_owned(), whole.clone())]);
+        let back = tunnelscope_core::ingest::files_from_wire(&wire).unwrap().pop().unwrap().1;
+        assert_eq!(back, whole, "{name}");
+    }
+}
+
+/// Issue 18: the room a load reserves is an estimate from its input (bytes left / bytes per
+/// event so far); an absurd one (tiny records before a big file) is refused, never a panic or
+/// an abort, and the dataset works as before.
+#[test]
+fn an_absurd_reservation_is_refused_not_a_panic() {
+    let mut ds = Dataset::new();
+    ds.reserve(usize::MAX / 64);
+    ds.add_file("sample.json", &tunnelscope_core::sample::sample_trail_json());
+    assert!(ds.stats().records.loaded > 0);
+    ds.shrink_to_fit();
 }
 
 #[test]

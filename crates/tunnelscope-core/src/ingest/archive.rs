@@ -184,48 +184,115 @@ fn shadowed_entries(bytes: &[u8]) -> std::collections::HashMap<Vec<u8>, Vec<Entr
     by_name
 }
 
-/// Reads a member the zip crate does not list, from its local header.
-fn read_shadowed(bytes: &[u8], entry: &Entry, budget: &mut Budget) -> Result<Vec<u8>, String> {
-    let mut reader = bytes.get(entry.header_start..).ok_or("corrupt zip member: it starts beyond the archive")?;
-    match zip::read::read_zipfile_from_stream_with_compressed_size(&mut reader, entry.compressed_size) {
-        Ok(Some(mut file)) => read_bounded(&mut file, entry.compressed_size, budget),
-        Ok(None) => Err("corrupt zip member: no local header where the directory says".to_owned()),
-        Err(e) => Err(member_error(e)),
-    }
-}
+/// Decompressed bytes of a member held as it is read the first time; a bigger member is first
+/// only counted against the bound as it streams, then read again into a buffer of its exact
+/// size, so a bomb is refused without ever being held.
+const HOLD_FIRST: u64 = MIN_EXPANSION_ALLOWANCE;
 
 fn read_member(archive: &mut ZipArchive<Cursor<&[u8]>>, i: usize, budget: &mut Budget) -> Result<Vec<u8>, String> {
-    match archive.by_index(i) {
-        Ok(mut file) => {
-            let size = file.size();
-            read_bounded(&mut file, size, budget)
-        }
-        Err(e) => Err(member_error(e)),
-    }
+    let mut with_file = |read: Reading<'_>| {
+        let mut file = archive.by_index(i).map_err(|e| member_error(&e))?;
+        let size = file.size();
+        read(&mut file, size)
+    };
+    read_twice(&mut with_file, budget)
 }
 
-/// A member's content, within what the archive may still expand to.
-fn read_bounded(file: &mut impl Read, size_hint: u64, budget: &mut Budget) -> Result<Vec<u8>, String> {
-    let mut data = Vec::with_capacity(usize::try_from(size_hint.min(1 << 20)).unwrap_or(0));
-    match file.take(budget.bytes_left.saturating_add(1)).read_to_end(&mut data) {
-        Ok(n) if n as u64 > budget.bytes_left => {
-            let reason = format!(
-                "zip archive expands beyond {} bytes ({MAX_EXPANSION_RATIO}× its size): not a real export (decompression bomb?)",
-                budget.limit
-            );
-            budget.exhausted = Some(reason.clone());
-            Err(reason)
+/// Reads a member the zip crate does not list, from its local header.
+fn read_shadowed(bytes: &[u8], entry: &Entry, budget: &mut Budget) -> Result<Vec<u8>, String> {
+    let mut with_file = |read: Reading<'_>| {
+        let mut reader = bytes.get(entry.header_start..).ok_or("corrupt zip member: it starts beyond the archive")?;
+        match zip::read::read_zipfile_from_stream_with_compressed_size(&mut reader, entry.compressed_size) {
+            Ok(Some(mut file)) => {
+                let size = file.size();
+                read(&mut file, size)
+            }
+            Ok(None) => Err("corrupt zip member: no local header where the directory says".to_owned()),
+            Err(e) => Err(member_error(&e)),
         }
-        Ok(n) => {
-            budget.bytes_left -= n as u64;
-            Ok(data)
+    };
+    read_twice(&mut with_file, budget)
+}
+
+/// What one reading of a member gave: its content, or (when it is more than the first hold)
+/// only its size, counted against the bound as it streamed.
+enum MemberRead {
+    Held(Vec<u8>),
+    Counted(u64),
+}
+
+/// One reading of an open member, given its declared size.
+type Reading<'r> = &'r mut dyn FnMut(&mut dyn Read, u64) -> Result<MemberRead, String>;
+
+/// A member's content, within what the archive may still expand to. `with_file` opens the
+/// member (afresh each time) and hands it, with its declared size, to the reading given: the
+/// first reading holds up to [`HOLD_FIRST`] bytes, or else counts them to the bound (a bomb
+/// stops there, holding nothing); the second then reads them into a buffer of their exact size.
+fn read_twice(
+    with_file: &mut dyn FnMut(Reading<'_>) -> Result<MemberRead, String>,
+    budget: &mut Budget,
+) -> Result<Vec<u8>, String> {
+    let bomb = |budget: &mut Budget| {
+        let reason = format!(
+            "zip archive expands beyond {} bytes ({MAX_EXPANSION_RATIO}× its size): not a real export (decompression bomb?)",
+            budget.limit
+        );
+        budget.exhausted = Some(reason.clone());
+        Err(reason)
+    };
+    let corrupt = |e: std::io::Error| format!("corrupt or truncated zip member: {e}");
+    let first = HOLD_FIRST.min(budget.bytes_left);
+    let bytes_left = budget.bytes_left;
+    let mut first_read = |mut file: &mut dyn Read, size: u64| {
+        let hint = usize::try_from(size).unwrap_or(usize::MAX).saturating_add(1);
+        let n = match super::gzip::read_held(&mut file, hint, usize::try_from(first).unwrap_or(usize::MAX)) {
+            Ok((data, false)) => return Ok(MemberRead::Held(data)),
+            Ok((data, true)) => data.len() as u64 + 1,
+            Err((e, _)) => return Err(corrupt(e)),
+        };
+        if n > bytes_left {
+            return Ok(MemberRead::Counted(n));
         }
-        Err(e) => Err(format!("corrupt or truncated zip member: {e}")),
-    }
+        // More than the first hold: count the rest, without holding it, up to the bound.
+        let mut scratch = vec![0u8; 256 << 10];
+        let mut produced = n;
+        loop {
+            match file.read(&mut scratch) {
+                Ok(0) => return Ok(MemberRead::Counted(produced)),
+                Ok(k) => {
+                    produced += k as u64;
+                    if produced > bytes_left {
+                        return Ok(MemberRead::Counted(produced));
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(corrupt(e)),
+            }
+        }
+    };
+    let produced = match with_file(&mut first_read)? {
+        MemberRead::Held(data) => {
+            budget.bytes_left -= data.len() as u64;
+            return Ok(data);
+        }
+        MemberRead::Counted(n) if n > budget.bytes_left => return bomb(budget),
+        MemberRead::Counted(n) => n,
+    };
+    let size = usize::try_from(produced).map_err(|_| "zip member too big to hold in memory here".to_owned())?;
+    let mut data = Vec::new();
+    data.try_reserve_exact(size)
+        .map_err(|_| format!("zip member of {produced} bytes is too big to hold in memory here"))?;
+    let mut second_read = |file: &mut dyn Read, _: u64| {
+        file.take(produced).read_to_end(&mut data).map_err(corrupt)?;
+        Ok(MemberRead::Counted(0))
+    };
+    with_file(&mut second_read)?;
+    budget.bytes_left -= data.len() as u64;
+    Ok(data)
 }
 
 /// Why a member cannot be opened.
-fn member_error(e: ZipError) -> String {
+fn member_error(e: &ZipError) -> String {
     match e {
         ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED) => {
             "encrypted zip member: tunnelscope cannot read password-protected archives".to_owned()

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::columns::{ColumnMap, finish};
-use super::{FileStatus, InvalidRecord, MAX_RECORD_BYTES, ParsedFile, Shape, scan, table};
+use super::{FileStatus, MAX_RECORD_BYTES, ParsedFile, Shape, scan, table};
 use crate::model::{Event, Fidelity, RawSpan};
 use crate::record::{
     self, FROM_LOOKUP_SUMMARY, FROM_QUERY_ROW, Lenient, Parsed, RowSink, clip, looks_like_record, parse_record,
@@ -64,6 +64,50 @@ enum Element<'a> {
     Invalid(String),
 }
 
+/// A container's elements, classified one at a time as they are taken.
+type Elements<'a> = Box<dyn Iterator<Item = Element<'a>> + 'a>;
+
+/// The elements of a JSON array, taken one at a time from its (already validated) text: a list
+/// of millions of records is never held as a list.
+#[derive(Clone)]
+struct ArrayItems<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> ArrayItems<'a> {
+    /// `body`: a validated JSON value's text; `None` unless it is an array.
+    fn new(body: &'a str) -> Option<Self> {
+        body.starts_with('[').then_some(Self { text: body, pos: 1 })
+    }
+}
+
+impl<'a> Iterator for ArrayItems<'a> {
+    type Item = &'a RawValue;
+
+    fn next(&mut self) -> Option<&'a RawValue> {
+        let bytes = self.text.as_bytes();
+        while bytes.get(self.pos).is_some_and(|b| b.is_ascii_whitespace() || *b == b',') {
+            self.pos += 1;
+        }
+        if bytes.get(self.pos).is_none_or(|b| *b == b']') {
+            return None;
+        }
+        let rest = &self.text[self.pos..];
+        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
+        match stream.next() {
+            Some(Ok(value)) => {
+                self.pos += stream.byte_offset();
+                Some(value)
+            }
+            _ => {
+                self.pos = bytes.len();
+                None
+            }
+        }
+    }
+}
+
 /// Where a file's content lies in memory, to turn a record's `&str` into its byte range in the
 /// content ([`Event::span`]); records elsewhere (unescaped, synthesized) get no span.
 #[derive(Clone, Copy)]
@@ -97,8 +141,9 @@ impl Element<'_> {
 
 /// What one JSON document is.
 enum Doc<'a> {
-    /// A container of elements, with the shape and a description for messages.
-    Items(Shape, &'static str, Vec<Element<'a>>),
+    /// A container of elements, with the shape and a description for messages. The elements
+    /// are classified as they are taken, so a list of millions costs no memory per element.
+    Items(Shape, &'static str, Elements<'a>),
     /// Recognised, holds no events by nature.
     Skip(Shape, &'static str),
     /// Not CloudTrail; rejects the document.
@@ -159,21 +204,16 @@ fn parse_json(name: &str, text: &str, base: Option<&Base>) -> ParsedFile {
                 return single(name, first, base);
             }
             // Several values: NDJSON, concatenated documents (`zcat *.json.gz`), pretty or not.
-            let mut lines = Lines::default();
-            let mut values = vec![(lines.line_of(text, 0), Ok(first))];
-            let mut complete = true;
-            loop {
-                let before = stream.byte_offset();
-                match stream.next() {
-                    Some(Ok(v)) => values.push((lines.line_of(text, before), Ok(v))),
-                    Some(Err(_)) => {
-                        complete = false;
-                        break;
-                    }
-                    None => break,
-                }
-            }
+            // Checked whole first, then read value by value (nothing kept per value).
+            let complete = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>().all(|v| v.is_ok());
             if complete {
+                let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+                let mut lines = Lines::default();
+                let values = std::iter::from_fn(move || {
+                    let before = stream.byte_offset();
+                    let value = stream.next()?.ok()?;
+                    Some((lines.line_of(text, before), Ok(value)))
+                });
                 multi(name, values, None, base)
             } else {
                 let lines = text.split('\n').enumerate().map(|(i, l)| (i + 1, Ok(l)));
@@ -220,21 +260,22 @@ impl Lines {
     }
 }
 
-/// Splits each line into its JSON values; a line that does not parse is one error.
+/// Splits each line into its JSON values; a line that does not parse is one error. Lazily:
+/// a file of millions of lines is never held as a list of values.
 fn values_by_line<'a>(
-    lines: impl Iterator<Item = (usize, Result<&'a str, String>)>,
-) -> Vec<(usize, Result<&'a RawValue, String>)> {
-    let mut out = Vec::new();
-    for (line_no, line) in lines {
+    lines: impl Iterator<Item = (usize, Result<&'a str, String>)> + 'a,
+) -> impl Iterator<Item = (usize, Result<&'a RawValue, String>)> + 'a {
+    lines.flat_map(|(line_no, line)| {
+        let mut out = Vec::new();
         let line = match line {
             Ok(l) => l.trim(),
             Err(reason) => {
                 out.push((line_no, Err(reason)));
-                continue;
+                return out;
             }
         };
         if line.is_empty() {
-            continue;
+            return out;
         }
         for value in serde_json::Deserializer::from_str(line).into_iter::<&RawValue>() {
             match value {
@@ -245,8 +286,8 @@ fn values_by_line<'a>(
                 }
             }
         }
-    }
-    out
+        out
+    })
 }
 
 /// A serde_json error as "not valid JSON at byte N (line L, column C): message".
@@ -276,38 +317,41 @@ fn byte_offset(text: &str, line: usize, column: usize) -> usize {
 fn single(name: &str, doc: &RawValue, base: Option<&Base>) -> ParsedFile {
     match document(name, doc) {
         Doc::Items(shape, what, elements) => {
-            if let Some(reason) = none_recognised(what, &elements) {
-                return ParsedFile::rejected(reason);
+            let mut out = ParsedFile::read(shape);
+            let (mut any, mut any_recognised, mut first_invalid) = (false, false, None);
+            for (i, element) in elements.enumerate() {
+                any = true;
+                match &element {
+                    Element::Invalid(reason) if i == 0 => first_invalid = Some(reason.clone()),
+                    Element::Invalid(_) => {}
+                    _ => any_recognised = true,
+                }
+                push(&mut out, i, || format!("record {}", i + 1), element, base);
             }
-            let positions = (1..=elements.len()).map(|i| format!("record {i}"));
-            build(shape, positions.zip(elements), base)
+            if any && !any_recognised {
+                let first = first_invalid.map(|r| format!(" (first: {r})")).unwrap_or_default();
+                return ParsedFile::rejected(format!("JSON, but {what} holds no CloudTrail records{first}"));
+            }
+            out
         }
         Doc::Skip(shape, reason) => ParsedFile::skipped(shape, reason),
         Doc::Reject(reason) | Doc::Fatal(reason) => ParsedFile::rejected(reason),
     }
 }
 
-/// The rejection reason when a non-empty container holds nothing CloudTrail.
-fn none_recognised(what: &str, elements: &[Element<'_>]) -> Option<String> {
-    if elements.is_empty() || elements.iter().any(|e| !e.is_invalid()) {
-        return None;
-    }
-    let first = match &elements[0] {
-        Element::Invalid(reason) => format!(" (first: {reason})"),
-        _ => String::new(),
-    };
-    Some(format!("JSON, but {what} holds no CloudTrail records{first}"))
-}
-
-/// A file of several JSON values (one per line, or concatenated).
-fn multi(
+/// A file of several JSON values (one per line, or concatenated), read value by value: only
+/// its events and the first invalid records' details are kept.
+fn multi<'a>(
     name: &str,
-    values: Vec<(usize, Result<&RawValue, String>)>,
+    values: impl IntoIterator<Item = (usize, Result<&'a RawValue, String>)>,
     first_error: Option<String>,
     base: Option<&Base>,
 ) -> ParsedFile {
-    let mut elements: Vec<(String, Element<'_>)> = Vec::new();
-    let mut shapes: Vec<Shape> = Vec::new();
+    let mut out = ParsedFile::read(Shape::Ndjson);
+    let mut index = 0usize;
+    let mut any_recognised = false;
+    // The shape of the first container, and whether every container had it.
+    let mut shapes: Option<(Shape, bool)> = None;
     let mut skipped: Option<(Shape, &'static str)> = None;
     let mut first_reject: Option<String> = None;
     for (line, value) in values {
@@ -316,32 +360,42 @@ fn multi(
             Err(reason) => Doc::Reject(reason),
         };
         match doc {
-            Doc::Items(shape, _, items) => {
-                shapes.push(shape);
-                let several = items.len() != 1 || !matches!(shape, Shape::SingleRecord | Shape::EventBridge);
-                for (k, element) in items.into_iter().enumerate() {
+            Doc::Items(shape, _, mut items) => {
+                shapes = Some(match shapes {
+                    None => (shape, true),
+                    Some((first, same)) => (first, same && first == shape),
+                });
+                let first = items.next();
+                let second = first.is_some().then(|| items.next()).flatten();
+                let several =
+                    second.is_some() || first.is_none() || !matches!(shape, Shape::SingleRecord | Shape::EventBridge);
+                let items = first.into_iter().chain(second).chain(items);
+                for (k, element) in items.enumerate() {
+                    any_recognised |= !element.is_invalid();
                     let position =
-                        if several { format!("line {line} record {}", k + 1) } else { format!("line {line}") };
-                    elements.push((position, element));
+                        || if several { format!("line {line} record {}", k + 1) } else { format!("line {line}") };
+                    push(&mut out, index, position, element, base);
+                    index += 1;
                 }
             }
             Doc::Skip(shape, reason) => skipped = skipped.or(Some((shape, reason))),
             Doc::Reject(reason) => {
                 first_reject.get_or_insert_with(|| reason.clone());
-                elements.push((format!("line {line}"), Element::Invalid(reason)));
+                push(&mut out, index, || format!("line {line}"), Element::Invalid(reason), base);
+                index += 1;
             }
             Doc::Fatal(reason) => return ParsedFile::rejected(format!("line {line}: {reason}")),
         }
     }
-    if !elements.iter().any(|(_, e)| !e.is_invalid()) {
-        if shapes.is_empty() {
+    if !any_recognised {
+        if shapes.is_none() {
             if let (Some((shape, reason)), None) = (skipped, &first_reject) {
                 return ParsedFile::skipped(shape, reason);
             }
         }
-        if elements.is_empty() && !shapes.is_empty() {
+        if let (0, Some((shape, _))) = (index, shapes) {
             // Containers that are all empty (`{"Records":[]}` twice) are still read.
-            return build(shapes[0], Vec::new(), base);
+            return ParsedFile::read(shape);
         }
         return ParsedFile::rejected(
             first_error
@@ -349,22 +403,10 @@ fn multi(
                 .unwrap_or_else(|| "several JSON values, but none is a CloudTrail record or export".to_owned()),
         );
     }
-    let shape = match shapes.first() {
-        Some(&s) if s != Shape::SingleRecord && shapes.iter().all(|x| *x == s) => s,
+    out.shape = Some(match shapes {
+        Some((s, true)) if s != Shape::SingleRecord => s,
         _ => Shape::Ndjson,
-    };
-    build(shape, elements, base)
-}
-
-fn build<'a>(
-    shape: Shape,
-    elements: impl IntoIterator<Item = (String, Element<'a>)>,
-    base: Option<&Base>,
-) -> ParsedFile {
-    let mut out = ParsedFile::read(shape);
-    for (i, (position, element)) in elements.into_iter().enumerate() {
-        push(&mut out, i, || position, element, base);
-    }
+    });
     out
 }
 
@@ -372,9 +414,9 @@ fn build<'a>(
 fn document<'a>(name: &str, doc: &'a RawValue) -> Doc<'a> {
     let body = doc.get();
     if body.starts_with('[') {
-        return match serde_json::from_str::<Vec<&RawValue>>(body) {
-            Ok(items) => items_doc(Shape::RecordArray, "the JSON array", &items),
-            Err(e) => Doc::Reject(format!("unreadable JSON array: {e}")),
+        return match ArrayItems::new(body) {
+            Some(items) => items_doc(Shape::RecordArray, "the JSON array", items),
+            None => Doc::Reject("unreadable JSON array".to_owned()),
         };
     }
     if !body.starts_with('{') {
@@ -385,9 +427,9 @@ fn document<'a>(name: &str, doc: &'a RawValue) -> Doc<'a> {
         Err(e) => return Doc::Reject(format!("unreadable JSON object: {e}")),
     };
     if let Some(records) = top.records {
-        return match serde_json::from_str::<Vec<&RawValue>>(records.get()) {
-            Ok(items) => trail_records(&items),
-            Err(_) => Doc::Reject("\"Records\" is not a list of records".into()),
+        return match ArrayItems::new(records.get()) {
+            Some(items) => trail_records(items),
+            None => Doc::Reject("\"Records\" is not a list of records".into()),
         };
     }
     let digest_path = name.contains("CloudTrail-Digest");
@@ -420,14 +462,14 @@ fn document<'a>(name: &str, doc: &'a RawValue) -> Doc<'a> {
         return list_of(Shape::CloudWatchLogs, events, "\"events\"");
     }
     if top.detail_type.is_some() && top.detail.is_some() {
-        return items_doc(Shape::EventBridge, "the EventBridge event", &[doc]);
+        return items_doc(Shape::EventBridge, "the EventBridge event", std::iter::once(doc));
     }
     if let Some(rows) = top.query_rows {
         return query_rows(rows);
     }
     // A record with one of its keys twice is still a record (an invalid one, saying why).
     if looks_like_record(doc) || record::probe_error(doc).is_some() {
-        return items_doc(Shape::SingleRecord, "the record", &[doc]);
+        return items_doc(Shape::SingleRecord, "the record", std::iter::once(doc));
     }
     Doc::Reject(format!("JSON, but not a CloudTrail export (top-level keys: {})", top_keys(body)))
 }
@@ -441,9 +483,9 @@ fn top_keys(body: &str) -> String {
 }
 
 fn list_of<'a>(shape: Shape, list: &'a RawValue, what: &'static str) -> Doc<'a> {
-    match serde_json::from_str::<Vec<&RawValue>>(list.get()) {
-        Ok(items) => items_doc(shape, what, &items),
-        Err(_) => Doc::Reject(format!("{what} is not a list")),
+    match ArrayItems::new(list.get()) {
+        Some(items) => items_doc(shape, what, items),
+        None => Doc::Reject(format!("{what} is not a list")),
     }
 }
 
@@ -451,14 +493,14 @@ const S3_NOTIFICATIONS: &str =
     "Amazon S3 event notifications (eventSource aws:s3, eventVersion 2.x), not CloudTrail records";
 const SQS_MESSAGES: &str = "Amazon SQS/SNS messages (\"Records\" with body/messageId), not CloudTrail records";
 
-fn trail_records<'a>(items: &[&'a RawValue]) -> Doc<'a> {
+/// A `Records` list on the general path: judged whole first (S3 notifications, SQS messages,
+/// a record beyond the size bound), then each record read again as it is taken.
+fn trail_records(items: ArrayItems<'_>) -> Doc<'_> {
     let (mut s3, mut sqs) = (false, false);
-    let mut elements = Vec::with_capacity(items.len());
-    for item in items {
-        let (is_s3, is_sqs, element) = trail_item(item);
+    for item in items.clone() {
+        let (is_s3, is_sqs, _) = trail_item(item);
         s3 |= is_s3;
         sqs |= is_sqs;
-        elements.push(element);
     }
     if s3 {
         return Doc::Reject(S3_NOTIFICATIONS.into());
@@ -466,10 +508,10 @@ fn trail_records<'a>(items: &[&'a RawValue]) -> Doc<'a> {
     if sqs {
         return Doc::Reject(SQS_MESSAGES.into());
     }
-    if let Some(fatal) = too_big(items) {
+    if let Some(fatal) = too_big(items.clone()) {
         return fatal;
     }
-    Doc::Items(Shape::TrailRecords, "\"Records\"", elements)
+    Doc::Items(Shape::TrailRecords, "\"Records\"", Box::new(items.map(|item| trail_item(item).2)))
 }
 
 /// One element of a `Records` list: is it an S3 notification, an SQS message, and how it reads.
@@ -643,8 +685,8 @@ fn raw_value(item: &str) -> Result<&RawValue, NotJson> {
 }
 
 /// The fatal rejection when an item is beyond the size bound.
-fn too_big<'a>(items: &[&RawValue]) -> Option<Doc<'a>> {
-    let (i, big) = items.iter().enumerate().find(|(_, r)| r.get().len() > MAX_RECORD_BYTES)?;
+fn too_big<'a, 'b>(items: impl Iterator<Item = &'b RawValue>) -> Option<Doc<'a>> {
+    let (i, big) = items.enumerate().find(|(_, r)| r.get().len() > MAX_RECORD_BYTES)?;
     Some(Doc::Fatal(format!(
         "record {} is {} bytes, beyond the {} byte limit for one record",
         i + 1,
@@ -665,30 +707,29 @@ fn is_sqs_message(raw: &RawValue) -> bool {
 }
 
 /// Classifies the items of a container; a record beyond the size bound is fatal.
-fn items_doc<'a>(shape: Shape, what: &'static str, items: &[&'a RawValue]) -> Doc<'a> {
-    if let Some(fatal) = too_big(items) {
+fn items_doc<'a>(shape: Shape, what: &'static str, items: impl Iterator<Item = &'a RawValue> + Clone + 'a) -> Doc<'a> {
+    if let Some(fatal) = too_big(items.clone()) {
         return fatal;
     }
-    Doc::Items(shape, what, items.iter().map(|r| classify(r, shape)).collect())
+    Doc::Items(shape, what, Box::new(items.map(move |r| classify(r, shape))))
 }
 
 /// `GetQueryResults` output: rows of single-key objects whose values are strings.
 fn query_rows(rows: &RawValue) -> Doc<'_> {
-    let Ok(rows) = serde_json::from_str::<Vec<&RawValue>>(rows.get()) else {
+    let Some(rows) = ArrayItems::new(rows.get()) else {
         return Doc::Reject("\"QueryResultRows\" is not a list of rows".into());
     };
-    if let Some((i, big)) = rows.iter().enumerate().find(|(_, r)| r.get().len() > MAX_RECORD_BYTES) {
+    if let Some((i, big)) = rows.clone().enumerate().find(|(_, r)| r.get().len() > MAX_RECORD_BYTES) {
         return Doc::Fatal(format!(
             "row {} is {} bytes, beyond the {MAX_RECORD_BYTES} byte limit",
             i + 1,
             big.get().len()
         ));
     }
-    let elements = rows.iter().map(|row| query_row(row)).collect();
-    Doc::Items(Shape::QueryResult, "\"QueryResultRows\"", elements)
+    Doc::Items(Shape::QueryResult, "\"QueryResultRows\"", Box::new(rows.map(query_row)))
 }
 
-fn query_row(row: &RawValue) -> Element<'static> {
+fn query_row<'a>(row: &RawValue) -> Element<'a> {
     let Ok(cells) = serde_json::from_str::<Vec<Map<String, Value>>>(row.get()) else {
         return Element::Invalid("a result row is not a list of {column: value} objects".into());
     };
@@ -735,7 +776,7 @@ fn push(
     };
     match parsed {
         Ok(event) => out.events.push((u32::try_from(index).unwrap_or(u32::MAX), event)),
-        Err(reason) => out.invalid.push(InvalidRecord { position: position(), reason }),
+        Err(reason) => out.push_invalid(position, reason),
     }
 }
 

@@ -15,6 +15,7 @@ mod table;
 pub(crate) mod wire;
 
 pub use archive::MAX_ARCHIVE_MEMBERS;
+pub use gzip::bomb_reason;
 pub use scan::{Mark as RecordMark, Scanner as RecordScanner};
 pub use spans::{SpanReader, SpanTexts};
 pub use stream::{FileStream, parse_input_compact};
@@ -25,6 +26,10 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Event, RawSpan};
 pub use crate::store::Rows;
 
+/// Invalid records a parsed file keeps with their position and reason; beyond these it only
+/// counts them (`ParsedFile::invalid_more`), so a file of millions of non-records (`{}` lines)
+/// costs no memory per record, and the counts stay exact.
+pub const MAX_INVALID_DETAILS: usize = 100;
 /// The largest single record accepted (contracts.md §1); a bigger one rejects the file.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 /// Decompressed bytes allowed per compressed byte before a file is taken for a bomb.
@@ -129,8 +134,10 @@ pub struct ParsedFile {
     /// More valid events, held as columns (a compact stream's unrelated records); their record
     /// positions interleave with those of `events`.
     pub rows: Rows,
-    /// Records that are not valid events.
+    /// Records that are not valid events: the first [`MAX_INVALID_DETAILS`] of them.
     pub invalid: Vec<InvalidRecord>,
+    /// Invalid records beyond those in `invalid`, counted only.
+    pub invalid_more: u64,
 }
 
 impl ParsedFile {
@@ -143,6 +150,7 @@ impl ParsedFile {
             events: Vec::new(),
             rows: Rows::default(),
             invalid: Vec::new(),
+            invalid_more: 0,
         }
     }
 
@@ -155,6 +163,7 @@ impl ParsedFile {
             events: Vec::new(),
             rows: Rows::default(),
             invalid: Vec::new(),
+            invalid_more: 0,
         }
     }
 
@@ -166,12 +175,28 @@ impl ParsedFile {
             events: Vec::new(),
             rows: Rows::default(),
             invalid: Vec::new(),
+            invalid_more: 0,
         }
     }
 
     /// Records found in the file: valid plus invalid.
     pub fn n_records(&self) -> usize {
-        self.events.len() + self.rows.len() + self.invalid.len()
+        self.n_events() + self.n_invalid()
+    }
+
+    /// Invalid records found in the file (those kept with details and those only counted).
+    pub fn n_invalid(&self) -> usize {
+        self.invalid.len().saturating_add(usize::try_from(self.invalid_more).unwrap_or(usize::MAX))
+    }
+
+    /// Records an invalid record: its details while fewer than [`MAX_INVALID_DETAILS`] are
+    /// kept (`position` is only called then), else only its count.
+    pub fn push_invalid(&mut self, position: impl FnOnce() -> String, reason: String) {
+        if self.invalid.len() < MAX_INVALID_DETAILS {
+            self.invalid.push(InvalidRecord { position: position(), reason });
+        } else {
+            self.invalid_more += 1;
+        }
     }
 
     /// Valid events (`events` and `rows`), in record order.

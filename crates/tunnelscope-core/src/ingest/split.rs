@@ -339,7 +339,7 @@ impl Merger {
     fn clean(p: &ParsedFile) -> bool {
         p.status == FileStatus::Read
             && p.shape == Some(Shape::TrailRecords)
-            && p.invalid.is_empty()
+            && p.n_invalid() == 0
             && p.n_events() > 0
             && p.events.iter().all(|(pos, _)| (*pos as usize) < p.n_events())
     }

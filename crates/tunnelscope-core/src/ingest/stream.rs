@@ -534,6 +534,11 @@ impl Gz {
             self.decode(0);
         }
         let limit = (self.stored.len() as u64).saturating_mul(MAX_EXPANSION_RATIO).max(MIN_EXPANSION_ALLOWANCE);
+        if self.produced > limit {
+            // Already a bomb as it streamed (the whole-file reading would say so too, after
+            // decompressing it all again): refused without reading it again.
+            return Ok(ParsedFile::rejected(gzip::bomb_reason(limit)));
+        }
         match self.trail {
             Some(trail) if self.ended && self.produced <= limit => trail.finish().map_err(|_| self.stored),
             _ => Err(self.stored),

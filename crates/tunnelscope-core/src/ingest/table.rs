@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::columns::{ColumnMap, finish};
-use super::{InvalidRecord, MAX_RECORD_BYTES, ParsedFile, Shape};
+use super::{MAX_RECORD_BYTES, ParsedFile, Shape};
 use crate::eice::is_endpoint_id;
 use crate::model::Fidelity;
 use crate::record::{FROM_CONSOLE_CSV, FROM_QUERY_ROW, clip, parse_record};
@@ -78,8 +78,7 @@ pub(super) fn parse(bytes: &[u8], not_csv: &str) -> ParsedFile {
             Ok(r) => r,
             Err(e) => {
                 let line = lines.line_at(bytes, e.position().map_or(0, |p| p.byte()));
-                out.invalid
-                    .push(InvalidRecord { position: format!("line {line}"), reason: format!("unreadable CSV: {e}") });
+                out.push_invalid(|| format!("line {line}"), format!("unreadable CSV: {e}"));
                 index = index.saturating_add(1);
                 continue;
             }
@@ -94,12 +93,11 @@ pub(super) fn parse(bytes: &[u8], not_csv: &str) -> ParsedFile {
                 row.as_slice().len()
             ));
         }
-        let position = format!("line {line}");
         let result = row_record(&row, header.len(), &layout, from)
             .and_then(|raw| parse_record(&raw, fidelity).map_err(|e| e.reason));
         match result {
             Ok(event) => out.events.push((index, event)),
-            Err(reason) => out.invalid.push(InvalidRecord { position, reason }),
+            Err(reason) => out.push_invalid(|| format!("line {line}"), reason),
         }
         index = index.saturating_add(1);
     }

@@ -21,6 +21,7 @@ struct FileWire {
     events: Vec<(u32, Event)>,
     rows: RowsWire,
     invalid: Vec<InvalidRecord>,
+    invalid_more: u64,
 }
 
 /// [`Rows`] without its lookup tables (rebuilt on arrival from the distinct values).
@@ -50,6 +51,7 @@ impl ParsedFile {
             events: self.events,
             rows: self.rows.into_wire(),
             invalid: self.invalid,
+            invalid_more: self.invalid_more,
         }
     }
 }
@@ -63,6 +65,7 @@ impl FileWire {
             events: self.events,
             rows: Rows::from_wire(self.rows).ok_or("inconsistent rows in a parsed file")?,
             invalid: self.invalid,
+            invalid_more: self.invalid_more,
         })
     }
 }
