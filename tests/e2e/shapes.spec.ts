@@ -297,12 +297,15 @@ async function pageResults(page: Page) {
   const text = async (id: string) => Number(await page.getByTestId(id).textContent());
   const acc = page.getByTestId('stat-accounting');
   const num = async (l: ReturnType<Page['getByTestId']>, a: string) => Number(await l.getAttribute(a));
-  // The data sections are not shown when no event is loaded: their counts are then zero.
+  // The data sections are not shown when no event is loaded, nor when the events hold no EICE
+  // activity (the page says so instead): their counts are then zero.
   const changes = page.getByTestId('endpoint-changes');
   const sectionsShown = (await changes.count()) > 0;
+  const noEice = (await page.getByTestId('no-eice').count()) > 0;
   const change = async (a: string) => (sectionsShown ? num(changes, a) : 0);
   return {
     sectionsShown,
+    noEice,
     files,
     counters: {
       'files.read': await num(acc, 'data-files-read'),
@@ -370,7 +373,12 @@ function differences(shown: Awaited<ReturnType<typeof pageResults>>, cliJson: an
   for (const [k, v] of Object.entries(expected)) {
     if (shown.counters[k] !== v) out.push(`counter ${k}: page ${shown.counters[k]}, CLI ${v}`);
   }
-  if (!shown.sectionsShown && c.records.loaded > 0) out.push(`no data sections shown, CLI ${c.records.loaded} events loaded`);
+  const cliEice = c.tunnels.total + c.endpoint_changes.create + c.endpoint_changes.modify + c.endpoint_changes.delete + c.endpoint_changes.describe;
+  if (shown.noEice && cliEice > 0) out.push(`the page says there is no EICE activity, CLI ${cliEice} tunnels and endpoint calls`);
+  if (!shown.sectionsShown && !shown.noEice && c.records.loaded > 0) out.push(`no data sections shown, CLI ${c.records.loaded} events loaded`);
+  if (!shown.sectionsShown && shown.noEice !== (c.records.loaded > 0 && cliEice === 0)) {
+    out.push(`no-EICE notice ${shown.noEice ? 'shown' : 'missing'}, CLI ${c.records.loaded} events, ${cliEice} EICE`);
+  }
   if (JSON.stringify(shown.endpointIds) !== JSON.stringify(c.endpoints)) {
     out.push(`endpoint cards ${JSON.stringify(shown.endpointIds)}, CLI endpoints ${JSON.stringify(c.endpoints)}`);
   }
