@@ -8,6 +8,7 @@ mod csp;
 mod fuzz;
 mod r#gen;
 mod serve;
+mod structure;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -30,9 +31,14 @@ fn main() -> ExitCode {
         Some("serve") => setup_build_tools().and_then(|_| build()).and_then(|_| serve_dist(&args[1..], 8080)),
         Some("serve-dist") => serve_dist(&args[1..], 8080),
         Some("test") => test(),
+        Some("structure") => match flag_value(&args[1..], "--root") {
+            // Another checkout's layers (to see the check on an older tree).
+            Some(dir) => structure::check_layers(Path::new(dir)),
+            None => structure(),
+        },
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
-        _ => Err("usage: cargo xtask <setup|build|serve|test|serve-dist|bench|fuzz> [--port N] [--prefix /sub/path/] \
+        _ => Err("usage: cargo xtask <setup|build|serve|test|structure|serve-dist|bench|fuzz> [--port N] [--prefix /sub/path/] \
              [fuzz: --time SECS | --runs N] [--jobs N]"
             .into()),
     };
@@ -186,7 +192,19 @@ fn setup_test_tools() -> Result {
 }
 
 /// The whole suite, as CI runs it.
+/// The structure invariants (no compiler needed): the core's layers, used dependencies, and
+/// (a warning for now) file sizes and `//!` first lines.
+fn structure() -> Result {
+    step("invariant: the core's modules use only their own layer and those below");
+    structure::check_layers(&root())?;
+    step("invariant: every declared dependency is used");
+    structure::check_dependencies(&root())?;
+    step("source files: at most 800 lines, each starting with a `//!` line");
+    structure::check_file_sizes(&root())
+}
+
 fn test() -> Result {
+    structure()?;
     setup_build_tools()?;
     setup_test_tools()?;
     step("cargo fmt --check");

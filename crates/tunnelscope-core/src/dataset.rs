@@ -13,8 +13,6 @@ use crate::time::format_rfc3339;
 
 /// Invalid-record details kept per file (the count is always exact).
 pub const MAX_INVALID_DETAILS_PER_FILE: usize = crate::ingest::MAX_INVALID_DETAILS;
-/// How long before a tunnel a key push may be to pair with it (the key's lifetime).
-pub const KEY_PUSH_WINDOW_MS: i64 = 60_000;
 
 /// What became of one file and its records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -663,25 +661,6 @@ impl Dataset {
         s.endpoints = endpoints.into_iter().map(str::to_owned).collect();
         s.principals = principals.len() as u64;
         s
-    }
-
-    /// Every tunnel in time order, paired with its instance by key push, else by the instance
-    /// inventory (`RunInstances` / `CreateNetworkInterface`) found in the data.
-    pub fn tunnel_rows(&self) -> Vec<TunnelRow> {
-        // One pairing engine (views::TunnelPairings) serves the rows, the lanes and the detail.
-        self.tunnel_rows_with(&crate::views::TunnelPairings::new(self))
-    }
-
-    /// [`Dataset::tunnel_rows`] with pairings already computed for this dataset.
-    pub fn tunnel_rows_with(&self, pairings: &crate::views::TunnelPairings) -> Vec<TunnelRow> {
-        self.eice_time_order(|e| e.tunnel().is_some())
-            .into_iter()
-            .filter_map(|(i, e)| {
-                let t = e.tunnel()?;
-                let (pairing, instance, user) = pairings.get(i).unwrap_or((Pairing::None, "", ""));
-                Some(crate::views::tunnel_row(&e, t, pairing, instance.to_owned(), user.to_owned()))
-            })
-            .collect()
     }
 
     /// The EICE events with facts ([`Dataset::fact_events`]) that `keep` accepts, in time order

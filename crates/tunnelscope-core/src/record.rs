@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use crate::eice;
 use crate::model::{Event, Fidelity, RawSpan};
 use crate::principal;
-use crate::store::Rows;
+use crate::rows::Rows;
 use crate::time::{epoch_number_ms, parse_time_ms};
 
 mod fast;
@@ -482,7 +482,7 @@ fn row_eligible(name: &str, source: &str, synthesized: bool, fidelity: Fidelity)
         && !name.is_empty()
         && !synthesized
         && !eice::may_have_facts(name, source)
-        && !crate::export::is_eice_name(name)
+        && !crate::eice::is_eice_name(name)
 }
 
 /// What a row takes of a record, whichever reader read it.

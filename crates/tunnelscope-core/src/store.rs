@@ -9,274 +9,16 @@
 //! bytes) + ~10 (its slot in the ID table) + 10 string ids of 1–4 bytes each (~14 on CloudTrail
 //! data) + 1 (bits) + 4 (slot) + 8 (span) + 4 (origin) = ~65 bytes, plus the distinct strings.
 
-use std::hash::BuildHasher;
-
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::ids::{EventId, Ids, Key};
 use crate::model::{EiceFacts, EndpointFacts, Event, Fidelity, KeyPushFacts, RawSpan, TunnelFacts};
 
-/// "No value" in id columns.
-pub(crate) const NONE: u32 = u32::MAX;
-
-/// Dense ids for one field's distinct strings, each string stored once.
-#[derive(Debug, Clone, Default)]
-pub struct Strings {
-    values: Vec<Box<str>>,
-    table: HashTable<u32>,
-    hasher: DefaultHashBuilder,
-}
-
-impl Strings {
-    /// The id of `s`, adding it when new.
-    pub fn intern(&mut self, s: &str) -> u32 {
-        let hash = self.hasher.hash_one(s);
-        let values = &self.values;
-        if let Some(&id) = self.table.find(hash, |&id| &*values[id as usize] == s) {
-            return id;
-        }
-        // Distinct values never outnumber events, whose indices are u32.
-        let id = u32::try_from(self.values.len()).unwrap_or(NONE);
-        self.values.push(s.into());
-        let (values, hasher) = (&self.values, &self.hasher);
-        self.table.insert_unique(hash, id, |&id| hasher.hash_one(&*values[id as usize]));
-        id
-    }
-
-    /// The id of `s`, if it was interned.
-    pub fn find(&self, s: &str) -> Option<u32> {
-        let hash = self.hasher.hash_one(s);
-        self.table.find(hash, |&id| &*self.values[id as usize] == s).copied()
-    }
-
-    /// The string of an id (`""` for [`NONE`] or an unknown id).
-    pub fn get(&self, id: u32) -> &str {
-        self.values.get(id as usize).map_or("", |s| s)
-    }
-
-    /// Every distinct string, by id.
-    pub fn values(&self) -> &[Box<str>] {
-        &self.values
-    }
-
-    /// Number of distinct strings.
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    /// True when nothing was interned.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-}
-
-/// Events of one file (or piece of a file) held as columns until they join a dataset: what a
-/// compact stream makes of the records that are not EICE-related (no [`Event`], no allocation
-/// per field; each string interned in the batch's own dictionaries, which a dataset maps to
-/// its own once per distinct value). Every row has a span: its raw JSON is read again from the
-/// file on demand.
-#[derive(Debug, Clone, Default)]
-pub struct Rows {
-    /// Record position of each row in its file.
-    pub(crate) record: Vec<u32>,
-    pub(crate) time: Vec<i64>,
-    ids: Ids,
-    pub(crate) strs: [Vec<u32>; N_STR],
-    pub(crate) dict: [Strings; N_STR],
-    pub(crate) bits: Vec<u8>,
-    pub(crate) span: Vec<u64>,
-}
-
-impl Rows {
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.time.len()
-    }
-
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.time.is_empty()
-    }
-
-    /// Appends a row: `strs` in column order ([`col`]).
-    pub(crate) fn push(
-        &mut self,
-        record: u32,
-        event_id: &str,
-        time_ms: i64,
-        strs: [&str; N_STR],
-        fidelity: Fidelity,
-        span: RawSpan,
-    ) {
-        self.record.push(record);
-        self.time.push(time_ms);
-        self.ids.push(Key::of(event_id));
-        for (c, s) in strs.into_iter().enumerate() {
-            self.strs[c].push(self.dict[c].intern(s));
-        }
-        let failed = if strs[col::ERROR].is_empty() { 0 } else { B_FAILED };
-        self.bits.push(fidelity as u8 | failed);
-        self.span.push(pack_span(Some(span)));
-    }
-
-    /// The event ID of row `j`.
-    pub(crate) fn id_at(&self, j: usize) -> EventId<'_> {
-        self.ids.get(j)
-    }
-
-    /// The text of column `c` at row `j`.
-    fn text(&self, c: usize, j: usize) -> &str {
-        self.dict[c].get(self.strs[c][j])
-    }
-
-    /// Row `j` as an owned event (its raw JSON empty: it is read again by its span).
-    pub fn event(&self, j: usize) -> Event {
-        let text = |c| self.text(c, j);
-        row_ref(j, self.id_at(j), self.time[j], text, self.bits[j], None, "", self.span[j]).to_event()
-    }
-
-    /// Every row as (record position, owned event), in row order.
-    pub fn events(&self) -> impl Iterator<Item = (u32, Event)> + '_ {
-        (0..self.len()).map(|j| (self.record[j], self.event(j)))
-    }
-
-    /// Appends `other`'s rows, their record positions moved by `record_offset` and their spans
-    /// by `span_shift` (pieces of one file read apart); `None` when a span would leave range.
-    pub fn append(&mut self, other: &Rows, record_offset: u32, span_shift: i64) -> Option<()> {
-        let maps = map_dicts(&mut self.dict, &other.dict);
-        for j in 0..other.len() {
-            self.record.push(other.record[j].checked_add(record_offset)?);
-            self.time.push(other.time[j]);
-            self.ids.push(other.ids.key(j));
-            for c in 0..N_STR {
-                self.strs[c].push(maps[c][other.strs[c][j] as usize]);
-            }
-            self.bits.push(other.bits[j]);
-            let mut span = unpack_span(other.span[j])?;
-            span.offset = span.offset.checked_add_signed(span_shift)?;
-            self.span.push(pack_span(Some(span)));
-        }
-        Some(())
-    }
-
-    /// Moves the rows by `record_offset` records and their spans by `span_shift` bytes, in
-    /// place ([`Rows::append`] to an empty batch, without copying); `None` when a row has no
-    /// span or a position overflows (the rows are then partly moved: drop them).
-    pub fn shift(&mut self, record_offset: u32, span_shift: i64) -> Option<()> {
-        for r in &mut self.record {
-            *r = r.checked_add(record_offset)?;
-        }
-        for packed in &mut self.span {
-            let mut span = unpack_span(*packed)?;
-            span.offset = span.offset.checked_add_signed(span_shift)?;
-            *packed = pack_span(Some(span));
-        }
-        Some(())
-    }
-
-    /// The columns as plain data (dictionaries as their values).
-    pub(crate) fn into_wire(self) -> crate::ingest::wire::RowsWire {
-        let (id_keys, id_is_text, id_arena) = self.ids.into_parts();
-        crate::ingest::wire::RowsWire {
-            record: self.record,
-            time: self.time,
-            id_keys,
-            id_is_text,
-            id_arena,
-            strs: self.strs,
-            dict: self.dict.map(|d| d.values.into_iter().map(String::from).collect()),
-            bits: self.bits,
-            span: self.span,
-        }
-    }
-
-    /// The rows of [`Rows::into_wire`]; `None` when the columns disagree (lengths, ids, ranges).
-    pub(crate) fn from_wire(w: crate::ingest::wire::RowsWire) -> Option<Self> {
-        let n = w.time.len();
-        let same =
-            [w.record.len(), w.bits.len(), w.span.len()].iter().all(|&l| l == n) && w.strs.iter().all(|c| c.len() == n);
-        let strs_ok = (0..N_STR).all(|c| w.strs[c].iter().all(|&id| (id as usize) < w.dict[c].len()));
-        if !(same && strs_ok) {
-            return None;
-        }
-        let ids = Ids::from_parts(n, &w.id_keys, w.id_is_text, w.id_arena)?;
-        let dict = w.dict.map(|values| {
-            let mut d = Strings::default();
-            for v in &values {
-                d.intern(v);
-            }
-            // Each value must keep its id: they arrive distinct.
-            (d.len() == values.len()).then_some(d)
-        });
-        if dict.iter().any(Option::is_none) {
-            return None;
-        }
-        let dict = dict.map(Option::unwrap_or_default);
-        Some(Self { record: w.record, time: w.time, ids, strs: w.strs, dict, bits: w.bits, span: w.span })
-    }
-}
-
-/// For each column, the id in `into` of every string of `from` (interned when new).
-fn map_dicts(into: &mut [Strings; N_STR], from: &[Strings; N_STR]) -> [Vec<u32>; N_STR] {
-    std::array::from_fn(|c| from[c].values().iter().map(|v| into[c].intern(v)).collect())
-}
-
-impl PartialEq for Rows {
-    /// The same events at the same positions (dictionary ids may differ).
-    fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.events().eq(other.events())
-    }
-}
-
-/// Row bits: fidelity in the low two bits.
-const FIDELITY_MASK: u8 = 3;
-/// Row bit: the record lacks part of its content (`Event::is_lossy`).
-pub(crate) const B_LOSSY: u8 = 4;
-/// Row bit: EICE-related (`export::is_eice_relevant`): the full event is kept.
-pub(crate) const B_EICE: u8 = 8;
-/// Row bit: has an `errorCode`.
-pub(crate) const B_FAILED: u8 = 16;
-/// Row bit: an `OpenTunnel`.
-pub(crate) const B_TUNNEL: u8 = 32;
-
-fn fidelity_of(bits: u8) -> Fidelity {
-    match bits & FIDELITY_MASK {
-        0 => Fidelity::ConsoleCsv,
-        1 => Fidelity::QueryRow,
-        2 => Fidelity::Wrapped,
-        _ => Fidelity::Full,
-    }
-}
-
-/// A span packed in 64 bits: offset in the high 40 bits (1 TiB), length in the low 24 (records
-/// are at most 1 MiB); `u64::MAX` for none.
-fn pack_span(span: Option<RawSpan>) -> u64 {
-    match span {
-        // All ones is "none"; such a span (the last byte of a 1 TiB file) is not packed.
-        Some(s) if s.offset < (1 << 40) && s.len < (1 << 24) - 1 => (s.offset << 24) | u64::from(s.len),
-        _ => u64::MAX,
-    }
-}
-
-fn unpack_span(v: u64) -> Option<RawSpan> {
-    (v != u64::MAX).then_some(RawSpan { offset: v >> 24, len: (v & 0xFF_FFFF) as u32 })
-}
-
-/// The string fields of a row, in column order.
-pub(crate) const N_STR: usize = 10;
-/// Column positions of the string fields.
-pub(crate) mod col {
-    pub(crate) const NAME: usize = 0;
-    pub(crate) const SOURCE: usize = 1;
-    pub(crate) const REGION: usize = 2;
-    pub(crate) const ACCOUNT: usize = 3;
-    pub(crate) const ARN: usize = 4;
-    pub(crate) const PRINCIPAL: usize = 5;
-    pub(crate) const SOURCE_IP: usize = 6;
-    pub(crate) const AGENT: usize = 7;
-    pub(crate) const ERROR: usize = 8;
-    pub(crate) const MESSAGE: usize = 9;
-}
+pub(crate) use crate::intern::NONE;
+pub use crate::intern::Strings;
+pub use crate::rows::Rows;
+pub(crate) use crate::rows::{B_EICE, B_FAILED, B_LOSSY, B_TUNNEL, N_STR, col};
+use crate::rows::{fidelity_of, map_dicts, pack_span, unpack_span};
 
 /// A column of string ids, each as narrow as its dictionary allows: most fields have few
 /// distinct values (tens of event names, a few Regions and accounts), so one or two bytes a
@@ -606,7 +348,7 @@ impl Event {
     /// it again by, it is not EICE-related, and nothing is derived from the text later (a full
     /// or wrapped record; a reloaded query row's lossiness is read from its text).
     pub fn raw_is_droppable(&self) -> bool {
-        self.span.is_some() && self.fidelity >= Fidelity::Wrapped && !crate::export::is_eice_relevant(self)
+        self.span.is_some() && self.fidelity >= Fidelity::Wrapped && !crate::eice::is_eice_relevant(self)
     }
 
     /// This event borrowed as an [`EventRef`] (not in any dataset: `index` is `u32::MAX`).
@@ -629,7 +371,7 @@ impl Event {
             eice: self.eice.as_ref(),
             raw: &self.raw,
             span: self.span,
-            is_eice: crate::export::is_eice_relevant(self),
+            is_eice: crate::eice::is_eice_relevant(self),
             lossy: self.is_lossy(),
         }
     }
@@ -835,7 +577,7 @@ impl Store {
             let id = self.dict[k].intern(s);
             self.strs[k].set(i, id);
         }
-        let eice = crate::export::is_eice_relevant(&event);
+        let eice = crate::eice::is_eice_relevant(&event);
         let old_full = self.full_slot(i);
         if !eice {
             self.unhold(i);
@@ -959,6 +701,26 @@ impl Store {
     /// Distinct values per string column.
     pub(crate) fn distinct(&self) -> [usize; N_STR] {
         std::array::from_fn(|c| self.dict[c].len())
+    }
+}
+
+impl Rows {
+    /// Row `j` as an owned event (its raw JSON empty: it is read again by its span).
+    pub fn event(&self, j: usize) -> Event {
+        let text = |c| self.text(c, j);
+        row_ref(j, self.id_at(j), self.time[j], text, self.bits[j], None, "", self.span[j]).to_event()
+    }
+
+    /// Every row as (record position, owned event), in row order.
+    pub fn events(&self) -> impl Iterator<Item = (u32, Event)> + '_ {
+        (0..self.len()).map(|j| (self.record[j], self.event(j)))
+    }
+}
+
+impl PartialEq for Rows {
+    /// The same events at the same positions (dictionary ids may differ).
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.events().eq(other.events())
     }
 }
 

@@ -23,10 +23,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::{Dataset, KEY_PUSH_WINDOW_MS, Pairing, TunnelRow, latest_end_ms};
-use crate::eice::Inventory;
+use crate::dataset::{Dataset, Pairing, TunnelRow, latest_end_ms};
 use crate::ids::EventId;
 use crate::model::{EiceFacts, EndpointOp, TunnelFacts};
+pub use crate::pairing::TunnelPairings;
+use crate::pairing::{KEY_PUSH_WINDOW_MS, Pairer, push_key, tunnel_row};
 use crate::store::{B_EICE, B_FAILED, B_TUNNEL, EventRef, Store, col};
 use crate::time::format_rfc3339;
 
@@ -324,37 +325,6 @@ impl<'p, 'a> PairSource<'p, 'a> {
     }
 }
 
-/// The instance behind every tunnel of a dataset (contracts.md §2 pairing), computed once per
-/// load so re-filtering the Target lanes does not pair again.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TunnelPairings {
-    /// Per tunnel's event index, its position in `pairs`.
-    slot: HashMap<u32, u32>,
-    pairs: Vec<(Pairing, String, String)>,
-}
-
-impl TunnelPairings {
-    /// Pairs every tunnel of the dataset, as `Dataset::tunnel_rows` does.
-    pub fn new(ds: &Dataset) -> Self {
-        let mut pairer = Pairer::new(ds);
-        let mut slot = HashMap::new();
-        let mut pairs = Vec::new();
-        for (i, e) in ds.fact_events() {
-            if let Some(t) = e.tunnel() {
-                slot.insert(i, pairs.len() as u32);
-                pairs.push(pairer.pair(e, t));
-            }
-        }
-        Self { slot, pairs }
-    }
-
-    /// (pairing, instance ID, OS user) of the tunnel at this position of the dataset.
-    pub fn get(&self, index: u32) -> Option<(Pairing, &str, &str)> {
-        let at = *self.slot.get(&index)?;
-        self.pairs.get(at as usize).map(|(p, i, u)| (*p, i.as_str(), u.as_str()))
-    }
-}
-
 fn lanes_from<'a>(ds: &'a Dataset, indices: &[u32], grouping: Grouping, pairs: PairSource<'_, 'a>) -> Vec<Lane> {
     let mut slot = Ids::default();
     let mut groups: Vec<(&str, Vec<SortKey>)> = Vec::new();
@@ -459,107 +429,6 @@ fn target_sublabel(revealed: &BTreeMap<Cow<'_, str>, BTreeSet<Cow<'_, str>>>) ->
         parts.push(format!("+{} more", revealed.len() - SHOWN));
     }
     parts.join(", ")
-}
-
-/// The (principal, account, Region, source IP) a key push and its tunnel share.
-type PushKey<'a> = (&'a str, &'a str, &'a str, &'a str);
-
-fn push_key<'e>(e: &EventRef<'e>) -> PushKey<'e> {
-    (e.principal_arn, e.account, e.region, e.source_ip)
-}
-
-/// Pairs tunnels with instances as `Dataset::tunnel_rows` does (contracts.md §2), with the
-/// key-push index built once and the inventory only when a tunnel needs it.
-struct Pairer<'a> {
-    ds: &'a Dataset,
-    /// Successful key pushes by key: (time, event index), sorted.
-    pushes: HashMap<PushKey<'a>, Vec<(i64, u32)>>,
-    inventory: Option<Inventory>,
-}
-
-impl<'a> Pairer<'a> {
-    fn new(ds: &'a Dataset) -> Self {
-        Self::with_pushes(ds, |_| true)
-    }
-
-    /// A pairer that knows only the key pushes `keep` accepts (one tunnel's, for its detail).
-    fn with_pushes(ds: &'a Dataset, keep: impl Fn(&EventRef<'_>) -> bool) -> Self {
-        let mut pushes: HashMap<PushKey<'a>, Vec<(i64, u32)>> = HashMap::new();
-        for (i, e) in ds.fact_events() {
-            if e.key_push().is_some() && !e.is_failed() && keep(&e) {
-                pushes.entry(push_key(&e)).or_default().push((e.time_ms, i));
-            }
-        }
-        for list in pushes.values_mut() {
-            list.sort_unstable();
-        }
-        Self { ds, pushes, inventory: None }
-    }
-
-    /// Successful key pushes that may pair with the tunnel: same key, at most 60 s before it.
-    fn candidates(&self, tunnel: EventRef<'a>) -> &[(i64, u32)] {
-        let Some(list) = self.pushes.get(&push_key(&tunnel)) else { return &[] };
-        let t = tunnel.time_ms;
-        let lo = list.partition_point(|&(p, _)| p < t.saturating_sub(KEY_PUSH_WINDOW_MS));
-        let hi = list.partition_point(|&(p, _)| p <= t);
-        &list[lo..hi.max(lo)]
-    }
-
-    /// (pairing, instance ID, OS user) of a tunnel.
-    fn pair(&mut self, tunnel: EventRef<'a>, t: &TunnelFacts) -> (Pairing, String, String) {
-        let mut found = self
-            .candidates(tunnel)
-            .iter()
-            .filter_map(|&(_, j)| self.ds.full_event(j)?.key_push())
-            .map(|k| (k.instance_id.as_str(), k.os_user.as_str()));
-        if let Some(first) = found.next() {
-            // Several pushes of the same key to the same instance and user still pair.
-            return if found.all(|other| other == first) {
-                (Pairing::KeyPush, first.0.to_owned(), first.1.to_owned())
-            } else {
-                (Pairing::Ambiguous, String::new(), String::new())
-            };
-        }
-        let ds = self.ds;
-        let inventory = self.inventory.get_or_insert_with(|| Inventory::build(ds.eice_events().map(|(_, e)| e)));
-        let mut held = inventory.resolve(tunnel.account, tunnel.region, &t.private_ip, tunnel.time_ms);
-        match held.len() {
-            0 => (Pairing::None, String::new(), String::new()),
-            1 => (Pairing::IpInventory, held.pop().unwrap_or_default(), String::new()),
-            _ => (Pairing::Ambiguous, String::new(), String::new()),
-        }
-    }
-}
-
-/// The contract's tunnel row of one tunnel, as `Dataset::tunnel_rows` builds it.
-pub(crate) fn tunnel_row(
-    e: &EventRef<'_>,
-    t: &TunnelFacts,
-    pairing: Pairing,
-    instance_id: String,
-    os_user: String,
-) -> TunnelRow {
-    TunnelRow {
-        event_id: e.event_id.to_string(),
-        time: format_rfc3339(e.time_ms),
-        endpoint_id: t.endpoint_id.clone(),
-        private_ip: t.private_ip.clone(),
-        port: t.port,
-        max_duration_secs: t.max_duration_secs,
-        max_duration_assumed: t.max_duration_assumed,
-        latest_end: format_rfc3339(latest_end_ms(e.time_ms, t.max_duration_secs)),
-        outcome: if e.is_failed() { "failed" } else { "accepted" }.to_owned(),
-        error_code: e.error_code.to_owned(),
-        principal: e.principal.to_owned(),
-        principal_arn: e.principal_arn.to_owned(),
-        source_ip: e.source_ip.to_owned(),
-        user_agent: e.user_agent.to_owned(),
-        account: e.account.to_owned(),
-        region: e.region.to_owned(),
-        instance_id,
-        os_user,
-        pairing,
-    }
 }
 
 /// One endpoint's life as the data shows it, for the lifecycle track and the endpoint card.
