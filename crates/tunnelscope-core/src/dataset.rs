@@ -158,6 +158,18 @@ pub struct EndpointChangeCounts {
     pub describe: u64,
 }
 
+impl EndpointChangeCounts {
+    /// Counts one endpoint call.
+    pub fn count(&mut self, op: EndpointOp) {
+        match op {
+            EndpointOp::Create => self.create += 1,
+            EndpointOp::Modify => self.modify += 1,
+            EndpointOp::Delete => self.delete += 1,
+            EndpointOp::Describe => self.describe += 1,
+        }
+    }
+}
+
 /// A skipped or rejected file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
@@ -648,13 +660,7 @@ impl Dataset {
                 s.tunnels.failed += u64::from(e.is_failed());
             }
             if let Some(op) = e.endpoint_activity().and_then(|a| a.op) {
-                let c = &mut s.endpoint_changes;
-                match op {
-                    EndpointOp::Create => c.create += 1,
-                    EndpointOp::Modify => c.modify += 1,
-                    EndpointOp::Delete => c.delete += 1,
-                    EndpointOp::Describe => c.describe += 1,
-                }
+                s.endpoint_changes.count(op);
             }
             endpoints.extend(e.endpoint_ids());
         }

@@ -7,9 +7,12 @@ use serde::Serialize;
 
 use crate::dataset::{Pairing, TunnelRow};
 pub use crate::eice::is_eice_relevant;
+
+mod builder;
 use crate::ids::EventId;
 use crate::store::EventRef;
 use crate::time::format_rfc3339;
+pub use builder::{ExportBuilder, ExportKind, build_export};
 
 /// The tunnel columns of `tunnels --format csv` and the app's tunnel export, in order (contracts.md §3).
 pub const TUNNEL_COLUMNS: [&str; 19] = [

@@ -27,6 +27,9 @@ use crate::dataset::{Dataset, Pairing, TunnelRow, latest_end_ms};
 use crate::ids::EventId;
 use crate::model::{EiceFacts, EndpointOp, TunnelFacts};
 pub use crate::pairing::TunnelPairings;
+
+pub mod page;
+pub mod raw;
 use crate::pairing::{KEY_PUSH_WINDOW_MS, Pairer, push_key, tunnel_row};
 use crate::store::{B_EICE, B_FAILED, B_TUNNEL, EventRef, Store, col};
 use crate::time::format_rfc3339;
