@@ -289,7 +289,7 @@ struct Origins {
     /// (first event, file) of each run of events from one file, by first event.
     runs: Vec<(u32, u32)>,
     /// Events whose file is no longer their run's (replaced by a copy from another file).
-    moved: std::collections::HashMap<u32, u32>,
+    moved: hashbrown::HashMap<u32, u32>,
 }
 
 impl Origins {

@@ -1,8 +1,9 @@
-//! The string interner: dense `u32` ids for distinct strings, each string stored once.
+//! The string interner: dense ids for distinct strings, each stored once ([`Strings`], owned,
+//! the columns' dictionaries), or borrowed for one pass ([`Few`], a view's distinct values).
 
 use std::hash::BuildHasher;
 
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 /// The id no string has (`u32::MAX`): "no value" in id columns.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -42,6 +43,11 @@ impl Strings {
         self.values.get(id as usize).map_or("", |s| s)
     }
 
+    /// Every distinct string, by id, given up.
+    pub fn into_values(self) -> Vec<String> {
+        self.values.into_iter().map(String::from).collect()
+    }
+
     /// Every distinct string, by id.
     pub fn values(&self) -> &[Box<str>] {
         &self.values
@@ -55,5 +61,49 @@ impl Strings {
     /// True when nothing was interned.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+}
+
+/// Distinct values are compared directly up to this many; beyond, they are hashed.
+const FEW: usize = 16;
+
+/// Dense ids for the distinct strings of one pass over borrowed text (a view's lanes, endpoints,
+/// counters): no copies, and no hashing while there are few. Real data has few distinct endpoints, accounts or Regions,
+/// and comparing against a handful costs less than hashing every event's string.
+#[derive(Default)]
+pub(crate) struct Few<'a> {
+    pub(crate) all: Vec<&'a str>,
+    map: HashMap<&'a str, usize>,
+}
+
+impl<'a> Few<'a> {
+    /// The id of `s`, given the next one when new.
+    pub(crate) fn id(&mut self, s: &'a str) -> usize {
+        if self.map.is_empty() {
+            if let Some(p) = self.all.iter().position(|&x| x == s) {
+                return p;
+            }
+            if self.all.len() < FEW {
+                self.all.push(s);
+                return self.all.len() - 1;
+            }
+            self.map = self.all.iter().enumerate().map(|(i, &x)| (x, i)).collect();
+        }
+        let next = self.all.len();
+        let all = &mut self.all;
+        *self.map.entry(s).or_insert_with(|| {
+            all.push(s);
+            next
+        })
+    }
+
+    /// The id of a string already seen.
+    pub(crate) fn get(&self, s: &str) -> Option<usize> {
+        if self.map.is_empty() { self.all.iter().position(|&x| x == s) } else { self.map.get(s).copied() }
+    }
+
+    /// Number of distinct strings seen.
+    pub(crate) fn len(&self) -> usize {
+        self.all.len()
     }
 }

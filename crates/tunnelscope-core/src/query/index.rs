@@ -2,6 +2,7 @@
 //! exactly the scan's (`matching_indices`) results.
 
 use super::*;
+use crate::intern::Strings;
 
 /// Marks "no value" in the index's id columns (non-tunnels have no target, no port).
 pub(super) const NONE: u32 = u32::MAX;
@@ -32,29 +33,6 @@ pub struct QueryIndex {
     pub(super) endpoints: Vec<String>,
     /// The dataset's distinct source IPs parsed as addresses, by string id.
     pub(super) source_ips: Vec<Option<IpAddr>>,
-}
-
-/// Gives each distinct string a dense id while building the index.
-pub(super) struct Interner<'a> {
-    pub(super) ids: HashMap<&'a str, u32>,
-    pub(super) values: Vec<String>,
-}
-
-impl<'a> Interner<'a> {
-    pub(super) fn new() -> Self {
-        Self { ids: HashMap::new(), values: Vec::new() }
-    }
-
-    pub(super) fn id(&mut self, s: &'a str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        // Distinct values never outnumber events, whose indices are u32.
-        let id = u32::try_from(self.values.len()).unwrap_or(NONE);
-        self.values.push(s.to_owned());
-        self.ids.insert(s, id);
-        id
-    }
 }
 
 /// A condition compiled against an index: string conditions become a hit table over the
@@ -106,7 +84,7 @@ impl QueryIndex {
     /// Indexes the events of a dataset.
     pub fn new(ds: &Dataset) -> Self {
         let mut ix = QueryIndex { n_events: ds.len(), ep_start: vec![0], ..QueryIndex::default() };
-        let (mut tg, mut ep) = (Interner::new(), Interner::new());
+        let (mut tg, mut ep) = (Strings::default(), Strings::default());
         for (i, e) in ds.fact_events() {
             let tunnel = e.tunnel();
             if tunnel.is_none() && e.endpoint_activity().is_none() {
@@ -116,15 +94,15 @@ impl QueryIndex {
             ix.end.push(tunnel.map_or(e.time_ms, |t| latest_end_ms(e.time_ms, t.max_duration_secs)));
             ix.is_tunnel.push(tunnel.is_some());
             ix.port.push(tunnel.and_then(|t| t.port));
-            ix.target.push(tunnel.map_or(NONE, |t| tg.id(&t.private_ip)));
+            ix.target.push(tunnel.map_or(NONE, |t| tg.intern(&t.private_ip)));
             match &e.eice {
-                Some(EiceFacts::Tunnel(t)) => ix.ep_list.push(ep.id(&t.endpoint_id)),
-                Some(EiceFacts::Endpoint(a)) => ix.ep_list.extend(a.endpoint_ids.iter().map(|id| ep.id(id))),
+                Some(EiceFacts::Tunnel(t)) => ix.ep_list.push(ep.intern(&t.endpoint_id)),
+                Some(EiceFacts::Endpoint(a)) => ix.ep_list.extend(a.endpoint_ids.iter().map(|id| ep.intern(id))),
                 _ => {}
             }
             ix.ep_start.push(u32::try_from(ix.ep_list.len()).unwrap_or(NONE));
         }
-        (ix.targets, ix.endpoints) = (tg.values, ep.values);
+        (ix.targets, ix.endpoints) = (tg.into_values(), ep.into_values());
         ix.target_ips = ix.targets.iter().map(|s| parse_ip(s)).collect();
         ix.source_ips = ds.store().dict[col::SOURCE_IP].values().iter().map(|s| parse_ip(s)).collect();
         ix

@@ -27,7 +27,7 @@
 // - A parsed query prints back in the language (`Display`): `Query::parse(&q.to_string())`
 //   gives `q` again, which `describe` puts in words.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;

@@ -19,7 +19,9 @@
 
 use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use hashbrown::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +41,7 @@ mod index;
 mod scan;
 mod timeline;
 
+use crate::intern::Few as Ids;
 use crate::pairing::{KEY_PUSH_WINDOW_MS, Pairer, push_key, tunnel_row};
 use crate::store::{B_EICE, B_FAILED, B_TUNNEL, EventRef, Store, col};
 use crate::time::format_rfc3339;
@@ -84,47 +87,6 @@ pub(super) fn principal_key<'e>(e: &EventRef<'e>) -> &'e str {
 /// Orders events by time, then event ID (unique after dedupe), so every order is stable.
 pub(super) fn by_time(a: &EventRef<'_>, b: &EventRef<'_>) -> Ordering {
     a.time_ms.cmp(&b.time_ms).then_with(|| a.event_id.cmp(&b.event_id))
-}
-
-/// Distinct values are compared directly up to this many; beyond, they are hashed.
-pub(super) const FEW: usize = 16;
-
-/// Dense ids for distinct strings. Real data has few distinct endpoints, accounts or Regions,
-/// and comparing against a handful costs less than hashing every event's string.
-#[derive(Default)]
-pub(super) struct Ids<'a> {
-    all: Vec<&'a str>,
-    map: HashMap<&'a str, usize>,
-}
-
-impl<'a> Ids<'a> {
-    fn id(&mut self, s: &'a str) -> usize {
-        if self.map.is_empty() {
-            if let Some(p) = self.all.iter().position(|&x| x == s) {
-                return p;
-            }
-            if self.all.len() < FEW {
-                self.all.push(s);
-                return self.all.len() - 1;
-            }
-            self.map = self.all.iter().enumerate().map(|(i, &x)| (x, i)).collect();
-        }
-        let next = self.all.len();
-        let all = &mut self.all;
-        *self.map.entry(s).or_insert_with(|| {
-            all.push(s);
-            next
-        })
-    }
-
-    /// The id of a string already seen.
-    fn get(&self, s: &str) -> Option<usize> {
-        if self.map.is_empty() { self.all.iter().position(|&x| x == s) } else { self.map.get(s).copied() }
-    }
-
-    fn len(&self) -> usize {
-        self.all.len()
-    }
 }
 
 #[cfg(test)]
