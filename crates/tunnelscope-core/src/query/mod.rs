@@ -74,6 +74,18 @@ pub const QUERY_HELP: &[(&str, &str)] = &[
     ("or, and, not", "in lower case an error, not a word: write OR / AND / NOT, or quote the word (\"or\")"),
 ];
 
+/// [`QUERY_HELP`] as plain text, one term a line, meanings aligned after the terms (the CLI's
+/// help; the app renders the table itself).
+pub fn help_text() -> String {
+    let width = QUERY_HELP.iter().map(|(term, _)| term.chars().count()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (term, meaning) in QUERY_HELP {
+        let pad = width - term.chars().count();
+        out.push_str(&format!("  {term}{:pad$}  {meaning}\n", ""));
+    }
+    out
+}
+
 /// A half-open time window `[start_ms, end_ms)` in UTC epoch milliseconds; empty (matching nothing) unless `start_ms < end_ms`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TimeWindow {
@@ -399,6 +411,15 @@ mod tests {
         }
         for key in ["after:", "before:", "active:", "-term", "NOT", "A OR B", "A AND B", "(", "*", "or, and, not"] {
             assert!(QUERY_HELP.iter().any(|(t, _)| t.starts_with(key)), "{key}");
+        }
+    }
+
+    #[test]
+    fn help_text_is_the_help_table() {
+        let text = help_text();
+        assert_eq!(text.lines().count(), QUERY_HELP.len());
+        for ((term, meaning), line) in QUERY_HELP.iter().zip(text.lines()) {
+            assert!(line.trim_start().starts_with(term) && line.ends_with(meaning), "{line}");
         }
     }
 }
