@@ -1,4 +1,4 @@
-//! Project automation: `cargo xtask setup|build|serve|test|serve-dist|bench|fuzz`.
+//! Project automation: `cargo xtask setup|build|serve|test|structure|serve-dist|bench|fuzz`.
 //!
 //! Every command installs what it needs first (idempotent, fast when already installed), so
 //! a fresh machine with rustup's Rust, Node, npm and Python needs nothing else.
@@ -192,11 +192,13 @@ fn setup_test_tools() -> Result {
 }
 
 /// The whole suite, as CI runs it.
-/// The structure invariants (no compiler needed): the core's layers, used dependencies, and
+/// The structure invariants (no compiler needed): the core's layers and purity, used dependencies, and
 /// (a warning for now) file sizes and `//!` first lines.
 fn structure() -> Result {
     step("invariant: the core's modules use only their own layer and those below");
     structure::check_layers(&root())?;
+    step("invariant: the core does no I/O and reads no clock");
+    structure::check_pure(&root())?;
     step("invariant: every declared dependency is used");
     structure::check_dependencies(&root())?;
     step("source files: at most 800 lines, each starting with a `//!` line");

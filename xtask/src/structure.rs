@@ -183,6 +183,38 @@ pub(crate) fn check_layers(root: &Path) -> Result {
     }
 }
 
+/// What the core must not name outside its tests: I/O, clocks, the environment, processes.
+const IMPURE: &[&str] = &[
+    "std::fs",
+    "std::net::Tcp",
+    "std::net::Udp",
+    "std::time",
+    "SystemTime",
+    "Instant::now",
+    "std::env",
+    "std::process",
+];
+
+/// Fails when the core's sources (tests aside) name I/O, a clock, the environment or a process.
+pub(crate) fn check_pure(root: &Path) -> Result {
+    let src = root.join("crates/tunnelscope-core/src");
+    let mut found = Vec::new();
+    for path in rust_files(&src)? {
+        let rel = path.strip_prefix(&src).unwrap_or(&path).display().to_string();
+        for (n, code) in code_lines(&read(&path)?) {
+            if let Some(what) = IMPURE.iter().find(|w| code.contains(*w)) {
+                found.push(format!("{rel}:{n}: names {what}: {}", code.trim()));
+            }
+        }
+    }
+    if found.is_empty() {
+        eprintln!("the core names no file, socket, clock, environment or process");
+        Ok(())
+    } else {
+        Err(format!("invariant broken: the core does I/O or reads a clock\n{}", found.join("\n")))
+    }
+}
+
 /// Files over [`MAX_FILE_LINES`] lines, or without a `//!` first line saying their job, in
 /// every crate's `src`; warns (or fails, with [`FILE_SIZE_FAILS`]).
 pub(crate) fn check_file_sizes(root: &Path) -> Result {

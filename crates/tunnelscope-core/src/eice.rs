@@ -1,4 +1,4 @@
-//! EC2 Instance Connect Endpoint semantics: tunnels, endpoint activity and key pushes.
+//! EICE facts read from one record (tunnels, endpoint activity, key pushes) and the EICE event names.
 
 use serde_json::Value;
 use serde_json::value::RawValue;
