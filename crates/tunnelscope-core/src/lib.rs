@@ -4,25 +4,36 @@
 //!
 //! Invariants: no I/O, no clock, no web dependencies (callers pass bytes, names and "now");
 //! parsing never panics on any input; every number in contracts.md is computed here once.
+//!
+//! Layers, lowest first (a module uses its own and lower ones; `cargo xtask structure` checks):
+//! base (time, ids, heap, model, intern, sample) < record (record, eice, principal, rows) <
+//! ingest < store (store, dataset) < pairing < views (query, views, view_state) < export.
 
-pub mod dataset;
-pub mod eice;
-pub mod export;
+// base
 pub mod heap;
 pub mod ids;
-pub mod ingest;
 pub mod intern;
 pub mod model;
-pub mod pairing;
+pub mod sample;
+pub mod time;
+// record
+pub mod eice;
 pub mod principal;
-pub mod query;
 pub mod record;
 pub mod rows;
-pub mod sample;
+// ingest
+pub mod ingest;
+// store
+pub mod dataset;
 pub mod store;
-pub mod time;
+// pairing
+pub mod pairing;
+// views
+pub mod query;
 pub mod view_state;
 pub mod views;
+// export
+pub mod export;
 
 pub use dataset::{Dataset, EndpointChangeRow, FileDetail, FileReport, Pairing, Stats, TunnelRow};
 pub use ids::EventId;

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use hashbrown::HashMap;
-
 use serde_json::Value;
 
 use crate::dataset::{Dataset, Pairing, TunnelRow, latest_end_ms};
