@@ -14,6 +14,8 @@ use flate2::write::GzEncoder;
 use serde::Serialize;
 use tunnelscope_core::export::{self, terminal_safe};
 use tunnelscope_core::query::{self, Query};
+use tunnelscope_core::sessions::{self, SessionCounts};
+use tunnelscope_core::views::TunnelPairings;
 use tunnelscope_core::{Dataset, EventRef, FileDetail, FileReport, FileStatus, Stats};
 
 /// mimalloc: the workers' parsed results are freed on whichever thread adds them to the dataset,
@@ -51,6 +53,19 @@ enum Command {
     },
     /// Lists one row per tunnel (OpenTunnel attempt).
     Tunnels {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Lists one row per session: a principal's tunnels from one source IP through one endpoint
+    /// to one target and port, joined while each starts within the gap of the latest end so far.
+    Sessions {
+        /// The longest pause between a session's latest possible end and its next tunnel
+        /// (`10m`, `90s`, `1h30m`; a bare number is minutes).
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_gap)]
+        gap: i64,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -140,8 +155,10 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             };
             let mut out = io::stdout().lock();
             if json {
+                let (order, all) = sessions::of_dataset(&loaded.dataset, sessions::DEFAULT_GAP_MS);
                 let doc = StatsJson {
                     stats: &stats,
+                    sessions: all.counts(&all.matching(|t| loaded.keeps(order[t as usize]))),
                     files_detail: loaded.dataset.files().iter().map(FileReport::detail).collect(),
                 };
                 let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure::Message(e.to_string()))?;
@@ -161,17 +178,27 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             match format {
                 Format::Table => output::tunnels_table(&mut out, &rows)?,
                 Format::Json => writeln!(out, "{}", export::tunnels_json(&rows))?,
-                Format::Csv => {
-                    let csv = export::tunnels_csv(&rows);
-                    if io::stdout().is_terminal() {
-                        // On a terminal the bytes are shown, not saved: escape what would drive it.
-                        for line in csv.lines() {
-                            writeln!(out, "{}", terminal_safe(line))?;
-                        }
-                    } else {
-                        out.write_all(csv.as_bytes())?;
-                    }
-                }
+                Format::Csv => write_csv(&mut out, &export::tunnels_csv(&rows))?,
+            }
+            out.flush()?;
+            Ok(loaded.finish(&input))
+        }
+        Command::Sessions { gap, format, input } => {
+            let loaded = Loaded::new(&input)?;
+            loaded.warn_rejected();
+            let pairings = TunnelPairings::new(&loaded.dataset);
+            let (order, all) = sessions::of_dataset(&loaded.dataset, gap);
+            // A session is in the view when any of its tunnels matches (contracts.md §7).
+            let shown = all.matching(|t| loaded.keeps(order[t as usize]));
+            let rows: Vec<_> = shown
+                .iter()
+                .filter_map(|&s| sessions::session_row(&loaded.dataset, &pairings, &order, &all, s as usize))
+                .collect();
+            let mut out = io::stdout().lock();
+            match format {
+                Format::Table => output::sessions_table(&mut out, &rows)?,
+                Format::Json => writeln!(out, "{}", export::sessions_json(&rows))?,
+                Format::Csv => write_csv(&mut out, &export::sessions_csv(&rows))?,
             }
             out.flush()?;
             Ok(loaded.finish(&input))
@@ -228,7 +255,27 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
 struct StatsJson<'a> {
     #[serde(flatten)]
     stats: &'a Stats,
+    /// At the default gap; those with a tunnel the filter keeps.
+    sessions: SessionCounts,
     files_detail: Vec<FileDetail>,
+}
+
+/// Writes a CSV document to stdout; on a terminal the bytes are shown, not saved, so what
+/// would drive the terminal is escaped.
+fn write_csv(out: &mut impl Write, csv: &str) -> io::Result<()> {
+    if io::stdout().is_terminal() {
+        for line in csv.lines() {
+            writeln!(out, "{}", terminal_safe(line))?;
+        }
+        Ok(())
+    } else {
+        out.write_all(csv.as_bytes())
+    }
+}
+
+/// `--gap`: a duration such as `10m`.
+fn parse_gap(text: &str) -> Result<i64, String> {
+    sessions::parse_gap(text).ok_or_else(|| format!("{text:?} is not a duration such as 10m, 90s or 1h30m"))
 }
 
 /// Writes `doc` gzipped to `file`.
@@ -274,6 +321,12 @@ impl Loaded {
             Some(idx) => Box::new(idx.iter().filter_map(move |&i| self.dataset.get(i))),
             None => Box::new(self.dataset.iter()),
         }
+    }
+
+    /// True when the filter keeps the event at index `i` (always without a filter).
+    fn keeps(&self, i: u32) -> bool {
+        // `matching_indices` returns ascending indices, so a binary search suffices.
+        self.matching.as_ref().is_none_or(|m| m.binary_search(&i).is_ok())
     }
 
     /// True when the filter keeps the event of this ID (always without a filter).

@@ -1,9 +1,10 @@
-//! Readable, terminal-safe tables for `stats` and `tunnels`.
+//! Readable, terminal-safe tables for `stats`, `tunnels` and `sessions`.
 
 use std::io::{self, Write};
 
 use tunnelscope_core::dataset::Stats;
 use tunnelscope_core::export::{pairing_str, terminal_safe};
+use tunnelscope_core::sessions::SessionRow;
 use tunnelscope_core::{Dataset, TunnelRow};
 
 /// Width of the label column of the stats table.
@@ -137,6 +138,49 @@ pub(crate) fn tunnels_table(out: &mut impl Write, rows: &[TunnelRow]) -> io::Res
         writeln!(out, "* no maxTunnelDuration in the request; 3600 s assumed")?;
     }
     Ok(())
+}
+
+/// Writes one line per session under a header, with its tunnels' counts and time span.
+pub(crate) fn sessions_table(out: &mut impl Write, rows: &[SessionRow]) -> io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(out, "no sessions");
+    }
+    let header = [
+        "start",
+        "last_start",
+        "latest_end",
+        "tunnels",
+        "accepted",
+        "failed",
+        "principal",
+        "source_ip",
+        "endpoint_id",
+        "private_ip",
+        "port",
+        "instance_ids",
+        "os_users",
+        "session_id",
+    ];
+    let mut table = vec![header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
+    for r in rows {
+        table.push(vec![
+            safe(&r.start),
+            safe(&r.last_start),
+            safe(&r.latest_end),
+            r.tunnels.to_string(),
+            r.accepted.to_string(),
+            r.failed.to_string(),
+            safe(&r.principal),
+            safe(&r.source_ip),
+            safe(&r.endpoint_id),
+            safe(&r.private_ip),
+            r.port.map(|p| p.to_string()).unwrap_or_default(),
+            safe(&r.instance_ids.join(",")),
+            safe(&r.os_users.join(",")),
+            safe(&r.session_id),
+        ]);
+    }
+    write_aligned(out, "", &table)
 }
 
 fn safe(s: &str) -> String {

@@ -16,6 +16,7 @@ pub mod principal;
 pub mod query;
 pub mod record;
 pub mod sample;
+pub mod sessions;
 pub mod store;
 pub mod time;
 pub mod view_state;
