@@ -1,9 +1,10 @@
-//! Readable, terminal-safe tables for `stats`, `tunnels` and `sessions`.
+//! Readable, terminal-safe tables for `stats`, `tunnels`, `sessions` and `findings`.
 
 use std::io::{self, Write};
 
 use tunnelscope_core::dataset::Stats;
 use tunnelscope_core::export::{pairing_str, terminal_safe};
+use tunnelscope_core::findings::FindingRow;
 use tunnelscope_core::sessions::SessionRow;
 use tunnelscope_core::{Dataset, TunnelRow};
 
@@ -178,6 +179,27 @@ pub(crate) fn sessions_table(out: &mut impl Write, rows: &[SessionRow]) -> io::R
             safe(&r.instance_ids.join(",")),
             safe(&r.os_users.join(",")),
             safe(&r.session_id),
+        ]);
+    }
+    write_aligned(out, "", &table)
+}
+
+/// Writes one line per finding: severity, rule, subject, when, and its sentence.
+pub(crate) fn findings_table(out: &mut impl Write, rows: &[FindingRow]) -> io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(out, "no findings");
+    }
+    let mut table =
+        vec![["severity", "rule", "subject", "first", "last", "explanation", "finding_id"].map(str::to_owned).to_vec()];
+    for r in rows {
+        table.push(vec![
+            r.severity.as_str().to_owned(),
+            r.rule.to_owned(),
+            safe(&r.subject),
+            safe(&r.first),
+            safe(&r.last),
+            safe(&r.explanation),
+            safe(&r.finding_id),
         ]);
     }
     write_aligned(out, "", &table)

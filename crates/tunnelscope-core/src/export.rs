@@ -228,6 +228,34 @@ pub fn sessions_json(rows: &[crate::sessions::SessionRow]) -> String {
     json_terminal_safe(serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_owned()))
 }
 
+/// The columns of the findings CSV (contracts.md §8), in order.
+pub const FINDING_COLUMNS: [&str; 8] =
+    ["finding_id", "rule", "severity", "subject", "first", "last", "explanation", "event_ids"];
+
+/// Findings as CSV with exactly [`FINDING_COLUMNS`] (evidence IDs joined with `;`), cells neutralised.
+pub fn findings_csv(rows: &[crate::findings::FindingRow]) -> String {
+    write_csv(
+        FINDING_COLUMNS,
+        rows.iter().map(|r| {
+            [
+                r.finding_id.clone(),
+                r.rule.to_owned(),
+                r.severity.as_str().to_owned(),
+                r.subject.clone(),
+                r.first.clone(),
+                r.last.clone(),
+                r.explanation.clone(),
+                r.event_ids.join(";"),
+            ]
+        }),
+    )
+}
+
+/// Findings as a pretty JSON array with the contract keys.
+pub fn findings_json(rows: &[crate::findings::FindingRow]) -> String {
+    json_terminal_safe(serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_owned()))
+}
+
 /// One event in the generic export's columns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventRow<'a> {

@@ -8,6 +8,7 @@
 pub mod dataset;
 pub mod eice;
 pub mod export;
+pub mod findings;
 pub mod heap;
 pub mod ids;
 pub mod ingest;
