@@ -79,3 +79,77 @@ proptest! {
         prop_assert!(seen.iter().all(|&n| n == 1));
     }
 }
+
+mod dataset {
+    use serde_json::{Value, json};
+    use tunnelscope_core::Dataset;
+    use tunnelscope_core::findings::{self, FindingRow, Settings};
+    use tunnelscope_core::sample::sample_trail_json;
+    use tunnelscope_core::sessions::{self, DEFAULT_GAP_MS, SessionRow};
+    use tunnelscope_core::views::TunnelPairings;
+
+    fn record(id: &str, time: &str, name: &str, params: Value) -> Value {
+        json!({"eventVersion":"1.09","eventTime":time,"eventSource":"ec2-instance-connect.amazonaws.com",
+            "eventName":name,"awsRegion":"eu-west-1","sourceIPAddress":"2001:db8::7","userAgent":"aws-cli/2",
+            "userIdentity":{"type":"IAMUser","principalId":"AIDAD","arn":"arn:aws:iam::111122223333:user/dave","accountId":"111122223333","userName":"dave"},
+            "requestParameters":params,"responseElements":null,"eventID":id,"eventType":"AwsApiCall","recipientAccountId":"111122223333"})
+    }
+
+    /// dave pushes one key, then opens tunnels to two IPv6 targets within its minute: two
+    /// sessions share that push.
+    fn ipv6_file() -> Vec<u8> {
+        let tunnel = |id: &str, time: &str, target: &str| {
+            record(
+                id,
+                time,
+                "OpenTunnel",
+                json!({"instanceConnectEndpointId":"eice-0123456789abcdef0","remotePort":"22","privateIpAddress":target}),
+            )
+        };
+        let records = vec![
+            record(
+                "k-1",
+                "2026-10-04T09:00:00Z",
+                "SendSSHPublicKey",
+                json!({"instanceId":"i-0123456789abcdef0","instanceOSUser":"ec2-user","sSHPublicKey":"ssh-ed25519 AAAA"}),
+            ),
+            tunnel("v-1", "2026-10-04T09:00:20Z", "fd00:ec2::10"),
+            tunnel("v-2", "2026-10-04T09:00:30Z", "fd00:ec2::11"),
+        ];
+        serde_json::to_vec(&json!({"Records": records})).expect("json")
+    }
+
+    fn load(files: &[(&str, &[u8])]) -> (Vec<SessionRow>, Vec<FindingRow>) {
+        let mut ds = Dataset::new();
+        for (name, bytes) in files {
+            ds.add_file(name, bytes);
+        }
+        let pairings = TunnelPairings::new(&ds);
+        let rows = sessions::session_rows(&ds, &pairings, DEFAULT_GAP_MS);
+        let (_, events) = findings::inputs(&ds, &pairings);
+        let found = findings::find(&events, &Settings::default()).iter().map(|f| FindingRow::of(f, &events)).collect();
+        (rows, found)
+    }
+
+    #[test]
+    fn load_order_and_duplicates_change_no_session_or_finding() {
+        let sample = sample_trail_json();
+        let extra = ipv6_file();
+        let one = load(&[("a/sample.json", &sample), ("b/ipv6.json", &extra)]);
+        let other = load(&[("b/ipv6.json", &extra), ("c/copy.json", &sample), ("a/sample.json", &sample)]);
+        assert_eq!(one, other);
+        assert!(!one.0.is_empty() && !one.1.is_empty());
+    }
+
+    #[test]
+    fn a_key_push_can_pair_with_two_sessions_and_ipv6_targets_are_kept() {
+        let (rows, _) = load(&[("ipv6.json", &ipv6_file())]);
+        assert_eq!(rows.len(), 2);
+        for (row, target) in rows.iter().zip(["fd00:ec2::10", "fd00:ec2::11"]) {
+            assert_eq!(row.private_ip, target);
+            assert_eq!(row.source_ip, "2001:db8::7");
+            assert_eq!(row.instance_ids, ["i-0123456789abcdef0"]);
+            assert_eq!(row.os_users, ["ec2-user"]);
+        }
+    }
+}
