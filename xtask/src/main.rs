@@ -7,6 +7,7 @@ mod bench;
 mod csp;
 mod fuzz;
 mod r#gen;
+mod offline;
 mod serve;
 
 use std::env;
@@ -142,6 +143,7 @@ fn build() -> Result {
     run("cargo", &["fetch", "--locked"])?;
     run("trunk", &["build", "--release"])?;
     csp::apply(&root().join("dist").join("index.html"))?;
+    offline::write_service_worker(&root().join("dist"))?;
     report_bundle_size(&root().join("dist"));
     Ok(())
 }
