@@ -23,7 +23,8 @@ pub(crate) fn write_service_worker(dist: &Path) -> Result<(), String> {
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| name != SW)
+        // Not itself, nor the single-file copy of the site (made of these same files).
+        .filter(|name| name != SW && !name.starts_with(crate::single::SINGLE))
         .collect();
     files.sort();
     let mut hash = Sha256::new();

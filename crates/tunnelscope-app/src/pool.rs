@@ -16,6 +16,16 @@ use crate::state::Progress;
 /// The worker script, relative to the page so the site works from any sub-path.
 pub const WORKER_URL: &str = "./worker_loader.js";
 
+/// Where workers start: the single-file build (`tunnelscope.html`) sets
+/// `window.tunnelscopeWorkerUrl` to a `blob:` URL of its embedded worker; the site uses
+/// [`WORKER_URL`].
+fn worker_url() -> String {
+    web_sys::window()
+        .and_then(|w| Reflect::get(&w, &JsValue::from_str("tunnelscopeWorkerUrl")).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| WORKER_URL.to_owned())
+}
+
 struct Shared {
     ready: Vec<bool>,
     /// Messages for a worker not ready yet, with what they transfer.
@@ -152,7 +162,7 @@ impl Workers {
         let mut handlers = Vec::with_capacity(n);
         let mut error_handlers = Vec::with_capacity(n);
         for idx in 0..n {
-            let worker = Worker::new(WORKER_URL).map_err(|e| format!("cannot start the worker: {e:?}"))?;
+            let worker = Worker::new(&worker_url()).map_err(|e| format!("cannot start the worker: {e:?}"))?;
             let shared_h = Rc::clone(&shared);
             let worker_h = worker.clone();
             let respond = Rc::clone(on_response);
