@@ -1,4 +1,4 @@
-//! Project automation: `cargo xtask setup|build|serve|test|serve-dist|bench|fuzz`.
+//! Project automation: `cargo xtask setup|build|serve|test|structure|serve-dist|bench|fuzz`.
 //!
 //! Every command installs what it needs first (idempotent, fast when already installed), so
 //! a fresh machine with rustup's Rust, Node, npm and Python needs nothing else.
@@ -10,6 +10,7 @@ mod r#gen;
 mod offline;
 mod serve;
 mod single;
+mod structure;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -32,9 +33,14 @@ fn main() -> ExitCode {
         Some("serve") => setup_build_tools().and_then(|_| build()).and_then(|_| serve_dist(&args[1..], 8080)),
         Some("serve-dist") => serve_dist(&args[1..], 8080),
         Some("test") => test(),
+        Some("structure") => match flag_value(&args[1..], "--root") {
+            // Another checkout's layers (to see the check on an older tree).
+            Some(dir) => structure::check_layers(Path::new(dir)),
+            None => structure(),
+        },
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
-        _ => Err("usage: cargo xtask <setup|build|serve|test|serve-dist|bench|fuzz> [--port N] [--prefix /sub/path/] \
+        _ => Err("usage: cargo xtask <setup|build|serve|test|structure|serve-dist|bench|fuzz> [--port N] [--prefix /sub/path/] \
              [fuzz: --time SECS | --runs N] [--jobs N]"
             .into()),
     };
@@ -191,7 +197,21 @@ fn setup_test_tools() -> Result {
 }
 
 /// The whole suite, as CI runs it.
+/// The structure invariants (no compiler needed): the core's layers and purity, used dependencies, and
+/// (a warning for now) file sizes and `//!` first lines.
+fn structure() -> Result {
+    step("invariant: the core's modules use only their own layer and those below");
+    structure::check_layers(&root())?;
+    step("invariant: the core does no I/O and reads no clock");
+    structure::check_pure(&root())?;
+    step("invariant: every declared dependency is used");
+    structure::check_dependencies(&root())?;
+    step("source files: at most 800 lines, each starting with a `//!` line");
+    structure::check_file_sizes(&root())
+}
+
 fn test() -> Result {
+    structure()?;
     setup_build_tools()?;
     setup_test_tools()?;
     step("cargo fmt --check");

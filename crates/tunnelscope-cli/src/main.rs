@@ -8,7 +8,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde::Serialize;
@@ -26,17 +26,19 @@ use tunnelscope_core::{Dataset, EventRef, FileDetail, FileReport, FileStatus, St
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const AFTER_HELP: &str = "\
-Query terms (--filter): bare words; user:X ip:CIDR target:CIDR port:N endpoint:ID event:NAME
-outcome:failed|accepted region:R account:A after:T before:T active:T; -term negates; different
-keys AND, the same key repeated OR.
-
-Exit status: 0 when the run completed (rejected files are reported, not failures); 1 on a usage
-or I/O error (missing path, unwritable output, bad query); 2 with --strict when a file was rejected.";
+/// The help's last part: the query language (the core's one text of it), then the exit status.
+fn after_help() -> String {
+    format!(
+        "Query terms (--filter):\n{}\n\
+         Exit status: 0 when the run completed (rejected files are reported, not failures); 1 on a usage\n\
+         or I/O error (missing path, unwritable output, bad query); 2 with --strict when a file was rejected.",
+        query::help_text()
+    )
+}
 
 /// Reads exported AWS CloudTrail logs and derives EC2 Instance Connect Endpoint tunnels.
 #[derive(Debug, Parser)]
-#[command(name = "tunnelscope", version, about, after_help = AFTER_HELP)]
+#[command(name = "tunnelscope", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -46,7 +48,7 @@ struct Cli {
 enum Command {
     /// Accounts for every file and record and counts tunnels, endpoint activity and principals.
     Stats {
-        /// Print one JSON object (contracts.md §3) instead of a table.
+        /// Print one JSON object instead of a table (its keys may be added to, never renamed).
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -111,7 +113,7 @@ enum Command {
 /// Inputs and options shared by the commands that read logs.
 #[derive(Debug, Args)]
 struct Input {
-    /// Only events matching this query (contracts.md §5), e.g. `user:alice outcome:failed`.
+    /// Only events matching this query (terms below), e.g. `user:alice outcome:failed`.
     // A query may start with a negated term (`-event:X`): it is a value, not a flag.
     #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
     filter: Option<String>,
@@ -146,7 +148,18 @@ impl From<io::Error> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // The query terms and exit codes under the help, and under the help of each command that
+    // takes --filter.
+    let help = after_help();
+    let parsed =
+        Cli::command()
+            .after_help(help.clone())
+            .mut_subcommands(|s| {
+                if s.get_arguments().any(|a| a.get_id() == "filter") { s.after_help(help.clone()) } else { s }
+            })
+            .try_get_matches()
+            .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // clap exits 2 on usage errors; the contract says 1 (help and version are not errors).

@@ -13,8 +13,6 @@ use crate::time::format_rfc3339;
 
 /// Invalid-record details kept per file (the count is always exact).
 pub const MAX_INVALID_DETAILS_PER_FILE: usize = crate::ingest::MAX_INVALID_DETAILS;
-/// How long before a tunnel a key push may be to pair with it (the key's lifetime).
-pub const KEY_PUSH_WINDOW_MS: i64 = 60_000;
 
 /// What became of one file and its records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,6 +158,18 @@ pub struct EndpointChangeCounts {
     pub describe: u64,
 }
 
+impl EndpointChangeCounts {
+    /// Counts one endpoint call.
+    pub fn count(&mut self, op: EndpointOp) {
+        match op {
+            EndpointOp::Create => self.create += 1,
+            EndpointOp::Modify => self.modify += 1,
+            EndpointOp::Delete => self.delete += 1,
+            EndpointOp::Describe => self.describe += 1,
+        }
+    }
+}
+
 /// A skipped or rejected file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
@@ -279,7 +289,7 @@ struct Origins {
     /// (first event, file) of each run of events from one file, by first event.
     runs: Vec<(u32, u32)>,
     /// Events whose file is no longer their run's (replaced by a copy from another file).
-    moved: std::collections::HashMap<u32, u32>,
+    moved: hashbrown::HashMap<u32, u32>,
 }
 
 impl Origins {
@@ -650,38 +660,13 @@ impl Dataset {
                 s.tunnels.failed += u64::from(e.is_failed());
             }
             if let Some(op) = e.endpoint_activity().and_then(|a| a.op) {
-                let c = &mut s.endpoint_changes;
-                match op {
-                    EndpointOp::Create => c.create += 1,
-                    EndpointOp::Modify => c.modify += 1,
-                    EndpointOp::Delete => c.delete += 1,
-                    EndpointOp::Describe => c.describe += 1,
-                }
+                s.endpoint_changes.count(op);
             }
             endpoints.extend(e.endpoint_ids());
         }
         s.endpoints = endpoints.into_iter().map(str::to_owned).collect();
         s.principals = principals.len() as u64;
         s
-    }
-
-    /// Every tunnel in time order, paired with its instance by key push, else by the instance
-    /// inventory (`RunInstances` / `CreateNetworkInterface`) found in the data.
-    pub fn tunnel_rows(&self) -> Vec<TunnelRow> {
-        // One pairing engine (views::TunnelPairings) serves the rows, the lanes and the detail.
-        self.tunnel_rows_with(&crate::views::TunnelPairings::new(self))
-    }
-
-    /// [`Dataset::tunnel_rows`] with pairings already computed for this dataset.
-    pub fn tunnel_rows_with(&self, pairings: &crate::views::TunnelPairings) -> Vec<TunnelRow> {
-        self.eice_time_order(|e| e.tunnel().is_some())
-            .into_iter()
-            .filter_map(|(i, e)| {
-                let t = e.tunnel()?;
-                let (pairing, instance, user) = pairings.get(i).unwrap_or((Pairing::None, "", ""));
-                Some(crate::views::tunnel_row(&e, t, pairing, instance.to_owned(), user.to_owned()))
-            })
-            .collect()
     }
 
     /// The EICE events with facts ([`Dataset::fact_events`]) that `keep` accepts, in time order

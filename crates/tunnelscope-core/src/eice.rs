@@ -1,13 +1,10 @@
-//! EC2 Instance Connect Endpoint semantics: tunnels, endpoint activity and key pushes.
-
-use std::collections::{BTreeMap, HashMap};
+//! EICE facts read from one record (tunnels, endpoint activity, key pushes) and the EICE event names.
 
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::model::{EiceFacts, EndpointFacts, EndpointOp, KeyPushFacts, TunnelFacts};
+use crate::model::{EiceFacts, EndpointFacts, EndpointOp, Event, KeyPushFacts, TunnelFacts};
 use crate::record::RecordIn;
-use crate::store::EventRef;
 
 /// `eventSource` of `OpenTunnel` and `SendSSHPublicKey`.
 pub const EIC_SOURCE: &str = "ec2-instance-connect.amazonaws.com";
@@ -18,6 +15,22 @@ pub const DEFAULT_MAX_TUNNEL_SECS: u64 = 3600;
 pub const MAX_TUNNEL_SECS: u64 = 3600;
 /// Inventory events that can resolve a private IP to an instance.
 pub const INVENTORY_EVENTS: [&str; 2] = ["RunInstances", "CreateNetworkInterface"];
+
+/// Event names beyond [`INVENTORY_EVENTS`] that the instance inventory reads: when an instance or
+/// interface ends, and which instance an interface is attached to; an extract keeps them so
+/// pairing by inventory gives the same answer after reloading.
+const INSTANCE_LIFECYCLE_EVENTS: [&str; 3] = ["TerminateInstances", "DeleteNetworkInterface", "AttachNetworkInterface"];
+
+/// True for events an EICE investigation needs: tunnels, endpoint activity, key pushes, and the
+/// inventory events that resolve private IPs to instances (and end those instances).
+pub fn is_eice_relevant(e: &Event) -> bool {
+    e.eice.is_some() || is_eice_name(&e.event_name)
+}
+
+/// True for the inventory and lifecycle event names [`is_eice_relevant`] keeps whatever their facts.
+pub(crate) fn is_eice_name(name: &str) -> bool {
+    INVENTORY_EVENTS.contains(&name) || INSTANCE_LIFECYCLE_EVENTS.contains(&name)
+}
 
 /// Derives the EICE facts of a record, if it is EICE-related.
 pub(crate) fn facts(event_name: &str, event_source: &str, rec: &RecordIn<'_>) -> Option<EiceFacts> {
@@ -355,226 +368,6 @@ fn scalar_bool(v: &Value) -> Option<bool> {
         Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
         Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
-    }
-}
-
-/// One IP claim: an instance (or a network interface) held this private IP from `start_ms`.
-#[derive(Debug, Clone)]
-struct Claim {
-    /// `i-…` for instances, `eni-…` for network interfaces created on their own.
-    holder: String,
-    start_ms: i64,
-}
-
-/// The instance inventory found in the data: who held which private IP when (contracts.md §2).
-///
-/// `RunInstances` responses claim their instances' private IPv4 and IPv6 addresses (and their
-/// network interfaces) until a `TerminateInstances`; `CreateNetworkInterface` responses claim
-/// the interface's addresses until a `DeleteNetworkInterface`, resolved to an instance through
-/// `AttachNetworkInterface` when the data has one. Failed calls claim nothing.
-#[derive(Debug, Default)]
-pub(crate) struct Inventory {
-    /// Claims by (account, Region, canonical IP).
-    claims: BTreeMap<(String, String, String), Vec<Claim>>,
-    /// When each instance or interface ended (terminated or deleted), sorted.
-    ends: HashMap<String, Vec<i64>>,
-    /// Interface attachments to instances: (time, instance), sorted.
-    attachments: HashMap<String, Vec<(i64, String)>>,
-}
-
-impl Inventory {
-    /// Reads the inventory events among `events`.
-    pub(crate) fn build<'e>(events: impl IntoIterator<Item = EventRef<'e>>) -> Self {
-        let mut inv = Self::default();
-        for e in events {
-            let name = e.event_name;
-            if e.is_failed()
-                || !matches!(
-                    name,
-                    "RunInstances"
-                        | "CreateNetworkInterface"
-                        | "TerminateInstances"
-                        | "DeleteNetworkInterface"
-                        | "AttachNetworkInterface"
-                )
-            {
-                continue;
-            }
-            let Some((req, resp)) = request_and_response(e.raw, name) else { continue };
-            let (req, resp) = (&req, &resp);
-            match name {
-                "RunInstances" => {
-                    for instance in ec2_items(find_key(resp, &["instancesSet"]).unwrap_or(&Value::Null)) {
-                        let Some(id) = instance.get("instanceId").and_then(Value::as_str) else { continue };
-                        let mut ips = Vec::new();
-                        collect_ips(instance, &mut ips, 0);
-                        inv.claim(&e, id, &ips);
-                        let mut enis = Vec::new();
-                        collect_strings_under(instance, "networkInterfaceId", &mut enis, 0);
-                        for eni in enis {
-                            inv.attachments.entry(eni).or_default().push((e.time_ms, id.to_owned()));
-                        }
-                    }
-                }
-                "CreateNetworkInterface" => {
-                    let eni_obj = find_key(resp, &["networkInterface"]).unwrap_or(resp);
-                    if let Some(id) = find_string(eni_obj, &["networkInterfaceId"]) {
-                        let mut ips = Vec::new();
-                        collect_ips(eni_obj, &mut ips, 0);
-                        inv.claim(&e, &id, &ips);
-                    }
-                }
-                "TerminateInstances" | "DeleteNetworkInterface" => {
-                    let key = if name == "TerminateInstances" { "instanceId" } else { "networkInterfaceId" };
-                    let mut ids = Vec::new();
-                    collect_strings_under(req, key, &mut ids, 0);
-                    collect_strings_under(resp, key, &mut ids, 0);
-                    ids.sort();
-                    ids.dedup();
-                    for id in ids {
-                        inv.ends.entry(id).or_default().push(e.time_ms);
-                    }
-                }
-                _ => {
-                    let eni = find_string(req, &["networkInterfaceId"]);
-                    let instance = find_string(req, &["instanceId"]);
-                    if let (Some(eni), Some(instance)) = (eni, instance) {
-                        inv.attachments.entry(eni).or_default().push((e.time_ms, instance));
-                    }
-                }
-            }
-        }
-        inv.ends.values_mut().for_each(|v| v.sort_unstable());
-        inv.attachments.values_mut().for_each(|v| v.sort_unstable());
-        inv
-    }
-
-    fn claim(&mut self, e: &EventRef<'_>, holder: &str, ips: &[String]) {
-        for ip in ips {
-            let key = (e.account.to_owned(), e.region.to_owned(), canonical_ip(ip));
-            self.claims.entry(key).or_default().push(Claim { holder: holder.to_owned(), start_ms: e.time_ms });
-        }
-    }
-
-    /// True while `id` exists at `t`: created at `start`, not yet terminated or deleted.
-    fn alive(&self, id: &str, start_ms: i64, t_ms: i64) -> bool {
-        start_ms <= t_ms
-            && !self.ends.get(id).is_some_and(|ends| ends.iter().any(|&end| end >= start_ms && end <= t_ms))
-    }
-
-    /// The distinct instances (or interfaces) holding `ip` in that account and Region at `t`.
-    pub(crate) fn resolve(&self, account: &str, region: &str, ip: &str, t_ms: i64) -> Vec<String> {
-        if ip.is_empty() {
-            return Vec::new();
-        }
-        let key = (account.to_owned(), region.to_owned(), canonical_ip(ip));
-        let Some(claims) = self.claims.get(&key) else { return Vec::new() };
-        let mut out: Vec<String> = Vec::new();
-        for c in claims.iter().filter(|c| self.alive(&c.holder, c.start_ms, t_ms)) {
-            let holder = if c.holder.starts_with("eni-") {
-                self.attached_instance(&c.holder, t_ms).unwrap_or_else(|| c.holder.clone())
-            } else {
-                c.holder.clone()
-            };
-            if !out.contains(&holder) {
-                out.push(holder);
-            }
-        }
-        out.sort();
-        out
-    }
-
-    /// The instance an interface was last attached to before `t`, if it still runs.
-    fn attached_instance(&self, eni: &str, t_ms: i64) -> Option<String> {
-        let (at, instance) = self.attachments.get(eni)?.iter().rev().find(|(at, _)| *at <= t_ms)?;
-        self.alive(instance, *at, t_ms).then(|| instance.clone())
-    }
-}
-
-/// The `requestParameters` and `responseElements` an inventory event is read from, as values
-/// (`Null` when absent or not needed for `name`); `None` when the record is not a JSON object.
-///
-/// Only those two members are built as values (the rest of the record is skimmed), which makes
-/// reading thousands of `RunInstances` several times cheaper; a record whose top level a typed
-/// read refuses (duplicate keys) is read whole, as before.
-fn request_and_response(raw: &str, name: &str) -> Option<(Value, Value)> {
-    #[derive(serde::Deserialize)]
-    struct Parts<'a> {
-        #[serde(rename = "requestParameters", borrow, default)]
-        req: Option<&'a serde_json::value::RawValue>,
-        #[serde(rename = "responseElements", borrow, default)]
-        resp: Option<&'a serde_json::value::RawValue>,
-    }
-    let (need_req, need_resp) = match name {
-        "RunInstances" | "CreateNetworkInterface" => (false, true),
-        "AttachNetworkInterface" => (true, false),
-        _ => (true, true),
-    };
-    if !raw.trim_start().starts_with('{') {
-        return None;
-    }
-    let value = |part: Option<&serde_json::value::RawValue>, need: bool| -> Option<Value> {
-        match part {
-            Some(p) if need => serde_json::from_str(p.get()).ok(),
-            _ => Some(Value::Null),
-        }
-    };
-    match serde_json::from_str::<Parts<'_>>(raw) {
-        Ok(p) => Some((value(p.req, need_req)?, value(p.resp, need_resp)?)),
-        Err(_) => {
-            let Ok(Value::Object(mut rec)) = serde_json::from_str::<Value>(raw) else { return None };
-            let req = rec.remove("requestParameters").unwrap_or(Value::Null);
-            let resp = rec.remove("responseElements").unwrap_or(Value::Null);
-            Some((req, resp))
-        }
-    }
-}
-
-/// IPv6 (and IPv4) written one way, so that `fd00::5` and `fd00:0::5` match.
-fn canonical_ip(ip: &str) -> String {
-    let ip = ip.trim();
-    ip.parse::<std::net::IpAddr>().map_or_else(|_| ip.to_ascii_lowercase(), |a| a.to_string())
-}
-
-/// The elements of an EC2 list rendering (`{"items":[…]}`, `{"item":…}`, `[…]`).
-fn ec2_items(v: &Value) -> Vec<&Value> {
-    match v {
-        Value::Array(items) => items.iter().collect(),
-        Value::Object(map) => match map.get("items").or_else(|| map.get("item")) {
-            Some(Value::Array(items)) => items.iter().collect(),
-            Some(one @ Value::Object(_)) => vec![one],
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
-}
-
-/// Private IPv4 and IPv6 addresses anywhere under `v` (`privateIpAddress`, `ipv6Address`).
-fn collect_ips(v: &Value, out: &mut Vec<String>, depth: usize) {
-    for key in ["privateIpAddress", "ipv6Address"] {
-        collect_strings_under(v, key, out, depth);
-    }
-    out.sort();
-    out.dedup();
-}
-
-/// Every string under keys named `key` (case-insensitive, any depth).
-fn collect_strings_under(v: &Value, key: &str, out: &mut Vec<String>, depth: usize) {
-    if depth > 32 {
-        return;
-    }
-    match v {
-        Value::Object(map) => {
-            for (k, child) in map {
-                if k.eq_ignore_ascii_case(key) {
-                    flatten_strings(child, out, 0);
-                } else {
-                    collect_strings_under(child, key, out, depth + 1);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| collect_strings_under(i, key, out, depth + 1)),
-        _ => {}
     }
 }
 

@@ -17,7 +17,7 @@ use crate::dataset::{Dataset, Pairing};
 use crate::ids::EventId;
 use crate::model::EndpointOp;
 use crate::time::format_rfc3339;
-use crate::views::TunnelPairings;
+use crate::pairing::TunnelPairings;
 
 /// How much a finding matters; ordered from least to most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -71,7 +71,7 @@ impl Ids {
     /// Appends an ID.
     pub(crate) fn push(&mut self, key: Key<'_>) {
         let i = self.keys.len();
-        if i % 64 == 0 {
+        if i.is_multiple_of(64) {
             self.is_text.push(0);
         }
         match key {
@@ -147,7 +147,7 @@ impl Ids {
             }
         }
         // No bits beyond the last row.
-        if n % 64 != 0 && ids.is_text.last().is_some_and(|w| w >> (n % 64) != 0) {
+        if !n.is_multiple_of(64) && ids.is_text.last().is_some_and(|w| w >> (n % 64) != 0) {
             return None;
         }
         Some(ids)

@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -11,7 +10,7 @@ use serde_json::value::RawValue;
 use crate::eice;
 use crate::model::{Event, Fidelity, RawSpan};
 use crate::principal;
-use crate::store::Rows;
+use crate::rows::Rows;
 use crate::time::{epoch_number_ms, parse_time_ms};
 
 mod fast;
@@ -482,7 +481,7 @@ fn row_eligible(name: &str, source: &str, synthesized: bool, fidelity: Fidelity)
         && !name.is_empty()
         && !synthesized
         && !eice::may_have_facts(name, source)
-        && !crate::export::is_eice_name(name)
+        && !crate::eice::is_eice_name(name)
 }
 
 /// What a row takes of a record, whichever reader read it.
@@ -560,12 +559,61 @@ fn parse_time_value(v: &str) -> Option<i64> {
 }
 
 /// A stable ID for a record without `eventID`: "the same content" is the same event.
+///
+/// `content:` and 16 hex digits of SipHash-2-4 (Aumasson and Bernstein's specification) under
+/// the fixed key (0x7475_6e6e, 0x656c_7363) of the record's bytes followed by one 0xFF byte.
+/// The same bytes give the same ID in every build, on every platform (wasm and native), in
+/// links and exports alike; these are the IDs the standard library's SipHasher gave before.
 pub(crate) fn content_id(raw: &str) -> String {
-    // SipHash with fixed keys is stable across runs and platforms (wasm and native agree).
-    #[allow(deprecated)]
-    let mut h = std::hash::SipHasher::new_with_keys(0x7475_6e6e, 0x656c_7363);
-    raw.hash(&mut h);
-    format!("content:{:016x}", h.finish())
+    let mut bytes = Vec::with_capacity(raw.len() + 1);
+    bytes.extend_from_slice(raw.as_bytes());
+    bytes.push(0xFF);
+    format!("content:{:016x}", siphash24(0x7475_6e6e, 0x656c_7363, &bytes))
+}
+
+/// SipHash-2-4 of `bytes` under the key (`k0`, `k1`).
+fn siphash24(k0: u64, k1: u64, bytes: &[u8]) -> u64 {
+    let mut v = [
+        k0 ^ 0x736f_6d65_7073_6575,
+        k1 ^ 0x646f_7261_6e64_6f6d,
+        k0 ^ 0x6c79_6765_6e65_7261,
+        k1 ^ 0x7465_6462_7974_6573,
+    ];
+    fn round(v: &mut [u64; 4]) {
+        v[0] = v[0].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(13) ^ v[0];
+        v[0] = v[0].rotate_left(32);
+        v[2] = v[2].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(16) ^ v[2];
+        v[0] = v[0].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(21) ^ v[0];
+        v[2] = v[2].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(17) ^ v[2];
+        v[2] = v[2].rotate_left(32);
+    }
+    let compress = |v: &mut [u64; 4], m: u64| {
+        v[3] ^= m;
+        round(v);
+        round(v);
+        v[0] ^= m;
+    };
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(w);
+        compress(&mut v, u64::from_le_bytes(le));
+    }
+    let mut last = [0u8; 8];
+    let tail = words.remainder();
+    last[..tail.len()].copy_from_slice(tail);
+    // The length's low byte in the top byte.
+    last[7] = (bytes.len() & 0xFF) as u8;
+    compress(&mut v, u64::from_le_bytes(last));
+    v[2] ^= 0xFF;
+    for _ in 0..4 {
+        round(&mut v);
+    }
+    v[0] ^ v[1] ^ v[2] ^ v[3]
 }
 
 /// Shortens a string for a message, on a character boundary.
@@ -617,5 +665,19 @@ mod tests {
     fn content_ids_are_stable() {
         assert_eq!(content_id("{}"), content_id("{}"));
         assert_ne!(content_id("{}"), content_id("{ }"));
+        // Pinned: these IDs are in links and exports.
+        assert_eq!(content_id("{}"), "content:7a534da934645224");
+        // SipHash-2-4's reference vector (key 00..0f, input 00..0e).
+        let (k0, k1) = (0x0706_0504_0302_0100, 0x0f0e_0d0c_0b0a_0908);
+        let input: Vec<u8> = (0..15).collect();
+        assert_eq!(siphash24(k0, k1, &input), 0xa129_ca61_49be_45e5);
+        // The IDs the standard library's SipHasher gave, for every length around a word.
+        for n in 0..40 {
+            let text: String = "{\"eventName\":\"x\"}".chars().cycle().take(n).collect();
+            #[allow(deprecated)]
+            let mut h = std::hash::SipHasher::new_with_keys(0x7475_6e6e, 0x656c_7363);
+            std::hash::Hash::hash(text.as_str(), &mut h);
+            assert_eq!(content_id(&text), format!("content:{:016x}", std::hash::Hasher::finish(&h)), "{n}");
+        }
     }
 }

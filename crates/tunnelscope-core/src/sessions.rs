@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::dataset::{Dataset, latest_end_ms};
 use crate::time::format_rfc3339;
-use crate::views::TunnelPairings;
+use crate::pairing::TunnelPairings;
 
 /// The default gap: a tunnel starting within 10 minutes of the session's latest end joins it.
 pub const DEFAULT_GAP_MS: i64 = 10 * 60 * 1000;

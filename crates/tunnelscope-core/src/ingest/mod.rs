@@ -24,7 +24,7 @@ pub use wire::{files_from_wire, files_into_wire};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Event, RawSpan};
-pub use crate::store::Rows;
+pub use crate::rows::Rows;
 
 /// Invalid records a parsed file keeps with their position and reason; beyond these it only
 /// counts them (`ParsedFile::invalid_more`), so a file of millions of non-records (`{}` lines)

@@ -10,8 +10,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::{FileStatus, InvalidRecord, ParsedFile, Shape};
+use crate::ids::Ids;
+use crate::intern::Strings;
 use crate::model::Event;
-use crate::store::{N_STR, Rows};
+use crate::rows::{N_STR, Rows};
 
 #[derive(Serialize, Deserialize)]
 struct FileWire {
@@ -94,4 +96,47 @@ fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 
 fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, String> {
     postcard::from_bytes(bytes).map_err(|e| format!("unreadable parsed file: {e}"))
+}
+
+impl Rows {
+    /// The columns as plain data (dictionaries as their values).
+    pub(crate) fn into_wire(self) -> RowsWire {
+        let (id_keys, id_is_text, id_arena) = self.ids.into_parts();
+        RowsWire {
+            record: self.record,
+            time: self.time,
+            id_keys,
+            id_is_text,
+            id_arena,
+            strs: self.strs,
+            dict: self.dict.map(|d| d.values.into_iter().map(String::from).collect()),
+            bits: self.bits,
+            span: self.span,
+        }
+    }
+
+    /// The rows of [`Rows::into_wire`]; `None` when the columns disagree (lengths, ids, ranges).
+    pub(crate) fn from_wire(w: RowsWire) -> Option<Self> {
+        let n = w.time.len();
+        let same =
+            [w.record.len(), w.bits.len(), w.span.len()].iter().all(|&l| l == n) && w.strs.iter().all(|c| c.len() == n);
+        let strs_ok = (0..N_STR).all(|c| w.strs[c].iter().all(|&id| (id as usize) < w.dict[c].len()));
+        if !(same && strs_ok) {
+            return None;
+        }
+        let ids = Ids::from_parts(n, &w.id_keys, w.id_is_text, w.id_arena)?;
+        let dict = w.dict.map(|values| {
+            let mut d = Strings::default();
+            for v in &values {
+                d.intern(v);
+            }
+            // Each value must keep its id: they arrive distinct.
+            (d.len() == values.len()).then_some(d)
+        });
+        if dict.iter().any(Option::is_none) {
+            return None;
+        }
+        let dict = dict.map(Option::unwrap_or_default);
+        Some(Self { record: w.record, time: w.time, ids, strs: w.strs, dict, bits: w.bits, span: w.span })
+    }
 }

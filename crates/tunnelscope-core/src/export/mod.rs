@@ -6,11 +6,13 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::dataset::{Pairing, TunnelRow};
-use crate::eice::INVENTORY_EVENTS;
+pub use crate::eice::is_eice_relevant;
+
+mod builder;
 use crate::ids::EventId;
-use crate::model::Event;
 use crate::store::EventRef;
 use crate::time::format_rfc3339;
+pub use builder::{ExportBuilder, ExportKind, build_export};
 
 /// The tunnel columns of `tunnels --format csv` and the app's tunnel export, in order (contracts.md §3).
 pub const TUNNEL_COLUMNS: [&str; 19] = [
@@ -49,11 +51,6 @@ pub const EVENT_COLUMNS: [&str; 11] = [
     "account",
     "error_code",
 ];
-
-/// Event names beyond [`INVENTORY_EVENTS`] that the instance inventory reads: when an instance or
-/// interface ends, and which instance an interface is attached to; an extract keeps them so
-/// pairing by inventory gives the same answer after reloading.
-const INSTANCE_LIFECYCLE_EVENTS: [&str; 3] = ["TerminateInstances", "DeleteNetworkInterface", "AttachNetworkInterface"];
 
 /// Prefixes a `'` to a cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR).
 pub fn csv_safe_cell(s: &str) -> Cow<'_, str> {
@@ -374,17 +371,6 @@ pub fn records_json_with<'a, R: AsRef<str>>(events: impl Iterator<Item = (EventR
     }
     out.extend_from_slice(b"\n]}\n");
     out
-}
-
-/// True for events an EICE investigation needs: tunnels, endpoint activity, key pushes, and the
-/// inventory events that resolve private IPs to instances (and end those instances).
-pub fn is_eice_relevant(e: &Event) -> bool {
-    e.eice.is_some() || is_eice_name(&e.event_name)
-}
-
-/// True for the inventory and lifecycle event names [`is_eice_relevant`] keeps whatever their facts.
-pub(crate) fn is_eice_name(name: &str) -> bool {
-    INVENTORY_EVENTS.contains(&name) || INSTANCE_LIFECYCLE_EVENTS.contains(&name)
 }
 
 #[cfg(test)]

@@ -1,0 +1,288 @@
+//! One load's prepared view ([`Prepared`], built once) and the page it shows for a request
+//! ([`build_page`]): the rows, counters, histogram, lanes and endpoints under the query.
+
+use serde::{Deserialize, Serialize};
+
+use super::event_rows_sorted;
+use super::{Coverage, EndpointLife, EventRow, Grouping, Histogram, Lane, SortOrder, ViewIndex, coverage};
+use crate::dataset::{Dataset, EndpointChangeRow, FileReport, Stats, TunnelRow};
+use crate::model::EndpointOp;
+use crate::pairing::TunnelPairings;
+use crate::query::{Query, QueryIndex, TimeWindow};
+
+/// What is computed once per load and reused for every view: the query and view indexes,
+/// tunnel pairing, the tunnel and endpoint-change rows and the coverage.
+#[derive(Debug)]
+pub struct Prepared {
+    query_index: QueryIndex,
+    view_index: ViewIndex,
+    pairings: TunnelPairings,
+    tunnel_rows: Vec<TunnelRow>,
+    /// Event index of each tunnel row.
+    tunnel_idx: Vec<u32>,
+    change_rows: Vec<EndpointChangeRow>,
+    change_idx: Vec<u32>,
+    /// The call of each endpoint-change row, for the counts.
+    change_ops: Vec<Option<EndpointOp>>,
+    coverage: Coverage,
+    extent: Option<(i64, i64)>,
+    /// All events in time order, so the event table filters instead of sorting per view.
+    time_order: Vec<u32>,
+}
+
+impl Prepared {
+    /// Prepares a loaded dataset.
+    pub fn new(dataset: &Dataset) -> Self {
+        Self::new_marked(dataset, |_| {})
+    }
+
+    /// [`Prepared::new`], calling `mark` after each part (a profile's marks).
+    pub fn new_marked(dataset: &Dataset, mut mark: impl FnMut(&'static str)) -> Self {
+        let index_of = |id: &str| dataset.index_of(id).unwrap_or(u32::MAX);
+        mark("owner: prepare starts");
+        let pairings = TunnelPairings::new(dataset);
+        mark("owner: prepared pairings");
+        let tunnel_rows = dataset.tunnel_rows_with(&pairings);
+        let tunnel_idx = tunnel_rows.iter().map(|r| index_of(&r.event_id)).collect();
+        mark("owner: prepared tunnel rows");
+        let change_rows = dataset.endpoint_change_rows();
+        let change_idx: Vec<u32> = change_rows.iter().map(|r| index_of(&r.event_id)).collect();
+        let change_ops =
+            change_idx.iter().map(|&i| dataset.get(i).and_then(|e| e.endpoint_activity().and_then(|a| a.op))).collect();
+        mark("owner: prepared change rows");
+        let view_index = ViewIndex::new(dataset);
+        mark("owner: prepared view index");
+        let query_index = QueryIndex::new(dataset);
+        mark("owner: prepared query index");
+        let extent = view_index.time_extent_all(dataset);
+        let coverage = coverage(dataset);
+        mark("owner: prepared coverage");
+        let time_order = dataset.time_order();
+        mark("owner: prepared time order");
+        Self {
+            query_index,
+            extent,
+            view_index,
+            pairings,
+            tunnel_rows,
+            tunnel_idx,
+            change_rows,
+            change_idx,
+            change_ops,
+            coverage,
+            time_order,
+        }
+    }
+
+    /// Matching event indices (ascending) for a query and window, and the query's error.
+    ///
+    /// A query the core cannot parse is reported and the view is left unfiltered by it, so the
+    /// screen never silently shows a different filter than the one typed.
+    pub fn matching(&self, dataset: &Dataset, query: &str, window: Option<TimeWindow>) -> (Vec<u32>, Option<String>) {
+        match Query::parse(query) {
+            Ok(q) => (self.query_index.matching_indices(dataset, &q, window), None),
+            Err(e) => (self.query_index.matching_indices(dataset, &Query::default(), window), Some(e.to_string())),
+        }
+    }
+
+    /// Every tunnel's pairing, computed once.
+    pub fn pairings(&self) -> &TunnelPairings {
+        &self.pairings
+    }
+
+    /// Every tunnel row, in time order, and each one's event index.
+    pub fn tunnel_rows(&self) -> (&[TunnelRow], &[u32]) {
+        (&self.tunnel_rows, &self.tunnel_idx)
+    }
+
+    /// Every event's index in time order.
+    pub fn time_order(&self) -> &[u32] {
+        &self.time_order
+    }
+
+    /// A mask of the events matching the query and window: (mask, matching indices, error).
+    pub fn mask(
+        &self,
+        dataset: &Dataset,
+        query: &str,
+        window: Option<TimeWindow>,
+    ) -> (Vec<bool>, Vec<u32>, Option<String>) {
+        let (matching, error) = self.matching(dataset, query, window);
+        let mut mask = vec![false; dataset.len()];
+        for &i in &matching {
+            mask[i as usize] = true;
+        }
+        (mask, matching, error)
+    }
+}
+
+/// What a page asks to see: the query, the brushed window and the table settings.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PageRequest {
+    /// The query text (contracts.md §5).
+    pub query: String,
+    /// The brushed time window, if any.
+    pub window: Option<TimeWindow>,
+    /// Timeline lanes by.
+    pub grouping: Grouping,
+    /// Event table: EICE-related events only.
+    pub eice_only: bool,
+    /// Event table order.
+    pub order: SortOrder,
+    /// Tunnel and endpoint-change window start.
+    pub offset: usize,
+    /// Event table window start.
+    pub event_offset: usize,
+}
+
+/// How much of each list a page holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSizes {
+    /// Tunnel and endpoint-change rows per window.
+    pub rows: usize,
+    /// Event-table rows per window.
+    pub event_rows: usize,
+    /// Buckets of the overview histogram.
+    pub histogram_buckets: usize,
+}
+
+/// Everything the screen shows for one request.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Page {
+    /// Events loaded in all.
+    pub n_events_total: u64,
+    /// Events matching the query.
+    pub n_events: u64,
+    /// Counts over matching events (accounting over everything).
+    pub stats: Stats,
+    /// Per-file reports.
+    pub files: Vec<FileReport>,
+    /// Matching tunnels in all.
+    pub n_tunnel_rows: usize,
+    /// A window of matching tunnels, in time order.
+    pub tunnels: Vec<TunnelRow>,
+    /// Matching endpoint changes in all.
+    pub n_endpoint_rows: usize,
+    /// A window of matching endpoint changes, in time order.
+    pub endpoint_changes: Vec<EndpointChangeRow>,
+    /// The query's error, shown inline; the view is then unfiltered.
+    pub query_error: Option<String>,
+    /// Distinct source IPs of matching events.
+    pub n_source_ips: u64,
+    /// The loaded time range (all events), for the overview and the timeline.
+    pub extent: Option<(i64, i64)>,
+    /// Matching events over the loaded range (ignoring the brushed window).
+    pub histogram: Histogram,
+    /// Timeline lanes of matching tunnels.
+    pub lanes: Vec<Lane>,
+    /// Endpoint lifecycles named by matching events.
+    pub endpoints: Vec<EndpointLife>,
+    /// Matching event-table rows in all.
+    pub n_event_rows: usize,
+    /// A window of event-table rows.
+    pub event_rows: Vec<EventRow>,
+    /// Accounts, Regions, days and trail changes in the loaded data.
+    pub coverage: Coverage,
+    /// Tunnels and endpoint activity in all the loaded data, whatever the filter.
+    pub n_eice_total: u64,
+}
+
+/// A window of `max` rows from `offset` among those whose event is in `mask`, and their number.
+fn matching_rows<T: Clone>(rows: &[T], idx: &[u32], mask: &[bool], offset: usize, max: usize) -> (usize, Vec<T>) {
+    let mut total = 0;
+    let mut out = Vec::new();
+    for (row, &i) in rows.iter().zip(idx) {
+        if mask.get(i as usize).copied().unwrap_or(false) {
+            if total >= offset && out.len() < max {
+                out.push(row.clone());
+            }
+            total += 1;
+        }
+    }
+    (total, out)
+}
+
+/// The counts over matching events (contracts.md §3 `stats`, §4 counters), from the compact
+/// per-load index rather than the events' strings; the accounting part is over all files, as
+/// [`Dataset::stats_of`] gives it, and equals `stats_of` over the matching events.
+fn stats_from(
+    dataset: &Dataset,
+    prep: &Prepared,
+    c: &super::Counters,
+    mask: &[bool],
+    endpoints: &[EndpointLife],
+) -> Stats {
+    let mut stats = dataset.stats_of(std::iter::empty());
+    stats.tunnels.total = c.tunnels;
+    stats.tunnels.failed = c.failed_tunnels;
+    stats.principals = c.principals;
+    stats.endpoints = endpoints.iter().map(|e| e.endpoint_id.clone()).collect();
+    for (&op, &i) in prep.change_ops.iter().zip(&prep.change_idx) {
+        if let Some(op) = op.filter(|_| mask.get(i as usize).copied().unwrap_or(false)) {
+            stats.endpoint_changes.count(op);
+        }
+    }
+    stats
+}
+
+/// Builds everything the screen shows for `req` over a prepared `dataset`.
+pub fn build_page(dataset: &Dataset, prep: &Prepared, req: &PageRequest, sizes: PageSizes) -> Page {
+    let (mask, matching, query_error) = prep.mask(dataset, &req.query, req.window);
+    let (n_tunnel_rows, tunnels) = matching_rows(&prep.tunnel_rows, &prep.tunnel_idx, &mask, req.offset, sizes.rows);
+    let (n_endpoint_rows, endpoint_changes) =
+        matching_rows(&prep.change_rows, &prep.change_idx, &mask, req.offset, sizes.rows);
+    let endpoints = prep.view_index.endpoint_lives(dataset, &matching);
+    let counters = prep.view_index.counters(dataset, &matching);
+    let stats = stats_from(dataset, prep, &counters, &mask, &endpoints);
+    let extent = prep.extent;
+    // The overview shows the whole loaded range under the query, so the brush can widen again.
+    let histogram = match extent {
+        Some(range) => {
+            let unwindowed;
+            let idx = if req.window.is_some() {
+                unwindowed = prep.matching(dataset, &req.query, None).0;
+                &unwindowed
+            } else {
+                &matching
+            };
+            prep.view_index.histogram(dataset, idx, range, sizes.histogram_buckets)
+        }
+        None => Histogram::default(),
+    };
+    // The global time order filtered by the mask: linear, no sort and no copy per view.
+    let keep = |i: u32| mask[i as usize] && (!req.eice_only || dataset.is_eice(i));
+    let (mut n_event_rows, mut window) = (0usize, Vec::with_capacity(sizes.event_rows));
+    let mut take = |i: u32| {
+        if keep(i) {
+            if n_event_rows >= req.event_offset && window.len() < sizes.event_rows {
+                window.push(i);
+            }
+            n_event_rows += 1;
+        }
+    };
+    match req.order {
+        SortOrder::TimeAsc => prep.time_order.iter().for_each(|&i| take(i)),
+        SortOrder::TimeDesc => prep.time_order.iter().rev().for_each(|&i| take(i)),
+    }
+    let event_rows = event_rows_sorted(dataset, &window, 0, sizes.event_rows);
+    Page {
+        n_events_total: dataset.len() as u64,
+        n_events: matching.len() as u64,
+        stats,
+        files: dataset.files().to_vec(),
+        n_tunnel_rows,
+        tunnels,
+        n_endpoint_rows,
+        endpoint_changes,
+        query_error,
+        n_source_ips: counters.source_ips,
+        extent,
+        histogram,
+        lanes: prep.view_index.lanes(dataset, &matching, req.grouping, Some(&prep.pairings)),
+        endpoints,
+        n_event_rows,
+        event_rows,
+        coverage: prep.coverage.clone(),
+        n_eice_total: (prep.tunnel_rows.len() + prep.change_rows.len()) as u64,
+    }
+}

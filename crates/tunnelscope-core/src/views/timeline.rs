@@ -1,0 +1,299 @@
+//! The timeline: the histogram over time, and tunnel lanes (overlapping tunnels packed into
+//! sub-rows) grouped by principal, target or endpoint.
+
+use super::*;
+
+/// How the tunnel timeline groups tunnels into swimlanes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Grouping {
+    /// One lane per endpoint ID.
+    #[default]
+    Endpoint,
+    /// One lane per target private IP.
+    Target,
+    /// One lane per principal.
+    Principal,
+    /// One lane per source IP.
+    SourceIp,
+}
+
+impl Grouping {
+    /// Every grouping, in the order the UI offers them.
+    pub const ALL: [Grouping; 4] = [Grouping::Endpoint, Grouping::Target, Grouping::Principal, Grouping::SourceIp];
+
+    /// The name used in URLs and serde (`endpoint`, `target`, `principal`, `source-ip`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Endpoint => "endpoint",
+            Self::Target => "target",
+            Self::Principal => "principal",
+            Self::SourceIp => "source-ip",
+        }
+    }
+
+    /// The grouping with this name (ASCII case-insensitive, surrounding spaces ignored).
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::ALL.into_iter().find(|g| g.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// A label for people (`Endpoint`, `Target IP`, `Principal`, `Source IP`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Endpoint => "Endpoint",
+            Self::Target => "Target IP",
+            Self::Principal => "Principal",
+            Self::SourceIp => "Source IP",
+        }
+    }
+}
+
+/// Events per time bucket over a range, with the failed tunnels among them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Histogram {
+    /// Start of the first bucket, UTC epoch milliseconds.
+    pub start_ms: i64,
+    /// Width of every bucket (at least 1 ms).
+    pub bucket_ms: i64,
+    /// Matching events per bucket, by event time.
+    pub counts: Vec<u32>,
+    /// Matching failed tunnels (OpenTunnel with an `errorCode`) per bucket.
+    pub failed_tunnels: Vec<u32>,
+}
+
+/// [`time_extent`] over any sequence of event indices.
+pub(super) fn extent_over(ds: &Dataset, indices: impl Iterator<Item = u32>) -> Option<(i64, i64)> {
+    let mut extent: Option<(i64, i64)> = None;
+    for e in indices.filter_map(|i| ds.get(i)) {
+        let end = e.tunnel().map_or(e.time_ms, |t| latest_end_ms(e.time_ms, t.max_duration_secs).max(e.time_ms));
+        extent = Some(match extent {
+            None => (e.time_ms, end),
+            Some((lo, hi)) => (lo.min(e.time_ms), hi.max(end)),
+        });
+    }
+    extent
+}
+
+/// The zeroed buckets of a histogram over an inclusive range.
+pub(super) fn empty_histogram(range: (i64, i64), n_buckets: usize) -> Histogram {
+    let n = n_buckets.clamp(1, MAX_BUCKETS);
+    let (start, end) = (range.0.min(range.1), range.0.max(range.1));
+    // Inclusive range: the last instant must land in the last bucket, hence the `+ 1`.
+    let span = u128::from(end.abs_diff(start)) + 1;
+    let bucket = span.div_ceil(n as u128).clamp(1, i64::MAX as u128) as i64;
+    Histogram { start_ms: start, bucket_ms: bucket, counts: vec![0; n], failed_tunnels: vec![0; n] }
+}
+
+/// One tunnel drawn on the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TunnelMark {
+    /// The OpenTunnel `eventID`.
+    pub event_id: String,
+    /// When the tunnel was accepted (or refused), UTC epoch milliseconds.
+    pub start_ms: i64,
+    /// Latest possible end (start + max duration); `start_ms` itself for a failed attempt,
+    /// which never opened.
+    pub end_ms: i64,
+    /// True when the call failed (has an `errorCode`).
+    pub failed: bool,
+    /// True when the max duration was assumed (3600 s), not logged.
+    pub assumed: bool,
+    /// Remote port.
+    pub port: Option<u32>,
+    /// The lane's sub-row the mark is drawn in (0 = top): marks whose intervals overlap never
+    /// share a sub-row, unless the lane has [`MAX_LANE_ROWS`] of them (see [`Lane::n_overdrawn`]).
+    pub row: u32,
+}
+
+/// A lane stacks overlapping tunnels into at most this many sub-rows.
+pub const MAX_LANE_ROWS: u32 = 16;
+
+/// One swimlane of the tunnel timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Lane {
+    /// The grouping value (endpoint ID, target IP, principal ARN or source IP); empty when unknown.
+    pub key: String,
+    /// The lane's title for people.
+    pub label: String,
+    /// Extra context: the instance and OS user of a target, the Region of an endpoint; else empty.
+    pub sublabel: String,
+    /// The lane's tunnels sorted by start (ties by event ID).
+    pub marks: Vec<TunnelMark>,
+    /// Failed tunnels among the marks.
+    pub n_failed: u32,
+    /// Sub-rows the marks are stacked into (at least 1; see [`pack_rows`]).
+    pub rows: u32,
+    /// Marks that found all [`MAX_LANE_ROWS`] sub-rows taken and overlap another mark.
+    pub n_overdrawn: u32,
+}
+
+/// Stacks a lane's marks (sorted by start) into sub-rows by greedy interval packing: each mark
+/// takes the first sub-row whose last interval ended before it starts. An accepted tunnel
+/// covers `[start, latest end]`; a failed attempt never opened and covers the instant
+/// `[start, start]`. Intervals that touch count as overlapping (a start mark drawn on the end
+/// of a bar would hide it). With marks sorted by start this uses as few sub-rows as the most
+/// marks overlapping at one instant, capped at `max_rows`: past that a mark goes to the sub-row
+/// that ended first and is counted as overdrawn. Returns (sub-rows, overdrawn).
+pub fn pack_rows(marks: &mut [TunnelMark], max_rows: u32) -> (u32, u32) {
+    let max_rows = max_rows.max(1) as usize;
+    // The latest end of each sub-row so far.
+    let mut ends: Vec<i64> = Vec::new();
+    let mut overdrawn = 0u32;
+    for m in marks.iter_mut() {
+        let end = if m.failed { m.start_ms } else { m.end_ms.max(m.start_ms) };
+        let row = match ends.iter().position(|&e| e < m.start_ms) {
+            Some(r) => r,
+            None if ends.len() < max_rows => {
+                ends.push(i64::MIN);
+                ends.len() - 1
+            }
+            None => {
+                overdrawn += 1;
+                // The sub-row that frees first: the least overlap.
+                ends.iter().enumerate().min_by_key(|&(i, &e)| (e, i)).map_or(0, |(i, _)| i)
+            }
+        };
+        ends[row] = ends[row].max(end);
+        m.row = row as u32;
+    }
+    (ends.len().max(1) as u32, overdrawn)
+}
+
+/// Where Target lanes learn which instance (and OS user) a tunnel reached.
+pub(super) enum PairSource<'p, 'a> {
+    Off,
+    Live(Pairer<'a>),
+    Cached(&'p TunnelPairings),
+}
+
+impl<'p, 'a> PairSource<'p, 'a> {
+    /// The instance and OS user a tunnel's pairing revealed, if it revealed one.
+    fn revealed(&mut self, i: u32, e: EventRef<'a>, t: &TunnelFacts) -> Option<(Cow<'p, str>, Cow<'p, str>)> {
+        let (pairing, instance, user) = match self {
+            Self::Off => return None,
+            Self::Live(p) => {
+                let (p, i, u) = p.pair(e, t);
+                (p, Cow::Owned(i), Cow::Owned(u))
+            }
+            Self::Cached(c) => c.get(i).map(|(p, i, u)| (p, Cow::Borrowed(i), Cow::Borrowed(u)))?,
+        };
+        (matches!(pairing, Pairing::KeyPush | Pairing::IpInventory) && !instance.is_empty()).then_some((instance, user))
+    }
+}
+
+pub(super) fn lanes_from<'a>(
+    ds: &'a Dataset,
+    indices: &[u32],
+    grouping: Grouping,
+    pairs: PairSource<'_, 'a>,
+) -> Vec<Lane> {
+    let mut slot = Ids::default();
+    let mut groups: Vec<(&str, Vec<SortKey>)> = Vec::new();
+    for &i in indices {
+        let Some(e) = ds.full_event(i) else { continue };
+        let Some(t) = e.tunnel() else { continue };
+        let key = match grouping {
+            Grouping::Endpoint => t.endpoint_id.as_str(),
+            Grouping::Target => t.private_ip.as_str(),
+            Grouping::Principal => principal_key(&e),
+            Grouping::SourceIp => e.source_ip,
+        };
+        let k = slot.id(key);
+        if k == groups.len() {
+            groups.push((key, Vec::new()));
+        }
+        groups[k].1.push((e.time_ms, i));
+    }
+    build_lanes(ds, groups, grouping, pairs)
+}
+
+/// Lanes from tunnels already grouped by key, as (time, index) pairs.
+pub(super) fn build_lanes<'a>(
+    ds: &'a Dataset,
+    mut groups: Vec<(&str, Vec<SortKey>)>,
+    grouping: Grouping,
+    mut pairs: PairSource<'_, 'a>,
+) -> Vec<Lane> {
+    groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    groups
+        .into_iter()
+        .map(|(key, mut members)| {
+            members.sort_unstable_by(key_order(ds, SortOrder::TimeAsc));
+            let mut marks = Vec::with_capacity(members.len());
+            let mut n_failed = 0u32;
+            // For Target lanes: instance -> OS users revealed by pairing.
+            let mut revealed: BTreeMap<Cow<'_, str>, BTreeSet<Cow<'_, str>>> = BTreeMap::new();
+            let mut regions: Vec<&str> = Vec::new();
+            for &(_, i) in &members {
+                let Some(e) = ds.full_event(i) else { continue };
+                let Some(t) = e.tunnel() else { continue };
+                n_failed += u32::from(e.is_failed());
+                marks.push(mark(&e, t));
+                if let Some((instance, user)) = pairs.revealed(i, e, t) {
+                    let users = revealed.entry(instance).or_default();
+                    if !user.is_empty() {
+                        users.insert(user);
+                    }
+                }
+                if grouping == Grouping::Endpoint && !e.region.is_empty() && !regions.contains(&e.region) {
+                    regions.push(e.region);
+                }
+            }
+            let first = members.first().and_then(|&(_, i)| ds.full_event(i));
+            let label = match grouping {
+                _ if key.is_empty() => "(unknown)".to_owned(),
+                Grouping::Principal => {
+                    first.map(|e| if e.principal.is_empty() { key } else { e.principal }).unwrap_or(key).to_owned()
+                }
+                _ => key.to_owned(),
+            };
+            let sublabel = match grouping {
+                Grouping::Target => target_sublabel(&revealed),
+                Grouping::Endpoint => regions.join(", "),
+                Grouping::Principal | Grouping::SourceIp => String::new(),
+            };
+            let (rows, n_overdrawn) = pack_rows(&mut marks, MAX_LANE_ROWS);
+            Lane { key: key.to_owned(), label, sublabel, marks, n_failed, rows, n_overdrawn }
+        })
+        .collect()
+}
+
+pub(super) fn mark(e: &EventRef<'_>, t: &TunnelFacts) -> TunnelMark {
+    let failed = e.is_failed();
+    TunnelMark {
+        event_id: e.event_id.to_string(),
+        start_ms: e.time_ms,
+        end_ms: if failed { e.time_ms } else { latest_end_ms(e.time_ms, t.max_duration_secs) },
+        failed,
+        assumed: t.max_duration_assumed,
+        port: t.port,
+        row: 0,
+    }
+}
+
+/// `i-0abc as ec2-user/ubuntu, i-0def`, at most three instances then `+N more`.
+pub(super) fn target_sublabel(revealed: &BTreeMap<Cow<'_, str>, BTreeSet<Cow<'_, str>>>) -> String {
+    const SHOWN: usize = 3;
+    let mut parts: Vec<String> = revealed
+        .iter()
+        .take(SHOWN)
+        .map(|(instance, users)| {
+            if users.is_empty() {
+                instance.to_string()
+            } else {
+                let users: Vec<&str> = users.iter().map(|u| u.as_ref()).collect();
+                format!("{instance} as {}", users.join("/"))
+            }
+        })
+        .collect();
+    if revealed.len() > SHOWN {
+        parts.push(format!("+{} more", revealed.len() - SHOWN));
+    }
+    parts.join(", ")
+}
+
+/// Sorts lanes by how many tunnels they hold (most first), then by key; for "busiest first" views.
+pub fn sort_lanes_by_size(lanes: &mut [Lane]) {
+    lanes.sort_by(|a, b| (Reverse(a.marks.len()), &a.key).cmp(&(Reverse(b.marks.len()), &b.key)));
+}
