@@ -11,8 +11,8 @@ use hashbrown::HashMap;
 use serde::Serialize;
 
 use crate::dataset::{Dataset, latest_end_ms};
-use crate::time::format_rfc3339;
 use crate::pairing::TunnelPairings;
+use crate::time::format_rfc3339;
 
 /// The default gap: a tunnel starting within 10 minutes of the session's latest end joins it.
 pub const DEFAULT_GAP_MS: i64 = 10 * 60 * 1000;
