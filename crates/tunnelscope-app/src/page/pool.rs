@@ -10,8 +10,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{File, MessageEvent, Worker};
 
+use crate::page::state::Progress;
 use crate::protocol::{ExportBody, ExportKind, Request, Response, ViewRequest};
-use crate::state::Progress;
 
 /// The worker script, relative to the page so the site works from any sub-path.
 pub const WORKER_URL: &str = "./worker_loader.js";

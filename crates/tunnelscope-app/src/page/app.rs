@@ -13,26 +13,26 @@ use wasm_bindgen::prelude::*;
 use web_sys::File;
 use yew::prelude::*;
 
-use crate::components::coverage_panel::CoveragePanel;
-use crate::components::detail_panel::DetailPanel;
-use crate::components::drop_zone::DropZone;
-use crate::components::endpoint_cards::EndpointCards;
-use crate::components::endpoint_changes::EndpointChanges;
-use crate::components::event_table::EventTable;
-use crate::components::export_progress::ExportProgress;
-use crate::components::filter_bar::FilterBar;
-use crate::components::help::Help;
-use crate::components::load_progress::LoadProgress;
-use crate::components::load_report::LoadReport;
-use crate::components::overview::Overview;
-use crate::components::stats_bar::StatsBar;
-use crate::components::status_bar::StatusBar;
-use crate::components::timeline::Timeline;
-use crate::components::tunnel_table::TunnelTable;
-use crate::hooks::{use_document_event, use_window_event};
-use crate::pool::EnginePool;
+use crate::page::components::coverage_panel::CoveragePanel;
+use crate::page::components::detail_panel::DetailPanel;
+use crate::page::components::drop_zone::DropZone;
+use crate::page::components::endpoint_cards::EndpointCards;
+use crate::page::components::endpoint_changes::EndpointChanges;
+use crate::page::components::event_table::EventTable;
+use crate::page::components::export_progress::ExportProgress;
+use crate::page::components::filter_bar::FilterBar;
+use crate::page::components::help::Help;
+use crate::page::components::load_progress::LoadProgress;
+use crate::page::components::load_report::LoadReport;
+use crate::page::components::overview::Overview;
+use crate::page::components::stats_bar::StatsBar;
+use crate::page::components::status_bar::StatusBar;
+use crate::page::components::timeline::Timeline;
+use crate::page::components::tunnel_table::TunnelTable;
+use crate::page::hooks::{use_document_event, use_window_event};
+use crate::page::pool::EnginePool;
+use crate::page::state::{Action, AppState, ExportFile, LoadBatch, LoadPhase, Progress};
 use crate::protocol::{ExportBody, ExportKind, Response, ViewRequest};
-use crate::state::{Action, AppState, ExportFile, LoadBatch, LoadPhase, Progress};
 
 /// Most workers in the pool: the owner of the dataset plus parse helpers. Each helper is a
 /// wasm instance of its own; beyond a few the owner, which adds every file, is the bottleneck.
@@ -680,7 +680,7 @@ pub fn app() -> Html {
                 <p class="notice" data-testid="no-eice" role="status">{format!(
                     "These files hold no EC2 Instance Connect Endpoint activity: none of their {} is an OpenTunnel \
                      or an endpoint Create, Modify, Delete or Describe. The events are listed below.",
-                    crate::fmt::count(view.n_events_total, "event", "events"))}</p>
+                    crate::page::fmt::count(view.n_events_total, "event", "events"))}</p>
             }
             <div class={classes!("app__main", state.selected.is_some().then_some("app__main--detail"))}>
                 <div class="app__views">

@@ -16,9 +16,9 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement};
 use yew::prelude::*;
 
-use crate::fmt::{fmt_duration, fmt_time, visible};
-use crate::hooks::use_document_event;
-use crate::time_scale::{Axis, TimeScale, axis, estimate_text_width};
+use crate::page::fmt::{fmt_duration, fmt_time, visible};
+use crate::page::hooks::use_document_event;
+use crate::page::time_scale::{Axis, TimeScale, axis, estimate_text_width};
 
 /// Height of an endpoint row, and of a lane with one sub-row.
 const ROW_H: f64 = 20.0;

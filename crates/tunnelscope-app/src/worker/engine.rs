@@ -27,12 +27,12 @@ use web_sys::{
     ReadableStreamDefaultReader,
 };
 
-use crate::profile::{self, Phase};
 use crate::protocol::{
     ExportBody, ExportKind, PROGRESS_INTERVAL_MS, Request, Response, ViewRequest, YIELD_INTERVAL_MS,
 };
-use crate::raw_source::{LoadedFiles, read_spans_async};
 use crate::view::{ExportBuilder, Prepared, build_detail, build_view};
+use crate::worker::profile::{self, Phase};
+use crate::worker::raw_source::{LoadedFiles, read_spans_async};
 
 /// Starts the engine in the current worker: installs the message handler and says `Ready`.
 pub fn run_worker() {

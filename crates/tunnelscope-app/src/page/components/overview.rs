@@ -9,8 +9,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
-use crate::fmt::fmt_time;
-use crate::hooks::use_window_width;
+use crate::page::fmt::fmt_time;
+use crate::page::hooks::use_window_width;
 
 const HEIGHT: f64 = 64.0;
 

@@ -652,7 +652,7 @@ mod tests {
     /// Issue 17: a query that does not parse must not leave the page looking filtered by it.
     #[test]
     fn a_query_that_does_not_parse_is_not_applied_and_the_page_says_what_is() {
-        use crate::components::filter_bar::not_applied;
+        use crate::page::components::filter_bar::not_applied;
         let ask = |generation: u64, query: &str| {
             Action::RequestView(ViewRequest { generation, query: query.to_owned(), ..ViewRequest::default() })
         };
