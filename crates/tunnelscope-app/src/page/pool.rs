@@ -5,13 +5,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{File, MessageEvent, Worker};
 
 use crate::page::state::Progress;
-use crate::protocol::{ExportBody, ExportKind, Request, Response, ViewRequest};
+use crate::protocol::{Envelope, ExportBody, ExportKind, Request, Response, ViewRequest};
 
 /// The worker script, relative to the page so the site works from any sub-path.
 pub const WORKER_URL: &str = "./worker_loader.js";
@@ -157,23 +157,18 @@ impl Workers {
             let worker_h = worker.clone();
             let respond = Rc::clone(on_response);
             let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
-                // JSON text, or `{json, body}`: an export with its bytes beside it.
-                let data = msg.data();
-                let (text, body) = match data.as_string() {
-                    Some(text) => (Some(text), None),
-                    None => (
-                        Reflect::get(&data, &JsValue::from_str("json")).ok().and_then(|j| j.as_string()),
-                        Reflect::get(&data, &JsValue::from_str("body")).ok().filter(|b| b.is_object()),
-                    ),
-                };
-                let Some(text) = text else { return };
-                let mut response = match serde_json::from_str::<Response>(&text) {
-                    Ok(r) => r,
+                let response = match Envelope::<Response>::from_js(&msg.data()) {
+                    Ok(Envelope {
+                        message: Response::Export { export_id, file_name, mime, .. },
+                        bytes: Some(bytes),
+                        ..
+                    }) => {
+                        // An export's text, beside the message as bytes.
+                        Response::Export { export_id, file_name, mime, body: ExportBody::Bytes(bytes.into()) }
+                    }
+                    Ok(envelope) => envelope.message,
                     Err(e) => Response::Failed { message: format!("unreadable worker message: {e}") },
                 };
-                if let (Response::Export { body: slot, .. }, Some(bytes)) = (&mut response, body) {
-                    *slot = ExportBody::Bytes(bytes);
-                }
                 if let Some(merged) = receive(&shared_h, &worker_h, idx, n, response) {
                     respond(merged);
                 }
@@ -208,15 +203,10 @@ impl Workers {
         // A direct line from each parse helper to the owner.
         for helper in 1..n {
             let channel = web_sys::MessageChannel::new().map_err(|e| format!("cannot connect the workers: {e:?}"))?;
-            set.post_port(0, &Request::Connect { helper, to_owner: false }, channel.port1());
-            set.post_port(helper, &Request::Connect { helper, to_owner: true }, channel.port2());
+            set.post(0, Envelope::new(Request::Connect { helper, to_owner: false }).with_port(channel.port1()));
+            set.post(helper, Envelope::new(Request::Connect { helper, to_owner: true }).with_port(channel.port2()));
         }
         Ok(set)
-    }
-
-    fn post_port(&self, k: usize, req: &Request, port: web_sys::MessagePort) {
-        let transfer = Array::of1(&port);
-        self.post_with(k, req, None, Some(("port", port.into())), Some(transfer));
     }
 
     /// Sends files to load: the owner receives them all (it adds them in path order and keeps
@@ -234,27 +224,21 @@ impl Workers {
         }
         let names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
         self.shared.borrow_mut().names.insert(load_id, names.clone());
-        let all = Array::new();
-        for (_, f) in &files {
-            all.push(f);
-        }
+        let all: Vec<File> = files.iter().map(|(_, f)| f.clone()).collect();
         // A helper left without files reads the owner's for it (the first such one).
         let pump = (1..n).find(|&k| !parsers.contains(&k)).filter(|_| parsers.contains(&0));
-        self.post(0, &Request::Load { load_id, names, parsers: parsers.clone(), pump }, Some(&all));
+        self.post(0, Envelope::new(Request::Load { load_id, names, parsers: parsers.clone(), pump }).with_files(all));
         for k in 1..n {
             let of = if pump == Some(k) { 0 } else { k };
             let indices: Vec<usize> = (0..files.len()).filter(|&i| parsers[i] == of).collect();
             let names = indices.iter().map(|&i| files[i].0.clone()).collect();
-            let mine = Array::new();
-            for &i in &indices {
-                mine.push(&files[i].1);
-            }
+            let mine = indices.iter().map(|&i| files[i].1.clone()).collect();
             let req = if pump == Some(k) {
                 Request::Pump { load_id, indices, names }
             } else {
                 Request::Parse { load_id, indices, names }
             };
-            self.post(k, &req, Some(&mine));
+            self.post(k, Envelope::new(req).with_files(mine));
         }
     }
 
@@ -267,7 +251,7 @@ impl Workers {
             } else {
                 Request::Parse { load_id, indices: Vec::new(), names: Vec::new() }
             };
-            self.post(k, &req, None);
+            self.post(k, Envelope::new(req));
         }
     }
 
@@ -275,62 +259,41 @@ impl Workers {
     /// `cancelled: true` follows (unless the load had already ended).
     fn cancel(&self, load_id: u64) {
         for k in 0..self.workers.len() {
-            self.post(k, &Request::Cancel { load_id }, None);
+            self.post(k, Envelope::new(Request::Cancel { load_id }));
         }
     }
 
     /// Empties every shard.
     fn clear(&self) {
         for k in 0..self.workers.len() {
-            self.post(k, &Request::Clear, None);
+            self.post(k, Envelope::new(Request::Clear));
         }
     }
 
     /// Asks the owner for the view.
     fn view(&self, req: &ViewRequest) {
-        self.post(0, &Request::View(req.clone()), None);
+        self.post(0, Envelope::new(Request::View(req.clone())));
     }
 
     /// Asks the owner for one event's detail.
     fn detail(&self, event_id: &str) {
-        self.post(0, &Request::Detail { event_id: event_id.to_owned() }, None);
+        self.post(0, Envelope::new(Request::Detail { event_id: event_id.to_owned() }));
     }
 
     /// Asks the owner for an export of the filtered view (`export_id` names its progress and
     /// result).
     fn export(&self, export_id: u64, kind: ExportKind, view: &ViewRequest) {
-        self.post(0, &Request::Export { export_id, kind, view: view.clone() }, None);
+        self.post(0, Envelope::new(Request::Export { export_id, kind, view: view.clone() }));
     }
 
     /// Stops an export; `ExportCancelled` follows unless it has already ended.
     fn cancel_export(&self, export_id: u64) {
-        self.post(0, &Request::CancelExport { export_id }, None);
+        self.post(0, Envelope::new(Request::CancelExport { export_id }));
     }
 
-    fn post(&self, k: usize, req: &Request, files: Option<&Array>) {
-        self.post_with(k, req, files, None, None);
-    }
-
-    /// Posts `{json, files?, <key>?}` to worker `k` (queued until it is ready), transferring
-    /// `transfer`.
-    fn post_with(
-        &self,
-        k: usize,
-        req: &Request,
-        files: Option<&Array>,
-        extra: Option<(&str, JsValue)>,
-        transfer: Option<Array>,
-    ) {
-        let Ok(json) = serde_json::to_string(req) else { return };
-        let msg = Object::new();
-        let _ = Reflect::set(&msg, &JsValue::from_str("json"), &JsValue::from_str(&json));
-        if let Some(files) = files {
-            let _ = Reflect::set(&msg, &JsValue::from_str("files"), files);
-        }
-        if let Some((key, value)) = extra {
-            let _ = Reflect::set(&msg, &JsValue::from_str(key), &value);
-        }
-        let msg: JsValue = msg.into();
+    /// Posts a request to worker `k` (queued until it is ready).
+    fn post(&self, k: usize, envelope: Envelope<Request>) {
+        let Ok((msg, transfer)) = envelope.to_js() else { return };
         let mut shared = self.shared.borrow_mut();
         if shared.ready[k] {
             drop(shared);
