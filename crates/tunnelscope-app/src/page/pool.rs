@@ -1,7 +1,7 @@
 //! The UI side of the engine: spawns the worker(s) at start-up, queues requests until each
 //! is ready, fans view requests out, and merges the answers.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -52,6 +52,8 @@ struct Workers {
 /// instead of waiting forever for the dead one.
 pub struct EnginePool {
     n: usize,
+    /// The latest load's ID.
+    load_ids: Cell<u64>,
     on_response: OnResponse,
     current: RefCell<Workers>,
 }
@@ -62,7 +64,7 @@ impl EnginePool {
         let n = n.max(1);
         let on_response: OnResponse = Rc::new(on_response);
         let current = RefCell::new(Workers::spawn(n, &on_response)?);
-        Ok(Self { n, on_response, current })
+        Ok(Self { n, load_ids: Cell::new(0), on_response, current })
     }
 
     /// Replaces a stopped set of workers by a fresh one (an empty dataset).
@@ -82,6 +84,12 @@ impl EnginePool {
             }
             Err(message) => (self.on_response)(Response::Failed { message }),
         }
+    }
+
+    /// An ID for the next load.
+    pub fn next_load_id(&self) -> u64 {
+        self.load_ids.set(self.load_ids.get() + 1);
+        self.load_ids.get()
     }
 
     /// Sends files to load: the owner receives them all (it adds them in path order and keeps

@@ -1,11 +1,16 @@
-//! App state and its reducer: pure, unit-tested natively.
+//! The page's state and its reducer, the page's one source of truth: pure, unit-tested
+//! natively.
 
 use std::rc::Rc;
 
 use yew::Reducible;
 
-use tunnelscope_core::views::EventDetail;
+use tunnelscope_core::query::{TimeWindow, format_term};
+use tunnelscope_core::view_state::{ViewState, fingerprint};
+use tunnelscope_core::views::{EventDetail, Grouping, SortOrder};
 
+pub use crate::page::partial_views::PartialViews;
+pub use crate::page::progress::{LoadBatch, Progress, ProgressSummary};
 use crate::protocol::{ExportBody, ExportKind, View, ViewRequest};
 
 /// Where loading stands (`data-state` of `load-status`).
@@ -43,82 +48,6 @@ pub const SECTIONS: u8 = 4;
 
 /// Where the tunnel table's older view is kept in [`AppState::lagging`] (after the sections').
 const TUNNEL_STAGE: usize = SECTIONS as usize;
-
-/// Bytes, files and records read so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Progress {
-    /// Files finished.
-    pub files_done: usize,
-    /// Files in the load.
-    pub files_total: usize,
-    /// Bytes read.
-    pub bytes_done: u64,
-    /// Bytes in the load.
-    pub bytes_total: u64,
-    /// Records read (finished files plus the current one so far).
-    pub records_done: u64,
-}
-
-/// The loads since loading last started from a finished state: what the progress bar sums.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct LoadBatch {
-    /// When the first load of the batch was sent (ms, page clock).
-    pub started_ms: f64,
-    /// When the latest progress arrived (ms, page clock).
-    pub now_ms: f64,
-    /// Each load of the batch and its latest progress (finished loads keep their last one).
-    pub loads: Vec<(u64, Progress)>,
-}
-
-/// What the progress bar shows: the batch's counts summed, with the time they took.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct ProgressSummary {
-    /// Counts over every load of the batch.
-    pub progress: Progress,
-    /// Time since the batch started, as of the latest progress (ms).
-    pub elapsed_ms: f64,
-}
-
-impl ProgressSummary {
-    /// Least time measured before a rate (and a time left) is shown: earlier ones are noise.
-    pub const MIN_ELAPSED_MS: f64 = 300.0;
-
-    /// The fraction of bytes read (0 when there are no bytes).
-    pub fn fraction(&self) -> f64 {
-        let p = self.progress;
-        if p.bytes_total == 0 { 0.0 } else { (p.bytes_done as f64 / p.bytes_total as f64).clamp(0.0, 1.0) }
-    }
-
-    /// Bytes read per second since the batch started, once measurable.
-    pub fn bytes_per_sec(&self) -> Option<f64> {
-        (self.elapsed_ms >= Self::MIN_ELAPSED_MS && self.progress.bytes_done > 0)
-            .then(|| self.progress.bytes_done as f64 * 1000.0 / self.elapsed_ms)
-    }
-
-    /// Seconds left at the rate so far; `None` before the rate is known and once every byte is
-    /// read (what remains then is finishing the last file, which bytes cannot tell).
-    pub fn secs_left(&self) -> Option<f64> {
-        let p = self.progress;
-        if p.bytes_done >= p.bytes_total {
-            return None;
-        }
-        self.bytes_per_sec().map(|rate| (p.bytes_total - p.bytes_done) as f64 / rate)
-    }
-}
-
-impl LoadBatch {
-    /// The summed counts.
-    pub fn summary(&self) -> ProgressSummary {
-        let progress = self.loads.iter().fold(Progress::default(), |a, (_, p)| Progress {
-            files_done: a.files_done + p.files_done,
-            files_total: a.files_total + p.files_total,
-            bytes_done: a.bytes_done + p.bytes_done,
-            bytes_total: a.bytes_total + p.bytes_total,
-            records_done: a.records_done + p.records_done,
-        });
-        ProgressSummary { progress, elapsed_ms: (self.now_ms - self.started_ms).max(0.0) }
-    }
-}
 
 /// An export the engine is making (one at a time).
 #[derive(Debug, Clone, PartialEq)]
@@ -203,6 +132,102 @@ pub struct AppState {
     pub export: Option<ExportRun>,
     /// A finished export not yet handed to the browser.
     pub download: Option<Rc<ExportFile>>,
+    /// (name, size) of every file loaded, for the link's fingerprint.
+    pub files: Rc<Vec<(String, u64)>>,
+    /// What the link the page was opened with still has to restore.
+    pub link: OpenedLink,
+    /// Views asked for during a load.
+    pub partial: PartialViews,
+    /// Exports asked for so far (the latest one's ID).
+    pub exports_asked: u64,
+}
+
+/// The fingerprint of files (name, size) for a link (empty when there are none).
+pub fn files_fingerprint(files: &[(String, u64)]) -> String {
+    if files.is_empty() {
+        return String::new();
+    }
+    let pairs: Vec<(&str, u64)> = files.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+    fingerprint(&pairs)
+}
+
+/// What the link the page was opened with says beyond the view request.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpenedLink {
+    /// The fingerprint of the files it was made for (checked after every load).
+    pub fingerprint: Option<String>,
+    /// The event it had selected, selected once the first load ends.
+    pub selection: Option<String>,
+}
+
+/// A change of the view request (each asks for a new view).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ViewChange {
+    /// A query applied (Enter).
+    Query(String),
+    /// A `key:value` term added to the query.
+    AddTerm(String, String),
+    /// A brushed window (or none).
+    Window(Option<TimeWindow>),
+    /// Timeline lanes by.
+    Grouping(Grouping),
+    /// The tunnel and endpoint-change window's start.
+    Page(usize),
+    /// The event table's window start.
+    EventPage(usize),
+    /// Event table: EICE-related events only.
+    EiceOnly(bool),
+    /// Event table order.
+    Order(SortOrder),
+    /// Back or Forward: the entry's query, window and grouping.
+    Restore(ViewState),
+    /// The first page of every table (a load ended).
+    FirstPage,
+    /// The same request again (partial results while loading).
+    Refresh,
+}
+
+impl ViewChange {
+    fn apply(self, r: &mut ViewRequest) {
+        let first_page = |r: &mut ViewRequest| {
+            r.offset = 0;
+            r.event_offset = 0;
+        };
+        match self {
+            Self::Query(query) => {
+                r.query = query;
+                first_page(r);
+            }
+            Self::AddTerm(key, value) => {
+                let term = format_term(&key, &value);
+                r.query = if r.query.trim().is_empty() { term } else { format!("{} {term}", r.query.trim()) };
+                first_page(r);
+            }
+            Self::Window(window) => {
+                r.window = window;
+                first_page(r);
+            }
+            Self::Grouping(g) => r.grouping = g,
+            Self::Page(offset) => r.offset = offset,
+            Self::EventPage(offset) => r.event_offset = offset,
+            Self::EiceOnly(on) => {
+                r.eice_only = on;
+                r.event_offset = 0;
+            }
+            Self::Order(order) => {
+                r.order = order;
+                r.event_offset = 0;
+            }
+            Self::Restore(link) => {
+                r.query = link.query;
+                r.window = link.window;
+                r.grouping = Grouping::parse(&link.grouping).unwrap_or_default();
+                first_page(r);
+            }
+            Self::FirstPage => first_page(r),
+            Self::Refresh => {}
+        }
+    }
 }
 
 /// What can happen.
@@ -212,6 +237,8 @@ pub enum Action {
     StartLoad {
         /// The load.
         load_id: u64,
+        /// The files' names and sizes (for the link's fingerprint).
+        files: Vec<(String, u64)>,
         /// Files sent.
         files_total: usize,
         /// Their bytes.
@@ -241,6 +268,28 @@ pub enum Action {
     },
     /// A new view was requested.
     RequestView(ViewRequest),
+    /// The view request changes: a new generation of it is asked for.
+    ChangeView(ViewChange),
+    /// The engine's progress of a load arrived: [`Action::Progressed`], and a partial view
+    /// asked for when one is due.
+    ProgressArrived {
+        /// The load.
+        load_id: u64,
+        /// Its counts so far.
+        progress: Progress,
+        /// When it arrived (ms, page clock).
+        now_ms: f64,
+    },
+    /// The engine ended a load: the view of what is loaded is asked for, [`Action::Loaded`]
+    /// waits for it, and the opened link's fingerprint and selection are checked.
+    LoadEnded {
+        /// The load.
+        load_id: u64,
+        /// It was cancelled.
+        cancelled: bool,
+    },
+    /// Escape: closes the help, else the detail.
+    Escape,
     /// An event was selected (or the selection cleared).
     Select(Option<String>),
     /// The detail of an event arrived (`None`: no loaded event has that ID).
@@ -255,6 +304,14 @@ pub enum Action {
     Notice(Option<String>),
     /// A view arrived.
     ViewArrived(Rc<View>),
+    /// A view arrived, received at `received_ms` (ms, page clock): [`Action::ViewArrived`], and
+    /// the partial views' spacing learns its round trip.
+    ViewReceived {
+        /// The view.
+        view: Rc<View>,
+        /// When its message arrived.
+        received_ms: f64,
+    },
     /// Mount the next section, or show the next [`ROW_STEP`] tunnel rows (dispatched one task
     /// after a render that left some out).
     RevealMore,
@@ -264,6 +321,8 @@ pub enum Action {
     Failed(String),
     /// The engine stopped: loading ends with the error shown.
     EngineStopped(String),
+    /// An export of the view as requested now: [`Action::ExportStarted`] with the next ID.
+    Export(ExportKind),
     /// An export was asked for.
     ExportStarted {
         /// The export.
@@ -297,6 +356,38 @@ pub enum Action {
 }
 
 impl AppState {
+    /// The state of a page opened with `fragment` (the view it restores) in theme `dark`: its
+    /// first view request is generation 1.
+    pub fn opened_with(fragment: &str, dark: bool) -> Self {
+        let link = ViewState::from_fragment(fragment);
+        let mut request = ViewRequest::default();
+        ViewChange::Restore(link.clone()).apply(&mut request);
+        request.generation = 1;
+        Self {
+            dark,
+            generation: 1,
+            request,
+            link: OpenedLink {
+                fingerprint: (!link.fingerprint.is_empty()).then_some(link.fingerprint),
+                selection: link.selected,
+            },
+            ..Self::default()
+        }
+    }
+
+    /// The fingerprint of the files loaded (empty when none).
+    pub fn fingerprint(&self) -> String {
+        files_fingerprint(&self.files)
+    }
+
+    /// The request after `change`, as the next generation.
+    fn next_request(&self, change: ViewChange) -> ViewRequest {
+        let mut r = self.request.clone();
+        change.apply(&mut r);
+        r.generation = self.generation + 1;
+        r
+    }
+
     fn sections_wanted(&self) -> u8 {
         if self.view.n_events_total > 0 { SECTIONS } else { 0 }
     }
@@ -360,7 +451,62 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::StartLoad { load_id, files_total, bytes_total, now_ms } => {
+            // What the page does in answer to the engine or a person, as the steps below.
+            Action::ChangeView(change) => {
+                let req = s.next_request(change);
+                return Rc::new(s).reduce(Action::RequestView(req));
+            }
+            Action::ProgressArrived { load_id, progress, now_ms } => {
+                let due = s.partial.progressed(load_id, progress.files_done, progress.files_total, now_ms);
+                if due {
+                    // Partial results: the same view, over the files finished so far.
+                    s.partial.sent(s.generation + 1, now_ms);
+                }
+                let s = Rc::new(s).reduce(Action::Progressed { load_id, progress, now_ms });
+                return if due { s.reduce(Action::ChangeView(ViewChange::Refresh)) } else { s };
+            }
+            Action::LoadEnded { load_id, cancelled } => {
+                s.partial.load_ended(load_id);
+                let req = s.next_request(ViewChange::FirstPage);
+                let generation = req.generation;
+                let notice = s.link.fingerprint.as_ref().map(|link_fp| {
+                    let fp = s.fingerprint();
+                    (fp != *link_fp).then(|| {
+                        format!(
+                            "This link was made for a different set of files (fingerprint {link_fp}, loaded {fp}): \
+                             the view was restored, but results may differ."
+                        )
+                    })
+                });
+                let restore = s.link.selection.take();
+                let mut s = Rc::new(s).reduce(Action::RequestView(req)).reduce(Action::Loaded {
+                    load_id,
+                    generation,
+                    cancelled,
+                });
+                if let Some(notice) = notice {
+                    s = s.reduce(Action::Notice(notice));
+                }
+                if restore.is_some() {
+                    s = s.reduce(Action::Select(restore));
+                }
+                return s;
+            }
+            Action::ViewReceived { view, received_ms } => {
+                s.partial.view_arrived(view.generation, received_ms);
+                return Rc::new(s).reduce(Action::ViewArrived(view));
+            }
+            Action::Export(kind) => {
+                s.exports_asked += 1;
+                let export_id = s.exports_asked;
+                return Rc::new(s).reduce(Action::ExportStarted { export_id, kind });
+            }
+            Action::Escape => {
+                let action = if s.show_help { Action::ToggleHelp } else { Action::Select(None) };
+                return self.reduce(action);
+            }
+            Action::StartLoad { load_id, files, files_total, bytes_total, now_ms } => {
+                Rc::make_mut(&mut s.files).extend(files);
                 if s.phase != LoadPhase::Loading || s.batch.is_none() {
                     // A new batch: the bar and the cancelled flag start afresh.
                     s.batch = Some(LoadBatch { started_ms: now_ms, now_ms, loads: Vec::new() });
@@ -485,6 +631,10 @@ impl Reducible for AppState {
                 s.finish_if_shown();
             }
             Action::Cleared => {
+                s.files = Rc::default();
+                s.partial = PartialViews::default();
+                s.generation += 1;
+                s.request = ViewRequest { generation: s.generation, ..ViewRequest::default() };
                 s.phase = LoadPhase::Idle;
                 s.view = Rc::new(View::default());
                 s.loads.clear();
@@ -512,6 +662,7 @@ impl Reducible for AppState {
                      (`tunnelscope extract` keeps only the EICE-related events)."
                 ));
                 // The fresh engine holds nothing: show nothing rather than what was lost.
+                s.files = Rc::default();
                 s.view = Rc::new(View::default());
                 s.loads.clear();
                 s.awaiting = None;
@@ -560,410 +711,4 @@ impl Reducible for AppState {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn view(generation: u64, n_events: u64) -> Rc<View> {
-        Rc::new(View { generation, n_events, ..View::default() })
-    }
-
-    fn req(generation: u64) -> Action {
-        Action::RequestView(ViewRequest { generation, ..ViewRequest::default() })
-    }
-
-    fn start(load_id: u64) -> Action {
-        Action::StartLoad { load_id, files_total: 2, bytes_total: 1000, now_ms: 0.0 }
-    }
-
-    fn loaded(load_id: u64, generation: u64) -> Action {
-        Action::Loaded { load_id, generation, cancelled: false }
-    }
-
-    fn progressed(load_id: u64, files_done: usize, bytes_done: u64, now_ms: f64) -> Action {
-        Action::Progressed {
-            load_id,
-            progress: Progress { files_done, files_total: 2, bytes_done, bytes_total: 1000, records_done: 7 },
-            now_ms,
-        }
-    }
-
-    fn run(actions: Vec<Action>) -> Rc<AppState> {
-        actions.into_iter().fold(Rc::new(AppState::default()), |s, a| s.reduce(a))
-    }
-
-    #[test]
-    fn done_only_when_the_view_after_the_load_arrives() {
-        let s = run(vec![start(1), loaded(1, 1)]);
-        assert_eq!(s.phase, LoadPhase::Loading);
-        let s = s.reduce(req(1));
-        let s = s.reduce(Action::ViewArrived(view(1, 5)));
-        assert_eq!(s.phase, LoadPhase::Done);
-        assert_eq!(s.view.n_events, 5);
-        assert!(s.batch.is_none(), "the progress bar goes once done");
-        assert!(!s.cancelled);
-    }
-
-    #[test]
-    fn stale_views_are_dropped() {
-        let s = run(vec![req(2), req(3), Action::ViewArrived(view(2, 9))]);
-        assert_eq!(s.view.n_events, 0);
-        let s = s.reduce(Action::ViewArrived(view(3, 4)));
-        assert_eq!(s.view.n_events, 4);
-    }
-
-    #[test]
-    fn overlapping_loads_finish_together() {
-        let s = run(vec![start(1), start(2), loaded(1, 1), req(1), Action::ViewArrived(view(1, 1))]);
-        assert_eq!(s.phase, LoadPhase::Loading, "one load still in flight");
-        let s = s.reduce(loaded(2, 2));
-        let s = s.reduce(req(2));
-        let s = s.reduce(Action::ViewArrived(view(2, 2)));
-        assert_eq!(s.phase, LoadPhase::Done);
-    }
-
-    #[test]
-    fn partial_views_show_but_do_not_end_the_load() {
-        let s = run(vec![start(1), progressed(1, 1, 400, 500.0), req(1), Action::ViewArrived(view(1, 3))]);
-        assert_eq!(s.phase, LoadPhase::Loading);
-        assert_eq!(s.view.n_events, 3, "the partial view is on screen");
-        // A second partial view, then the load ends: the partial view requested before the end
-        // arrives late and is stale; only the view after the load marks done.
-        let s = s.reduce(req(2));
-        let s = s.reduce(loaded(1, 3));
-        let s = s.reduce(req(3));
-        let s = s.reduce(Action::ViewArrived(view(2, 4)));
-        assert_eq!(s.phase, LoadPhase::Loading);
-        assert_eq!(s.view.n_events, 3, "stale partial view dropped");
-        let s = s.reduce(Action::ViewArrived(view(3, 6)));
-        assert_eq!(s.phase, LoadPhase::Done);
-        assert_eq!(s.view.n_events, 6);
-    }
-
-    #[test]
-    fn a_partial_view_after_an_earlier_load_does_not_end_a_later_one() {
-        // Load 1 ends and its final view is pending when load 2 starts: views during load 2
-        // (even one with the generation load 1 waited for) must not mark done.
-        let s = run(vec![start(1), loaded(1, 1), start(2), req(1), Action::ViewArrived(view(1, 2))]);
-        assert_eq!(s.phase, LoadPhase::Loading);
-        let s = s.reduce(loaded(2, 2)).reduce(req(2)).reduce(Action::ViewArrived(view(2, 5)));
-        assert_eq!(s.phase, LoadPhase::Done);
-    }
-
-    /// Issue 17: a query that does not parse must not leave the page looking filtered by it.
-    #[test]
-    fn a_query_that_does_not_parse_is_not_applied_and_the_page_says_what_is() {
-        use crate::page::components::filter_bar::not_applied;
-        let ask = |generation: u64, query: &str| {
-            Action::RequestView(ViewRequest { generation, query: query.to_owned(), ..ViewRequest::default() })
-        };
-        let answer = |generation: u64, n_events: u64, query_error: Option<&str>| {
-            Action::ViewArrived(Rc::new(View {
-                generation,
-                n_events,
-                n_events_total: 9,
-                query_error: query_error.map(str::to_owned),
-                ..View::default()
-            }))
-        };
-        let s = run(vec![ask(1, "port:22"), answer(1, 4, None)]);
-        assert_eq!(not_applied(None, &s.request.query), None, "the applied query needs no note");
-        // Typed and refused in the box: never sent, so the state (request, view, link) keeps
-        // port:22 and the note says that port:22 is what the data shows.
-        let n = not_applied(Some("user:alice OR"), &s.request.query).unwrap();
-        assert_eq!((s.request.query.as_str(), s.view.n_events), ("port:22", 4));
-        assert_eq!((n.bad.as_str(), n.showing.as_str()), ("OR", "port:22"));
-        // A broken query from a link reaches the engine, which answers it unfiltered: the note
-        // says so, with the fault marked, rather than leaving "(user:alice" looking applied.
-        let s = s.reduce(ask(2, "(user:alice")).reduce(answer(2, 9, Some("this ( is never closed: add a )")));
-        assert_eq!((s.view.n_events, s.view.query_error.as_deref()), (9, Some("this ( is never closed: add a )")));
-        let n = not_applied(None, &s.request.query).unwrap();
-        assert_eq!((n.bad.as_str(), n.after.as_str(), n.showing.as_str()), ("(", "user:alice", ""));
-        // A query that parses, with OR, a group and a wildcard, is applied: no note.
-        let s = s.reduce(ask(3, "(user:alice OR user:carol) event:Describe*")).reduce(answer(3, 2, None));
-        assert_eq!(not_applied(None, &s.request.query), None);
-        assert_eq!(s.view.query_error, None);
-    }
-
-    #[test]
-    fn cancel_ends_in_done_with_the_cancelled_flag() {
-        let s = run(vec![start(1), progressed(1, 1, 400, 500.0), Action::CancelRequested]);
-        assert!(s.cancelling);
-        assert_eq!(s.phase, LoadPhase::Loading, "loading until the engine confirms");
-        let s = s.reduce(Action::Loaded { load_id: 1, generation: 1, cancelled: true });
-        assert_eq!(s.phase, LoadPhase::Loading, "until the view of what was kept arrives");
-        let s = s.reduce(req(1)).reduce(Action::ViewArrived(view(1, 3)));
-        assert_eq!(s.phase, LoadPhase::Done);
-        assert!(s.cancelled);
-        assert!(!s.cancelling);
-        assert_eq!(s.view.n_events, 3, "what was read before the cancel stays");
-        // The next load starts afresh.
-        let s = s.reduce(start(2));
-        assert!(!s.cancelled);
-        assert_eq!(s.batch.as_ref().map(|b| b.loads.len()), Some(1));
-    }
-
-    #[test]
-    fn cancel_with_several_loads_waits_for_all_of_them() {
-        let s = run(vec![start(1), start(2), Action::CancelRequested]);
-        let s = s.reduce(Action::Loaded { load_id: 2, generation: 1, cancelled: true });
-        assert!(s.cancelling);
-        let s = s.reduce(Action::Loaded { load_id: 1, generation: 2, cancelled: true });
-        assert!(!s.cancelling);
-        let s = s.reduce(req(2)).reduce(Action::ViewArrived(view(2, 0)));
-        assert_eq!(s.phase, LoadPhase::Done);
-        assert!(s.cancelled);
-    }
-
-    #[test]
-    fn cancel_when_nothing_loads_changes_nothing() {
-        let s = run(vec![]);
-        let s2 = Rc::clone(&s).reduce(Action::CancelRequested);
-        assert!(Rc::ptr_eq(&s, &s2));
-    }
-
-    #[test]
-    fn a_load_ended_after_clear_is_ignored() {
-        let s = run(vec![start(1), Action::Cleared]);
-        assert_eq!(s.phase, LoadPhase::Idle);
-        let s = s.reduce(Action::Loaded { load_id: 1, generation: 1, cancelled: true });
-        let s = s.reduce(req(1)).reduce(Action::ViewArrived(view(1, 0)));
-        assert_eq!(s.phase, LoadPhase::Idle);
-        assert!(!s.cancelled);
-    }
-
-    #[test]
-    fn progress_sums_the_batch_and_estimates_time_left() {
-        let s = run(vec![start(1), start(2), progressed(1, 1, 250, 1000.0)]);
-        let summary = s.batch.as_ref().map(LoadBatch::summary).unwrap();
-        assert_eq!(summary.progress.files_total, 4);
-        assert_eq!(summary.progress.bytes_total, 2000);
-        assert_eq!(summary.progress.files_done, 1);
-        assert_eq!(summary.progress.records_done, 7);
-        assert_eq!(summary.bytes_per_sec(), Some(250.0));
-        assert_eq!(summary.secs_left(), Some(7.0));
-        assert!((summary.fraction() - 0.125).abs() < 1e-9);
-        // Progress for a load that is not in the batch is ignored.
-        let s2 = Rc::clone(&s).reduce(progressed(9, 1, 1, 2000.0));
-        assert!(Rc::ptr_eq(&s, &s2));
-    }
-
-    #[test]
-    fn no_rate_or_time_left_before_it_means_something() {
-        let early = ProgressSummary {
-            progress: Progress { bytes_done: 10, bytes_total: 100, ..Progress::default() },
-            elapsed_ms: 50.0,
-        };
-        assert_eq!(early.bytes_per_sec(), None);
-        assert_eq!(early.secs_left(), None);
-        let all_read = ProgressSummary {
-            progress: Progress { bytes_done: 100, bytes_total: 100, ..Progress::default() },
-            elapsed_ms: 5000.0,
-        };
-        assert_eq!(all_read.bytes_per_sec(), Some(20.0));
-        assert_eq!(all_read.secs_left(), None, "every byte read: finishing, not a time");
-        assert_eq!(ProgressSummary::default().fraction(), 0.0);
-    }
-
-    #[test]
-    fn the_sample_load_completes_its_progress_without_messages() {
-        let s = run(vec![start(1), loaded(1, 1)]);
-        let p = s.batch.as_ref().map(LoadBatch::summary).unwrap().progress;
-        assert_eq!((p.files_done, p.bytes_done), (2, 1000));
-    }
-
-    fn view_with_tunnels(generation: u64, n: usize) -> Rc<View> {
-        let mut ds = tunnelscope_core::Dataset::new();
-        ds.add_file(tunnelscope_core::sample::SAMPLE_FILE_NAME, &tunnelscope_core::sample::sample_trail_json());
-        let rows = ds.tunnel_rows();
-        let tunnels = rows.iter().cycle().take(n).cloned().collect();
-        Rc::new(View { generation, tunnels, ..View::default() })
-    }
-
-    #[test]
-    fn rows_appear_in_steps_and_done_waits_for_all_of_them() {
-        let s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(view_with_tunnels(1, 60))]);
-        assert_eq!(s.shown_tunnels().len(), 0);
-        assert_eq!(s.phase, LoadPhase::Loading, "not done while rows are still being added");
-        let s = s.reduce(Action::RevealMore).reduce(Action::RevealMore);
-        assert_eq!(s.shown_tunnels().len(), 2 * ROW_STEP);
-        assert_eq!(s.phase, LoadPhase::Loading);
-        let s = s.reduce(Action::RevealMore);
-        assert_eq!(s.shown_tunnels().len(), 60);
-        assert_eq!(s.phase, LoadPhase::Done);
-        // A view with the same rows patches them in place: all shown at once.
-        let s = s.reduce(req(2)).reduce(Action::ViewArrived(view_with_tunnels(2, 60)));
-        assert_eq!(s.shown_tunnels().len(), 60);
-        // Fewer rows: shown at once; more again: in steps.
-        let s = s.reduce(req(3)).reduce(Action::ViewArrived(view_with_tunnels(3, 10)));
-        assert_eq!(s.shown_tunnels().len(), 10);
-        let s = s.reduce(req(4)).reduce(Action::ViewArrived(view_with_tunnels(4, 60)));
-        assert_eq!(s.shown_tunnels().len(), 10);
-        assert_eq!(s.phase, LoadPhase::Done, "filtering after a load never goes back to loading");
-        let s = s.reduce(Action::RevealMore);
-        assert_eq!(s.shown_tunnels().len(), 10 + ROW_STEP);
-    }
-
-    #[test]
-    fn sections_mount_one_per_task_when_data_first_appears() {
-        let data = |generation| Rc::new(View { generation, n_events_total: 5, ..View::default() });
-        let mut s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(data(1))]);
-        for n in 1..=SECTIONS {
-            assert!(!s.section_shown(n));
-            assert_eq!(s.phase, LoadPhase::Loading);
-            s = s.reduce(Action::RevealMore);
-            assert!(s.section_shown(n));
-        }
-        assert_eq!(s.phase, LoadPhase::Done);
-        // Later views once loaded (filters) keep every section mounted and show in them at once.
-        let s = s.reduce(req(2)).reduce(Action::ViewArrived(data(2)));
-        assert!(s.fully_shown());
-        assert!((1..=SECTIONS).all(|n| s.section_shown(n) && s.section_view(n).generation == 2));
-        // Cleared: nothing to mount until data comes again.
-        let s = s.reduce(Action::Cleared);
-        assert!(!s.section_shown(1));
-        assert!(s.fully_shown());
-    }
-
-    #[test]
-    fn a_new_page_has_nothing_to_bring_up_to_date() {
-        let s = AppState::default();
-        assert!(s.fully_shown());
-        assert!(Rc::ptr_eq(s.tunnel_view(), &s.view));
-    }
-
-    #[test]
-    fn while_loading_a_new_view_shows_its_counters_at_once_then_each_section_and_the_tunnel_table_a_task_each() {
-        let data = |generation, n| {
-            let mut v = (*view_with_tunnels(generation, n)).clone();
-            v.n_events_total = 100;
-            v.n_events = 100 - generation;
-            Rc::new(v)
-        };
-        let mut s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(data(1, 60))]);
-        while !s.fully_shown() {
-            s = s.reduce(Action::RevealMore);
-        }
-        assert_eq!((s.phase, s.shown_tunnels().len()), (LoadPhase::Done, 60));
-        // A partial view during a later load, then the view that ends it.
-        let mut s = s.reduce(start(2)).reduce(req(2)).reduce(Action::ViewArrived(data(2, 60)));
-        assert_eq!(s.view.n_events, 98, "the counters follow at once");
-        assert_eq!(s.tunnel_view().generation, 1, "the tunnel table waits for its turn");
-        s = s.reduce(Action::RevealMore).reduce(loaded(2, 3)).reduce(req(3)).reduce(Action::ViewArrived(data(3, 40)));
-        // One step went to section 1 before the last view came: nothing shows view 3 but the counters.
-        assert_eq!((s.section_view(1).generation, s.section_view(2).generation), (2, 1));
-        let mut steps = 0;
-        while !s.fully_shown() {
-            assert_eq!(s.phase, LoadPhase::Loading, "not done while a section shows an older view");
-            let before = s.steps;
-            s = s.reduce(Action::RevealMore);
-            assert_eq!(s.steps, before + 1);
-            steps += 1;
-        }
-        // Sections 1..=4, then the tunnel table (40 of its 60 rows patched in place).
-        assert_eq!(steps, usize::from(SECTIONS) + 1);
-        assert!((1..=SECTIONS).all(|n| s.section_view(n).generation == 3));
-        assert_eq!((s.tunnel_view().generation, s.shown_tunnels().len()), (3, 40));
-        assert_eq!(s.phase, LoadPhase::Done);
-        // Nothing left: a further step changes nothing.
-        assert!(Rc::ptr_eq(&s, &s.clone().reduce(Action::RevealMore)));
-    }
-
-    #[test]
-    fn a_stopped_engine_ends_the_load_with_an_error() {
-        // A first load is on screen, then the engine stops during the next one.
-        let s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(view(1, 5)), start(2)]);
-        assert_eq!(s.view.n_events, 5);
-        let s = s.reduce(Action::EngineStopped("unreachable, while loading a.json".into()));
-        assert_eq!(s.phase, LoadPhase::Done);
-        let error = s.error.as_deref().unwrap_or_default();
-        assert!(error.contains("unreachable, while loading a.json"), "{error}");
-        assert!(error.contains("Everything loaded was lost") && error.contains("fresh engine"), "{error}");
-        assert_eq!((s.view.n_events, s.view.n_events_total), (0, 0), "what was lost is not shown");
-        assert!(s.loads.is_empty());
-    }
-
-    fn export_file(export_id: u64) -> Rc<ExportFile> {
-        Rc::new(ExportFile {
-            export_id,
-            file_name: "records.json".into(),
-            mime: "application/json".into(),
-            body: ExportBody::Text("{}".into()),
-        })
-    }
-
-    fn export_started(export_id: u64) -> Action {
-        Action::ExportStarted { export_id, kind: ExportKind::Records }
-    }
-
-    #[test]
-    fn an_export_shows_its_progress_then_its_file_is_downloaded_once() {
-        let s = run(vec![export_started(1)]);
-        let r = s.export.clone().unwrap();
-        assert_eq!((r.done, r.total, r.started, r.cancelling), (0, 0, false, false), "waiting for its turn");
-        let s = s.reduce(Action::ExportProgressed { export_id: 1, done: 10, total: 50 });
-        let s = s.reduce(Action::ExportProgressed { export_id: 1, done: 30, total: 50 });
-        let r = s.export.clone().unwrap();
-        assert_eq!((r.done, r.total, r.started), (30, 50, true));
-        // Another export's messages change nothing.
-        for other in [
-            Action::ExportProgressed { export_id: 9, done: 1, total: 2 },
-            Action::ExportCancelled { export_id: 9 },
-            Action::ExportArrived(export_file(9)),
-        ] {
-            assert!(Rc::ptr_eq(&s, &Rc::clone(&s).reduce(other)));
-        }
-        let s = s.reduce(Action::ExportArrived(export_file(1)));
-        assert_eq!(s.export, None, "the buttons come back");
-        assert_eq!(s.download.as_ref().map(|f| f.export_id), Some(1));
-        let s = s.reduce(Action::Downloaded { export_id: 1 });
-        assert_eq!(s.download, None);
-    }
-
-    #[test]
-    fn a_cancelled_export_downloads_nothing_even_if_its_file_was_already_on_its_way() {
-        let s = run(vec![export_started(1), Action::ExportProgressed { export_id: 1, done: 5, total: 50 }]);
-        let s = s.reduce(Action::ExportCancelRequested);
-        assert!(s.export.as_ref().is_some_and(|r| r.cancelling), "cancelling until the engine confirms");
-        let confirmed = Rc::clone(&s).reduce(Action::ExportCancelled { export_id: 1 });
-        assert_eq!((confirmed.export.clone(), confirmed.download.clone()), (None, None));
-        let raced = s.reduce(Action::ExportArrived(export_file(1)));
-        assert_eq!((raced.export.clone(), raced.download.clone()), (None, None));
-        // Nothing to cancel: nothing changes.
-        assert!(Rc::ptr_eq(&raced, &Rc::clone(&raced).reduce(Action::ExportCancelRequested)));
-    }
-
-    #[test]
-    fn clearing_or_a_stopped_engine_ends_the_export() {
-        let s = run(vec![export_started(1), Action::Cleared]);
-        assert_eq!(s.export, None);
-        let s = s.reduce(export_started(2)).reduce(Action::EngineStopped("gone".into()));
-        assert_eq!(s.export, None);
-        // A newer export replaces an older one, whose file is then not wanted.
-        let s = s.reduce(export_started(3)).reduce(export_started(4)).reduce(Action::ExportArrived(export_file(3)));
-        assert_eq!((s.export.as_ref().map(|r| r.export_id), s.download.clone()), (Some(4), None));
-    }
-
-    #[test]
-    fn details_only_for_the_current_selection() {
-        let s = run(vec![Action::Select(Some("b".into()))]);
-        let mut detail = EventDetail::default();
-        detail.row.event_id = "a".into();
-        let s2 = Rc::clone(&s).reduce(Action::DetailArrived("a".into(), Some(Rc::new(detail.clone()))));
-        assert!(s2.detail.is_none());
-        // "a" is not loaded: says nothing of "b".
-        let s2 = s2.reduce(Action::DetailArrived("a".into(), None));
-        assert!(s2.detail.is_none() && !s2.detail_missing);
-        detail.row.event_id = "b".into();
-        let s3 = s2.reduce(Action::DetailArrived("b".into(), Some(Rc::new(detail))));
-        assert!(s3.detail.is_some() && !s3.detail_missing);
-    }
-
-    #[test]
-    fn a_selection_missing_from_the_data_says_so() {
-        let s = run(vec![Action::Select(Some("gone".into())), Action::DetailArrived("gone".into(), None)]);
-        assert!(s.detail_missing && s.detail.is_none());
-        // Another selection asks again.
-        let s = s.reduce(Action::Select(Some("other".into())));
-        assert!(!s.detail_missing);
-    }
-}
+mod tests;

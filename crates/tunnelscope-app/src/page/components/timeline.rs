@@ -12,12 +12,11 @@ use std::rc::Rc;
 
 use tunnelscope_core::views::{EndpointLife, Grouping, Lane, TunnelMark};
 use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement};
 use yew::prelude::*;
 
 use crate::page::fmt::{fmt_duration, fmt_time, visible};
-use crate::page::hooks::use_document_event;
+use crate::page::hooks::{use_document_event, use_element_width};
 use crate::page::time_scale::{Axis, TimeScale, axis, estimate_text_width};
 
 /// Height of an endpoint row, and of a lane with one sub-row.
@@ -535,47 +534,6 @@ struct Drag {
     moved: bool,
 }
 
-/// The container's width (CSS pixels, without its scrollbar) and the device pixel ratio.
-fn measure(container: &web_sys::Element) -> Size {
-    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
-    Size { container_w: f64::from(container.client_width()), dpr }
-}
-
-/// Follows the size of the element behind `node` with a `ResizeObserver` (the window's size is
-/// not enough: the detail panel, a scrollbar or the page's layout change the width too).
-#[hook]
-fn use_element_size(node: NodeRef) -> Option<Size> {
-    let size = use_state_eq(|| None::<Size>);
-    {
-        let size = size.clone();
-        use_effect_with((), move |_| {
-            let element = node.cast::<web_sys::Element>();
-            let mut observer = None;
-            let mut callback = None;
-            if let Some(element) = element {
-                size.set(Some(measure(&element)));
-                let target = element.clone();
-                let size = size.clone();
-                let cb = Closure::<dyn FnMut(js_sys::Array, web_sys::ResizeObserver)>::new(
-                    move |_: js_sys::Array, _: web_sys::ResizeObserver| size.set(Some(measure(&target))),
-                );
-                if let Ok(o) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {
-                    o.observe(&element);
-                    observer = Some(o);
-                }
-                callback = Some(cb);
-            }
-            move || {
-                if let Some(o) = observer {
-                    o.disconnect();
-                }
-                drop(callback);
-            }
-        });
-    }
-    *size
-}
-
 /// Places the tooltip near the pointer (`client` coordinates) and inside the viewport, through
 /// the CSSOM: the page's CSP (`style-src 'self'`) refuses `style=` attributes.
 fn place_tooltip(el: &HtmlElement, client_x: f64, client_y: f64) {
@@ -620,7 +578,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let drag: Rc<RefCell<Option<Drag>>> = use_mut_ref(|| None);
     // (client x, client y, text)
     let tooltip: UseStateHandle<Option<(f64, f64, String)>> = use_state_eq(|| None);
-    let size = use_element_size(scroll_ref.clone());
+    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
+    let size = use_element_width(scroll_ref.clone()).map(|container_w| Size { container_w, dpr });
     let plot_w = size.map(|s| plot_width(s.container_w));
     let label_w = size.map_or(240.0, |s| label_width(s.container_w));
 
