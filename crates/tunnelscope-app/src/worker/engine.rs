@@ -13,7 +13,9 @@
 //! answered while one runs.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use hashbrown::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Promise, Uint8Array};

@@ -7,7 +7,7 @@
 //! synchronously (one record); an export reads asynchronously, a chunk at a time
 //! ([`read_spans_async`]), so the worker answers views meanwhile.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use js_sys::Uint8Array;
 use tunnelscope_core::RawSpan;
