@@ -222,7 +222,7 @@ pub enum Response {
         #[serde(skip)]
         body: ExportBody,
     },
-    /// A worker stopped (an uncaught error, e.g. out of memory); its shard is gone.
+    /// A worker stopped (an uncaught error, e.g. out of memory); the dataset is gone.
     EngineStopped {
         /// The browser's message.
         message: String,

@@ -20,7 +20,7 @@ struct Shared {
     ready: Vec<bool>,
     /// Messages for a worker not ready yet, with what they transfer.
     queued: Vec<Vec<(JsValue, Option<Array>)>>,
-    /// Per load: shards finished, and whether any of them was cancelled.
+    /// Per load: workers finished, and whether any of them was cancelled.
     loads: HashMap<u64, (usize, bool)>,
     /// Per load: each worker's progress.
     progress: HashMap<u64, Vec<Progress>>,
@@ -100,20 +100,20 @@ impl EnginePool {
         self.current.borrow().load(load_id, files);
     }
 
-    /// Loads the built-in sample into the first shard (the others report an empty load).
+    /// Loads the built-in sample into the owner (the helpers report an empty load).
     pub fn load_sample(&self, load_id: u64) {
         self.restart_if_stopped();
         self.current.borrow().load_sample(load_id);
     }
 
-    /// Stops a load on every shard; files already read stay loaded. One `Loaded` with
+    /// Stops a load on every worker; files already read stay loaded. One `Loaded` with
     /// `cancelled: true` follows (unless the load had already ended).
     pub fn cancel(&self, load_id: u64) {
         self.restart_if_stopped();
         self.current.borrow().cancel(load_id);
     }
 
-    /// Empties every shard.
+    /// Empties the dataset (every worker stops what it does).
     pub fn clear(&self) {
         self.restart_if_stopped();
         self.current.borrow().clear();
@@ -250,7 +250,7 @@ impl Workers {
         }
     }
 
-    /// Loads the built-in sample into the first shard (the others report an empty load).
+    /// Loads the built-in sample into the owner (the helpers report an empty load).
     fn load_sample(&self, load_id: u64) {
         self.shared.borrow_mut().loads.insert(load_id, (0, false));
         for k in 0..self.workers.len() {
@@ -263,7 +263,7 @@ impl Workers {
         }
     }
 
-    /// Stops a load on every shard; files already read stay loaded. One `Loaded` with
+    /// Stops a load on every worker; files already read stay loaded. One `Loaded` with
     /// `cancelled: true` follows (unless the load had already ended).
     fn cancel(&self, load_id: u64) {
         for k in 0..self.workers.len() {
@@ -271,7 +271,7 @@ impl Workers {
         }
     }
 
-    /// Empties every shard.
+    /// Empties the dataset (every worker stops what it does).
     fn clear(&self) {
         for k in 0..self.workers.len() {
             self.post(k, Envelope::new(Request::Clear));
