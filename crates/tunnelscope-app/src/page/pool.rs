@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use gloo_events::{EventListener, EventListenerOptions};
 use js_sys::Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -39,8 +40,8 @@ type OnResponse = Rc<dyn Fn(Response)>;
 struct Workers {
     workers: Vec<Worker>,
     shared: Rc<RefCell<Shared>>,
-    _handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
-    _error_handlers: Vec<Closure<dyn FnMut(web_sys::ErrorEvent)>>,
+    /// Each worker's message and error listeners (removed when dropped).
+    _listeners: Vec<[EventListener; 2]>,
 }
 
 /// A pool of engine workers: worker 0 owns the dataset and answers every query; the others
@@ -157,14 +158,14 @@ impl Workers {
             stopped: false,
         }));
         let mut workers = Vec::with_capacity(n);
-        let mut handlers = Vec::with_capacity(n);
-        let mut error_handlers = Vec::with_capacity(n);
+        let mut listeners = Vec::with_capacity(n);
         for idx in 0..n {
             let worker = Worker::new(WORKER_URL).map_err(|e| format!("cannot start the worker: {e:?}"))?;
             let shared_h = Rc::clone(&shared);
             let worker_h = worker.clone();
             let respond = Rc::clone(on_response);
-            let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
+            let on_message = EventListener::new(&worker, "message", move |msg| {
+                let Some(msg) = msg.dyn_ref::<MessageEvent>() else { return };
                 let response = match Envelope::<Response>::from_js(&msg.data()) {
                     Ok(Envelope {
                         message: Response::Export { export_id, file_name, mime, .. },
@@ -181,12 +182,14 @@ impl Workers {
                     respond(merged);
                 }
             });
-            worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
             // A worker that dies (out of memory in wasm is an abort) must not leave the page
             // loading forever: say so, once for the set, and mark the set to be replaced.
             let respond = Rc::clone(on_response);
             let shared_e = Rc::clone(&shared);
-            let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+            // Not passive (gloo's default): the error is marked handled.
+            let options = EventListenerOptions::enable_prevent_default();
+            let on_error = EventListener::new_with_options(&worker, "error", options, move |e| {
+                let Some(e) = e.dyn_ref::<web_sys::ErrorEvent>() else { return };
                 // Handled here: the worker's own console has the details.
                 e.prevent_default();
                 let message = {
@@ -202,12 +205,10 @@ impl Workers {
                 };
                 respond(Response::EngineStopped { message });
             });
-            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
             workers.push(worker);
-            handlers.push(handler);
-            error_handlers.push(on_error);
+            listeners.push([on_message, on_error]);
         }
-        let set = Self { workers, shared, _handlers: handlers, _error_handlers: error_handlers };
+        let set = Self { workers, shared, _listeners: listeners };
         // A direct line from each parse helper to the owner.
         for helper in 1..n {
             let channel = web_sys::MessageChannel::new().map_err(|e| format!("cannot connect the workers: {e:?}"))?;
