@@ -4,8 +4,8 @@ use tunnelscope_core::EndpointChangeRow;
 use tunnelscope_core::dataset::EndpointChangeCounts;
 use yew::prelude::*;
 
-use crate::components::event_table::on_row_key;
-use crate::fmt::{fmt_rfc3339, thousands, time_header, visible};
+use crate::page::components::event_table::on_row_key;
+use crate::page::fmt::{fmt_rfc3339, thousands, time_header, visible};
 
 /// Props of [`EndpointChanges`].
 #[derive(Properties, PartialEq)]

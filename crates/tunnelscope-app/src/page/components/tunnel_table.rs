@@ -3,9 +3,9 @@
 use tunnelscope_core::{Pairing, TunnelRow};
 use yew::prelude::*;
 
-use crate::components::event_table::on_row_key;
-use crate::components::pager::Pager;
-use crate::fmt::{fmt_duration, fmt_rfc3339, thousands, time_header, visible};
+use crate::page::components::event_table::on_row_key;
+use crate::page::components::pager::Pager;
+use crate::page::fmt::{fmt_duration, fmt_rfc3339, thousands, time_header, visible};
 
 /// Props of [`TunnelTable`].
 #[derive(Properties, PartialEq)]

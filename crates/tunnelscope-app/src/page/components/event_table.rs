@@ -6,9 +6,9 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use crate::fmt::{fmt_time, thousands, time_header, visible};
-use crate::hooks::use_css;
-use crate::virtual_scroll;
+use crate::page::fmt::{fmt_time, thousands, time_header, visible};
+use crate::page::hooks::use_css;
+use crate::page::virtual_scroll;
 
 const ROW_PX: f64 = 24.0;
 const VIEWPORT_PX: f64 = 432.0;

@@ -3,8 +3,8 @@
 
 use yew::prelude::*;
 
-use crate::fmt::count;
-use crate::state::LoadPhase;
+use crate::page::fmt::count;
+use crate::page::state::LoadPhase;
 
 /// Props of [`StatusBar`].
 #[derive(Properties, PartialEq)]

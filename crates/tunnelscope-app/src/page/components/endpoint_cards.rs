@@ -4,8 +4,8 @@
 use tunnelscope_core::views::EndpointLife;
 use yew::prelude::*;
 
-use crate::components::event_table::filter_value;
-use crate::fmt::{fmt_time, visible};
+use crate::page::components::event_table::filter_value;
+use crate::page::fmt::{fmt_time, visible};
 
 /// Props of [`EndpointCards`].
 #[derive(Properties, PartialEq)]
@@ -40,7 +40,7 @@ fn card(e: &EndpointLife, local: bool, on_filter: &Callback<(String, String)>) -
     let usage = match (t(e.first_use_ms), t(e.last_use_ms)) {
         (Some(a), Some(b)) => format!(
             "{} ({} failed), first {a}, last {b}",
-            crate::fmt::count(e.n_tunnels, "tunnel", "tunnels"),
+            crate::page::fmt::count(e.n_tunnels, "tunnel", "tunnels"),
             e.n_failed
         ),
         _ => "no tunnels".to_owned(),

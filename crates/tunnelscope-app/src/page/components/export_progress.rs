@@ -3,9 +3,9 @@
 
 use yew::prelude::*;
 
-use crate::fmt::thousands;
+use crate::page::fmt::thousands;
+use crate::page::state::ExportRun;
 use crate::protocol::ExportKind;
-use crate::state::ExportRun;
 
 /// Props of [`ExportProgress`].
 #[derive(Properties, PartialEq)]

@@ -1,24 +1,42 @@
-//! Hooks shared by components.
+//! Hooks shared by components: page-wide listeners, an element's width, inline styles.
 
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
 use yew::prelude::*;
 
-fn inner_width() -> i32 {
-    web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(0.0) as i32
-}
-
-/// The window's inner width in CSS pixels, updated on resize, so canvases can redraw at their
-/// new size.
+/// The client width (CSS pixels, without a scrollbar) of the element behind `node`, followed
+/// with a `ResizeObserver` (the window's size is not enough: the detail panel, a scrollbar or
+/// the page's layout change the width too); `None` before it is mounted.
 #[hook]
-pub fn use_window_width() -> i32 {
-    let width = use_state(inner_width);
-    let on_resize = {
+pub fn use_element_width(node: NodeRef) -> Option<f64> {
+    let width = use_state_eq(|| None::<u64>);
+    {
         let width = width.clone();
-        Callback::from(move |_: web_sys::Event| width.set(inner_width()))
-    };
-    use_window_event("resize", on_resize);
-    *width
+        use_effect_with((), move |_| {
+            let mut observing = None;
+            if let Some(element) = node.cast::<web_sys::Element>() {
+                let measure = |el: &web_sys::Element| Some(f64::from(el.client_width()).to_bits());
+                width.set(measure(&element));
+                let target = element.clone();
+                let width = width.clone();
+                let cb = Closure::<dyn FnMut(js_sys::Array, web_sys::ResizeObserver)>::new(
+                    move |_: js_sys::Array, _: web_sys::ResizeObserver| width.set(measure(&target)),
+                );
+                if let Ok(observer) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {
+                    observer.observe(&element);
+                    observing = Some((observer, cb));
+                }
+            }
+            move || {
+                if let Some((observer, cb)) = observing {
+                    observer.disconnect();
+                    drop(cb);
+                }
+            }
+        });
+    }
+    (*width).map(f64::from_bits)
 }
 
 /// Where a page-wide listener listens.

@@ -4,7 +4,7 @@
 use tunnelscope_core::views::Coverage;
 use yew::prelude::*;
 
-use crate::fmt::{fmt_time, visible};
+use crate::page::fmt::{fmt_time, visible};
 
 /// Props of [`CoveragePanel`].
 #[derive(Properties, PartialEq)]

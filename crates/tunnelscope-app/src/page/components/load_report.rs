@@ -10,7 +10,7 @@ pub struct LoadReportProps {
     pub files: Vec<FileReport>,
 }
 
-/// What a file's line says, as text made visible (`crate::fmt::visible`): a file name or a
+/// What a file's line says, as text made visible (`crate::page::fmt::visible`): a file name or a
 /// reason can carry bidi overrides and escape characters, as the tables' cells can.
 #[derive(Debug, PartialEq)]
 struct RowText {
@@ -26,7 +26,7 @@ struct RowText {
 }
 
 fn row_text(f: &FileReport) -> RowText {
-    let shown = |s: &str| crate::fmt::visible(s).into_owned();
+    let shown = |s: &str| crate::page::fmt::visible(s).into_owned();
     let is_reason = !f.reason.is_empty();
     RowText {
         name: shown(&f.name),
@@ -98,7 +98,7 @@ pub fn load_report(props: &LoadReportProps) -> Html {
     html! {
         <details class="load-report" data-testid="load-report" open=true>
             <summary>{format!("Load report: {}, {} read, {} skipped, {} rejected",
-                crate::fmt::count(props.files.len() as u64, "file", "files"), count(FileStatus::Read), count(FileStatus::Skipped), count(FileStatus::Rejected))}</summary>
+                crate::page::fmt::count(props.files.len() as u64, "file", "files"), count(FileStatus::Read), count(FileStatus::Skipped), count(FileStatus::Rejected))}</summary>
             <ul>{for order.iter().take(shown).map(|f| row(f))}</ul>
             if shown < order.len() {
                 <button data-testid="load-report-all" onclick={on_all}>{format!("show all {} files", order.len())}</button>

@@ -3,8 +3,8 @@
 use tunnelscope_core::views::EventDetail;
 use yew::prelude::*;
 
-use crate::components::event_table::filter_value;
-use crate::fmt::{fmt_rfc3339, fmt_time, max_duration_text, visible};
+use crate::page::components::event_table::filter_value;
+use crate::page::fmt::{fmt_rfc3339, fmt_time, max_duration_text, visible};
 
 /// Props of [`DetailPanel`].
 #[derive(Properties, PartialEq)]
@@ -72,7 +72,7 @@ pub fn detail_panel(props: &DetailPanelProps) -> Html {
                 {field("max duration", text(&max_duration_text(t.max_duration_secs, t.max_duration_assumed)))}
                 {field("latest possible end", text(&fmt_rfc3339(&t.latest_end, props.local_time)))}
                 {field("outcome", text(if t.outcome == "failed" { "failed" } else { "accepted (authorised; not proof a connection reached the instance)" }))}
-                {field("instance", text(&format!("{} {} ({})", t.instance_id, if t.os_user.is_empty() { String::new() } else { format!("as {}", t.os_user) }, crate::fmt::pairing_label(t.pairing))))}
+                {field("instance", text(&format!("{} {} ({})", t.instance_id, if t.os_user.is_empty() { String::new() } else { format!("as {}", t.os_user) }, crate::page::fmt::pairing_label(t.pairing))))}
             </>
         }
     });

@@ -3,9 +3,9 @@
 
 use yew::prelude::*;
 
-use crate::fmt::thousands;
-use crate::hooks::use_css;
-use crate::state::ProgressSummary;
+use crate::page::fmt::thousands;
+use crate::page::hooks::use_css;
+use crate::page::state::ProgressSummary;
 
 /// Props of [`LoadProgress`].
 #[derive(Properties, PartialEq)]
@@ -73,10 +73,10 @@ pub fn load_progress(props: &LoadProgressProps) -> Html {
                     {format!("{} of {}", mb(p.bytes_done), mb(p.bytes_total))}
                 </span>
                 <span data-testid="progress-events" data-value={p.records_done.to_string()}>
-                    {format!("{} read", crate::fmt::count(p.records_done, "event", "events"))}
+                    {format!("{} read", crate::page::fmt::count(p.records_done, "event", "events"))}
                 </span>
                 <span data-testid="progress-files" data-done={p.files_done.to_string()} data-total={p.files_total.to_string()}>
-                    {format!("{} / {}", thousands(p.files_done as u64), crate::fmt::count(p.files_total as u64, "file", "files"))}
+                    {format!("{} / {}", thousands(p.files_done as u64), crate::page::fmt::count(p.files_total as u64, "file", "files"))}
                 </span>
                 <span data-testid="progress-rate">{rate_text(s)}</span>
                 <span data-testid="progress-eta">{eta_text(s)}</span>
@@ -93,7 +93,7 @@ pub fn load_progress(props: &LoadProgressProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::Progress;
+    use crate::page::state::Progress;
 
     #[test]
     fn numbers_read_as_people_expect() {

@@ -9,8 +9,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
-use crate::fmt::fmt_time;
-use crate::hooks::use_window_width;
+use crate::page::fmt::fmt_time;
+use crate::page::hooks::use_element_width;
 
 const HEIGHT: f64 = 64.0;
 
@@ -138,12 +138,13 @@ fn draw(canvas: &HtmlCanvasElement, props: &OverviewProps, brush: Option<(f64, f
 pub fn overview(props: &OverviewProps) -> Html {
     let canvas_ref = use_node_ref();
     let brush: Rc<RefCell<Option<(f64, f64)>>> = use_mut_ref(|| None);
-    // Redrawn at the new width when the window is resized.
-    let window_width = use_window_width();
+    // Redrawn at the new width when its container's changes (the window, a scrollbar, the layout).
+    let wrap_ref = use_node_ref();
+    let wrap_width = use_element_width(wrap_ref.clone());
     {
         let canvas_ref = canvas_ref.clone();
         let brush = brush.clone();
-        let deps = (props.histogram.clone(), props.window, props.local_time, props.dark, window_width);
+        let deps = (props.histogram.clone(), props.window, props.local_time, props.dark, wrap_width.map(f64::to_bits));
         let props_c = (props.histogram.clone(), props.window, props.local_time, props.dark, props.on_window.clone());
         use_effect_with(deps, move |_| {
             if let Some(c) = canvas_ref.cast::<HtmlCanvasElement>() {
@@ -232,7 +233,7 @@ pub fn overview(props: &OverviewProps) -> Html {
     };
     html! {
         <section class="overview" data-testid="overview">
-            <div class="overview__canvas-wrap">
+            <div ref={wrap_ref} class="overview__canvas-wrap">
                 <canvas ref={canvas_ref} class="overview__canvas" data-testid="histogram" tabindex="0" role="img"
                     aria-label="Events over time. Drag, or use the arrow keys, to select a time window (Shift+arrows resize it, + and - zoom, Escape clears)."
                     onmousedown={on_down} onmousemove={on_move} onmouseup={on_up} onmouseleave={on_leave} onkeydown={on_key} />

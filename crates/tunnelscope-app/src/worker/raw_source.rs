@@ -7,7 +7,7 @@
 //! synchronously (one record); an export reads asynchronously, a chunk at a time
 //! ([`read_spans_async`]), so the worker answers views meanwhile.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use js_sys::Uint8Array;
 use tunnelscope_core::RawSpan;
@@ -16,8 +16,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, FileReaderSync, ReadableStreamDefaultReader};
 
-use crate::engine::{copy_into, next_chunk};
 use crate::view::RawSource;
+use crate::worker::read::{copy_into, next_chunk};
 
 /// Bytes between two records of a plain file read through rather than starting another read:
 /// a read of a slice of a `File` costs about a millisecond in the worker (the raw-records

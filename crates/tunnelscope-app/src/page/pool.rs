@@ -1,17 +1,18 @@
 //! The UI side of the engine: spawns the worker(s) at start-up, queues requests until each
 //! is ready, fans view requests out, and merges the answers.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use js_sys::{Array, Object, Reflect};
+use gloo_events::{EventListener, EventListenerOptions};
+use js_sys::Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{File, MessageEvent, Worker};
 
-use crate::protocol::{ExportBody, ExportKind, Request, Response, ViewRequest};
-use crate::state::Progress;
+use crate::page::state::Progress;
+use crate::protocol::{Envelope, ExportBody, ExportKind, Request, Response, ViewRequest};
 
 /// The worker script, relative to the page so the site works from any sub-path.
 pub const WORKER_URL: &str = "./worker_loader.js";
@@ -30,7 +31,7 @@ struct Shared {
     ready: Vec<bool>,
     /// Messages for a worker not ready yet, with what they transfer.
     queued: Vec<Vec<(JsValue, Option<Array>)>>,
-    /// Per load: shards finished, and whether any of them was cancelled.
+    /// Per load: workers finished, and whether any of them was cancelled.
     loads: HashMap<u64, (usize, bool)>,
     /// Per load: each worker's progress.
     progress: HashMap<u64, Vec<Progress>>,
@@ -49,8 +50,8 @@ type OnResponse = Rc<dyn Fn(Response)>;
 struct Workers {
     workers: Vec<Worker>,
     shared: Rc<RefCell<Shared>>,
-    _handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
-    _error_handlers: Vec<Closure<dyn FnMut(web_sys::ErrorEvent)>>,
+    /// Each worker's message and error listeners (removed when dropped).
+    _listeners: Vec<[EventListener; 2]>,
 }
 
 /// A pool of engine workers: worker 0 owns the dataset and answers every query; the others
@@ -62,6 +63,8 @@ struct Workers {
 /// instead of waiting forever for the dead one.
 pub struct EnginePool {
     n: usize,
+    /// The latest load's ID.
+    load_ids: Cell<u64>,
     on_response: OnResponse,
     current: RefCell<Workers>,
 }
@@ -72,7 +75,7 @@ impl EnginePool {
         let n = n.max(1);
         let on_response: OnResponse = Rc::new(on_response);
         let current = RefCell::new(Workers::spawn(n, &on_response)?);
-        Ok(Self { n, on_response, current })
+        Ok(Self { n, load_ids: Cell::new(0), on_response, current })
     }
 
     /// Replaces a stopped set of workers by a fresh one (an empty dataset).
@@ -94,6 +97,12 @@ impl EnginePool {
         }
     }
 
+    /// An ID for the next load.
+    pub fn next_load_id(&self) -> u64 {
+        self.load_ids.set(self.load_ids.get() + 1);
+        self.load_ids.get()
+    }
+
     /// Sends files to load: the owner receives them all (it adds them in path order and keeps
     /// them to read raw records again), and each is parsed by the worker with the least bytes
     /// assigned so far (the owner's count weighted, as it also adds everything).
@@ -102,20 +111,20 @@ impl EnginePool {
         self.current.borrow().load(load_id, files);
     }
 
-    /// Loads the built-in sample into the first shard (the others report an empty load).
+    /// Loads the built-in sample into the owner (the helpers report an empty load).
     pub fn load_sample(&self, load_id: u64) {
         self.restart_if_stopped();
         self.current.borrow().load_sample(load_id);
     }
 
-    /// Stops a load on every shard; files already read stay loaded. One `Loaded` with
+    /// Stops a load on every worker; files already read stay loaded. One `Loaded` with
     /// `cancelled: true` follows (unless the load had already ended).
     pub fn cancel(&self, load_id: u64) {
         self.restart_if_stopped();
         self.current.borrow().cancel(load_id);
     }
 
-    /// Empties every shard.
+    /// Empties the dataset (every worker stops what it does).
     pub fn clear(&self) {
         self.restart_if_stopped();
         self.current.borrow().clear();
@@ -159,41 +168,38 @@ impl Workers {
             stopped: false,
         }));
         let mut workers = Vec::with_capacity(n);
-        let mut handlers = Vec::with_capacity(n);
-        let mut error_handlers = Vec::with_capacity(n);
+        let mut listeners = Vec::with_capacity(n);
         for idx in 0..n {
             let worker = Worker::new(&worker_url()).map_err(|e| format!("cannot start the worker: {e:?}"))?;
             let shared_h = Rc::clone(&shared);
             let worker_h = worker.clone();
             let respond = Rc::clone(on_response);
-            let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
-                // JSON text, or `{json, body}`: an export with its bytes beside it.
-                let data = msg.data();
-                let (text, body) = match data.as_string() {
-                    Some(text) => (Some(text), None),
-                    None => (
-                        Reflect::get(&data, &JsValue::from_str("json")).ok().and_then(|j| j.as_string()),
-                        Reflect::get(&data, &JsValue::from_str("body")).ok().filter(|b| b.is_object()),
-                    ),
-                };
-                let Some(text) = text else { return };
-                let mut response = match serde_json::from_str::<Response>(&text) {
-                    Ok(r) => r,
+            let on_message = EventListener::new(&worker, "message", move |msg| {
+                let Some(msg) = msg.dyn_ref::<MessageEvent>() else { return };
+                let response = match Envelope::<Response>::from_js(&msg.data()) {
+                    Ok(Envelope {
+                        message: Response::Export { export_id, file_name, mime, .. },
+                        bytes: Some(bytes),
+                        ..
+                    }) => {
+                        // An export's text, beside the message as bytes.
+                        Response::Export { export_id, file_name, mime, body: ExportBody::Bytes(bytes.into()) }
+                    }
+                    Ok(envelope) => envelope.message,
                     Err(e) => Response::Failed { message: format!("unreadable worker message: {e}") },
                 };
-                if let (Response::Export { body: slot, .. }, Some(bytes)) = (&mut response, body) {
-                    *slot = ExportBody::Bytes(bytes);
-                }
                 if let Some(merged) = receive(&shared_h, &worker_h, idx, n, response) {
                     respond(merged);
                 }
             });
-            worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
             // A worker that dies (out of memory in wasm is an abort) must not leave the page
             // loading forever: say so, once for the set, and mark the set to be replaced.
             let respond = Rc::clone(on_response);
             let shared_e = Rc::clone(&shared);
-            let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+            // Not passive (gloo's default): the error is marked handled.
+            let options = EventListenerOptions::enable_prevent_default();
+            let on_error = EventListener::new_with_options(&worker, "error", options, move |e| {
+                let Some(e) = e.dyn_ref::<web_sys::ErrorEvent>() else { return };
                 // Handled here: the worker's own console has the details.
                 e.prevent_default();
                 let message = {
@@ -209,24 +215,17 @@ impl Workers {
                 };
                 respond(Response::EngineStopped { message });
             });
-            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
             workers.push(worker);
-            handlers.push(handler);
-            error_handlers.push(on_error);
+            listeners.push([on_message, on_error]);
         }
-        let set = Self { workers, shared, _handlers: handlers, _error_handlers: error_handlers };
+        let set = Self { workers, shared, _listeners: listeners };
         // A direct line from each parse helper to the owner.
         for helper in 1..n {
             let channel = web_sys::MessageChannel::new().map_err(|e| format!("cannot connect the workers: {e:?}"))?;
-            set.post_port(0, &Request::Connect { helper, to_owner: false }, channel.port1());
-            set.post_port(helper, &Request::Connect { helper, to_owner: true }, channel.port2());
+            set.post(0, Envelope::new(Request::Connect { helper, to_owner: false }).with_port(channel.port1()));
+            set.post(helper, Envelope::new(Request::Connect { helper, to_owner: true }).with_port(channel.port2()));
         }
         Ok(set)
-    }
-
-    fn post_port(&self, k: usize, req: &Request, port: web_sys::MessagePort) {
-        let transfer = Array::of1(&port);
-        self.post_with(k, req, None, Some(("port", port.into())), Some(transfer));
     }
 
     /// Sends files to load: the owner receives them all (it adds them in path order and keeps
@@ -244,31 +243,25 @@ impl Workers {
         }
         let names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
         self.shared.borrow_mut().names.insert(load_id, names.clone());
-        let all = Array::new();
-        for (_, f) in &files {
-            all.push(f);
-        }
+        let all: Vec<File> = files.iter().map(|(_, f)| f.clone()).collect();
         // A helper left without files reads the owner's for it (the first such one).
         let pump = (1..n).find(|&k| !parsers.contains(&k)).filter(|_| parsers.contains(&0));
-        self.post(0, &Request::Load { load_id, names, parsers: parsers.clone(), pump }, Some(&all));
+        self.post(0, Envelope::new(Request::Load { load_id, names, parsers: parsers.clone(), pump }).with_files(all));
         for k in 1..n {
             let of = if pump == Some(k) { 0 } else { k };
             let indices: Vec<usize> = (0..files.len()).filter(|&i| parsers[i] == of).collect();
             let names = indices.iter().map(|&i| files[i].0.clone()).collect();
-            let mine = Array::new();
-            for &i in &indices {
-                mine.push(&files[i].1);
-            }
+            let mine = indices.iter().map(|&i| files[i].1.clone()).collect();
             let req = if pump == Some(k) {
                 Request::Pump { load_id, indices, names }
             } else {
                 Request::Parse { load_id, indices, names }
             };
-            self.post(k, &req, Some(&mine));
+            self.post(k, Envelope::new(req).with_files(mine));
         }
     }
 
-    /// Loads the built-in sample into the first shard (the others report an empty load).
+    /// Loads the built-in sample into the owner (the helpers report an empty load).
     fn load_sample(&self, load_id: u64) {
         self.shared.borrow_mut().loads.insert(load_id, (0, false));
         for k in 0..self.workers.len() {
@@ -277,70 +270,49 @@ impl Workers {
             } else {
                 Request::Parse { load_id, indices: Vec::new(), names: Vec::new() }
             };
-            self.post(k, &req, None);
+            self.post(k, Envelope::new(req));
         }
     }
 
-    /// Stops a load on every shard; files already read stay loaded. One `Loaded` with
+    /// Stops a load on every worker; files already read stay loaded. One `Loaded` with
     /// `cancelled: true` follows (unless the load had already ended).
     fn cancel(&self, load_id: u64) {
         for k in 0..self.workers.len() {
-            self.post(k, &Request::Cancel { load_id }, None);
+            self.post(k, Envelope::new(Request::Cancel { load_id }));
         }
     }
 
-    /// Empties every shard.
+    /// Empties the dataset (every worker stops what it does).
     fn clear(&self) {
         for k in 0..self.workers.len() {
-            self.post(k, &Request::Clear, None);
+            self.post(k, Envelope::new(Request::Clear));
         }
     }
 
     /// Asks the owner for the view.
     fn view(&self, req: &ViewRequest) {
-        self.post(0, &Request::View(req.clone()), None);
+        self.post(0, Envelope::new(Request::View(req.clone())));
     }
 
     /// Asks the owner for one event's detail.
     fn detail(&self, event_id: &str) {
-        self.post(0, &Request::Detail { event_id: event_id.to_owned() }, None);
+        self.post(0, Envelope::new(Request::Detail { event_id: event_id.to_owned() }));
     }
 
     /// Asks the owner for an export of the filtered view (`export_id` names its progress and
     /// result).
     fn export(&self, export_id: u64, kind: ExportKind, view: &ViewRequest) {
-        self.post(0, &Request::Export { export_id, kind, view: view.clone() }, None);
+        self.post(0, Envelope::new(Request::Export { export_id, kind, view: view.clone() }));
     }
 
     /// Stops an export; `ExportCancelled` follows unless it has already ended.
     fn cancel_export(&self, export_id: u64) {
-        self.post(0, &Request::CancelExport { export_id }, None);
+        self.post(0, Envelope::new(Request::CancelExport { export_id }));
     }
 
-    fn post(&self, k: usize, req: &Request, files: Option<&Array>) {
-        self.post_with(k, req, files, None, None);
-    }
-
-    /// Posts `{json, files?, <key>?}` to worker `k` (queued until it is ready), transferring
-    /// `transfer`.
-    fn post_with(
-        &self,
-        k: usize,
-        req: &Request,
-        files: Option<&Array>,
-        extra: Option<(&str, JsValue)>,
-        transfer: Option<Array>,
-    ) {
-        let Ok(json) = serde_json::to_string(req) else { return };
-        let msg = Object::new();
-        let _ = Reflect::set(&msg, &JsValue::from_str("json"), &JsValue::from_str(&json));
-        if let Some(files) = files {
-            let _ = Reflect::set(&msg, &JsValue::from_str("files"), files);
-        }
-        if let Some((key, value)) = extra {
-            let _ = Reflect::set(&msg, &JsValue::from_str(key), &value);
-        }
-        let msg: JsValue = msg.into();
+    /// Posts a request to worker `k` (queued until it is ready).
+    fn post(&self, k: usize, envelope: Envelope<Request>) {
+        let Ok((msg, transfer)) = envelope.to_js() else { return };
         let mut shared = self.shared.borrow_mut();
         if shared.ready[k] {
             drop(shared);
