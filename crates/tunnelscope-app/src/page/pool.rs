@@ -22,7 +22,7 @@ pub const WORKER_URL: &str = "./worker_loader.js";
 /// [`WORKER_URL`].
 fn worker_url() -> String {
     web_sys::window()
-        .and_then(|w| Reflect::get(&w, &JsValue::from_str("tunnelscopeWorkerUrl")).ok())
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("tunnelscopeWorkerUrl")).ok())
         .and_then(|v| v.as_string())
         .unwrap_or_else(|| WORKER_URL.to_owned())
 }
