@@ -7,6 +7,7 @@
 mod files;
 
 use files::{fixture, gz, zip};
+#[cfg(not(target_arch = "wasm32"))] // proptest: native only
 use proptest::prelude::*;
 use tunnelscope_core::ingest::{FileStream, ParsedFile, parse_input};
 use tunnelscope_core::{FileStatus, Shape};
@@ -146,6 +147,7 @@ fn the_fixtures_of_lines_stream_line_by_line() {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))] // proptest: native only
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 

@@ -66,7 +66,7 @@ enum Sink {
 pub(super) struct Gz {
     name: String,
     /// The file's compressed bytes, for the whole-file reading when the content does not
-    /// stream; let go beyond the ceiling once the content is not a trail document.
+    /// stream; let go beyond the ceiling unless the content is a trail document with records.
     stored: Option<Vec<u8>>,
     /// Compressed bytes pushed.
     compressed: u64,
@@ -122,7 +122,9 @@ impl Gz {
 
     pub(super) fn push(&mut self, chunk: &[u8], size_hint: u64) {
         self.compressed += chunk.len() as u64;
-        let streams = matches!(self.sink, Sink::Trail(_));
+        // A trail document streams (its compressed bytes, a fraction of what its records
+        // need, are kept for the whole-file reading); anything else is kept within the ceiling.
+        let streams = matches!(&self.sink, Sink::Trail(t) if t.acc.records() > 0);
         if let Some(stored) = &mut self.stored {
             if !streams && stored.len() as u64 + chunk.len() as u64 > self.ceiling {
                 self.stored = None;

@@ -204,7 +204,15 @@ impl FileStream {
             lines.push(&content);
             return Mode::Lines(lines, (!self.compact).then_some(content));
         }
-        Mode::Buffer(content)
+        // Room for the whole file at once (within the ceiling): growing by doubling would
+        // hold the old buffer and one twice its size while it copies.
+        let mut buffer = Vec::new();
+        let room = usize::try_from(self.size_hint.min(self.ceiling)).unwrap_or(0).max(content.len());
+        if buffer.try_reserve_exact(room).is_err() {
+            return Mode::Buffer(content);
+        }
+        buffer.extend_from_slice(&content);
+        Mode::Buffer(buffer)
     }
 
     /// Records found so far (valid or not), for progress.
