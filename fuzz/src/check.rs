@@ -169,9 +169,17 @@ fn chunks<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
 }
 
 fn streamed(case: &Case, compact: bool) -> Vec<(String, ParsedFile)> {
+    streamed_within(case, compact, None)
+}
+
+/// [`streamed`] with a ceiling on content held whole (`None`: the default one).
+fn streamed_within(case: &Case, compact: bool, ceiling: Option<u64>) -> Vec<(String, ParsedFile)> {
     let mut stream = FileStream::new(&case.name, case.bytes.len() as u64);
     if compact {
         stream = stream.compact();
+    }
+    if let Some(c) = ceiling {
+        stream = stream.with_ceiling(c);
     }
     let mut last = 0;
     for chunk in chunks(&case.bytes, &case.cuts) {
@@ -259,6 +267,24 @@ pub fn check(input: &[u8]) {
         case.name,
         case.cuts
     );
+
+    // With a ceiling of half the input on content held whole: what streams (a trail document,
+    // lines) reads as before; what does not is refused for its size, or read line by line.
+    let ceiling = case.bytes.len() as u64 / 2;
+    let bounded = streamed_within(&case, true, Some(ceiling));
+    check_files(&bounded);
+    let bounded_as_events: Vec<(String, ParsedFile)> =
+        bounded.iter().map(|(n, f)| (n.clone(), f.clone().with_rows_as_events())).collect();
+    if bounded_as_events != compacted(&whole) {
+        let refused = |f: &ParsedFile| {
+            f.reason.starts_with("too big to read whole") || f.reason.contains("byte limit for a line held whole")
+        };
+        assert!(
+            bounded.iter().all(|(_, f)| refused(f) || f.status == FileStatus::Read),
+            "{}: within a ceiling of {ceiling} bytes, a file neither read as before nor refused for its size",
+            case.name
+        );
+    }
 
     let seed = ("seed/trail.json".to_owned(), parse_input("seed/trail.json", SEED_TRAIL.as_bytes()).remove(0).1);
     let mut order: Vec<&(String, ParsedFile)> = std::iter::once(&seed).chain(whole.iter()).collect();

@@ -608,7 +608,7 @@ fn report(
         }
     }
 
-    // Where each worker's time went (src/profile.rs in the app).
+    // Where each worker's time went (src/worker/profile.rs in the app).
     let _ = writeln!(
         t,
         "\nWhere each worker's time went in loads 1–4 (ms, `performance.now()` in the worker; the owner first, \
@@ -644,7 +644,7 @@ fn report(
         let _ = writeln!(t, "\nTimeline of load {i} (ms after `change`): {}.", steps.join(" · "));
     }
 
-    // The owner's heap and linear memory at its marks in load 4 (src/profile.rs): which step
+    // The owner's heap and linear memory at its marks in load 4 (src/worker/profile.rs): which step
     // grows the linear memory, which only ever grows.
     if let Some(marks) = sc["events"]["load"]["wasm"]["profiles"][0]["marks"].as_array() {
         let mb = |v: &Value| f(v).map_or("?".into(), |b| format!("{:.0}", b / 1e6));
@@ -860,7 +860,7 @@ const HOW: &str = "
   memory never shrinks, so that is its peak). `performance.measureUserAgentSpecificMemory` needs cross-origin
   isolation (COOP/COEP headers), which a static host does not give, so it is reported as unavailable.
 - **Time per phase**: each worker sums `performance.now()` differences per phase of the last load
-  (`crates/tunnelscope-app/src/profile.rs`: waiting for a stream chunk or a helper's bytes, copying and
+  (`crates/tunnelscope-app/src/worker/profile.rs`: waiting for a stream chunk or a helper's bytes, copying and
   parsing, adding parsed files, waiting for a helper's parsed file, preparing the view's indexes, building
   and posting views), read with `self.__tsProfile()` in each worker after the load.
 - **Re-filter**: the query is typed into `filter-input` (`fill`), then Enter is pressed; the time runs from the

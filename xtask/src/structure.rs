@@ -21,8 +21,8 @@ pub(crate) const CORE_LAYERS: &[(&str, &[&str])] = &[
     ("ingest", &["ingest"]),
     // ParsedFiles → the dataset: dedupe, per-file accounting, the compact columns.
     ("store", &["store", "dataset"]),
-    // Semantics across events: key-push / inventory pairing, tunnel rows.
-    ("pairing", &["pairing"]),
+    // Semantics across events: key-push / inventory pairing, tunnel rows, sessions, findings.
+    ("semantics", &["pairing", "sessions", "findings"]),
     // What is shown: the query language, the views, the URL state, a load's prepared view.
     ("views", &["query", "views", "view_state"]),
     // Documents written from what is shown: CSV/JSON rows, raw records, stepwise exports.

@@ -1,17 +1,24 @@
-//! The worker protocol: the only API between the UI thread and the engine workers.
+//! The protocol between threads: every message the page and the workers exchange, typed here.
 //!
-//! Messages are JSON text (serde) in a JS object `{json, files?}`; `File` objects travel
-//! beside the JSON so the worker can read them as streams (never as JS strings). Every request that produces a view
+//! Each message is an [`Envelope`]: a typed message as JSON text (serde) in a JS object
+//! `{json, files?, port?, bytes?}`; `File` objects, a `MessagePort` and bytes travel beside the
+//! JSON (the bytes' buffer and the port transferred, not copied), so the worker reads files as
+//! streams (never as JS strings). Page → worker: [`Request`]; worker → page: [`Response`];
+//! helper → owner over their port: [`ToOwner`] (a parsed file in the core's wire format, or
+//! the bytes of one of the owner's files); owner → helper: [`ToHelper`]. Every request that produces a view
 //! carries a `generation`, and the UI drops responses older than the newest it asked for.
 //! Worker 0 owns the dataset and answers every query; workers 1… are parse helpers: they read
 //! and parse files of a load and hand the parsed files to the owner as bytes over a
 //! `MessagePort`, and the owner adds them in the load's order (see ARCHITECTURE.md).
 
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tunnelscope_core::dataset::{EndpointChangeRow, FileReport, Stats, TunnelRow};
 use tunnelscope_core::query::TimeWindow;
 use tunnelscope_core::views::{Coverage, EndpointLife, EventDetail, EventRow, Grouping, Histogram, Lane, SortOrder};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{File, MessagePort};
 
 /// Least time between two progress messages of a load, so thousands of small files do not
 /// flood the UI thread.
@@ -215,7 +222,7 @@ pub enum Response {
         #[serde(skip)]
         body: ExportBody,
     },
-    /// A worker stopped (an uncaught error, e.g. out of memory); its shard is gone.
+    /// A worker stopped (an uncaught error, e.g. out of memory); the dataset is gone.
     EngineStopped {
         /// The browser's message.
         message: String,
@@ -228,7 +235,7 @@ pub enum Response {
 }
 
 /// An export's file. The engine builds it as text; from the worker to the page it travels
-/// beside the JSON message as the bytes of a transferred buffer (`{json, body}`), so neither
+/// beside the JSON message as the bytes of a transferred buffer ([`Envelope::bytes`]), so neither
 /// side escapes it into JSON, the page's thread never parses or copies it, and the `Blob` is
 /// made from the bytes as they came. In JSON, 50,000 records (40 MB) took natively 87 ms to
 /// write in the worker and 128 ms to read back on the page's thread.
@@ -243,6 +250,144 @@ pub enum ExportBody {
 impl Default for ExportBody {
     fn default() -> Self {
         Self::Text(String::new())
+    }
+}
+
+/// Helper → owner, over the port between them ([`Request::Connect`]); the bytes travel beside
+/// it in the [`Envelope`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ToOwner {
+    /// A parse helper's result for file `index` of load `load_id`: the bytes are the parsed
+    /// file in the core's wire format (`ingest::files_into_wire`).
+    Parsed {
+        /// The load.
+        load_id: u64,
+        /// The file's position in the owner's list.
+        index: usize,
+    },
+    /// The next bytes of the owner's own file `index`, read by a helper ([`Request::Pump`]).
+    Bytes {
+        /// The load.
+        load_id: u64,
+        /// The file's position in the owner's list.
+        index: usize,
+        /// The file's bytes read so far, these included.
+        at: u64,
+    },
+    /// The end of the owner's file `index`; `ok` false when the helper could not read all of it
+    /// (the owner then reads the file itself).
+    End {
+        /// The load.
+        load_id: u64,
+        /// The file's position in the owner's list.
+        index: usize,
+        /// Every byte of the file was sent.
+        ok: bool,
+    },
+}
+
+impl ToOwner {
+    /// The load and the file's position the message is about.
+    pub fn key(&self) -> (u64, usize) {
+        match *self {
+            Self::Parsed { load_id, index } | Self::Bytes { load_id, index, .. } | Self::End { load_id, index, .. } => {
+                (load_id, index)
+            }
+        }
+    }
+}
+
+/// Owner → helper, over the port between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToHelper {
+    /// The owner has parsed this many more of the bytes the helper sent ([`ToOwner::Bytes`]).
+    Ack {
+        /// Bytes.
+        bytes: u64,
+    },
+}
+
+/// One message between threads as it travels: the typed message (as JSON under `json`) and
+/// what goes beside it: `File`s (`files`, cloned), a `MessagePort` (`port`) and bytes
+/// (`bytes`), the last two transferred.
+#[derive(Debug, Clone)]
+pub struct Envelope<M> {
+    /// The message.
+    pub message: M,
+    /// Files beside it (a load's).
+    pub files: Vec<File>,
+    /// A port beside it ([`Request::Connect`]).
+    pub port: Option<MessagePort>,
+    /// Bytes beside it: a parsed file, a piece of a file, an export's text.
+    pub bytes: Option<Uint8Array>,
+}
+
+impl<M> Envelope<M> {
+    /// The message alone.
+    pub fn new(message: M) -> Self {
+        Self { message, files: Vec::new(), port: None, bytes: None }
+    }
+
+    /// With `files` beside it.
+    #[must_use]
+    pub fn with_files(mut self, files: Vec<File>) -> Self {
+        self.files = files;
+        self
+    }
+
+    /// With `port` beside it (transferred).
+    #[must_use]
+    pub fn with_port(mut self, port: MessagePort) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// With `bytes` beside it (their buffer transferred).
+    #[must_use]
+    pub fn with_bytes(mut self, bytes: Uint8Array) -> Self {
+        self.bytes = Some(bytes);
+        self
+    }
+}
+
+impl<M: Serialize> Envelope<M> {
+    /// The JS object to post, and what to transfer with it (`None`: nothing).
+    pub fn to_js(&self) -> Result<(JsValue, Option<Array>), String> {
+        let json = serde_json::to_string(&self.message).map_err(|e| e.to_string())?;
+        let msg = Object::new();
+        let set = |key: &str, value: &JsValue| {
+            let _ = Reflect::set(&msg, &JsValue::from_str(key), value);
+        };
+        set("json", &JsValue::from_str(&json));
+        let transfer = Array::new();
+        if !self.files.is_empty() {
+            set("files", &self.files.iter().collect::<Array>());
+        }
+        if let Some(port) = &self.port {
+            set("port", port);
+            transfer.push(port);
+        }
+        if let Some(bytes) = &self.bytes {
+            set("bytes", bytes);
+            transfer.push(&bytes.buffer());
+        }
+        Ok((msg.into(), (transfer.length() > 0).then_some(transfer)))
+    }
+}
+
+impl<M: DeserializeOwned> Envelope<M> {
+    /// Reads a posted message back.
+    pub fn from_js(data: &JsValue) -> Result<Self, String> {
+        let get = |key: &str| Reflect::get(data, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined());
+        let json = get("json").and_then(|j| j.as_string()).ok_or("no json")?;
+        let message = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        let files = get("files")
+            .filter(JsValue::is_object)
+            .map(|v| Array::from(&v).iter().filter_map(|f| f.dyn_into::<File>().ok()).collect())
+            .unwrap_or_default();
+        let port = get("port").and_then(|p| p.dyn_into::<MessagePort>().ok());
+        let bytes = get("bytes").and_then(|b| b.dyn_into::<Uint8Array>().ok());
+        Ok(Self { message, files, port, bytes })
     }
 }
 
@@ -347,6 +492,31 @@ mod tests {
             let text = serde_json::to_string(&r).unwrap();
             assert_eq!(serde_json::from_str::<Response>(&text).unwrap(), r);
         }
+    }
+
+    #[test]
+    fn port_messages_round_trip_as_json() {
+        let to_owner = [
+            ToOwner::Parsed { load_id: 3, index: 1 },
+            ToOwner::Bytes { load_id: 3, index: 0, at: 1 << 20 },
+            ToOwner::End { load_id: 3, index: 0, ok: false },
+        ];
+        for m in to_owner {
+            let text = serde_json::to_string(&m).unwrap();
+            let back = serde_json::from_str::<ToOwner>(&text).unwrap();
+            assert_eq!(back.key(), (3, m.key().1));
+            assert_eq!(back, m);
+        }
+        let ack = ToHelper::Ack { bytes: 262_144 };
+        assert_eq!(serde_json::from_str::<ToHelper>(&serde_json::to_string(&ack).unwrap()).unwrap(), ack);
+    }
+
+    #[test]
+    fn a_load_is_json_the_end_to_end_tests_can_read() {
+        // `tests/e2e/shapes.spec.ts` reads `{"Load":{"names","parsers","pump"}}` from `json`.
+        let r = Request::Load { load_id: 1, names: vec!["a.json".into()], parsers: vec![0], pump: None };
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(text.starts_with(r#"{"Load":{"load_id":1,"names":["a.json"],"parsers":[0],"pump":null"#), "{text}");
     }
 
     #[test]

@@ -204,6 +204,8 @@ struct Shared<'a> {
     piece_bytes: usize,
     /// Buffers of parsed pieces, for the cutter to fill again ([`split::Cutter::recycle`]).
     spare: Mutex<Vec<Vec<u8>>>,
+    /// Held by the worker reading a big file that may be held whole (see [`stream_file`]).
+    whole: Mutex<()>,
 }
 
 /// Reads and parses the files on every available core (a big trail file, plain or gzipped, is
@@ -225,12 +227,14 @@ pub(crate) fn load(files: &[InputFile]) -> Result<Dataset, String> {
         min_split,
         piece_bytes: split::PIECE_BYTES.min(min_split / 4).max(1),
         spare: Mutex::new(Vec::new()),
+        whole: Mutex::new(()),
     };
     // Compact: every command reads raw JSON of EICE-related events only (extract writes those).
     let results = Results {
         inbox: Mutex::new(Vec::new()),
         collector: Mutex::new(Collector {
             files,
+            whole: &shared.whole,
             dataset: Dataset::compact(),
             pending: (0..files.len()).map(|_| None).collect(),
             pieces: HashMap::new(),
@@ -346,6 +350,7 @@ impl Results<'_> {
 /// Results arrive in any order; files are added strictly in index order.
 struct Collector<'a> {
     files: &'a [InputFile],
+    whole: &'a Mutex<()>,
     dataset: Dataset,
     pending: Vec<Option<Parsed>>,
     pieces: HashMap<usize, CutFile>,
@@ -391,9 +396,7 @@ impl Collector<'_> {
                 // Already in the dataset, piece by piece.
                 Some(_) if reported => Ok(Vec::new()),
                 Some(p) => Ok(vec![(files[i].name.clone(), p)]),
-                None => fs::read(&files[i].path)
-                    .map(|bytes| ingest::parse_input_compact(&files[i].name, &bytes))
-                    .map_err(|e| format!("{}: {e}", shown(&files[i].path))),
+                None => reread_file(self.whole, &files[i]),
             };
             self.pending[i] = Some(parsed);
         }
@@ -432,11 +435,7 @@ fn read_file(shared: &Shared<'_>, i: usize, results: &Results<'_>) {
         let big =
             if split::is_gzip(&head) { len >= (shared.min_split / 16) as u64 } else { len >= shared.min_split as u64 };
         if shared.cores < 2 || !big || !split::is_gzip(&head) && !split::opens_trail(&head) {
-            let mut bytes = head;
-            let counted = bytes.len();
-            f.read_to_end(&mut bytes).map_err(io_error)?;
-            shared.bytes_read.fetch_add((bytes.len() - counted) as u64, Ordering::Relaxed);
-            return Ok(Outcome::Whole(ingest::parse_input_compact(&file.name, &bytes)));
+            return stream_file(shared, file, head, f, len).map(Outcome::Whole);
         }
         if !split::is_gzip(&head) {
             // A plain file: every worker reads the pieces it parses (reading 200 MB in one
@@ -473,6 +472,70 @@ fn read_file(shared: &Shared<'_>, i: usize, results: &Results<'_>) {
             results.deliver(shared, Done::Whole(i, Err(e)));
         }
     }
+}
+
+/// Bytes read per push while streaming a file that is not cut (a record per line, other shapes).
+const STREAM_CHUNK: usize = 1 << 20;
+
+/// Files of at most this many bytes are read without taking [`Shared::whole`]: at most this
+/// much each is held whole by the other workers meanwhile.
+const SMALL_FILE: u64 = 8 << 20;
+
+/// Reads file `file` (its first bytes `head` already read from `f`, `len` its size) through a
+/// compact [`ingest::FileStream`], as the page does: a trail document or a file of one record
+/// per line streams; anything else is held whole within [`ingest::MAX_WHOLE_BYTES`] and refused
+/// beyond it, so no file is ever read into memory whole past that. A big file that may be held
+/// whole is read under [`Shared::whole`], so at most one such file is held at a time (the peak
+/// stays within the 256 MB bound whatever the number of cores).
+fn stream_file(
+    shared: &Shared<'_>,
+    file: &InputFile,
+    head: Vec<u8>,
+    f: fs::File,
+    len: u64,
+) -> Result<Vec<(String, ParsedFile)>, String> {
+    let _one = (len > SMALL_FILE && !split::opens_trail(&head)).then(|| shared.whole.lock());
+    stream_from(file, head, f, len, Some(&shared.bytes_read))
+}
+
+/// [`stream_from`] of the whole file again (pieces that did not make the file's result, or a
+/// gzip that could not be cut), under `whole` when it is big.
+fn reread_file(whole: &Mutex<()>, file: &InputFile) -> Result<Vec<(String, ParsedFile)>, String> {
+    let io_error = |e: std::io::Error| format!("{}: {e}", shown(&file.path));
+    let f = fs::File::open(&file.path).map_err(io_error)?;
+    let len = f.metadata().map_err(io_error)?.len();
+    let _one = (len > SMALL_FILE).then(|| whole.lock());
+    stream_from(file, Vec::new(), f, len, None)
+}
+
+/// Pushes `head` and then the rest of `f` through a compact stream, adding to `counted`.
+fn stream_from(
+    file: &InputFile,
+    head: Vec<u8>,
+    mut f: fs::File,
+    len: u64,
+    counted: Option<&AtomicU64>,
+) -> Result<Vec<(String, ParsedFile)>, String> {
+    let io_error = |e: std::io::Error| format!("{}: {e}", shown(&file.path));
+    let mut stream = ingest::FileStream::new(&file.name, len).compact();
+    stream.push(&head);
+    drop(head);
+    let mut buf = vec![0u8; STREAM_CHUNK];
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_error(e)),
+        };
+        if let Some(c) = counted {
+            c.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        stream.push(&buf[..n]);
+    }
+    drop(buf);
+    // Called only within the ceiling on content held whole (the stream refuses the file beyond).
+    Ok(stream.finish_with(&mut || fs::read(&file.path).map_err(io_error)))
 }
 
 /// How a file was read: whole, or cut into `n` pieces (the last one given back to parse).
@@ -578,10 +641,7 @@ fn cut_gzip(shared: &Shared<'_>, i: usize, f: fs::File, head: Vec<u8>) -> Result
     };
     // The whole file, read again: the pieces queued so far are dropped by the collector when
     // the whole result comes.
-    let whole = || {
-        let bytes = fs::read(&file.path).map_err(io_error)?;
-        Ok(Outcome::Whole(ingest::parse_input_compact(&file.name, &bytes)))
-    };
+    let whole = || reread_file(&shared.whole, file).map(Outcome::Whole);
     // Inflated as it is read: reading the whole compressed file first (fresh memory to fault
     // in) kept the other workers waiting ~30 ms for the first piece of a 21 MB file.
     let limit = split::gzip_limit(f.metadata().map_err(io_error)?.len());

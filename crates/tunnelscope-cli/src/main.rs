@@ -13,7 +13,10 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde::Serialize;
 use tunnelscope_core::export::{self, terminal_safe};
+use tunnelscope_core::findings::{self, FindingCounts, FindingRow, Severity};
 use tunnelscope_core::query::{self, Query};
+use tunnelscope_core::sessions::{self, SessionCounts};
+use tunnelscope_core::views::TunnelPairings;
 use tunnelscope_core::{Dataset, EventRef, FileDetail, FileReport, FileStatus, Stats};
 
 /// mimalloc: the workers' parsed results are freed on whichever thread adds them to the dataset,
@@ -56,6 +59,38 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Lists one row per session: a principal's tunnels from one source IP through one endpoint
+    /// to one target and port, joined while each starts within the gap of the latest end so far.
+    Sessions {
+        /// The longest pause between a session's latest possible end and its next tunnel
+        /// (`10m`, `90s`, `1h30m`; a bare number is minutes).
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_gap)]
+        gap: i64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Lists what deserves a second look (contracts.md §8 rules), most severe first, each with
+    /// one sentence and its evidence events.
+    Findings {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Only findings of this severity or above (high, medium, low, info).
+        #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+        min_severity: Option<Severity>,
+        /// Exit with status 3 when a finding of this severity or above exists.
+        #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+        fail_on: Option<Severity>,
+        /// Change a threshold: RULE.PARAM=VALUE, e.g. failed-burst.min=5, off-hours.offset=+02:00,
+        /// unknown-source.allow=10.0.0.0/8,192.0.2.7 (repeatable).
+        #[arg(long = "set", value_name = "RULE.PARAM=VALUE")]
+        set: Vec<String>,
         #[command(flatten)]
         input: Input,
     },
@@ -153,8 +188,11 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             };
             let mut out = io::stdout().lock();
             if json {
+                let (order, all) = sessions::of_dataset(&loaded.dataset, sessions::DEFAULT_GAP_MS);
                 let doc = StatsJson {
                     stats: &stats,
+                    sessions: all.counts(&all.matching(|t| loaded.keeps(order[t as usize]))),
+                    findings: loaded.finding_counts(),
                     files_detail: loaded.dataset.files().iter().map(FileReport::detail).collect(),
                 };
                 let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure::Message(e.to_string()))?;
@@ -174,20 +212,52 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             match format {
                 Format::Table => output::tunnels_table(&mut out, &rows)?,
                 Format::Json => writeln!(out, "{}", export::tunnels_json(&rows))?,
-                Format::Csv => {
-                    let csv = export::tunnels_csv(&rows);
-                    if io::stdout().is_terminal() {
-                        // On a terminal the bytes are shown, not saved: escape what would drive it.
-                        for line in csv.lines() {
-                            writeln!(out, "{}", terminal_safe(line))?;
-                        }
-                    } else {
-                        out.write_all(csv.as_bytes())?;
-                    }
-                }
+                Format::Csv => write_csv(&mut out, &export::tunnels_csv(&rows))?,
             }
             out.flush()?;
             Ok(loaded.finish(&input))
+        }
+        Command::Sessions { gap, format, input } => {
+            let loaded = Loaded::new(&input)?;
+            loaded.warn_rejected();
+            let pairings = TunnelPairings::new(&loaded.dataset);
+            let (order, all) = sessions::of_dataset(&loaded.dataset, gap);
+            // A session is in the view when any of its tunnels matches (contracts.md §7).
+            let shown = all.matching(|t| loaded.keeps(order[t as usize]));
+            let rows: Vec<_> = shown
+                .iter()
+                .filter_map(|&s| sessions::session_row(&loaded.dataset, &pairings, &order, &all, s as usize))
+                .collect();
+            let mut out = io::stdout().lock();
+            match format {
+                Format::Table => output::sessions_table(&mut out, &rows)?,
+                Format::Json => writeln!(out, "{}", export::sessions_json(&rows))?,
+                Format::Csv => write_csv(&mut out, &export::sessions_csv(&rows))?,
+            }
+            out.flush()?;
+            Ok(loaded.finish(&input))
+        }
+        Command::Findings { format, min_severity, fail_on, set, input } => {
+            let mut settings = findings::Settings::default();
+            for item in &set {
+                let (key, value) = item
+                    .split_once('=')
+                    .ok_or_else(|| Failure::Message(format!("--set {item:?}: expected RULE.PARAM=VALUE")))?;
+                settings.set(key, value).map_err(|e| Failure::Message(format!("--set: {e}")))?;
+            }
+            let loaded = Loaded::new(&input)?;
+            loaded.warn_rejected();
+            let rows = loaded.findings(&settings, min_severity);
+            let mut out = io::stdout().lock();
+            match format {
+                Format::Table => output::findings_table(&mut out, &rows)?,
+                Format::Json => writeln!(out, "{}", export::findings_json(&rows))?,
+                Format::Csv => write_csv(&mut out, &export::findings_csv(&rows))?,
+            }
+            out.flush()?;
+            let code = loaded.finish(&input);
+            let failing = fail_on.is_some_and(|s| rows.iter().any(|r| r.severity >= s));
+            Ok(if failing && code == ExitCode::SUCCESS { ExitCode::from(3) } else { code })
         }
         Command::Extract { output, input } => {
             let out_err = |e: io::Error| Failure::Message(format!("{}: {e}", output.to_string_lossy()));
@@ -241,7 +311,34 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
 struct StatsJson<'a> {
     #[serde(flatten)]
     stats: &'a Stats,
+    /// At the default gap; those with a tunnel the filter keeps.
+    sessions: SessionCounts,
+    /// With the default settings; those with an evidence event the filter keeps.
+    findings: FindingCounts,
     files_detail: Vec<FileDetail>,
+}
+
+/// Writes a CSV document to stdout; on a terminal the bytes are shown, not saved, so what
+/// would drive the terminal is escaped.
+fn write_csv(out: &mut impl Write, csv: &str) -> io::Result<()> {
+    if io::stdout().is_terminal() {
+        for line in csv.lines() {
+            writeln!(out, "{}", terminal_safe(line))?;
+        }
+        Ok(())
+    } else {
+        out.write_all(csv.as_bytes())
+    }
+}
+
+/// `--min-severity`, `--fail-on`: a severity name.
+fn parse_severity(text: &str) -> Result<Severity, String> {
+    Severity::parse(text).ok_or_else(|| format!("{text:?} is not one of high, medium, low, info"))
+}
+
+/// `--gap`: a duration such as `10m`.
+fn parse_gap(text: &str) -> Result<i64, String> {
+    sessions::parse_gap(text).ok_or_else(|| format!("{text:?} is not a duration such as 10m, 90s or 1h30m"))
 }
 
 /// Writes `doc` gzipped to `file`.
@@ -287,6 +384,32 @@ impl Loaded {
             Some(idx) => Box::new(idx.iter().filter_map(move |&i| self.dataset.get(i))),
             None => Box::new(self.dataset.iter()),
         }
+    }
+
+    /// `stats --json`'s counts of [`Loaded::findings`] at the default settings.
+    fn finding_counts(&self) -> FindingCounts {
+        let pairings = TunnelPairings::new(&self.dataset);
+        let (index, events) = findings::inputs(&self.dataset, &pairings);
+        let all = findings::find(&events, &findings::Settings::default());
+        FindingCounts::of(all.iter().filter(|f| f.evidence.iter().any(|&e| self.keeps(index[e as usize]))))
+    }
+
+    /// The findings whose evidence has an event the filter keeps, at `min` severity or above.
+    fn findings(&self, settings: &findings::Settings, min: Option<Severity>) -> Vec<FindingRow> {
+        let pairings = TunnelPairings::new(&self.dataset);
+        let (index, events) = findings::inputs(&self.dataset, &pairings);
+        findings::find(&events, settings)
+            .iter()
+            .filter(|f| min.is_none_or(|m| f.rule.severity >= m))
+            .filter(|f| f.evidence.iter().any(|&e| self.keeps(index[e as usize])))
+            .map(|f| FindingRow::of(f, &events))
+            .collect()
+    }
+
+    /// True when the filter keeps the event at index `i` (always without a filter).
+    fn keeps(&self, i: u32) -> bool {
+        // `matching_indices` returns ascending indices, so a binary search suffices.
+        self.matching.as_ref().is_none_or(|m| m.binary_search(&i).is_ok())
     }
 
     /// True when the filter keeps the event of this ID (always without a filter).

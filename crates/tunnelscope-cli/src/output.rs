@@ -1,10 +1,13 @@
-//! Readable, terminal-safe tables for `stats` and `tunnels`.
+//! Readable, terminal-safe tables for `stats`, `tunnels`, `sessions` and `findings`.
 
 use std::io::{self, Write};
 
 use tunnelscope_core::dataset::Stats;
 use tunnelscope_core::export::{pairing_str, terminal_safe};
+use tunnelscope_core::findings::FindingRow;
+use tunnelscope_core::sessions::SessionRow;
 use tunnelscope_core::{Dataset, TunnelRow};
+use unicode_width::UnicodeWidthStr;
 
 /// Width of the label column of the stats table.
 const LABEL: usize = 18;
@@ -139,17 +142,83 @@ pub(crate) fn tunnels_table(out: &mut impl Write, rows: &[TunnelRow]) -> io::Res
     Ok(())
 }
 
+/// Writes one line per session under a header, with its tunnels' counts and time span.
+pub(crate) fn sessions_table(out: &mut impl Write, rows: &[SessionRow]) -> io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(out, "no sessions");
+    }
+    let header = [
+        "start",
+        "last_start",
+        "latest_end",
+        "tunnels",
+        "accepted",
+        "failed",
+        "principal",
+        "source_ip",
+        "endpoint_id",
+        "private_ip",
+        "port",
+        "instance_ids",
+        "os_users",
+        "session_id",
+    ];
+    let mut table = vec![header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
+    for r in rows {
+        table.push(vec![
+            safe(&r.start),
+            safe(&r.last_start),
+            safe(&r.latest_end),
+            r.tunnels.to_string(),
+            r.accepted.to_string(),
+            r.failed.to_string(),
+            safe(&r.principal),
+            safe(&r.source_ip),
+            safe(&r.endpoint_id),
+            safe(&r.private_ip),
+            r.port.map(|p| p.to_string()).unwrap_or_default(),
+            safe(&r.instance_ids.join(",")),
+            safe(&r.os_users.join(",")),
+            safe(&r.session_id),
+        ]);
+    }
+    write_aligned(out, "", &table)
+}
+
+/// Writes one line per finding: severity, rule, subject, when, and its sentence.
+pub(crate) fn findings_table(out: &mut impl Write, rows: &[FindingRow]) -> io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(out, "no findings");
+    }
+    let mut table =
+        vec![["severity", "rule", "subject", "first", "last", "explanation", "finding_id"].map(str::to_owned).to_vec()];
+    for r in rows {
+        table.push(vec![
+            r.severity.as_str().to_owned(),
+            r.rule.to_owned(),
+            safe(&r.subject),
+            safe(&r.first),
+            safe(&r.last),
+            safe(&r.explanation),
+            safe(&r.finding_id),
+        ]);
+    }
+    write_aligned(out, "", &table)
+}
+
 fn safe(s: &str) -> String {
     terminal_safe(s).into_owned()
 }
 
-/// Writes rows with columns padded to their widest cell (cells are already terminal-safe).
+/// Writes rows with columns padded to their widest cell (cells are already terminal-safe), by
+/// the width a terminal gives them: a CJK character or an emoji takes two columns, a combining
+/// mark none.
 fn write_aligned(out: &mut impl Write, indent: &str, rows: &[Vec<String>]) -> io::Result<()> {
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; n];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(cell.width());
         }
     }
     for row in rows {
@@ -157,11 +226,41 @@ fn write_aligned(out: &mut impl Write, indent: &str, rows: &[Vec<String>]) -> io
         for (i, cell) in row.iter().enumerate() {
             line.push_str(cell);
             if i + 1 < row.len() {
-                let pad = widths[i] - cell.chars().count() + 2;
+                let pad = widths[i] - cell.width() + 2;
                 line.extend(std::iter::repeat_n(' ', pad));
             }
         }
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aligned(rows: &[&[&str]]) -> String {
+        let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| (*c).to_owned()).collect()).collect();
+        let mut out = Vec::new();
+        write_aligned(&mut out, "", &rows).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn columns_line_up_by_display_width() {
+        // Two columns each for the CJK characters and the emoji, none for the combining accent.
+        let text = aligned(&[&["名前", "x"], &["ab", "y"], &["😀", "z"], &["e\u{301}", "w"]]);
+        assert_eq!(text, "名前  x\nab    y\n😀    z\ne\u{301}     w\n");
+        for line in text.lines() {
+            let (first, last) = line.split_at(line.len() - 1);
+            assert_eq!(first.width(), 6, "{line:?}");
+            assert!(!last.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_widest_cell_sets_the_column() {
+        let text = aligned(&[&["a", "b", "c"], &["日本語テキスト", "é", "d"]]);
+        assert_eq!(text, "a               b  c\n日本語テキスト  é  d\n");
+    }
 }

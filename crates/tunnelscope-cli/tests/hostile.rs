@@ -179,6 +179,129 @@ fn zip_members_of_one_name_of_4_gb_of_zeros_are_bombs_found_while_they_stream() 
     }
 }
 
+/// Writes a file of `n` pieces, each made by `piece(i)`, without holding it (hundreds of MB).
+fn write_big(dir: &TempDir, name: &str, n: usize, mut piece: impl FnMut(usize) -> Vec<u8>) -> PathBuf {
+    let path = dir.0.join(name);
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, fs::File::create(&path).expect("create"));
+    for i in 0..n {
+        w.write_all(&piece(i)).expect("write");
+    }
+    w.flush().expect("flush");
+    path
+}
+
+/// A CloudTrail record of about 4 KB (a long request parameter), for line `i`.
+fn padded_record(i: usize) -> String {
+    format!(
+        r#"{{"eventVersion":"1.08","eventTime":"2024-01-01T{:02}:{:02}:{:02}Z","eventName":"GetObject","eventSource":"s3.amazonaws.com","eventID":"00000000-0000-4000-8000-{i:012}","awsRegion":"us-east-1","sourceIPAddress":"10.0.{}.{}","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u{}"}},"requestParameters":{{"key":"{}"}}}}"#,
+        i / 3600 % 24,
+        i / 60 % 60,
+        i % 60,
+        i / 256 % 256,
+        i % 256,
+        i % 100,
+        "k".repeat(3900)
+    )
+}
+
+/// Records of a file of one record per line beyond the bound (~400 MB; holding it whole, as a
+/// buffer or as the events' text, breaks the bound of 256 MB + 150 B × 100,000 events).
+const BIG_LINES: usize = 100_000;
+
+#[test]
+fn a_file_of_400_mb_of_one_record_per_line_streams_in_bounded_memory() {
+    let dir = TempDir::new("big-ndjson");
+    let path = write_big(&dir, "big.ndjson", BIG_LINES, |i| format!("{}\n", padded_record(i)).into_bytes());
+    assert!(fs::metadata(&path).expect("size").len() > 400_000_000);
+    let stats = bounded_run(&path);
+    assert_eq!(stats["files"]["read"], 1, "{stats}");
+    assert_eq!(stats["records"]["loaded"], BIG_LINES, "{stats}");
+    assert_eq!(stats["records"]["invalid"], 0, "{stats}");
+    assert_eq!(stats["files_detail"][0]["shape"], "Ndjson", "{stats}");
+}
+
+/// White space that does not compress beyond the expansion bound: mostly spaces, with line
+/// breaks and tabs at pseudo-random places (a xorshift sequence).
+fn whitespace_mib(seed: u32) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..1 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            match x % 64 {
+                0 => b'\n',
+                1 => b'\t',
+                _ => b' ',
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_gzip_of_1_gb_of_white_space_within_the_expansion_bound_is_refused_in_bounded_memory() {
+    let dir = TempDir::new("gzip-space");
+    // 1 GiB of content in members of 1 MiB, 16 distinct ones, within the 200× bound.
+    let members: Vec<Vec<u8>> = (0..16)
+        .map(|k| {
+            let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+            enc.write_all(&whitespace_mib(0x9E37_79B9 + k)).expect("gzip");
+            enc.finish().expect("gzip")
+        })
+        .collect();
+    let path = write_big(&dir, "space.json.gz", 1024, |i| members[i % 16].clone());
+    let compressed = fs::metadata(&path).expect("size").len();
+    assert!(compressed * 200 > 1 << 30, "{compressed} bytes: beyond the expansion bound");
+    eprintln!("{compressed} bytes of gzip");
+    let stats = bounded_run(&path);
+    let reason = rejected_for(&stats);
+    let want = format!(
+        "too big to read whole: the gzip file's content is {} bytes, beyond the 67108864 byte limit",
+        1u64 << 30
+    );
+    assert!(reason.starts_with(&want), "{reason}");
+}
+
+#[test]
+fn a_big_plain_file_that_does_not_stream_is_refused_in_bounded_memory() {
+    let dir = TempDir::new("plain-big");
+    // One JSON string of 300 MB: JSON, but no shape that streams.
+    let n = 300;
+    let path = write_big(&dir, "string.json", n + 2, |i| match i {
+        0 => b"\"".to_vec(),
+        i if i == n + 1 => b"\"".to_vec(),
+        _ => vec![b'a'; 1 << 20],
+    });
+    // A pretty-printed lookup-events output of 300 MB (not one record per line).
+    let entry = format!(r#"    {{"EventId":"x","EventName":"GetObject","CloudTrailEvent":"{}"}}"#, "k".repeat(4000));
+    let pretty = write_big(&dir, "lookup.json", 75_002, |i| match i {
+        0 => b"{\n  \"Events\": [\n".to_vec(),
+        75_001 => b"\n  ]\n}\n".to_vec(),
+        1 => entry.clone().into_bytes(),
+        _ => format!(",\n{entry}").into_bytes(),
+    });
+    for path in [path, pretty] {
+        let size = fs::metadata(&path).expect("size").len();
+        let stats = bounded_run(&path);
+        let reason = rejected_for(&stats);
+        let want = format!("too big to read whole: the file is {size} bytes, beyond the 67108864 byte limit");
+        assert!(reason.starts_with(&want), "{}: {reason}", path.display());
+        assert!(reason.contains("jq -c"), "{reason}");
+    }
+}
+
+/// A load goes on after a refused file: the next file's records load.
+#[test]
+fn loading_goes_on_after_a_file_too_big_to_read_whole() {
+    let dir = TempDir::new("goes-on");
+    write_big(&dir, "a-string.json", 70, |i| if i == 0 { b"\"".to_vec() } else { vec![b'a'; 1 << 20] });
+    fs::write(dir.0.join("b.json"), format!("{{\"Records\":[{VALID}]}}")).expect("write");
+    let stats = bounded_run(&dir.0);
+    assert_eq!(stats["files"]["rejected"], 1, "{stats}");
+    assert_eq!(stats["files"]["read"], 1, "{stats}");
+    assert_eq!(stats["records"]["loaded"], 1, "{stats}");
+}
+
 /// A zip archive of one deflated member of `mib` MiB of zeros, written as repeated compressed
 /// pieces (each sync-flushed, so any number of them in a row is a valid deflate stream). Its
 /// CRC is not that of the content: a reader that gets to the end finds it corrupt.

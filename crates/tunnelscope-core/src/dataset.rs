@@ -519,6 +519,13 @@ impl Dataset {
         self.store.fact_events().filter_map(|i| Some((i, self.store.get(i as usize)?)))
     }
 
+    /// The events named one of `names` (`eventName`, exact), in insertion order, found in the
+    /// name column without building the others.
+    pub fn events_named<'a>(&'a self, names: &[&str]) -> impl Iterator<Item = (u32, EventRef<'a>)> + 'a {
+        let rows = self.store.rows_with(crate::rows::col::NAME, names);
+        rows.into_iter().filter_map(|i| Some((i, self.store.get(i as usize)?)))
+    }
+
     /// The event at this position, when it is EICE-related (its facts and raw JSON held).
     pub fn full_event(&self, index: u32) -> Option<EventRef<'_>> {
         self.store.full_event(index as usize)?;

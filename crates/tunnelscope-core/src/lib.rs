@@ -7,7 +7,8 @@
 //!
 //! Layers, lowest first (a module uses its own and lower ones; `cargo xtask structure` checks):
 //! base (time, ids, heap, model, intern, sample) < record (record, eice, principal, rows) <
-//! ingest < store (store, dataset) < pairing < views (query, views, view_state) < export.
+//! ingest < store (store, dataset) < semantics (pairing, sessions, findings) < views (query, views,
+//! view_state) < export.
 
 // base
 pub mod heap;
@@ -26,8 +27,10 @@ pub mod ingest;
 // store
 pub mod dataset;
 pub mod store;
-// pairing
+// semantics
+pub mod findings;
 pub mod pairing;
+pub mod sessions;
 // views
 pub mod query;
 pub mod view_state;

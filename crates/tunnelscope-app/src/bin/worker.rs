@@ -6,7 +6,7 @@ static ALLOC: tunnelscope_core::heap::Counting = tunnelscope_core::heap::Countin
 
 fn main() {
     console_error_panic_hook::set_once();
-    tunnelscope_app::heap::expose();
-    tunnelscope_app::profile::expose();
-    tunnelscope_app::engine::run_worker();
+    tunnelscope_app::worker::heap::expose();
+    tunnelscope_app::worker::profile::expose();
+    tunnelscope_app::worker::engine::run_worker();
 }

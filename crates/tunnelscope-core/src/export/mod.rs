@@ -169,6 +169,90 @@ pub fn tunnels_json(rows: &[TunnelRow]) -> String {
     json_terminal_safe(serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_owned()))
 }
 
+/// The columns of the sessions CSV (contracts.md §7), in order.
+pub const SESSION_COLUMNS: [&str; 18] = [
+    "session_id",
+    "start",
+    "last_start",
+    "latest_end",
+    "tunnels",
+    "accepted",
+    "failed",
+    "principal",
+    "principal_arn",
+    "source_ip",
+    "endpoint_id",
+    "private_ip",
+    "port",
+    "instance_ids",
+    "os_users",
+    "account",
+    "region",
+    "event_ids",
+];
+
+/// Sessions as CSV with exactly [`SESSION_COLUMNS`] (lists joined with `;`), cells neutralised.
+pub fn sessions_csv(rows: &[crate::sessions::SessionRow]) -> String {
+    write_csv(
+        SESSION_COLUMNS,
+        rows.iter().map(|r| {
+            [
+                r.session_id.clone(),
+                r.start.clone(),
+                r.last_start.clone(),
+                r.latest_end.clone(),
+                r.tunnels.to_string(),
+                r.accepted.to_string(),
+                r.failed.to_string(),
+                r.principal.clone(),
+                r.principal_arn.clone(),
+                r.source_ip.clone(),
+                r.endpoint_id.clone(),
+                r.private_ip.clone(),
+                r.port.map(|p| p.to_string()).unwrap_or_default(),
+                r.instance_ids.join(";"),
+                r.os_users.join(";"),
+                r.account.clone(),
+                r.region.clone(),
+                r.event_ids.join(";"),
+            ]
+        }),
+    )
+}
+
+/// Sessions as a pretty JSON array with the contract keys (lists as arrays).
+pub fn sessions_json(rows: &[crate::sessions::SessionRow]) -> String {
+    json_terminal_safe(serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_owned()))
+}
+
+/// The columns of the findings CSV (contracts.md §8), in order.
+pub const FINDING_COLUMNS: [&str; 8] =
+    ["finding_id", "rule", "severity", "subject", "first", "last", "explanation", "event_ids"];
+
+/// Findings as CSV with exactly [`FINDING_COLUMNS`] (evidence IDs joined with `;`), cells neutralised.
+pub fn findings_csv(rows: &[crate::findings::FindingRow]) -> String {
+    write_csv(
+        FINDING_COLUMNS,
+        rows.iter().map(|r| {
+            [
+                r.finding_id.clone(),
+                r.rule.to_owned(),
+                r.severity.as_str().to_owned(),
+                r.subject.clone(),
+                r.first.clone(),
+                r.last.clone(),
+                r.explanation.clone(),
+                r.event_ids.join(";"),
+            ]
+        }),
+    )
+}
+
+/// Findings as a pretty JSON array with the contract keys.
+pub fn findings_json(rows: &[crate::findings::FindingRow]) -> String {
+    json_terminal_safe(serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_owned()))
+}
+
 /// One event in the generic export's columns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventRow<'a> {

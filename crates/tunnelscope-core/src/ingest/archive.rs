@@ -5,7 +5,7 @@ use std::io::{Cursor, Read};
 use zip::ZipArchive;
 use zip::result::ZipError;
 
-use super::{MAX_EXPANSION_RATIO, MIN_EXPANSION_ALLOWANCE};
+use super::{MAX_EXPANSION_RATIO, MAX_WHOLE_BYTES, MIN_EXPANSION_ALLOWANCE};
 
 /// Members allowed in one archive (nested archives included); real exports have far fewer.
 pub const MAX_ARCHIVE_MEMBERS: usize = 100_000;
@@ -278,6 +278,11 @@ fn read_twice(
         MemberRead::Counted(n) if n > budget.bytes_left => return bomb(budget),
         MemberRead::Counted(n) => n,
     };
+    // Within the expansion bound, but a member is held whole to be read: beyond the ceiling
+    // it is refused, and the archive's other members are still read.
+    if produced > MAX_WHOLE_BYTES {
+        return Err(super::too_big_reason("the zip member", produced, MAX_WHOLE_BYTES));
+    }
     let size = usize::try_from(produced).map_err(|_| "zip member too big to hold in memory here".to_owned())?;
     let mut data = Vec::new();
     data.try_reserve_exact(size)

@@ -67,7 +67,7 @@ pub fn bomb_reason(limit: u64) -> String {
     )
 }
 
-fn read_error(e: &std::io::Error, produced: u64) -> String {
+pub(super) fn read_error(e: &std::io::Error, produced: u64) -> String {
     if e.kind() == std::io::ErrorKind::UnexpectedEof {
         format!("truncated gzip: the compressed data ends early (after {produced} bytes of output)")
     } else {

@@ -6,12 +6,16 @@
 mod archive;
 mod columns;
 mod container;
+mod elements;
 mod gzip;
+mod gzstream;
+mod lines;
 mod scan;
 mod spans;
 pub mod split;
 mod stream;
 mod table;
+mod trail;
 pub(crate) mod wire;
 
 pub use archive::MAX_ARCHIVE_MEMBERS;
@@ -36,6 +40,27 @@ pub const MAX_RECORD_BYTES: usize = 1 << 20;
 pub const MAX_EXPANSION_RATIO: u64 = 200;
 /// Decompressed output always allowed, whatever the ratio (small files compress well).
 pub const MIN_EXPANSION_ALLOWANCE: u64 = 64 << 20;
+
+/// The most content held whole to read it: a file (or a zip archive, a zip member, or a gzip
+/// file's content) that does not stream. `{"Records":[…]}` documents and files of one record
+/// (or envelope) per line stream as their bytes arrive, plain or gzipped, whatever their size;
+/// anything else (another JSON shape, CSV, a zip, a streamed file that needs the whole-file
+/// reading after all) is held, and beyond this it is rejected ([`too_big_reason`]) and loading
+/// goes on with the next file. 64 MiB: the whole-file reading holds the content and, while it
+/// parses, about as much again in the records' text and parsed events (~2.5× the content), so
+/// one such file stays near 160 MB, within the 256 MB the CLI and the page's engine keep to
+/// beyond the loaded dataset itself (the CLI reads one such file at a time, `load.rs`).
+pub const MAX_WHOLE_BYTES: u64 = 64 << 20;
+
+/// Why content of `size` bytes that would have to be held whole (`what`: "the file", "the
+/// zip archive", …) is refused: its size, the limit, and what streams instead.
+pub fn too_big_reason(what: &str, size: u64, limit: u64) -> String {
+    format!(
+        "too big to read whole: {what} is {size} bytes, beyond the {limit} byte limit for content that does not \
+         stream (only {{\"Records\":[…]}} documents and one record per line, plain or gzipped, stream: convert \
+         it, e.g. with jq -c '.Records[]', or unzip an archive and load its files)"
+    )
+}
 
 /// What became of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -17,7 +17,7 @@ use std::io::{ErrorKind, Read};
 
 use flate2::bufread::MultiGzDecoder;
 
-use super::stream::Feed;
+use super::gzstream::Feed;
 use super::{MAX_EXPANSION_RATIO, MIN_EXPANSION_ALLOWANCE, archive, gzip, read_spans};
 use crate::model::RawSpan;
 

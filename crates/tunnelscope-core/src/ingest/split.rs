@@ -154,6 +154,10 @@ pub fn opens_trail(head: &[u8]) -> bool {
     RecordScanner::default().feed(head, &mut |m| started |= matches!(m, RecordMark::Start(_))) && started
 }
 
+/// Content bytes a cutter holds before the first record starts (an export's head is a few
+/// bytes); beyond, the content is left to the whole-file path.
+const HEAD_BEFORE_RECORD: usize = 1 << 20;
+
 impl Cutter {
     /// A cutter making pieces of about `target` content bytes.
     pub fn new(target: usize) -> Self {
@@ -232,7 +236,11 @@ impl Cutter {
             if !framed {
                 return Ok(None);
             }
-            let Some(s) = first else { return Ok(Some(Vec::new())) };
+            let Some(s) = first else {
+                // White space without end before the first record (a flood, not an export):
+                // not cut, so not held here; the whole-file path bounds it.
+                return Ok((self.piece.len() <= HEAD_BEFORE_RECORD).then(Vec::new));
+            };
             // The head is a trail document's: from here on, cuts are guessed.
             self.head = None;
             self.search_from = before + s;

@@ -17,18 +17,15 @@
 //! - a gzip file keeps its compressed bytes (a small fraction of the content) and is read
 //!   again from them.
 
-use std::io::{self, BufRead, Read};
-
-use flate2::bufread::MultiGzDecoder;
-
-use super::container::{Base, TrailAcc};
+use super::elements::Base;
+use super::gzstream::{Gz, max_line};
+use super::lines::{LineReader, LinesEnd, starts_object};
 use super::scan::{Mark, Scanner};
-use super::{MAX_EXPANSION_RATIO, MAX_RECORD_BYTES, MIN_EXPANSION_ALLOWANCE, ParsedFile, archive, gzip, parse_input};
+use super::trail::TrailAcc;
+use super::{MAX_RECORD_BYTES, MAX_WHOLE_BYTES, ParsedFile, archive, gzip, parse_input, too_big_reason};
 
 /// Bytes needed to tell gzip and zip files from the rest.
 const SNIFF_BYTES: usize = 4;
-/// Decompressed bytes produced per read of the gzip decoder.
-const GZ_OUT: usize = 256 << 10;
 /// Bytes of a plain file scanned and parsed at a time (a chunk may be far bigger than a cache).
 const PLAIN_PIECE: usize = 256 << 10;
 
@@ -42,16 +39,27 @@ pub struct FileStream {
     records: u64,
     /// Let go of the raw text of unrelated events with a span as they are parsed.
     compact: bool,
+    /// Bytes pushed so far.
+    fed: u64,
+    /// The most content held whole ([`MAX_WHOLE_BYTES`]).
+    ceiling: u64,
 }
 
 #[derive(Debug)]
 enum Mode {
     /// The first bytes, until the kind of file is known.
     Sniff(Vec<u8>),
-    /// Buffered whole, read at the end (zip, or a plain file that is not a trail document).
+    /// Buffered whole, read at the end (zip, or a plain file that does not stream), within
+    /// the ceiling.
     Buffer(Vec<u8>),
-    /// A plain file whose content streams.
-    Plain(Box<Trail>),
+    /// Content beyond the ceiling that does not stream (what it is): only counted.
+    Refused(&'static str),
+    /// A plain file whose content streams as a trail document; the content so far while no
+    /// record was read (to read it line by line after all).
+    Plain(Box<Trail>, Option<Vec<u8>>),
+    /// A plain file read line by line; the content so far, within the ceiling, for the
+    /// whole-file reading (a compact stream reads its file again instead).
+    Lines(Box<LineReader>, Option<Vec<u8>>),
     /// A gzip file: its compressed bytes and the decompressed content streaming.
     Gzip(Box<Gz>),
     /// A compact plain file that needs the whole-file reading: its events' text was let go, so
@@ -62,7 +70,15 @@ enum Mode {
 impl FileStream {
     /// Starts reading the file `name` (the path as given); `size_hint` is its size on disk.
     pub fn new(name: &str, size_hint: u64) -> Self {
-        Self { name: name.to_owned(), size_hint, mode: Mode::Sniff(Vec::new()), records: 0, compact: false }
+        Self {
+            name: name.to_owned(),
+            size_hint,
+            mode: Mode::Sniff(Vec::new()),
+            records: 0,
+            compact: false,
+            fed: 0,
+            ceiling: MAX_WHOLE_BYTES,
+        }
     }
 
     /// A stream for a compact dataset: the raw text of events that are not EICE-related and
@@ -74,13 +90,21 @@ impl FileStream {
         self
     }
 
+    /// Another ceiling on content held whole than [`MAX_WHOLE_BYTES`] (tests use small ones).
+    pub fn with_ceiling(mut self, bytes: u64) -> Self {
+        self.ceiling = bytes;
+        self
+    }
+
     /// Feeds the next chunk of the file's bytes.
     pub fn push(&mut self, chunk: &[u8]) {
+        self.fed += chunk.len() as u64;
         self.feed(chunk);
         let now = match &self.mode {
-            Mode::Plain(trail) => trail.acc.records() as u64,
-            Mode::Gzip(gz) => gz.trail.as_ref().map_or(0, |t| t.acc.records() as u64),
-            Mode::Sniff(_) | Mode::Buffer(_) | Mode::Reread => 0,
+            Mode::Plain(trail, _) => trail.acc.records() as u64,
+            Mode::Lines(lines, _) => lines.records() as u64,
+            Mode::Gzip(gz) => gz.records() as u64,
+            Mode::Sniff(_) | Mode::Buffer(_) | Mode::Refused(_) | Mode::Reread => 0,
         };
         self.records = self.records.max(now);
     }
@@ -95,58 +119,100 @@ impl FileStream {
                 return;
             }
             let head = std::mem::take(head);
-            self.mode = self.start(head);
+            self.mode = self.start(&head);
+            self.feed(&head);
         }
+        let ceiling = self.ceiling;
         match &mut self.mode {
-            Mode::Sniff(_) | Mode::Reread => {}
-            Mode::Buffer(buffer) => buffer.extend_from_slice(chunk),
-            Mode::Plain(trail) => {
+            Mode::Sniff(_) | Mode::Reread | Mode::Refused(_) => {}
+            Mode::Buffer(buffer) => {
+                if buffer.len() as u64 + chunk.len() as u64 > ceiling {
+                    let what = if archive::is_zip(buffer) { "the zip archive" } else { "the file" };
+                    self.mode = Mode::Refused(what);
+                } else {
+                    buffer.extend_from_slice(chunk);
+                }
+            }
+            Mode::Lines(lines, held) => {
+                lines.push(chunk);
+                if let Some(content) = held {
+                    if content.len() as u64 + chunk.len() as u64 > ceiling {
+                        *held = None;
+                    } else {
+                        content.extend_from_slice(chunk);
+                    }
+                }
+            }
+            Mode::Plain(trail, head) => {
                 // In cache-sized pieces: each record is parsed while the scan has just read it.
                 let mut at = 0;
                 while at < chunk.len() {
                     let end = (at + PLAIN_PIECE).min(chunk.len());
-                    if let Some(mut content) = trail.push(&chunk[at..end]) {
-                        self.mode = if self.compact {
-                            Mode::Reread
-                        } else {
-                            // The rest of the chunk belongs to the content too.
-                            content.extend_from_slice(&chunk[end..]);
-                            Mode::Buffer(content)
-                        };
-                        break;
-                    }
-                    at = end;
+                    let piece = &chunk[at..end];
+                    let Some(content) = trail.push(piece) else {
+                        if let Some(h) = head {
+                            if trail.acc.records() > 0 || h.len() as u64 + piece.len() as u64 > ceiling {
+                                *head = None;
+                            } else {
+                                h.extend_from_slice(piece);
+                            }
+                        }
+                        at = end;
+                        continue;
+                    };
+                    let head = head.take().filter(|_| trail.acc.records() == 0);
+                    self.mode = match head {
+                        // Not a trail document: maybe one record per line.
+                        Some(mut head) => {
+                            head.extend_from_slice(piece);
+                            self.content_mode(head)
+                        }
+                        None if self.compact => Mode::Reread,
+                        None => Mode::Buffer(content),
+                    };
+                    // The rest of the chunk belongs to the content too.
+                    self.feed(&chunk[end..]);
+                    break;
                 }
             }
             Mode::Gzip(gz) => gz.push(chunk, self.size_hint),
         }
     }
 
-    /// The mode for a file that starts with `head` (at least [`SNIFF_BYTES`] bytes).
-    fn start(&self, head: Vec<u8>) -> Mode {
-        if archive::is_zip(&head) {
+    /// The mode for a file that starts with `head` (at least [`SNIFF_BYTES`] bytes; fed next).
+    fn start(&self, head: &[u8]) -> Mode {
+        if archive::is_zip(head) {
             let mut buffer = Vec::new();
             // A hint, not a promise: a failed reservation just grows the buffer as chunks arrive.
-            let _ = buffer.try_reserve(usize::try_from(self.size_hint).unwrap_or(0));
-            buffer.extend_from_slice(&head);
+            let _ = buffer.try_reserve(usize::try_from(self.size_hint.min(self.ceiling)).unwrap_or(0));
             return Mode::Buffer(buffer);
         }
-        if gzip::is_gzip(&head) {
-            let mut gz = Box::new(Gz::new(self.size_hint));
-            if let Some(trail) = &mut gz.trail {
-                trail.acc.compact = self.compact;
-            }
-            gz.push(&head, self.size_hint);
-            return Mode::Gzip(gz);
+        if gzip::is_gzip(head) {
+            return Mode::Gzip(Box::new(Gz::new(&self.name, self.size_hint, self.compact, self.ceiling)));
         }
         // A compact stream keeps nothing to rebuild the content from: it reads the file again.
         let mut trail = Box::new(Trail::new(!self.compact));
         trail.acc.compact = self.compact;
-        match trail.push(&head) {
-            Some(_) if self.compact => Mode::Reread,
-            Some(content) => Mode::Buffer(content),
-            None => Mode::Plain(trail),
+        Mode::Plain(trail, Some(Vec::new()))
+    }
+
+    /// The mode for a plain file that is not a trail document, its `content` so far: line by
+    /// line when it starts with a JSON object, else held whole (within the ceiling).
+    fn content_mode(&self, content: Vec<u8>) -> Mode {
+        if starts_object(&content) {
+            let mut lines = Box::new(LineReader::new(&self.name, self.compact, max_line(self.ceiling)));
+            lines.push(&content);
+            return Mode::Lines(lines, (!self.compact).then_some(content));
         }
+        // Room for the whole file at once (within the ceiling): growing by doubling would
+        // hold the old buffer and one twice its size while it copies.
+        let mut buffer = Vec::new();
+        let room = usize::try_from(self.size_hint.min(self.ceiling)).unwrap_or(0).max(content.len());
+        if buffer.try_reserve_exact(room).is_err() {
+            return Mode::Buffer(content);
+        }
+        buffer.extend_from_slice(&content);
+        Mode::Buffer(buffer)
     }
 
     /// Records found so far (valid or not), for progress.
@@ -164,25 +230,36 @@ impl FileStream {
 
     /// [`FileStream::finish`], with `whole` giving the file's bytes again when a compact plain
     /// file needs the whole-file reading (or why they cannot be read: the file is rejected).
+    /// It is not called for a file beyond the ceiling on content held whole: such a file is
+    /// rejected, saying its size and the limit.
     pub fn finish_with(self, whole: &mut dyn FnMut() -> Result<Vec<u8>, String>) -> Vec<(String, ParsedFile)> {
-        let name = self.name;
-        let compact = self.compact;
+        let Self { name, compact, fed, ceiling, .. } = self;
+        let too_big = || ParsedFile::rejected(too_big_reason("the file", fed, ceiling));
         let reread = |name: String, whole: &mut dyn FnMut() -> Result<Vec<u8>, String>| match whole() {
+            _ if fed > ceiling => vec![(name, too_big())],
             Ok(bytes) => parse_input(&name, &bytes),
             Err(reason) => vec![(name, ParsedFile::rejected(reason))],
         };
         let files = match self.mode {
+            Mode::Buffer(bytes) if bytes.len() as u64 > ceiling => vec![(name, too_big())],
             Mode::Sniff(bytes) | Mode::Buffer(bytes) => parse_input(&name, &bytes),
+            Mode::Refused(what) => vec![(name, ParsedFile::rejected(too_big_reason(what, fed, ceiling)))],
             Mode::Reread => reread(name, whole),
-            Mode::Plain(trail) => match trail.finish() {
+            Mode::Plain(trail, _) => match trail.finish() {
                 Ok(parsed) => vec![(name, parsed)],
                 Err(_) if compact => reread(name, whole),
+                Err(content) if content.len() as u64 > ceiling => vec![(name, too_big())],
                 Err(content) => parse_input(&name, &content),
             },
-            Mode::Gzip(gz) => match gz.finish() {
-                Ok(parsed) => vec![(name, parsed)],
-                Err(stored) => parse_input(&name, &stored),
+            Mode::Lines(lines, held) => match (lines.finish(), held) {
+                (LinesEnd::Exact(parsed), _) => vec![(name, parsed)],
+                (LinesEnd::Whole { .. }, Some(content)) => parse_input(&name, &content),
+                (LinesEnd::Whole { .. }, None) if compact && fed <= ceiling => reread(name, whole),
+                (LinesEnd::Whole { otherwise: Some(parsed), .. }, None) => vec![(name, parsed)],
+                (LinesEnd::Whole { refused: Some(reason), .. }, None) => vec![(name, ParsedFile::rejected(reason))],
+                (LinesEnd::Whole { .. }, None) => vec![(name, too_big())],
             },
+            Mode::Gzip(gz) => gz.finish(),
         };
         if compact { drop_unrelated_raw(files) } else { files }
     }
@@ -211,9 +288,9 @@ fn drop_unrelated_raw(mut files: Vec<(String, ParsedFile)>) -> Vec<(String, Pars
 
 /// A `{"Records":[…]}` content being parsed record by record.
 #[derive(Debug)]
-struct Trail {
+pub(super) struct Trail {
     scanner: Scanner,
-    acc: TrailAcc,
+    pub(super) acc: TrailAcc,
     /// The open record's bytes from earlier chunks.
     carry: Vec<u8>,
     /// Content offset of the open record.
@@ -228,7 +305,7 @@ struct Trail {
 }
 
 impl Trail {
-    fn new(keep: bool) -> Self {
+    pub(super) fn new(keep: bool) -> Self {
         Self {
             scanner: Scanner::default(),
             acc: TrailAcc::default(),
@@ -243,7 +320,7 @@ impl Trail {
 
     /// Scans and parses the next content bytes. `Some(content so far)` when the content stops
     /// being a trail document this path reads (with `keep`; without it, the content is empty).
-    fn push(&mut self, chunk: &[u8]) -> Option<Vec<u8>> {
+    pub(super) fn push(&mut self, chunk: &[u8]) -> Option<Vec<u8>> {
         if self.acc.compact && !self.keep {
             return self.push_lean(chunk);
         }
@@ -394,7 +471,7 @@ impl Trail {
 
     /// The parsed file when the document ended properly, else the content for the whole-file
     /// reading.
-    fn finish(mut self) -> Result<ParsedFile, Vec<u8>> {
+    pub(super) fn finish(mut self) -> Result<ParsedFile, Vec<u8>> {
         if self.scanner.done() { Ok(self.acc.finish()) } else { Err(self.rebuild()) }
     }
 }
@@ -420,128 +497,5 @@ fn utf8_prefix(bytes: &[u8]) -> &str {
     match std::str::from_utf8(&bytes[..end]) {
         Ok(text) => text,
         Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
-    }
-}
-
-/// The decompressor's input: the compressed bytes pushed and not yet consumed. Reads past them
-/// "would block" until more arrive, or end once the file is complete.
-#[derive(Debug, Default)]
-pub(super) struct Feed {
-    pub(super) buf: Vec<u8>,
-    pub(super) pos: usize,
-    pub(super) complete: bool,
-}
-
-impl Read for Feed {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let available = self.fill_buf()?;
-            let n = available.len().min(out.len());
-            out[..n].copy_from_slice(&available[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl BufRead for Feed {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.pos < self.buf.len() || self.complete {
-            Ok(&self.buf[self.pos..])
-        } else {
-            Err(io::ErrorKind::WouldBlock.into())
-        }
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.pos = (self.pos + n).min(self.buf.len());
-    }
-}
-
-/// A gzip file being decompressed as it arrives.
-struct Gz {
-    /// The file's compressed bytes, for the whole-file reading when anything is unusual.
-    stored: Vec<u8>,
-    decoder: MultiGzDecoder<Feed>,
-    /// The content's trail parse; `None` once the file is left to the whole-file reading.
-    trail: Option<Trail>,
-    out: Vec<u8>,
-    produced: u64,
-    ended: bool,
-}
-
-impl std::fmt::Debug for Gz {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Gz").field("stored", &self.stored.len()).field("produced", &self.produced).finish()
-    }
-}
-
-impl Gz {
-    fn new(size_hint: u64) -> Self {
-        let mut stored = Vec::new();
-        let _ = stored.try_reserve(usize::try_from(size_hint).unwrap_or(0));
-        Self {
-            stored,
-            decoder: MultiGzDecoder::new(Feed::default()),
-            trail: Some(Trail::new(false)),
-            out: vec![0; GZ_OUT],
-            produced: 0,
-            ended: false,
-        }
-    }
-
-    fn push(&mut self, chunk: &[u8], size_hint: u64) {
-        self.stored.extend_from_slice(chunk);
-        if self.trail.is_none() {
-            return;
-        }
-        let feed = self.decoder.get_mut();
-        feed.buf.drain(..feed.pos);
-        feed.pos = 0;
-        feed.buf.extend_from_slice(chunk);
-        self.decode(size_hint);
-    }
-
-    /// Decompresses what the input allows, parsing the output; leaves the file to the
-    /// whole-file reading on any error, on output beyond the expansion bound, or when the
-    /// content is not a trail document.
-    fn decode(&mut self, size_hint: u64) {
-        let compressed = (self.stored.len() as u64).max(size_hint);
-        let limit = compressed.saturating_mul(MAX_EXPANSION_RATIO).max(MIN_EXPANSION_ALLOWANCE);
-        while let Some(trail) = &mut self.trail {
-            match self.decoder.read(&mut self.out) {
-                Ok(0) => {
-                    self.ended = true;
-                    return;
-                }
-                Ok(n) => {
-                    self.produced += n as u64;
-                    if self.produced > limit || trail.push(&self.out[..n]).is_some() {
-                        self.trail = None;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(_) => self.trail = None,
-            }
-        }
-    }
-
-    /// The parsed file, or the compressed bytes for the whole-file reading.
-    fn finish(mut self) -> Result<ParsedFile, Vec<u8>> {
-        if self.trail.is_some() {
-            self.decoder.get_mut().complete = true;
-            self.decode(0);
-        }
-        let limit = (self.stored.len() as u64).saturating_mul(MAX_EXPANSION_RATIO).max(MIN_EXPANSION_ALLOWANCE);
-        if self.produced > limit {
-            // Already a bomb as it streamed (the whole-file reading would say so too, after
-            // decompressing it all again): refused without reading it again.
-            return Ok(ParsedFile::rejected(gzip::bomb_reason(limit)));
-        }
-        match self.trail {
-            Some(trail) if self.ended && self.produced <= limit => trail.finish().map_err(|_| self.stored),
-            _ => Err(self.stored),
-        }
     }
 }

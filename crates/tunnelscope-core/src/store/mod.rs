@@ -254,6 +254,16 @@ impl Store {
         self.strs[c].get(i)
     }
 
+    /// Rows whose column `c` holds one of `values`, in row order: one id compare per row, no
+    /// row built (the few trail changes among a million events, say).
+    pub(crate) fn rows_with(&self, c: usize, values: &[&str]) -> Vec<u32> {
+        let ids: Vec<u32> = values.iter().filter_map(|v| self.dict[c].find(v)).collect();
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        (0..self.len()).filter(|&i| ids.contains(&self.strs[c].get(i))).map(|i| i as u32).collect()
+    }
+
     /// The text of column `c` at row `i`.
     pub(crate) fn text(&self, c: usize, i: usize) -> &str {
         self.dict[c].get(self.strs[c].get(i))
