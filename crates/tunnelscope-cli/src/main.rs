@@ -11,13 +11,12 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use serde::Serialize;
 use tunnelscope_core::export::{self, terminal_safe};
-use tunnelscope_core::findings::{self, FindingCounts, FindingRow, Severity};
+use tunnelscope_core::findings::{self, FindingRow, Severity};
 use tunnelscope_core::query::{self, Query};
-use tunnelscope_core::sessions::{self, SessionCounts};
+use tunnelscope_core::sessions;
 use tunnelscope_core::views::TunnelPairings;
-use tunnelscope_core::{Dataset, EventRef, FileDetail, FileReport, FileStatus, Stats};
+use tunnelscope_core::{Dataset, EventRef, FileStatus};
 
 /// mimalloc: the workers' parsed results are freed on whichever thread adds them to the dataset,
 /// and glibc's allocator then locks the other thread's arena (on a 2,000-file tree a twentieth of
@@ -188,13 +187,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             };
             let mut out = io::stdout().lock();
             if json {
-                let (order, all) = sessions::of_dataset(&loaded.dataset, sessions::DEFAULT_GAP_MS);
-                let doc = StatsJson {
-                    stats: &stats,
-                    sessions: all.counts(&all.matching(|t| loaded.keeps(order[t as usize]))),
-                    findings: loaded.finding_counts(),
-                    files_detail: loaded.dataset.files().iter().map(FileReport::detail).collect(),
-                };
+                let doc = export::stats_doc(&loaded.dataset, &stats, |i| loaded.keeps(i));
                 let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure::Message(e.to_string()))?;
                 writeln!(out, "{}", export::json_terminal_safe(text))?;
             } else {
@@ -305,19 +298,6 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
     }
 }
 
-/// `stats --json`: the contract's keys (contracts.md §3), then every file's own accounting, in
-/// the order the files were added (sorted paths), as the page's load report has it.
-#[derive(Serialize)]
-struct StatsJson<'a> {
-    #[serde(flatten)]
-    stats: &'a Stats,
-    /// At the default gap; those with a tunnel the filter keeps.
-    sessions: SessionCounts,
-    /// With the default settings; those with an evidence event the filter keeps.
-    findings: FindingCounts,
-    files_detail: Vec<FileDetail>,
-}
-
 /// Writes a CSV document to stdout; on a terminal the bytes are shown, not saved, so what
 /// would drive the terminal is escaped.
 fn write_csv(out: &mut impl Write, csv: &str) -> io::Result<()> {
@@ -386,22 +366,14 @@ impl Loaded {
         }
     }
 
-    /// `stats --json`'s counts of [`Loaded::findings`] at the default settings.
-    fn finding_counts(&self) -> FindingCounts {
-        let pairings = TunnelPairings::new(&self.dataset);
-        let (index, events) = findings::inputs(&self.dataset, &pairings);
-        let all = findings::find(&events, &findings::Settings::default());
-        FindingCounts::of(all.iter().filter(|f| f.evidence.iter().any(|&e| self.keeps(index[e as usize]))))
-    }
-
     /// The findings whose evidence has an event the filter keeps, at `min` severity or above.
     fn findings(&self, settings: &findings::Settings, min: Option<Severity>) -> Vec<FindingRow> {
         let pairings = TunnelPairings::new(&self.dataset);
         let (index, events) = findings::inputs(&self.dataset, &pairings);
-        findings::find(&events, settings)
-            .iter()
+        let found = findings::find(&events, settings);
+        let keeps = |i| self.keeps(i);
+        findings::with_evidence_in(&found, &index, &keeps)
             .filter(|f| min.is_none_or(|m| f.rule.severity >= m))
-            .filter(|f| f.evidence.iter().any(|&e| self.keeps(index[e as usize])))
             .map(|f| FindingRow::of(f, &events))
             .collect()
     }

@@ -70,10 +70,8 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 /// What `stats --json` prints for this dataset: its stats and every file's detail.
 fn stats_doc(ds: &Dataset) -> Value {
-    let mut v = serde_json::to_value(ds.stats()).expect("stats serialise");
-    let details: Vec<_> = ds.files().iter().map(|f| f.detail()).collect();
-    v["files_detail"] = serde_json::to_value(details).expect("details serialise");
-    v
+    let stats = ds.stats();
+    serde_json::to_value(tunnelscope_core::export::stats_doc(ds, &stats, |_| true)).expect("stats serialise")
 }
 
 fn sample_dataset() -> Dataset {

@@ -9,10 +9,12 @@ use crate::dataset::{Pairing, TunnelRow};
 pub use crate::eice::is_eice_relevant;
 
 mod builder;
+mod stats;
 use crate::ids::EventId;
 use crate::store::EventRef;
 use crate::time::format_rfc3339;
 pub use builder::{ExportBuilder, ExportKind, build_export};
+pub use stats::{StatsDoc, stats_doc};
 
 /// The tunnel columns of `tunnels --format csv` and the app's tunnel export, in order (contracts.md §3).
 pub const TUNNEL_COLUMNS: [&str; 19] = [

@@ -380,6 +380,16 @@ pub fn find(events: &[EventIn<'_>], settings: &Settings) -> Vec<Finding> {
     out
 }
 
+/// The findings with at least one evidence event that `keeps` accepts (by dataset index;
+/// `index` is [`inputs`]' first result): what a filtered view shows.
+pub fn with_evidence_in<'f>(
+    found: &'f [Finding],
+    index: &'f [u32],
+    keeps: &'f impl Fn(u32) -> bool,
+) -> impl Iterator<Item = &'f Finding> + 'f {
+    found.iter().filter(move |f| f.evidence.iter().any(|&e| keeps(index[e as usize])))
+}
+
 /// One finding as the CLI and exports show it (contracts.md §8 keys).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FindingRow {

@@ -10,6 +10,9 @@ use super::lines::{LineReader, LinesEnd, starts_object};
 use super::stream::Trail;
 use super::{MAX_RECORD_BYTES, ParsedFile, gzip, parse_input, too_big_reason};
 
+/// Content held before the first record, to read it line by line after all when it is not a
+/// trail document (which shows within its first bytes); beyond, the whole-file reading decides.
+pub(super) const HEAD_HELD: usize = 1 << 20;
 /// Decompressed bytes produced per read of the decoder.
 const GZ_OUT: usize = 256 << 10;
 
@@ -91,8 +94,10 @@ impl std::fmt::Debug for Gz {
 
 impl Gz {
     pub(super) fn new(name: &str, size_hint: u64, compact: bool, ceiling: u64) -> Self {
+        // Room for the file within the ceiling: more only once its content is known to stream
+        // (wasm memory never shrinks, so a reservation is a peak).
         let mut stored = Vec::new();
-        let _ = stored.try_reserve(usize::try_from(size_hint).unwrap_or(0));
+        let _ = stored.try_reserve_exact(usize::try_from(size_hint.min(ceiling)).unwrap_or(0));
         let mut trail = Box::new(Trail::new(false));
         trail.acc.compact = compact;
         Self {
@@ -126,9 +131,15 @@ impl Gz {
         // need, are kept for the whole-file reading); anything else is kept within the ceiling.
         let streams = matches!(&self.sink, Sink::Trail(t) if t.acc.records() > 0);
         if let Some(stored) = &mut self.stored {
-            if !streams && stored.len() as u64 + chunk.len() as u64 > self.ceiling {
+            let need = stored.len() as u64 + chunk.len() as u64;
+            if !streams && need > self.ceiling {
                 self.stored = None;
             } else {
+                if need > stored.capacity() as u64 {
+                    // Once, to the file's size: growing by doubling would copy and overshoot.
+                    let want = size_hint.max(need) - stored.len() as u64;
+                    let _ = stored.try_reserve_exact(usize::try_from(want).unwrap_or(0));
+                }
                 stored.extend_from_slice(chunk);
             }
         }
@@ -179,7 +190,7 @@ impl Gz {
             Sink::Trail(trail) => {
                 if trail.push(data).is_none() {
                     if let Some(head) = &mut self.head {
-                        if trail.acc.records() > 0 || head.len() as u64 + n as u64 > self.ceiling {
+                        if trail.acc.records() > 0 || head.len() + n > HEAD_HELD {
                             self.head = None;
                         } else {
                             head.extend_from_slice(data);

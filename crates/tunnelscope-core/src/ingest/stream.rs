@@ -18,7 +18,7 @@
 //!   again from them.
 
 use super::elements::Base;
-use super::gzstream::{Gz, max_line};
+use super::gzstream::{Gz, HEAD_HELD, max_line};
 use super::lines::{LineReader, LinesEnd, starts_object};
 use super::scan::{Mark, Scanner};
 use super::trail::TrailAcc;
@@ -151,7 +151,7 @@ impl FileStream {
                     let piece = &chunk[at..end];
                     let Some(content) = trail.push(piece) else {
                         if let Some(h) = head {
-                            if trail.acc.records() > 0 || h.len() as u64 + piece.len() as u64 > ceiling {
+                            if trail.acc.records() > 0 || h.len() + piece.len() > HEAD_HELD {
                                 *head = None;
                             } else {
                                 h.extend_from_slice(piece);
