@@ -326,9 +326,6 @@ fn code_lines_all(text: &str) -> Vec<(usize, String)> {
 const USED_WITHOUT_NAMING: &[(&str, &str, &str)] = &[
     // The serde derives' attribute `#[serde(with = "serde_bytes")]` names it in a string.
     ("tunnelscope-core", "serde_bytes", "named in #[serde(with = …)] attributes"),
-    // Known, to fix in the CLI's manifest (another change): used by tests/cli.rs only, so it
-    // belongs in [dev-dependencies]. Remove this line with that move.
-    ("tunnelscope-cli", "csv", "used by tests only: to move to [dev-dependencies]"),
 ];
 
 /// Checks that every declared dependency of every workspace crate is used in its sources.
