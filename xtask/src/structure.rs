@@ -33,7 +33,7 @@ pub(crate) const CORE_LAYERS: &[(&str, &[&str])] = &[
 pub(crate) const MAX_FILE_LINES: usize = 800;
 
 /// Makes the file-size check fail instead of warn (once every crate's files are split).
-pub(crate) const FILE_SIZE_FAILS: bool = false;
+pub(crate) const FILE_SIZE_FAILS: bool = true;
 
 fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();

@@ -6,11 +6,10 @@
 
 pub mod page;
 pub mod protocol;
-pub mod view;
 pub mod worker;
 
 pub use page::app::App;
 // Paths kept from before the modules were grouped by thread (the browser tests and the view
 // building use them).
 pub use page::{components, state};
-pub use worker::profile;
+pub use worker::{profile, view};

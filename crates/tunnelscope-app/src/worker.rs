@@ -9,3 +9,4 @@ pub mod profile;
 mod progress;
 pub mod raw_source;
 mod read;
+pub mod view;

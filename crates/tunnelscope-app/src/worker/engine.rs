@@ -26,12 +26,12 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent, MessagePort};
 
 use crate::protocol::{Envelope, ExportKind, Request, Response, ToHelper, ToOwner, ViewRequest};
-use crate::view::{build_detail, build_view};
 use crate::worker::export::run_export;
 use crate::worker::helper::{parse_files, pump_files};
 use crate::worker::owner::{Holdings, Pumped, load_files};
 use crate::worker::profile::{self, Phase};
 use crate::worker::read::Ticker;
+use crate::worker::view::{build_detail, build_view};
 
 /// Starts the engine in the current worker: installs the message handler and says `Ready`.
 pub fn run_worker() {

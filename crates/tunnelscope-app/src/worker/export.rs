@@ -5,12 +5,12 @@ use tunnelscope_core::ingest::SpanTexts;
 use web_sys::File;
 
 use crate::protocol::{ExportBody, ExportKind, Response, ViewRequest};
-use crate::view::ExportBuilder;
 use crate::worker::engine::Engine;
 use crate::worker::profile;
 use crate::worker::progress::{ExportCounter, Throttle};
 use crate::worker::raw_source::read_spans_async;
 use crate::worker::read::{Prefetch, yield_due};
+use crate::worker::view::ExportBuilder;
 
 /// Rows an export writes in one step (a few ms), between which the worker may yield.
 const EXPORT_ROWS_PER_STEP: usize = 2_000;

@@ -11,12 +11,12 @@ use tunnelscope_core::{Dataset, ParsedFile};
 use web_sys::File;
 
 use crate::protocol::Response;
-use crate::view::Prepared;
 use crate::worker::engine::{Engine, wait_until};
 use crate::worker::profile::{self, Phase};
 use crate::worker::progress::{Counter, Throttle};
 use crate::worker::raw_source::LoadedFiles;
 use crate::worker::read::{ChunkReader, Prefetch, Source};
+use crate::worker::view::Prepared;
 
 /// What the owner holds: the dataset (compact: raw JSON only for EICE-related events), the
 /// `File`s it was read from (to read other raw records again on demand), and what is prepared

@@ -16,8 +16,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, FileReaderSync, ReadableStreamDefaultReader};
 
-use crate::view::RawSource;
 use crate::worker::read::{copy_into, next_chunk};
+use crate::worker::view::RawSource;
 
 /// Bytes between two records of a plain file read through rather than starting another read:
 /// a read of a slice of a `File` costs about a millisecond in the worker (the raw-records
