@@ -247,6 +247,12 @@ impl Gz {
         match self.stored {
             Some(stored) if self.produced <= self.ceiling => parse_input(&self.name, &stored),
             _ => one(match (self.error, otherwise, refused) {
+                // Content past the ceiling that did not stream is refused for its size, whatever
+                // the decoder met after it: bytes after the gzip data, which the whole reading
+                // only notes, make a streaming decoder fail as if the data were cut.
+                (Some(_), None, None) if self.produced > self.ceiling => {
+                    ParsedFile::rejected(too_big_reason("the gzip file's content", self.produced, self.ceiling))
+                }
                 // What the whole-file reading would say first.
                 (Some(error), _, _) => ParsedFile::rejected(error),
                 (None, Some(parsed), _) => parsed,
