@@ -206,5 +206,7 @@ fn memchr(byte: u8, hay: &[u8]) -> Option<usize> {
 /// white space (after a UTF-8 byte-order mark) opens a JSON object.
 pub(super) fn starts_object(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+    // JSON's white space only: a form feed (which `is_ascii_whitespace` counts) is not JSON,
+    // and the whole reading rejects it where it starts the content.
+    head.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) == Some(&b'{')
 }
