@@ -16,6 +16,7 @@ use tunnelscope_core::findings::{self, FindingRow, Severity};
 use tunnelscope_core::query::{self, Query};
 use tunnelscope_core::sessions;
 use tunnelscope_core::views::TunnelPairings;
+use tunnelscope_core::views::insight::Insight;
 use tunnelscope_core::{Dataset, EventRef, FileStatus};
 
 /// mimalloc: the workers' parsed results are freed on whichever thread adds them to the dataset,
@@ -179,7 +180,8 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::Stats { json, input } => {
-            let loaded = Loaded::new(&input)?;
+            // The JSON document counts sessions and findings at their defaults.
+            let loaded = Loaded::new(&input, json.then(Analysis::default))?;
             // Without a filter, the counts come from the columns (`Dataset::stats`: ~5x faster).
             let stats = match loaded.matching {
                 None => loaded.dataset.stats(),
@@ -187,7 +189,8 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             };
             let mut out = io::stdout().lock();
             if json {
-                let doc = export::stats_doc(&loaded.dataset, &stats, |i| loaded.keeps(i));
+                let (insight, _) = loaded.analysed()?;
+                let doc = export::stats_doc(&loaded.dataset, &stats, insight, |i| loaded.keeps(i));
                 let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure::Message(e.to_string()))?;
                 writeln!(out, "{}", export::json_terminal_safe(text))?;
             } else {
@@ -197,7 +200,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             Ok(loaded.finish(&input))
         }
         Command::Tunnels { format, input } => {
-            let loaded = Loaded::new(&input)?;
+            let loaded = Loaded::new(&input, None)?;
             loaded.warn_rejected();
             let mut rows = loaded.dataset.tunnel_rows();
             rows.retain(|r| loaded.keeps_id(&r.event_id));
@@ -211,16 +214,13 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             Ok(loaded.finish(&input))
         }
         Command::Sessions { gap, format, input } => {
-            let loaded = Loaded::new(&input)?;
+            let loaded = Loaded::new(&input, Some(Analysis { gap_ms: gap, ..Analysis::default() }))?;
             loaded.warn_rejected();
-            let pairings = TunnelPairings::new(&loaded.dataset);
-            let (order, all) = sessions::of_dataset(&loaded.dataset, gap);
+            let (insight, pairings) = loaded.analysed()?;
             // A session is in the view when any of its tunnels matches (contracts.md §7).
-            let shown = all.matching(|t| loaded.keeps(order[t as usize]));
-            let rows: Vec<_> = shown
-                .iter()
-                .filter_map(|&s| sessions::session_row(&loaded.dataset, &pairings, &order, &all, s as usize))
-                .collect();
+            let shown = insight.sessions_in(|i| loaded.keeps(i));
+            let rows: Vec<_> =
+                shown.iter().filter_map(|&s| insight.session_row(&loaded.dataset, pairings, s)).collect();
             let mut out = io::stdout().lock();
             match format {
                 Format::Table => output::sessions_table(&mut out, &rows)?,
@@ -238,9 +238,15 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     .ok_or_else(|| Failure::Message(format!("--set {item:?}: expected RULE.PARAM=VALUE")))?;
                 settings.set(key, value).map_err(|e| Failure::Message(format!("--set: {e}")))?;
             }
-            let loaded = Loaded::new(&input)?;
+            let loaded = Loaded::new(&input, Some(Analysis { settings, ..Analysis::default() }))?;
             loaded.warn_rejected();
-            let rows = loaded.findings(&settings, min_severity);
+            let (insight, _) = loaded.analysed()?;
+            let rows: Vec<FindingRow> = insight
+                .findings_in(|i| loaded.keeps(i))
+                .into_iter()
+                .map(|k| insight.findings()[k].clone())
+                .filter(|f| min_severity.is_none_or(|m| f.severity >= m))
+                .collect();
             let mut out = io::stdout().lock();
             match format {
                 Format::Table => output::findings_table(&mut out, &rows)?,
@@ -260,7 +266,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             files.retain(|f| !load::same_file(&f.path, &output));
             // Open the output before reading: an unwritable path should fail before minutes of work.
             let file = fs::File::create(&output).map_err(out_err)?;
-            let loaded = match Loaded::from_files(&files, query) {
+            let loaded = match Loaded::from_files(&files, query, None) {
                 Ok(l) => l,
                 Err(e) => {
                     drop(file);
@@ -336,26 +342,68 @@ fn parse_filter(input: &Input) -> Result<Option<Query>, Failure> {
     }
 }
 
-/// A loaded dataset and the events the filter keeps.
+/// The gap the sessions are grouped with and the settings the findings are found with.
+struct Analysis {
+    gap_ms: i64,
+    settings: findings::Settings,
+}
+
+impl Default for Analysis {
+    fn default() -> Self {
+        Self { gap_ms: sessions::DEFAULT_GAP_MS, settings: findings::Settings::default() }
+    }
+}
+
+/// A loaded dataset, the events the filter keeps and, when asked for or when the filter has
+/// `session:`, `finding:` or `severity:` terms, its sessions and findings.
 struct Loaded {
     dataset: Dataset,
     /// Indices of matching events; `None` when there is no filter.
     matching: Option<Vec<u32>>,
+    insight: Option<Insight>,
+    pairings: Option<TunnelPairings>,
 }
 
 impl Loaded {
     /// Parses the filter first (a bad query fails before any reading), then loads every file.
-    fn new(input: &Input) -> Result<Self, Failure> {
+    fn new(input: &Input, analysis: Option<Analysis>) -> Result<Self, Failure> {
         let query = parse_filter(input)?;
         let files = load::collect_files(&input.paths).map_err(Failure::Message)?;
-        Self::from_files(&files, query)
+        Self::from_files(&files, query, analysis)
     }
 
-    /// Loads the given files and applies the query.
-    fn from_files(files: &[load::InputFile], query: Option<Query>) -> Result<Self, Failure> {
+    /// Loads the given files, finds sessions and findings when needed, and applies the query.
+    fn from_files(
+        files: &[load::InputFile],
+        query: Option<Query>,
+        analysis: Option<Analysis>,
+    ) -> Result<Self, Failure> {
         let dataset = load::load(files).map_err(Failure::Message)?;
-        let matching = query.map(|q| query::matching_indices(&dataset, &q, None));
-        Ok(Self { dataset, matching })
+        let needs_marks = query.as_ref().is_some_and(Query::needs_marks);
+        let analysis = analysis.or_else(|| needs_marks.then(Analysis::default));
+        let (pairings, insight) = match analysis {
+            Some(a) => {
+                let pairings = TunnelPairings::new(&dataset);
+                let insight = Insight::new(&dataset, &pairings, a.gap_ms, a.settings);
+                (Some(pairings), Some(insight))
+            }
+            None => (None, None),
+        };
+        let matching = query.map(|mut q| {
+            if let (Some(insight), Some(pairings)) = (&insight, &pairings) {
+                q.bind(&insight.marks(pairings));
+            }
+            query::matching_indices(&dataset, &q, None)
+        });
+        Ok(Self { dataset, matching, insight, pairings })
+    }
+
+    /// The sessions and findings, and the pairings they were found with.
+    fn analysed(&self) -> Result<(&Insight, &TunnelPairings), Failure> {
+        match (&self.insight, &self.pairings) {
+            (Some(i), Some(p)) => Ok((i, p)),
+            _ => Err(Failure::Message("internal: sessions and findings were not prepared".into())),
+        }
     }
 
     /// The events the filter keeps (all events without a filter).
@@ -364,18 +412,6 @@ impl Loaded {
             Some(idx) => Box::new(idx.iter().filter_map(move |&i| self.dataset.get(i))),
             None => Box::new(self.dataset.iter()),
         }
-    }
-
-    /// The findings whose evidence has an event the filter keeps, at `min` severity or above.
-    fn findings(&self, settings: &findings::Settings, min: Option<Severity>) -> Vec<FindingRow> {
-        let pairings = TunnelPairings::new(&self.dataset);
-        let (index, events) = findings::inputs(&self.dataset, &pairings);
-        let found = findings::find(&events, settings);
-        let keeps = |i| self.keeps(i);
-        findings::with_evidence_in(&found, &index, &keeps)
-            .filter(|f| min.is_none_or(|m| f.rule.severity >= m))
-            .map(|f| FindingRow::of(f, &events))
-            .collect()
     }
 
     /// True when the filter keeps the event at index `i` (always without a filter).

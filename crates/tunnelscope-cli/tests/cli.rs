@@ -71,7 +71,14 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// What `stats --json` prints for this dataset: its stats and every file's detail.
 fn stats_doc(ds: &Dataset) -> Value {
     let stats = ds.stats();
-    serde_json::to_value(tunnelscope_core::export::stats_doc(ds, &stats, |_| true)).expect("stats serialise")
+    let pairings = tunnelscope_core::views::TunnelPairings::new(ds);
+    let insight = tunnelscope_core::views::insight::Insight::new(
+        ds,
+        &pairings,
+        tunnelscope_core::sessions::DEFAULT_GAP_MS,
+        tunnelscope_core::findings::Settings::default(),
+    );
+    serde_json::to_value(tunnelscope_core::export::stats_doc(ds, &stats, &insight, |_| true)).expect("stats serialise")
 }
 
 fn sample_dataset() -> Dataset {

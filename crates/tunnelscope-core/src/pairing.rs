@@ -22,6 +22,10 @@ pub struct TunnelPairings {
     /// Per tunnel's event index, its position in `pairs`.
     slot: HashMap<u32, u32>,
     pairs: Vec<(Pairing, String, String)>,
+    /// The key pushes each key-push-paired tunnel paired with (event indices), by position in
+    /// `pairs` in compressed-row form: `push_list[push_start[k]..push_start[k + 1]]`.
+    push_start: Vec<u32>,
+    push_list: Vec<u32>,
 }
 
 impl TunnelPairings {
@@ -30,13 +34,30 @@ impl TunnelPairings {
         let mut pairer = Pairer::new(ds);
         let mut slot = HashMap::new();
         let mut pairs = Vec::new();
+        let (mut push_start, mut push_list) = (vec![0u32], Vec::new());
         for (i, e) in ds.fact_events() {
             if let Some(t) = e.tunnel() {
                 slot.insert(i, pairs.len() as u32);
-                pairs.push(pairer.pair(e, t));
+                let pair = pairer.pair(e, t);
+                if pair.0 == Pairing::KeyPush {
+                    push_list.extend(pairer.candidates(e).iter().map(|&(_, j)| j));
+                }
+                push_start.push(push_list.len() as u32);
+                pairs.push(pair);
             }
         }
-        Self { slot, pairs }
+        Self { slot, pairs, push_start, push_list }
+    }
+
+    /// The key pushes (event indices, in time order) the tunnel at this position paired with;
+    /// empty unless its pairing is `key-push`.
+    pub fn pushes_of(&self, index: u32) -> &[u32] {
+        let Some(&at) = self.slot.get(&index) else { return &[] };
+        let at = at as usize;
+        match (self.push_start.get(at), self.push_start.get(at + 1)) {
+            (Some(&from), Some(&to)) => &self.push_list[from as usize..to as usize],
+            _ => &[],
+        }
     }
 
     /// (pairing, instance ID, OS user) of the tunnel at this position of the dataset.

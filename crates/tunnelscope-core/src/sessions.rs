@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use hashbrown::HashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, latest_end_ms};
 use crate::pairing::TunnelPairings;
@@ -64,7 +64,7 @@ pub struct Session {
 
 /// `stats --json`'s `sessions` (contracts.md §7): sessions in the view, and those of them with
 /// no accepted tunnel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SessionCounts {
     pub total: u64,
     pub failed_only: u64,
@@ -219,7 +219,7 @@ pub fn format_gap(ms: i64) -> String {
 }
 
 /// One session as the CLI and exports show it (contracts.md §7 keys).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SessionRow {
     /// The event ID of its first tunnel.
     pub session_id: String,

@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use crate::dataset::{Dataset, FileDetail, Stats};
-use crate::findings::{self, FindingCounts};
-use crate::pairing::TunnelPairings;
-use crate::sessions::{self, SessionCounts};
+use crate::findings::FindingCounts;
+use crate::sessions::SessionCounts;
+use crate::views::insight::Insight;
 
 /// The document: the contract's keys, then `sessions`, `findings` and `files_detail`.
 #[derive(Debug, Serialize)]
@@ -22,16 +22,13 @@ pub struct StatsDoc<'a> {
 }
 
 /// The document of `ds` with `stats` (its own or a filter's), counting the sessions and findings
-/// that have an event `keeps` accepts (by dataset index; `|_| true` without a filter).
-pub fn stats_doc<'a>(ds: &Dataset, stats: &'a Stats, keeps: impl Fn(u32) -> bool) -> StatsDoc<'a> {
-    let (order, all) = sessions::of_dataset(ds, sessions::DEFAULT_GAP_MS);
-    let pairings = TunnelPairings::new(ds);
-    let (index, events) = findings::inputs(ds, &pairings);
-    let found = findings::find(&events, &findings::Settings::default());
+/// of `insight` (default gap and settings) that have an event `keeps` accepts (by dataset
+/// index; `|_| true` without a filter).
+pub fn stats_doc<'a>(ds: &Dataset, stats: &'a Stats, insight: &Insight, keeps: impl Fn(u32) -> bool) -> StatsDoc<'a> {
     StatsDoc {
         stats,
-        sessions: all.counts(&all.matching(|t| keeps(order[t as usize]))),
-        findings: FindingCounts::of(findings::with_evidence_in(&found, &index, &keeps)),
+        sessions: insight.session_counts(&insight.sessions_in(&keeps)),
+        findings: insight.finding_counts(&insight.findings_in(&keeps)),
         files_detail: ds.files().iter().map(|f| f.detail()).collect(),
     }
 }

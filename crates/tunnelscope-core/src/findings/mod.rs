@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::EventId;
 use crate::model::EndpointOp;
@@ -27,9 +27,10 @@ pub use input::inputs;
 pub use rules::off_hours;
 
 /// How much a finding matters; ordered from least to most.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    #[default]
     Info,
     Low,
     Medium,
@@ -391,10 +392,10 @@ pub fn with_evidence_in<'f>(
 }
 
 /// One finding as the CLI and exports show it (contracts.md §8 keys).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FindingRow {
     pub finding_id: String,
-    pub rule: &'static str,
+    pub rule: String,
     pub severity: Severity,
     pub subject: String,
     /// RFC 3339 UTC.
@@ -408,7 +409,7 @@ impl FindingRow {
     pub fn of(f: &Finding, events: &[EventIn<'_>]) -> Self {
         Self {
             finding_id: f.id(events),
-            rule: f.rule.name,
+            rule: f.rule.name.to_owned(),
             severity: f.rule.severity,
             subject: f.subject.clone(),
             first: format_rfc3339(f.first_ms),
@@ -420,7 +421,7 @@ impl FindingRow {
 }
 
 /// `stats --json`'s `findings`: counts by severity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FindingCounts {
     pub high: u64,
     pub medium: u64,

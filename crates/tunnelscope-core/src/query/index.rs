@@ -51,6 +51,8 @@ pub(super) enum Pred {
     After(i64),
     Before(i64),
     Active(i64),
+    /// A bound `session:`, `finding:` or `severity:` term: a bit per event.
+    Set(Vec<u64>),
 }
 
 /// A query's tree with its conditions compiled.
@@ -221,6 +223,15 @@ impl QueryIndex {
             Cond::After(t, _) => Pred::After(*t),
             Cond::Before(t, _) => Pred::Before(*t),
             Cond::Active(t, _) => Pred::Active(*t),
+            Cond::Session(_, set) | Cond::Finding(_, set) | Cond::Severity(_, set) => {
+                let mut bits = vec![0u64; self.n_events.div_ceil(64)];
+                for &i in set.as_deref().unwrap_or_default() {
+                    if let Some(word) = bits.get_mut(i as usize / 64) {
+                        *word |= 1 << (i % 64);
+                    }
+                }
+                Pred::Set(bits)
+            }
         }
     }
 
@@ -255,6 +266,7 @@ impl QueryIndex {
             Pred::Failed(f) => (store.bits[i] & B_FAILED != 0) == *f,
             Pred::After(t) => store.time[i] >= *t,
             Pred::Before(t) => store.time[i] < *t,
+            Pred::Set(bits) => bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0),
             Pred::Active(t) => slot.is_some_and(|k| {
                 let k = k as usize;
                 self.is_tunnel[k] && store.time[i] <= *t && *t <= self.end[k]

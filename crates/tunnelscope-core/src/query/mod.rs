@@ -36,6 +36,7 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, latest_end_ms};
+use crate::findings::Severity;
 use crate::model::EiceFacts;
 use crate::store::{B_EICE, B_FAILED, EventRef, Store, col};
 use crate::time::parse_user_time_ms;
@@ -59,6 +60,9 @@ pub const QUERY_HELP: &[(&str, &str)] = &[
     ("after:T", "event time >= T (UTC; 2026-10-01 or RFC 3339 such as 2026-10-01T10:00Z)"),
     ("before:T", "event time < T (UTC)"),
     ("active:T", "tunnels whose [start, latest possible end] contains T"),
+    ("session:ID", "that session's tunnels (ID: its first tunnel's event ID) and the key pushes paired with them"),
+    ("finding:RULE|any", "evidence events of findings of that rule (failed-burst, unusual-port, …), or of any finding"),
+    ("severity:S", "evidence events of findings of severity S: high, medium, low or info"),
     ("-term", "excludes what term matches; each negated term is its own condition (-port:22 keeps non-tunnel events)"),
     ("NOT term", "the same as -term; NOT (…) and -(…) exclude a group"),
     ("key:\"a b\"", "quotes keep spaces, colons, parentheses and * in a value; \\\" and \\\\ escape inside quotes"),
@@ -176,7 +180,30 @@ impl Default for Query {
     }
 }
 
+/// What the terms about a load's sessions and findings select, read from the load: dataset
+/// indices, ascending and distinct.
+pub trait Marks {
+    /// The tunnels of the session with this ID and the key pushes paired with them; empty when
+    /// no session has that ID.
+    fn session_events(&self, id: &str) -> Vec<u32>;
+    /// The evidence events of the findings of this rule (any rule when `None`).
+    fn finding_events(&self, rule: Option<&str>) -> Vec<u32>;
+    /// The evidence events of the findings of this severity.
+    fn severity_events(&self, severity: Severity) -> Vec<u32>;
+}
+
 impl Query {
+    /// True when the query has a `session:`, `finding:` or `severity:` term, which match
+    /// nothing until [`Query::bind`] reads them from the load.
+    pub fn needs_marks(&self) -> bool {
+        self.root.any_cond(&|c| matches!(c, Cond::Session(..) | Cond::Finding(..) | Cond::Severity(..)))
+    }
+
+    /// Reads what each `session:`, `finding:` and `severity:` term selects from the load.
+    pub fn bind(&mut self, marks: &dyn Marks) {
+        self.root.bind(marks);
+    }
+
     /// Parses a query; the empty string (or only spaces) is the empty query, matching everything.
     pub fn parse(input: &str) -> Result<Query, QueryError> {
         let lexemes = lex(input)?;

@@ -392,7 +392,8 @@ pub(super) fn parse_term(t: &Token) -> Result<(Key, Cond), QueryError> {
         return Ok((Key::Word, Cond::Word(Needle::new(t.parts.clone()))));
     };
     let Some(key) = Key::from_name(key_name) else {
-        let known = "user, ip, target, port, endpoint, event, outcome, region, account, after, before, active";
+        let known = "user, ip, target, port, endpoint, event, outcome, region, account, after, before, active, \
+                     session, finding, severity";
         return Err(t.error(format!(
             "unknown key {key_name:?} (known keys: {known}); to search for the text, put it in quotes"
         )));
@@ -408,6 +409,9 @@ pub(super) fn parse_term(t: &Token) -> Result<(Key, Cond), QueryError> {
             Key::Port => Some("one port number, not a wildcard"),
             Key::Outcome => Some("failed or accepted, not a wildcard"),
             Key::After | Key::Before | Key::Active => Some("a time, not a wildcard"),
+            Key::Session => Some("a session ID (its first tunnel's event ID), not a wildcard"),
+            Key::Finding => Some("a rule name or any, not a wildcard"),
+            Key::Severity => Some("high, medium, low or info, not a wildcard"),
             _ => None,
         };
         if let Some(takes) = takes {
@@ -448,6 +452,19 @@ pub(super) fn parse_term(t: &Token) -> Result<(Key, Cond), QueryError> {
             }
         }
         Key::Word => Cond::Word(Needle::new(t.parts.clone())),
+        Key::Session => Cond::Session(v.to_owned(), None),
+        Key::Finding if v.eq_ignore_ascii_case("any") => Cond::Finding(None, None),
+        Key::Finding => match crate::findings::rule(&v.to_ascii_lowercase()) {
+            Some(rule) => Cond::Finding(Some(rule.name), None),
+            None => {
+                let names: Vec<&str> = crate::findings::RULES.iter().map(|r| r.name).collect();
+                return Err(t.error(format!("finding: {v:?} is not a rule (any, {})", names.join(", "))));
+            }
+        },
+        Key::Severity => match Severity::parse(&v.to_ascii_lowercase()) {
+            Some(s) => Cond::Severity(s, None),
+            None => return Err(t.error(format!("severity is high, medium, low or info, not {v:?}"))),
+        },
     };
     Ok((key, cond))
 }

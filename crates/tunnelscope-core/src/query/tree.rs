@@ -20,6 +20,9 @@ pub(super) enum Key {
     Ip,
     User,
     Word,
+    Session,
+    Finding,
+    Severity,
 }
 
 impl Key {
@@ -37,6 +40,9 @@ impl Key {
             "after" => Self::After,
             "before" => Self::Before,
             "active" => Self::Active,
+            "session" => Self::Session,
+            "finding" => Self::Finding,
+            "severity" => Self::Severity,
             _ => return None,
         })
     }
@@ -59,6 +65,22 @@ pub(super) enum Cond {
     After(i64, String),
     Before(i64, String),
     Active(i64, String),
+    /// `session:ID`: that session's tunnels and the key pushes paired with them.
+    Session(String, Bound),
+    /// `finding:RULE` (`None`: `finding:any`): evidence events of findings of that rule.
+    Finding(Option<&'static str>, Bound),
+    /// `severity:S`: evidence events of findings of that severity.
+    Severity(Severity, Bound),
+}
+
+/// What a term about the load's sessions or findings selects, once [`Query::bind`] has read it
+/// from the load ([`Marks`]): dataset indices, ascending. `None` before binding, when it
+/// matches nothing.
+pub(super) type Bound = Option<std::sync::Arc<[u32]>>;
+
+/// True when the bound set holds the event.
+fn bound_has(set: &Bound, index: u32) -> bool {
+    set.as_ref().is_some_and(|s| s.binary_search(&index).is_ok())
 }
 
 impl Cond {
@@ -79,6 +101,7 @@ impl Cond {
             Self::Active(t, _) => {
                 e.tunnel().is_some_and(|f| e.time_ms <= *t && *t <= latest_end_ms(e.time_ms, f.max_duration_secs))
             }
+            Self::Session(_, set) | Self::Finding(_, set) | Self::Severity(_, set) => bound_has(set, e.index),
         }
     }
 
@@ -108,6 +131,10 @@ impl Cond {
             Self::After(t, _) => format!("time >= {}", crate::time::format_rfc3339(*t)),
             Self::Before(t, _) => format!("time < {}", crate::time::format_rfc3339(*t)),
             Self::Active(t, _) => format!("tunnel active at {}", crate::time::format_rfc3339(*t)),
+            Self::Session(id, _) => format!("in session {id}"),
+            Self::Finding(Some(rule), _) => format!("evidence of a {rule} finding"),
+            Self::Finding(None, _) => "evidence of any finding".to_owned(),
+            Self::Severity(s, _) => format!("evidence of a {} finding", s.as_str()),
         }
     }
 
@@ -128,6 +155,9 @@ impl Cond {
             Self::After(_, text) => format_term("after", text),
             Self::Before(_, text) => format_term("before", text),
             Self::Active(_, text) => format_term("active", text),
+            Self::Session(id, _) => format_term("session", id),
+            Self::Finding(rule, _) => format!("finding:{}", rule.unwrap_or("any")),
+            Self::Severity(s, _) => format!("severity:{}", s.as_str()),
         }
     }
 }
@@ -277,6 +307,29 @@ impl Node {
             Node::Any(children) => children.iter().any(|c| c.matches(e)),
             Node::Not(inner) => !inner.matches(e),
             Node::Term(_, cond) => cond.matches(e),
+        }
+    }
+
+    /// True when some condition of the tree satisfies `f`.
+    pub(super) fn any_cond(&self, f: &dyn Fn(&Cond) -> bool) -> bool {
+        match self {
+            Node::All(children) | Node::Any(children) => children.iter().any(|c| c.any_cond(f)),
+            Node::Not(inner) => inner.any_cond(f),
+            Node::Term(_, cond) => f(cond),
+        }
+    }
+
+    /// Binds every term about sessions and findings (see [`Bound`]).
+    pub(super) fn bind(&mut self, marks: &dyn Marks) {
+        match self {
+            Node::All(children) | Node::Any(children) => children.iter_mut().for_each(|c| c.bind(marks)),
+            Node::Not(inner) => inner.bind(marks),
+            Node::Term(_, cond) => match cond {
+                Cond::Session(id, set) => *set = Some(marks.session_events(id).into()),
+                Cond::Finding(rule, set) => *set = Some(marks.finding_events(*rule).into()),
+                Cond::Severity(s, set) => *set = Some(marks.severity_events(*s).into()),
+                _ => {}
+            },
         }
     }
 

@@ -30,6 +30,7 @@ use crate::ids::EventId;
 use crate::model::{EiceFacts, EndpointOp, TunnelFacts};
 pub use crate::pairing::TunnelPairings;
 
+pub mod insight;
 pub mod page;
 pub mod raw;
 
@@ -50,6 +51,7 @@ pub use detail::*;
 pub use endpoints::*;
 pub use events::*;
 pub use index::*;
+use insight::Insight;
 pub use scan::*;
 pub use timeline::*;
 

@@ -1,14 +1,19 @@
 //! One load's prepared view ([`Prepared`], built once) and the page it shows for a request
 //! ([`build_page`]): the rows, counters, histogram, lanes and endpoints under the query.
 
+use std::cell::{Ref, RefCell};
+
 use serde::{Deserialize, Serialize};
 
 use super::event_rows_sorted;
+use super::insight::{Insight, settings_from};
 use super::{Coverage, EndpointLife, EventRow, Grouping, Histogram, Lane, SortOrder, ViewIndex, coverage};
 use crate::dataset::{Dataset, EndpointChangeRow, FileReport, Stats, TunnelRow};
+use crate::findings::{FindingCounts, FindingRow};
 use crate::model::EndpointOp;
 use crate::pairing::TunnelPairings;
 use crate::query::{Query, QueryIndex, TimeWindow};
+use crate::sessions::{DEFAULT_GAP_MS, SessionCounts, SessionRow, format_gap, parse_gap};
 
 /// What is computed once per load and reused for every view: the query and view indexes,
 /// tunnel pairing, the tunnel and endpoint-change rows and the coverage.
@@ -28,6 +33,9 @@ pub struct Prepared {
     extent: Option<(i64, i64)>,
     /// All events in time order, so the event table filters instead of sorting per view.
     time_order: Vec<u32>,
+    /// Sessions and findings at the gap and settings last asked for (the defaults at first);
+    /// rebuilt only when a request changes them.
+    insight: RefCell<Insight>,
 }
 
 impl Prepared {
@@ -59,7 +67,10 @@ impl Prepared {
         mark("owner: prepared coverage");
         let time_order = dataset.time_order();
         mark("owner: prepared time order");
+        let insight = RefCell::new(Insight::new(dataset, &pairings, DEFAULT_GAP_MS, Default::default()));
+        mark("owner: prepared sessions and findings");
         Self {
+            insight,
             query_index,
             extent,
             view_index,
@@ -80,9 +91,44 @@ impl Prepared {
     /// screen never silently shows a different filter than the one typed.
     pub fn matching(&self, dataset: &Dataset, query: &str, window: Option<TimeWindow>) -> (Vec<u32>, Option<String>) {
         match Query::parse(query) {
-            Ok(q) => (self.query_index.matching_indices(dataset, &q, window), None),
+            Ok(mut q) => {
+                if q.needs_marks() {
+                    q.bind(&self.insight.borrow().marks(&self.pairings));
+                }
+                (self.query_index.matching_indices(dataset, &q, window), None)
+            }
             Err(e) => (self.query_index.matching_indices(dataset, &Query::default(), window), Some(e.to_string())),
         }
+    }
+
+    /// The sessions and findings for a gap (as typed: `10m`, `90s`; empty for the default) and
+    /// findings settings (`RULE.PARAM=VALUE` lines), rebuilt when they differ from the last
+    /// ones; the messages of what could not be read (which then keeps its default).
+    pub fn set_insight(&self, dataset: &Dataset, gap: &str, settings: &[String]) -> Vec<String> {
+        let mut errors = Vec::new();
+        let gap_ms = if gap.trim().is_empty() {
+            DEFAULT_GAP_MS
+        } else {
+            parse_gap(gap).unwrap_or_else(|| {
+                errors.push(format!("gap {gap:?}: expected a duration such as 10m, 90s or 1h30m"));
+                DEFAULT_GAP_MS
+            })
+        };
+        let (settings, mut bad) = settings_from(settings);
+        errors.append(&mut bad);
+        let stale = {
+            let now = self.insight.borrow();
+            now.gap_ms() != gap_ms || now.settings() != &settings
+        };
+        if stale {
+            *self.insight.borrow_mut() = Insight::new(dataset, &self.pairings, gap_ms, settings);
+        }
+        errors
+    }
+
+    /// The sessions and findings in use.
+    pub fn insight(&self) -> Ref<'_, Insight> {
+        self.insight.borrow()
     }
 
     /// Every tunnel's pairing, computed once.
@@ -133,6 +179,64 @@ pub struct PageRequest {
     pub offset: usize,
     /// Event table window start.
     pub event_offset: usize,
+    /// The session gap as typed (`10m`, `90s`, `1h30m`); empty for the default 10 minutes.
+    #[serde(default)]
+    pub gap: String,
+    /// Findings settings, `RULE.PARAM=VALUE` each (see `findings::PARAMS`).
+    #[serde(default)]
+    pub settings: Vec<String>,
+    /// Sessions table: order and window start.
+    #[serde(default)]
+    pub session_sort: SessionSort,
+    #[serde(default)]
+    pub session_offset: usize,
+    /// Findings list: newest first instead of most severe first; window start.
+    #[serde(default)]
+    pub findings_newest_first: bool,
+    #[serde(default)]
+    pub finding_offset: usize,
+}
+
+/// How the sessions table is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionSort {
+    /// Oldest first (start, then session ID).
+    #[default]
+    Start,
+    /// Newest first.
+    StartDesc,
+    /// Most tunnels first.
+    Tunnels,
+    /// Most failed attempts first.
+    Failed,
+    /// Longest possible span (latest end − start) first.
+    Span,
+    /// By principal, then start.
+    Principal,
+}
+
+impl SessionSort {
+    /// Every order, as the table's headers offer them.
+    pub const ALL: [SessionSort; 6] =
+        [Self::Start, Self::StartDesc, Self::Tunnels, Self::Failed, Self::Span, Self::Principal];
+
+    /// The name used in URLs and serde.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::StartDesc => "start-desc",
+            Self::Tunnels => "tunnels",
+            Self::Failed => "failed",
+            Self::Span => "span",
+            Self::Principal => "principal",
+        }
+    }
+
+    /// The order of this name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s.trim())
+    }
 }
 
 /// How much of each list a page holds.
@@ -185,6 +289,20 @@ pub struct Page {
     pub coverage: Coverage,
     /// Tunnels and endpoint activity in all the loaded data, whatever the filter.
     pub n_eice_total: u64,
+    /// Sessions in the view (contracts.md §7) and their counts.
+    pub n_sessions: usize,
+    pub session_counts: SessionCounts,
+    /// A window of the sessions in the view, in the requested order.
+    pub sessions: Vec<SessionRow>,
+    /// The gap in use, as [`format_gap`] writes it.
+    pub gap: String,
+    /// Findings with evidence in the view (contracts.md §8) and their counts by severity.
+    pub n_findings: usize,
+    pub finding_counts: FindingCounts,
+    /// A window of those findings, most severe (or newest) first.
+    pub findings: Vec<FindingRow>,
+    /// What in the gap or the findings settings could not be read (defaults used instead).
+    pub settings_errors: Vec<String>,
 }
 
 /// A window of `max` rows from `offset` among those whose event is in `mask`, and their number.
@@ -227,7 +345,29 @@ fn stats_from(
 
 /// Builds everything the screen shows for `req` over a prepared `dataset`.
 pub fn build_page(dataset: &Dataset, prep: &Prepared, req: &PageRequest, sizes: PageSizes) -> Page {
+    let settings_errors = prep.set_insight(dataset, &req.gap, &req.settings);
     let (mask, matching, query_error) = prep.mask(dataset, &req.query, req.window);
+    let insight = prep.insight();
+    let shown = |i: u32| mask.get(i as usize).copied().unwrap_or(false);
+    let mut in_view = insight.sessions_in(shown);
+    let session_counts = insight.session_counts(&in_view);
+    sort_sessions(dataset, &insight, &mut in_view, req.session_sort);
+    let sessions = in_view
+        .iter()
+        .skip(req.session_offset)
+        .take(sizes.rows)
+        .filter_map(|&s| insight.session_row(dataset, &prep.pairings, s))
+        .collect();
+    let mut found = insight.findings_in(shown);
+    let finding_counts = insight.finding_counts(&found);
+    if req.findings_newest_first {
+        let all = insight.findings();
+        found.sort_by(|&a, &b| all[b].last.cmp(&all[a].last).then_with(|| all[a].finding_id.cmp(&all[b].finding_id)));
+    }
+    let findings =
+        found.iter().skip(req.finding_offset).take(sizes.rows).map(|&k| insight.findings()[k].clone()).collect();
+    let mut lanes = prep.view_index.lanes(dataset, &matching, req.grouping, Some(&prep.pairings));
+    super::attach_sessions(dataset, &insight, &mut lanes);
     let (n_tunnel_rows, tunnels) = matching_rows(&prep.tunnel_rows, &prep.tunnel_idx, &mask, req.offset, sizes.rows);
     let (n_endpoint_rows, endpoint_changes) =
         matching_rows(&prep.change_rows, &prep.change_idx, &mask, req.offset, sizes.rows);
@@ -278,11 +418,39 @@ pub fn build_page(dataset: &Dataset, prep: &Prepared, req: &PageRequest, sizes: 
         n_source_ips: counters.source_ips,
         extent,
         histogram,
-        lanes: prep.view_index.lanes(dataset, &matching, req.grouping, Some(&prep.pairings)),
+        lanes,
         endpoints,
         n_event_rows,
         event_rows,
         coverage: prep.coverage.clone(),
         n_eice_total: (prep.tunnel_rows.len() + prep.change_rows.len()) as u64,
+        n_sessions: in_view.len(),
+        session_counts,
+        sessions,
+        gap: format_gap(insight.gap_ms()),
+        n_findings: found.len(),
+        finding_counts,
+        findings,
+        settings_errors,
+    }
+}
+
+/// Orders session indices as the table asks (ties: start, then first tunnel's position).
+fn sort_sessions(dataset: &Dataset, insight: &Insight, list: &mut [u32], order: SessionSort) {
+    let all = insight.sessions();
+    let at = |s: u32| &all[s as usize];
+    match order {
+        // Sessions come in order of their first tunnel already.
+        SessionSort::Start => {}
+        SessionSort::StartDesc => list.reverse(),
+        SessionSort::Tunnels => list.sort_by_key(|&s| std::cmp::Reverse(at(s).tunnels)),
+        SessionSort::Failed => list.sort_by_key(|&s| std::cmp::Reverse(at(s).failed)),
+        SessionSort::Span => list.sort_by_key(|&s| std::cmp::Reverse(at(s).latest_end_ms - at(s).start_ms)),
+        SessionSort::Principal => {
+            let name = |s: u32| {
+                insight.tunnels_of(s).next().and_then(|i| dataset.get(i)).map(|e| e.principal).unwrap_or_default()
+            };
+            list.sort_by_cached_key(|&s| name(s).to_lowercase());
+        }
     }
 }

@@ -104,6 +104,30 @@ pub struct TunnelMark {
     /// The lane's sub-row the mark is drawn in (0 = top): marks whose intervals overlap never
     /// share a sub-row, unless the lane has [`MAX_LANE_ROWS`] of them (see [`Lane::n_overdrawn`]).
     pub row: u32,
+    /// Its session's position in [`Lane::sessions`] ([`NO_SESSION`] when none is known).
+    pub session: u32,
+}
+
+/// [`TunnelMark::session`] of a tunnel whose session is not known.
+pub const NO_SESSION: u32 = u32::MAX;
+
+/// One session drawn on the timeline (contracts.md §7): a bar from its start to its latest
+/// end, with a tick per tunnel in the view.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SessionMark {
+    /// The session ID (its first tunnel's event ID).
+    pub session_id: String,
+    pub start_ms: i64,
+    pub last_start_ms: i64,
+    /// The latest end of its tunnels' possible intervals.
+    pub end_ms: i64,
+    /// All its tunnels, and the failed ones among them (whatever the filter).
+    pub tunnels: u32,
+    pub failed: u32,
+    /// The lane's session sub-row (0 = top): sessions that overlap never share one.
+    pub row: u32,
+    /// What the bar is, for its hover text: "alice → 10.0.2.40:22 via eice-0a1b…, 7 tunnels, …".
+    pub title: String,
 }
 
 /// A lane stacks overlapping tunnels into at most this many sub-rows.
@@ -126,6 +150,9 @@ pub struct Lane {
     pub rows: u32,
     /// Marks that found all [`MAX_LANE_ROWS`] sub-rows taken and overlap another mark.
     pub n_overdrawn: u32,
+    /// The sessions of its tunnels, by start, stacked into [`Lane::session_rows`] sub-rows.
+    pub sessions: Vec<SessionMark>,
+    pub session_rows: u32,
 }
 
 /// Stacks a lane's marks (sorted by start) into sub-rows by greedy interval packing: each mark
@@ -254,7 +281,7 @@ pub(super) fn build_lanes<'a>(
                 Grouping::Principal | Grouping::SourceIp => String::new(),
             };
             let (rows, n_overdrawn) = pack_rows(&mut marks, MAX_LANE_ROWS);
-            Lane { key: key.to_owned(), label, sublabel, marks, n_failed, rows, n_overdrawn }
+            Lane { key: key.to_owned(), label, sublabel, marks, n_failed, rows, n_overdrawn, ..Lane::default() }
         })
         .collect()
 }
@@ -269,6 +296,124 @@ pub(super) fn mark(e: &EventRef<'_>, t: &TunnelFacts) -> TunnelMark {
         assumed: t.max_duration_assumed,
         port: t.port,
         row: 0,
+        session: NO_SESSION,
+    }
+}
+
+/// Gives every lane the sessions of its tunnels (each session falls in one lane: its key holds
+/// every grouping's value), stacked into sub-rows as tunnels are, and links each mark to its
+/// session.
+pub fn attach_sessions(ds: &Dataset, insight: &Insight, lanes: &mut [Lane]) {
+    for lane in lanes {
+        let mut of_session: HashMap<u32, u32> = HashMap::new();
+        let mut sessions: Vec<(u32, SessionMark)> = Vec::new();
+        for m in &mut lane.marks {
+            let Some(s) = ds.index_of(&m.event_id).and_then(|i| insight.session_of(i)) else { continue };
+            m.session = *of_session.entry(s).or_insert_with(|| {
+                sessions.push((s, session_mark(ds, insight, s)));
+                (sessions.len() - 1) as u32
+            });
+        }
+        // Sessions by start (then ID), the marks' links renumbered to match.
+        let mut by_start: Vec<u32> = (0..sessions.len() as u32).collect();
+        by_start.sort_by(|&a, &b| {
+            let (x, y) = (&sessions[a as usize].1, &sessions[b as usize].1);
+            (x.start_ms, &x.session_id).cmp(&(y.start_ms, &y.session_id))
+        });
+        let mut new_at = vec![0u32; sessions.len()];
+        for (to, &from) in by_start.iter().enumerate() {
+            new_at[from as usize] = to as u32;
+        }
+        for m in &mut lane.marks {
+            if m.session != NO_SESSION {
+                m.session = new_at[m.session as usize];
+            }
+        }
+        let mut marks: Vec<SessionMark> = by_start.iter().map(|&k| sessions[k as usize].1.clone()).collect();
+        lane.session_rows = pack_sessions(&mut marks, MAX_LANE_ROWS);
+        lane.sessions = marks;
+    }
+}
+
+/// Stacks sessions (sorted by start) into sub-rows as [`pack_rows`] does tunnels.
+fn pack_sessions(sessions: &mut [SessionMark], max_rows: u32) -> u32 {
+    let mut ends: Vec<i64> = Vec::new();
+    for s in sessions.iter_mut() {
+        let row = match ends.iter().position(|&e| e < s.start_ms) {
+            Some(r) => r,
+            None if ends.len() < max_rows.max(1) as usize => {
+                ends.push(i64::MIN);
+                ends.len() - 1
+            }
+            None => ends.iter().enumerate().min_by_key(|&(i, &e)| (e, i)).map_or(0, |(i, _)| i),
+        };
+        ends[row] = ends[row].max(s.end_ms.max(s.start_ms));
+        s.row = row as u32;
+    }
+    ends.len().max(1) as u32
+}
+
+/// Session `s` as its bar: times, counts and the hover text.
+fn session_mark(ds: &Dataset, insight: &Insight, s: u32) -> SessionMark {
+    let session = insight.sessions()[s as usize];
+    let first = insight.tunnels_of(s).next().and_then(|i| ds.full_event(i));
+    let (id, title) = match first.as_ref().and_then(|e| Some((e, e.tunnel()?))) {
+        Some((e, t)) => {
+            let who = if e.principal.is_empty() { "(unknown)" } else { e.principal };
+            let target = match t.port {
+                Some(p) if t.private_ip.contains(':') => format!("[{}]:{p}", t.private_ip),
+                Some(p) => format!("{}:{p}", t.private_ip),
+                None => t.private_ip.clone(),
+            };
+            let mut title = format!("{who} → {target} via {}", t.endpoint_id);
+            title.push_str(&format!(", {}", plural(session.tunnels, "tunnel")));
+            if session.failed > 0 {
+                title.push_str(&format!(" ({} failed)", session.failed));
+            }
+            title.push_str(&format!(", {}", clock_span(session.start_ms, session.last_start_ms)));
+            if session.accepted > 0 {
+                title.push_str(&format!(", may have lasted until {}", clock(session.latest_end_ms, session.start_ms)));
+            } else {
+                title.push_str(", never opened");
+            }
+            (e.event_id.to_string(), title)
+        }
+        None => (String::new(), String::new()),
+    };
+    SessionMark {
+        session_id: id,
+        start_ms: session.start_ms,
+        last_start_ms: session.last_start_ms,
+        end_ms: session.latest_end_ms,
+        tunnels: session.tunnels,
+        failed: session.failed,
+        row: 0,
+        title,
+    }
+}
+
+fn plural(n: u32, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
+/// `2026-10-01 08:46–12:30 UTC` (the date again when the span crosses midnight).
+fn clock_span(from_ms: i64, to_ms: i64) -> String {
+    let from = format_rfc3339(from_ms);
+    let day = from.get(..10).unwrap_or_default();
+    let hm = from.get(11..16).unwrap_or_default();
+    if to_ms == from_ms {
+        return format!("{day} {hm} UTC");
+    }
+    format!("{day} {hm}–{} UTC", clock(to_ms, from_ms))
+}
+
+/// `13:30`, or `2026-10-02 13:30` when not on the day of `day_of_ms`.
+fn clock(ms: i64, day_of_ms: i64) -> String {
+    let (t, d) = (format_rfc3339(ms), format_rfc3339(day_of_ms));
+    if t.get(..10) == d.get(..10) {
+        t.get(11..16).unwrap_or_default().to_owned()
+    } else {
+        t.replace('T', " ").get(..16).unwrap_or_default().to_owned()
     }
 }
 
