@@ -14,9 +14,8 @@
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tunnelscope_core::dataset::{EndpointChangeRow, FileReport, Stats, TunnelRow};
-use tunnelscope_core::query::TimeWindow;
-use tunnelscope_core::views::{Coverage, EndpointLife, EventDetail, EventRow, Grouping, Histogram, Lane, SortOrder};
+use tunnelscope_core::views::EventDetail;
+use tunnelscope_core::views::page::{Page, PageRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{File, MessagePort};
 
@@ -32,41 +31,31 @@ pub const EVENT_WINDOW_ROWS: usize = 300;
 /// Buckets in the overview histogram.
 pub const HISTOGRAM_BUCKETS: usize = 240;
 
-/// What the screen asks to see: the query, the brushed window and the table settings.
+/// What the screen asks to see: the core's [`PageRequest`] (query, window, grouping, table
+/// settings, session gap, findings settings) and the generation it belongs to. It reads as
+/// its `PageRequest` (`Deref`), so the page sets `request.query` as before.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ViewRequest {
     /// The view's generation.
     pub generation: u64,
-    /// The query text (contracts.md §5).
-    pub query: String,
-    /// The brushed time window, if any.
-    pub window: Option<TimeWindow>,
-    /// Timeline lanes by.
-    pub grouping: Grouping,
-    /// Event table: EICE-related events only.
-    pub eice_only: bool,
-    /// Event table order.
-    pub order: SortOrder,
-    /// Tunnel and endpoint-change window start.
-    pub offset: usize,
-    /// Event table window start.
-    pub event_offset: usize,
+    pub page: PageRequest,
 }
 
-/// What an export holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ExportKind {
-    /// Matching tunnels as CSV (the CLI's columns).
-    TunnelsCsv,
-    /// Matching tunnels as JSON.
-    TunnelsJson,
-    /// Matching events as CSV.
-    EventsCsv,
-    /// Matching events as JSON.
-    EventsJson,
-    /// Matching raw records as a reloadable `{"Records":[…]}` file.
-    Records,
+impl std::ops::Deref for ViewRequest {
+    type Target = PageRequest;
+    fn deref(&self) -> &PageRequest {
+        &self.page
+    }
 }
+
+impl std::ops::DerefMut for ViewRequest {
+    fn deref_mut(&mut self) -> &mut PageRequest {
+        &mut self.page
+    }
+}
+
+/// What an export holds: the core's kinds.
+pub use tunnelscope_core::export::ExportKind;
 
 /// UI → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -391,52 +380,24 @@ impl<M: DeserializeOwned> Envelope<M> {
     }
 }
 
-/// Everything the screen shows for one query.
+/// Everything the screen shows for one query: the core's [`Page`] (read through `Deref`) and
+/// the generation and windows it answers.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct View {
     /// The generation it answers.
     pub generation: u64,
-    /// Events loaded in all.
-    pub n_events_total: u64,
-    /// Events matching the query.
-    pub n_events: u64,
-    /// Counts over matching events (accounting over everything).
-    pub stats: Stats,
-    /// Per-file reports.
-    pub files: Vec<FileReport>,
-    /// Matching tunnels in all.
-    pub n_tunnel_rows: usize,
-    /// A window of matching tunnels, in time order.
-    pub tunnels: Vec<TunnelRow>,
-    /// Matching endpoint changes in all.
-    pub n_endpoint_rows: usize,
-    /// A window of matching endpoint changes, in time order.
-    pub endpoint_changes: Vec<EndpointChangeRow>,
-    /// Where the windows start.
+    /// Where the tunnel and endpoint-change windows start.
     pub offset: usize,
-    /// The query's error, shown inline; the view is then unfiltered.
-    pub query_error: Option<String>,
-    /// Distinct source IPs of matching events.
-    pub n_source_ips: u64,
-    /// The loaded time range (all events), for the overview and the timeline.
-    pub extent: Option<(i64, i64)>,
-    /// Matching events over the loaded range (ignoring the brushed window).
-    pub histogram: Histogram,
-    /// Timeline lanes of matching tunnels.
-    pub lanes: Vec<Lane>,
-    /// Endpoint lifecycles named by matching events.
-    pub endpoints: Vec<EndpointLife>,
-    /// Matching event-table rows in all.
-    pub n_event_rows: usize,
-    /// A window of event-table rows.
-    pub event_rows: Vec<EventRow>,
     /// Where the event window starts.
     pub event_offset: usize,
-    /// Accounts, Regions, days and trail changes in the loaded data.
-    pub coverage: Coverage,
-    /// Tunnels and endpoint activity in all the loaded data, whatever the filter (none: the
-    /// page says plainly that the files hold no EICE activity).
-    pub n_eice_total: u64,
+    pub page: Page,
+}
+
+impl std::ops::Deref for View {
+    type Target = Page;
+    fn deref(&self) -> &Page {
+        &self.page
+    }
 }
 
 #[cfg(test)]
@@ -456,9 +417,13 @@ mod tests {
             Request::CancelExport { export_id: 2 },
             Request::View(ViewRequest {
                 generation: 4,
-                query: "port:22".into(),
-                window: Some(TimeWindow { start_ms: 1, end_ms: 2 }),
-                ..ViewRequest::default()
+                page: PageRequest {
+                    query: "port:22".into(),
+                    window: Some(tunnelscope_core::query::TimeWindow { start_ms: 1, end_ms: 2 }),
+                    gap: "15m".into(),
+                    settings: vec!["failed-burst.min=2".into()],
+                    ..PageRequest::default()
+                },
             }),
         ];
         for r in requests {

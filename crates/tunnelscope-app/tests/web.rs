@@ -44,7 +44,7 @@ async fn stats_bar_shows_the_counters() {
     let root = root();
     Renderer::<StatsBar>::with_root_and_props(
         root.clone(),
-        StatsBarProps { n_events: view.n_events, stats: view.stats, n_source_ips: view.n_source_ips },
+        StatsBarProps { n_events: view.n_events, n_source_ips: view.n_source_ips, stats: view.page.stats.clone() },
     )
     .render();
     yew::scheduler::flush().await;
@@ -58,7 +58,7 @@ async fn stats_bar_shows_the_counters() {
 #[wasm_bindgen_test]
 async fn tunnel_rows_carry_event_ids_and_render_hostile_text_inertly() {
     let mut view = sample_view();
-    view.tunnels[0].principal = "<img src=x onerror=alert(1)>".into();
+    view.page.tunnels[0].principal = "<img src=x onerror=alert(1)>".into();
     let first_id = view.tunnels[0].event_id.clone();
     let root = root();
     Renderer::<TunnelTable>::with_root_and_props(
@@ -87,7 +87,7 @@ async fn tunnel_rows_carry_event_ids_and_render_hostile_text_inertly() {
 async fn load_report_lists_every_file_with_its_status() {
     let view = sample_view();
     let root = root();
-    Renderer::<LoadReport>::with_root_and_props(root.clone(), LoadReportProps { files: view.files }).render();
+    Renderer::<LoadReport>::with_root_and_props(root.clone(), LoadReportProps { files: view.page.files }).render();
     yew::scheduler::flush().await;
     assert!(root.query_selector("[data-testid=file-status][data-status=read]").unwrap().is_some());
     let rejected = root.query_selector("[data-testid=file-status][data-status=rejected]").unwrap().unwrap();

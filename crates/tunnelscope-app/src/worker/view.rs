@@ -3,10 +3,10 @@
 //! the messages' fields and adds the profile's marks.
 
 use tunnelscope_core::Dataset;
-use tunnelscope_core::export::{self, ExportKind as CoreKind};
+use tunnelscope_core::export;
 use tunnelscope_core::ingest::SpanTexts;
 use tunnelscope_core::views::EventDetail;
-use tunnelscope_core::views::page::{self, PageRequest, PageSizes};
+use tunnelscope_core::views::page::{self, PageSizes};
 use tunnelscope_core::views::raw;
 pub use tunnelscope_core::views::raw::{NoFiles, RawFile, RawSource};
 
@@ -23,47 +23,16 @@ impl Prepared {
     }
 }
 
-/// The page's request in the core's terms.
-fn page_request(req: &ViewRequest) -> PageRequest {
-    PageRequest {
-        query: req.query.clone(),
-        window: req.window,
-        grouping: req.grouping,
-        eice_only: req.eice_only,
-        order: req.order,
-        offset: req.offset,
-        event_offset: req.event_offset,
-    }
-}
-
 const SIZES: PageSizes =
     PageSizes { rows: WINDOW_ROWS, event_rows: EVENT_WINDOW_ROWS, histogram_buckets: HISTOGRAM_BUCKETS };
 
 /// Everything the screen shows for `req` over a prepared `dataset` ([`page::build_page`]).
 pub fn build_view(dataset: &Dataset, prep: &Prepared, req: &ViewRequest) -> View {
-    let p = page::build_page(dataset, &prep.0, &page_request(req), SIZES);
     View {
         generation: req.generation,
-        n_events_total: p.n_events_total,
-        n_events: p.n_events,
-        stats: p.stats,
-        files: p.files,
-        n_tunnel_rows: p.n_tunnel_rows,
-        tunnels: p.tunnels,
-        n_endpoint_rows: p.n_endpoint_rows,
-        endpoint_changes: p.endpoint_changes,
         offset: req.offset,
-        query_error: p.query_error,
-        n_source_ips: p.n_source_ips,
-        extent: p.extent,
-        histogram: p.histogram,
-        lanes: p.lanes,
-        endpoints: p.endpoints,
-        n_event_rows: p.n_event_rows,
-        event_rows: p.event_rows,
         event_offset: req.event_offset,
-        coverage: p.coverage,
-        n_eice_total: p.n_eice_total,
+        page: page::build_page(dataset, &prep.0, &req.page, SIZES),
     }
 }
 
@@ -77,16 +46,6 @@ pub fn build_detail(
     raw::build_detail(dataset, prep.map(|p| &p.0), event_id, source)
 }
 
-fn kind(k: ExportKind) -> CoreKind {
-    match k {
-        ExportKind::TunnelsCsv => CoreKind::TunnelsCsv,
-        ExportKind::TunnelsJson => CoreKind::TunnelsJson,
-        ExportKind::EventsCsv => CoreKind::EventsCsv,
-        ExportKind::EventsJson => CoreKind::EventsJson,
-        ExportKind::Records => CoreKind::Records,
-    }
-}
-
 /// An export of what matches `req` at once: (file name, MIME type, body) ([`export::build_export`]).
 pub fn build_export(
     dataset: &Dataset,
@@ -95,7 +54,7 @@ pub fn build_export(
     req: &ViewRequest,
     source: &mut dyn RawSource,
 ) -> (String, String, String) {
-    export::build_export(dataset, &prep.0, kind(k), &req.query, req.window, source)
+    export::build_export(dataset, &prep.0, k, &req.query, req.window, source)
 }
 
 /// An export built a step at a time ([`export::ExportBuilder`]).
@@ -105,7 +64,7 @@ pub struct ExportBuilder(export::ExportBuilder);
 impl ExportBuilder {
     /// Starts an export of what matches `req`.
     pub fn new(dataset: &Dataset, prep: &Prepared, k: ExportKind, req: &ViewRequest) -> Self {
-        Self(export::ExportBuilder::new(dataset, &prep.0, kind(k), &req.query, req.window))
+        Self(export::ExportBuilder::new(dataset, &prep.0, k, &req.query, req.window))
     }
 
     /// Events (tunnels for a tunnel export) in the export.
@@ -151,10 +110,11 @@ mod tests {
         let mut ds = Dataset::new();
         ds.add_file(SAMPLE_FILE_NAME, &sample_trail_json());
         let prep = Prepared::new(&ds);
-        let req = ViewRequest { generation: 7, query: "outcome:failed".into(), offset: 2, ..ViewRequest::default() };
+        let page = page::PageRequest { query: "outcome:failed".into(), offset: 2, ..Default::default() };
+        let req = ViewRequest { generation: 7, page };
         let v = build_view(&ds, &prep, &req);
         assert_eq!((v.generation, v.offset, v.stats.tunnels.total), (7, 2, 5));
-        let p = page::build_page(&ds, &prep.0, &page_request(&req), SIZES);
+        let p = page::build_page(&ds, &prep.0, &req.page, SIZES);
         assert_eq!((v.n_events, v.n_tunnel_rows, &v.tunnels), (p.n_events, p.n_tunnel_rows, &p.tunnels));
         let (name, _, csv) = build_export(&ds, &prep, ExportKind::TunnelsCsv, &req, &mut NoFiles);
         assert_eq!((name.as_str(), csv.lines().count()), ("tunnels.csv", 6));

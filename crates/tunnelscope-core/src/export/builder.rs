@@ -23,6 +23,12 @@ pub enum ExportKind {
     EventsJson,
     /// Matching raw records as a reloadable `{"Records":[…]}` file.
     Records,
+    /// Sessions in the view as CSV / JSON (the CLI's `sessions` columns, contracts.md §7).
+    SessionsCsv,
+    SessionsJson,
+    /// Findings in the view as CSV / JSON (the CLI's `findings` columns, contracts.md §8).
+    FindingsCsv,
+    FindingsJson,
 }
 
 /// Builds an export of the events matching `query` and `window` at once: (file name, MIME type, body).
@@ -53,7 +59,7 @@ pub fn build_export(
 pub struct ExportBuilder {
     kind: ExportKind,
     /// The matching events in time order, or for a tunnel export the matching tunnel rows'
-    /// positions in [`Prepared`].
+    /// positions in [`Prepared`], or the sessions or findings in the view (in the CLI's order).
     items: Vec<u32>,
     /// A raw-records export: where each item's raw text is: `(0, _)` in the dataset (kept, or
     /// not to be had), `(f, k)` record `k` of the texts read again from file `f - 1`.
@@ -78,6 +84,10 @@ impl ExportBuilder {
         let items: Vec<u32> = match kind {
             ExportKind::TunnelsCsv | ExportKind::TunnelsJson => {
                 (0..tunnel_idx.len() as u32).filter(|&k| matches(tunnel_idx[k as usize])).collect()
+            }
+            ExportKind::SessionsCsv | ExportKind::SessionsJson => prep.insight().sessions_in(matches),
+            ExportKind::FindingsCsv | ExportKind::FindingsJson => {
+                prep.insight().findings_in(matches).into_iter().map(|k| k as u32).collect()
             }
             _ => prep.time_order().iter().copied().filter(|&i| matches(i)).collect(),
         };
@@ -135,11 +145,23 @@ impl ExportBuilder {
         let part = &self.items[from..to];
         let events = || part.iter().filter_map(|&i| dataset.get(i));
         let tunnels = || part.iter().map(|&k| prep.tunnel_rows().0[k as usize].clone()).collect::<Vec<_>>();
+        let sessions = || {
+            let insight = prep.insight();
+            part.iter().filter_map(|&s| insight.session_row(dataset, prep.pairings(), s)).collect::<Vec<_>>()
+        };
+        let findings = || {
+            let insight = prep.insight();
+            part.iter().filter_map(|&k| insight.findings().get(k as usize).cloned()).collect::<Vec<_>>()
+        };
         let (piece, shape) = match self.kind {
             ExportKind::TunnelsCsv => (super::tunnels_csv(&tunnels()), Piece::CSV),
             ExportKind::TunnelsJson => (super::tunnels_json(&tunnels()), Piece::JSON_ARRAY),
             ExportKind::EventsCsv => (super::events_csv(events()), Piece::CSV),
             ExportKind::EventsJson => (super::events_json(events()), Piece::JSON_ARRAY),
+            ExportKind::SessionsCsv => (super::sessions_csv(&sessions()), Piece::CSV),
+            ExportKind::SessionsJson => (super::sessions_json(&sessions()), Piece::JSON_ARRAY),
+            ExportKind::FindingsCsv => (super::findings_csv(&findings()), Piece::CSV),
+            ExportKind::FindingsJson => (super::findings_json(&findings()), Piece::JSON_ARRAY),
             ExportKind::Records => {
                 if from == 0 {
                     // Room for the whole document at once (in wasm, memory grown a little at a
@@ -176,6 +198,10 @@ impl ExportBuilder {
             ExportKind::EventsCsv => ("events.csv", "text/csv"),
             ExportKind::EventsJson => ("events.json", "application/json"),
             ExportKind::Records => ("records.json", "application/json"),
+            ExportKind::SessionsCsv => ("sessions.csv", "text/csv"),
+            ExportKind::SessionsJson => ("sessions.json", "application/json"),
+            ExportKind::FindingsCsv => ("findings.csv", "text/csv"),
+            ExportKind::FindingsJson => ("findings.json", "application/json"),
         };
         let body = if self.items.is_empty() {
             // Nothing matched: the empty document, as the export function writes it.
@@ -185,11 +211,18 @@ impl ExportBuilder {
                 ExportKind::EventsCsv => super::events_csv(std::iter::empty()),
                 ExportKind::EventsJson => super::events_json(std::iter::empty()),
                 ExportKind::Records => String::from_utf8_lossy(&super::records_json(std::iter::empty())).into_owned(),
+                ExportKind::SessionsCsv => super::sessions_csv(&[]),
+                ExportKind::SessionsJson => super::sessions_json(&[]),
+                ExportKind::FindingsCsv => super::findings_csv(&[]),
+                ExportKind::FindingsJson => super::findings_json(&[]),
             }
         } else {
             let mut body = self.body;
             let close = match self.kind {
-                ExportKind::TunnelsJson | ExportKind::EventsJson => Piece::JSON_ARRAY.close,
+                ExportKind::TunnelsJson
+                | ExportKind::EventsJson
+                | ExportKind::SessionsJson
+                | ExportKind::FindingsJson => Piece::JSON_ARRAY.close,
                 ExportKind::Records => Piece::RECORDS.close,
                 _ => "",
             };

@@ -24,6 +24,10 @@ pub fn what(kind: ExportKind) -> &'static str {
         ExportKind::EventsCsv => "events as CSV",
         ExportKind::EventsJson => "events as JSON",
         ExportKind::Records => "raw records",
+        ExportKind::SessionsCsv => "sessions as CSV",
+        ExportKind::SessionsJson => "sessions as JSON",
+        ExportKind::FindingsCsv => "findings as CSV",
+        ExportKind::FindingsJson => "findings as JSON",
     }
 }
 
@@ -36,6 +40,8 @@ pub fn progress_text(run: &ExportRun) -> String {
         ExportKind::TunnelsCsv | ExportKind::TunnelsJson => "tunnels",
         ExportKind::EventsCsv | ExportKind::EventsJson => "events",
         ExportKind::Records => "records",
+        ExportKind::SessionsCsv | ExportKind::SessionsJson => "sessions",
+        ExportKind::FindingsCsv | ExportKind::FindingsJson => "findings",
     };
     format!("{} of {} {noun}", thousands(run.done), thousands(run.total))
 }

@@ -1,9 +1,10 @@
 //! The reducer's tests: what the page shows after each sequence of actions.
 
 use super::*;
+use tunnelscope_core::views::page::{Page, PageRequest};
 
 fn view(generation: u64, n_events: u64) -> Rc<View> {
-    Rc::new(View { generation, n_events, ..View::default() })
+    Rc::new(View { generation, page: Page { n_events, ..Page::default() }, ..View::default() })
 }
 
 fn req(generation: u64) -> Action {
@@ -93,16 +94,14 @@ fn a_partial_view_after_an_earlier_load_does_not_end_a_later_one() {
 fn a_query_that_does_not_parse_is_not_applied_and_the_page_says_what_is() {
     use crate::page::components::filter_bar::not_applied;
     let ask = |generation: u64, query: &str| {
-        Action::RequestView(ViewRequest { generation, query: query.to_owned(), ..ViewRequest::default() })
+        Action::RequestView(ViewRequest {
+            generation,
+            page: PageRequest { query: query.to_owned(), ..PageRequest::default() },
+        })
     };
     let answer = |generation: u64, n_events: u64, query_error: Option<&str>| {
-        Action::ViewArrived(Rc::new(View {
-            generation,
-            n_events,
-            n_events_total: 9,
-            query_error: query_error.map(str::to_owned),
-            ..View::default()
-        }))
+        let page = Page { n_events, n_events_total: 9, query_error: query_error.map(str::to_owned), ..Page::default() };
+        Action::ViewArrived(Rc::new(View { generation, page, ..View::default() }))
     };
     let s = run(vec![ask(1, "port:22"), answer(1, 4, None)]);
     assert_eq!(not_applied(None, &s.request.query), None, "the applied query needs no note");
@@ -215,7 +214,7 @@ fn view_with_tunnels(generation: u64, n: usize) -> Rc<View> {
     ds.add_file(tunnelscope_core::sample::SAMPLE_FILE_NAME, &tunnelscope_core::sample::sample_trail_json());
     let rows = ds.tunnel_rows();
     let tunnels = rows.iter().cycle().take(n).cloned().collect();
-    Rc::new(View { generation, tunnels, ..View::default() })
+    Rc::new(View { generation, page: Page { tunnels, ..Page::default() }, ..View::default() })
 }
 
 #[test]
@@ -244,7 +243,9 @@ fn rows_appear_in_steps_and_done_waits_for_all_of_them() {
 
 #[test]
 fn sections_mount_one_per_task_when_data_first_appears() {
-    let data = |generation| Rc::new(View { generation, n_events_total: 5, ..View::default() });
+    let data = |generation| {
+        Rc::new(View { generation, page: Page { n_events_total: 5, ..Page::default() }, ..View::default() })
+    };
     let mut s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(data(1))]);
     for n in 1..=SECTIONS {
         assert!(!s.section_shown(n));
@@ -274,8 +275,8 @@ fn a_new_page_has_nothing_to_bring_up_to_date() {
 fn while_loading_a_new_view_shows_its_counters_at_once_then_each_section_and_the_tunnel_table_a_task_each() {
     let data = |generation, n| {
         let mut v = (*view_with_tunnels(generation, n)).clone();
-        v.n_events_total = 100;
-        v.n_events = 100 - generation;
+        v.page.n_events_total = 100;
+        v.page.n_events = 100 - generation;
         Rc::new(v)
     };
     let mut s = run(vec![start(1), loaded(1, 1), req(1), Action::ViewArrived(data(1, 60))]);
