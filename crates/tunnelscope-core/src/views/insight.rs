@@ -3,6 +3,7 @@
 //! `finding:` and `severity:` select from them.
 
 use hashbrown::HashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::findings::{self, FindingCounts, FindingRow, Settings, Severity};
@@ -26,6 +27,8 @@ pub struct Insight {
     rows: Vec<FindingRow>,
     /// Per finding, its evidence's dataset indices, ascending.
     evidence: Vec<Vec<u32>>,
+    /// Per finding, its first and last evidence time, ms.
+    spans: Vec<(i64, i64)>,
 }
 
 impl Insight {
@@ -51,7 +54,8 @@ impl Insight {
                 v
             })
             .collect();
-        Self { gap_ms, settings, order, sessions, by_id, session_of, rows, evidence }
+        let spans = found.iter().map(|f| (f.first_ms, f.last_ms)).collect();
+        Self { gap_ms, settings, order, sessions, by_id, session_of, rows, evidence, spans }
     }
 
     /// The gap the sessions were grouped with, ms.
@@ -109,6 +113,20 @@ impl Insight {
         self.evidence.get(k).map_or(&[], Vec::as_slice)
     }
 
+    /// Finding `k` on the timeline: its ID, rule, severity and first and last time.
+    pub fn finding_mark(&self, k: usize) -> Option<FindingMark> {
+        let row = self.rows.get(k)?;
+        let &(first_ms, last_ms) = self.spans.get(k)?;
+        Some(FindingMark {
+            finding_id: row.finding_id.clone(),
+            rule: row.rule.clone(),
+            severity: row.severity,
+            first_ms,
+            last_ms,
+            explanation: row.explanation.clone(),
+        })
+    }
+
     /// The findings in the view: those with an evidence event `shown` accepts, in order.
     pub fn findings_in(&self, shown: impl Fn(u32) -> bool) -> Vec<usize> {
         (0..self.rows.len()).filter(|&k| self.evidence[k].iter().any(|&i| shown(i))).collect()
@@ -152,6 +170,18 @@ impl Default for Insight {
     fn default() -> Self {
         Self::new(&Dataset::new(), &TunnelPairings::default(), DEFAULT_GAP_MS, Settings::default())
     }
+}
+
+/// A finding where the timeline marks it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FindingMark {
+    pub finding_id: String,
+    pub rule: String,
+    pub severity: Severity,
+    pub first_ms: i64,
+    pub last_ms: i64,
+    /// Its sentence, for the mark's hover text.
+    pub explanation: String,
 }
 
 /// [`Marks`] over an [`Insight`] and the tunnels' pairings.

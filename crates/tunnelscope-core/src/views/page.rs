@@ -6,7 +6,7 @@ use std::cell::{Ref, RefCell};
 use serde::{Deserialize, Serialize};
 
 use super::event_rows_sorted;
-use super::insight::{Insight, settings_from};
+use super::insight::{FindingMark, Insight, settings_from};
 use super::{Coverage, EndpointLife, EventRow, Grouping, Histogram, Lane, SortOrder, ViewIndex, coverage};
 use crate::dataset::{Dataset, EndpointChangeRow, FileReport, Stats, TunnelRow};
 use crate::findings::{FindingCounts, FindingRow};
@@ -301,9 +301,15 @@ pub struct Page {
     pub finding_counts: FindingCounts,
     /// A window of those findings, most severe (or newest) first.
     pub findings: Vec<FindingRow>,
+    /// Every finding in the view where the timeline marks it (at most [`MAX_FINDING_MARKS`],
+    /// most severe first).
+    pub finding_marks: Vec<FindingMark>,
     /// What in the gap or the findings settings could not be read (defaults used instead).
     pub settings_errors: Vec<String>,
 }
+
+/// The timeline marks at most this many findings (the list pages through all of them).
+pub const MAX_FINDING_MARKS: usize = 2000;
 
 /// A window of `max` rows from `offset` among those whose event is in `mask`, and their number.
 fn matching_rows<T: Clone>(rows: &[T], idx: &[u32], mask: &[bool], offset: usize, max: usize) -> (usize, Vec<T>) {
@@ -364,6 +370,11 @@ pub fn build_page(dataset: &Dataset, prep: &Prepared, req: &PageRequest, sizes: 
         let all = insight.findings();
         found.sort_by(|&a, &b| all[b].last.cmp(&all[a].last).then_with(|| all[a].finding_id.cmp(&all[b].finding_id)));
     }
+    let finding_marks = {
+        let mut by_severity = found.clone();
+        by_severity.sort_unstable();
+        by_severity.iter().take(MAX_FINDING_MARKS).filter_map(|&k| insight.finding_mark(k)).collect()
+    };
     let findings =
         found.iter().skip(req.finding_offset).take(sizes.rows).map(|&k| insight.findings()[k].clone()).collect();
     let mut lanes = prep.view_index.lanes(dataset, &matching, req.grouping, Some(&prep.pairings));
@@ -431,6 +442,7 @@ pub fn build_page(dataset: &Dataset, prep: &Prepared, req: &PageRequest, sizes: 
         n_findings: found.len(),
         finding_counts,
         findings,
+        finding_marks,
         settings_errors,
     }
 }
