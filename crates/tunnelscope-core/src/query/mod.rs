@@ -61,7 +61,10 @@ pub const QUERY_HELP: &[(&str, &str)] = &[
     ("before:T", "event time < T (UTC)"),
     ("active:T", "tunnels whose [start, latest possible end] contains T"),
     ("session:ID", "that session's tunnels (ID: its first tunnel's event ID) and the key pushes paired with them"),
-    ("finding:RULE|any", "evidence events of findings of that rule (failed-burst, unusual-port, …), or of any finding"),
+    (
+        "finding:RULE|any|ID",
+        "evidence events of findings of that rule (failed-burst, unusual-port, …), of any finding, or of one finding by its ID (failed-burst:EVENTID)",
+    ),
     ("severity:S", "evidence events of findings of severity S: high, medium, low or info"),
     ("-term", "excludes what term matches; each negated term is its own condition (-port:22 keeps non-tunnel events)"),
     ("NOT term", "the same as -term; NOT (…) and -(…) exclude a group"),
@@ -163,6 +166,7 @@ pub use index::QueryIndex;
 pub use parse::format_term;
 use parse::*;
 use text::*;
+pub use tree::FindingSel;
 use tree::*;
 
 /// A parsed query (contracts.md §5, with `OR`, `AND`, parentheses and `*`; see the module
@@ -186,8 +190,8 @@ pub trait Marks {
     /// The tunnels of the session with this ID and the key pushes paired with them; empty when
     /// no session has that ID.
     fn session_events(&self, id: &str) -> Vec<u32>;
-    /// The evidence events of the findings of this rule (any rule when `None`).
-    fn finding_events(&self, rule: Option<&str>) -> Vec<u32>;
+    /// The evidence events of the findings `sel` means.
+    fn finding_events(&self, sel: &FindingSel) -> Vec<u32>;
     /// The evidence events of the findings of this severity.
     fn severity_events(&self, severity: Severity) -> Vec<u32>;
 }

@@ -453,14 +453,23 @@ pub(super) fn parse_term(t: &Token) -> Result<(Key, Cond), QueryError> {
         }
         Key::Word => Cond::Word(Needle::new(t.parts.clone())),
         Key::Session => Cond::Session(v.to_owned(), None),
-        Key::Finding if v.eq_ignore_ascii_case("any") => Cond::Finding(None, None),
-        Key::Finding => match crate::findings::rule(&v.to_ascii_lowercase()) {
-            Some(rule) => Cond::Finding(Some(rule.name), None),
-            None => {
-                let names: Vec<&str> = crate::findings::RULES.iter().map(|r| r.name).collect();
-                return Err(t.error(format!("finding: {v:?} is not a rule (any, {})", names.join(", "))));
+        Key::Finding if v.eq_ignore_ascii_case("any") => Cond::Finding(FindingSel::Any, None),
+        Key::Finding => {
+            let (name, id) = v.split_once(':').map_or((v, None), |(n, rest)| (n, Some(rest)));
+            match (crate::findings::rule(&name.to_ascii_lowercase()), id) {
+                (Some(rule), None) => Cond::Finding(FindingSel::Rule(rule.name), None),
+                (Some(rule), Some(id)) if !id.is_empty() => {
+                    Cond::Finding(FindingSel::Id(format!("{}:{id}", rule.name)), None)
+                }
+                _ => {
+                    let names: Vec<&str> = crate::findings::RULES.iter().map(|r| r.name).collect();
+                    return Err(t.error(format!(
+                        "finding: {v:?} is not a rule or a finding ID (any, {}, or RULE:EVENTID)",
+                        names.join(", ")
+                    )));
+                }
             }
-        },
+        }
         Key::Severity => match Severity::parse(&v.to_ascii_lowercase()) {
             Some(s) => Cond::Severity(s, None),
             None => return Err(t.error(format!("severity is high, medium, low or info, not {v:?}"))),

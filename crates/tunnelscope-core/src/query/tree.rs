@@ -67,10 +67,21 @@ pub(super) enum Cond {
     Active(i64, String),
     /// `session:ID`: that session's tunnels and the key pushes paired with them.
     Session(String, Bound),
-    /// `finding:RULE` (`None`: `finding:any`): evidence events of findings of that rule.
-    Finding(Option<&'static str>, Bound),
+    /// `finding:RULE`, `finding:any` or `finding:ID`: evidence events of those findings.
+    Finding(FindingSel, Bound),
     /// `severity:S`: evidence events of findings of that severity.
     Severity(Severity, Bound),
+}
+
+/// Which findings a `finding:` term means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FindingSel {
+    /// `finding:any`.
+    Any,
+    /// `finding:RULE`.
+    Rule(&'static str),
+    /// `finding:RULE:EVENTID`: one finding, by its ID.
+    Id(String),
 }
 
 /// What a term about the load's sessions or findings selects, once [`Query::bind`] has read it
@@ -132,8 +143,9 @@ impl Cond {
             Self::Before(t, _) => format!("time < {}", crate::time::format_rfc3339(*t)),
             Self::Active(t, _) => format!("tunnel active at {}", crate::time::format_rfc3339(*t)),
             Self::Session(id, _) => format!("in session {id}"),
-            Self::Finding(Some(rule), _) => format!("evidence of a {rule} finding"),
-            Self::Finding(None, _) => "evidence of any finding".to_owned(),
+            Self::Finding(FindingSel::Rule(rule), _) => format!("evidence of a {rule} finding"),
+            Self::Finding(FindingSel::Any, _) => "evidence of any finding".to_owned(),
+            Self::Finding(FindingSel::Id(id), _) => format!("evidence of finding {id}"),
             Self::Severity(s, _) => format!("evidence of a {} finding", s.as_str()),
         }
     }
@@ -156,7 +168,9 @@ impl Cond {
             Self::Before(_, text) => format_term("before", text),
             Self::Active(_, text) => format_term("active", text),
             Self::Session(id, _) => format_term("session", id),
-            Self::Finding(rule, _) => format!("finding:{}", rule.unwrap_or("any")),
+            Self::Finding(FindingSel::Any, _) => "finding:any".to_owned(),
+            Self::Finding(FindingSel::Rule(rule), _) => format!("finding:{rule}"),
+            Self::Finding(FindingSel::Id(id), _) => format_term("finding", id),
             Self::Severity(s, _) => format!("severity:{}", s.as_str()),
         }
     }
@@ -326,7 +340,7 @@ impl Node {
             Node::Not(inner) => inner.bind(marks),
             Node::Term(_, cond) => match cond {
                 Cond::Session(id, set) => *set = Some(marks.session_events(id).into()),
-                Cond::Finding(rule, set) => *set = Some(marks.finding_events(*rule).into()),
+                Cond::Finding(sel, set) => *set = Some(marks.finding_events(sel).into()),
                 Cond::Severity(s, set) => *set = Some(marks.severity_events(*s).into()),
                 _ => {}
             },

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::Dataset;
 use crate::findings::{self, FindingCounts, FindingRow, Settings, Severity};
 use crate::pairing::TunnelPairings;
-use crate::query::Marks;
+use crate::query::{FindingSel, Marks};
 use crate::sessions::{self, DEFAULT_GAP_MS, Session, SessionCounts, SessionRow, Sessions};
 
 /// The sessions at one gap and the findings at one set of settings, over every loaded event.
@@ -203,8 +203,12 @@ impl Marks for InsightMarks<'_> {
         out
     }
 
-    fn finding_events(&self, rule: Option<&str>) -> Vec<u32> {
-        self.insight.evidence_where(|r| rule.is_none_or(|name| r.rule == name))
+    fn finding_events(&self, sel: &FindingSel) -> Vec<u32> {
+        match sel {
+            FindingSel::Any => self.insight.evidence_where(|_| true),
+            FindingSel::Rule(name) => self.insight.evidence_where(|r| r.rule == *name),
+            FindingSel::Id(id) => self.insight.evidence_where(|r| r.finding_id == *id),
+        }
     }
 
     fn severity_events(&self, severity: Severity) -> Vec<u32> {
