@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 
 use crate::time::format_rfc3339;
 
+mod incidents;
+
 /// The sample's file name as shown in the load report.
 pub const SAMPLE_FILE_NAME: &str = "sample/tunnelscope-sample.json";
 
@@ -314,6 +316,7 @@ pub fn sample_trail_json() -> Vec<u8> {
         let j = b.rng.below(i as u64 + 1) as usize;
         b.records.swap(i, j);
     }
+    incidents::add(&mut b);
     serde_json::to_vec(&json!({"Records": b.records})).unwrap_or_default()
 }
 
