@@ -1,5 +1,6 @@
 //! The built-in sample: a small synthetic trail written for this project (a few endpoints,
-//! a few dozen tunnels including failed ones, key pushes, and unrelated events).
+//! a few dozen tunnels including failed ones, key pushes, and unrelated events), and the
+//! incidents of `incidents.rs` that make every findings rule fire.
 //!
 //! Deterministic: the same bytes every time, so tests can assert its counts.
 
@@ -335,7 +336,7 @@ mod tests {
         assert_eq!(s.files.read, 1);
         assert_eq!(s.records.invalid, 0);
         assert_eq!(s.records.duplicates, 0);
-        assert_eq!(s.tunnels.total, 41);
+        assert_eq!(s.tunnels.total, 45);
         assert_eq!(s.tunnels.failed, 5);
         assert_eq!(s.endpoints.len(), 3);
         assert_eq!(s.endpoint_changes.create, 2);

@@ -396,7 +396,7 @@ fn sample_lanes_count_and_order() {
     let pairings = TunnelPairings::new(ds);
     for g in Grouping::ALL {
         let ls = lanes(ds, &idx, g);
-        assert_eq!(ls.iter().map(|l| l.marks.len()).sum::<usize>(), 41, "{g:?}");
+        assert_eq!(ls.iter().map(|l| l.marks.len()).sum::<usize>(), 45, "{g:?}");
         assert_eq!(ls.iter().map(|l| l.n_failed).sum::<u32>(), 5, "{g:?}");
         assert!(ls.windows(2).all(|w| w[0].key < w[1].key), "{g:?} lanes sorted by key");
         for l in &ls {
