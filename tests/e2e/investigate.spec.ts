@@ -11,14 +11,14 @@ const TUNNEL_COLUMNS = 'event_id,time,endpoint_id,private_ip,port,max_duration_s
 
 // Expected counts over the built-in sample, per query (tunnels, failed, endpoints).
 const SAMPLE_FILTERS: [string, number, number, number][] = [
-  ['user:alice', 12, 0, 3],
+  ['user:alice', 15, 0, 3],
   ['port:3389', 7, 1, 3],
-  ['ip:203.0.113.0/24', 12, 0, 3],
+  ['ip:203.0.113.0/24', 13, 0, 3],
   ['ip:2001:db8::/32', 12, 0, 3],
   ['target:fd00::/8', 3, 0, 1],
   ['outcome:failed', 5, 5, 2],
   ['active:2026-10-01T10:00Z', 4, 0, 3],
-  ['user:alice user:contractor-mallory', 17, 5, 3],
+  ['user:alice user:contractor-mallory', 20, 5, 3],
 ];
 
 async function expectCounts(v: ViewerPage, tunnels: number, failed: number, endpoints: number) {
@@ -33,7 +33,7 @@ test('filters narrow counters and rows (user, port, IPv4/IPv6 CIDR, target, outc
   const v = new ViewerPage(page);
   await v.goto();
   await v.loadSample();
-  await expectCounts(v, 41, 5, 3);
+  await expectCounts(v, 45, 5, 3);
   for (const [query, tunnels, failed, endpoints] of SAMPLE_FILTERS) {
     await v.filter(query);
     await expectCounts(v, tunnels, failed, endpoints);
@@ -41,7 +41,7 @@ test('filters narrow counters and rows (user, port, IPv4/IPv6 CIDR, target, outc
   await v.filter('port:notaport');
   await expect(page.getByTestId('filter-error')).toContainText('port');
   await v.filter('');
-  await expectCounts(v, 41, 5, 3);
+  await expectCounts(v, 45, 5, 3);
   // Clicking anywhere in a row opens it (its principal cell included); clicking a value in
   // the detail panel adds it as a filter.
   const first = v.tunnelRows.first();
@@ -59,7 +59,7 @@ test('the view lives in the URL: reload restores filter and selection', async ({
   await v.goto();
   await v.loadSample();
   await v.filter('port:22 outcome:accepted');
-  await expect(v.stat('tunnels')).toHaveText('30');
+  await expect(v.stat('tunnels')).toHaveText('34');
   const row = v.tunnelRows.nth(3);
   const id = await row.getAttribute('data-event-id');
   await row.locator('td').first().click();
@@ -72,7 +72,7 @@ test('the view lives in the URL: reload restores filter and selection', async ({
   await page.goto(url);
   await v.loadSample();
   await expect(page.getByTestId('filter-input')).toHaveValue('port:22 outcome:accepted');
-  await expect(v.stat('tunnels')).toHaveText('30');
+  await expect(v.stat('tunnels')).toHaveText('34');
   await expect(page.getByTestId('detail-panel')).toHaveAttribute('data-event-id', id!);
   await expect(page.getByTestId('notice')).toHaveCount(0);
 });
@@ -150,11 +150,11 @@ test('exports hold the filtered view, safe for spreadsheets, and the records rel
   expect(safe).toContain(`'=HYPERLINK`);
   await v.filter('event:OpenTunnel');
   const records = await downloadText(page, 'export-records');
-  expect(JSON.parse(records).Records.length).toBe(42);
+  expect(JSON.parse(records).Records.length).toBe(46);
   await page.getByTestId('clear').click();
   await v.upload([{ name: 'records.json', buffer: Buffer.from(records) }]);
-  await expect(v.stat('tunnels')).toHaveText('42');
-  await expect(v.stat('events')).toHaveText('42');
+  await expect(v.stat('tunnels')).toHaveText('46');
+  await expect(v.stat('events')).toHaveText('46');
 });
 
 test('a mixed folder of exports is read, skipped and rejected file by file', async ({ page }) => {
@@ -194,7 +194,7 @@ test('timeline, endpoint cards, event table and coverage render the sample', asy
   const v = new ViewerPage(page);
   await v.goto();
   await v.loadSample();
-  await expect(page.getByTestId('tunnel-timeline')).toHaveAttribute('data-marks', '41');
+  await expect(page.getByTestId('tunnel-timeline')).toHaveAttribute('data-marks', '45');
   await expect(page.getByTestId('endpoint-card')).toHaveCount(3);
   await expect(page.locator('[data-testid=endpoint-card][data-endpoint-id=eice-0f9e8d7c6b5a49382]')).toContainText('delete requested');
   await expect(page.locator('[data-testid=endpoint-card][data-endpoint-id=eice-04c5d6e7f8091a2b3]')).toContainText('created before the data starts');

@@ -74,10 +74,10 @@ test('the built-in sample loads with one click and makes no network request', as
   const late: string[] = [];
   page.on('request', (r) => late.push(r.url()));
   await v.loadSample();
-  await expect(v.stat('tunnels')).toHaveText('41');
+  await expect(v.stat('tunnels')).toHaveText('45');
   await expect(v.stat('failed-tunnels')).toHaveText('5');
   await expect(v.stat('endpoints')).toHaveText('3');
-  await expect(v.tunnelRows).toHaveCount(41);
+  await expect(v.tunnelRows).toHaveCount(45);
   await expect(v.endpointRows.first()).toBeVisible();
   expect(late).toEqual([]);
 });

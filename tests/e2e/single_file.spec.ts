@@ -36,7 +36,7 @@ test('tunnelscope.html works from file:// with no server and no request', async 
   await page.goto(`file://${SINGLE}`);
   await expect(v.status).toHaveAttribute('data-state', 'idle');
   await v.loadSample();
-  await expect(v.stat('tunnels')).toHaveText('41');
+  await expect(v.stat('tunnels')).toHaveText('45');
   await v.filter('user:alice');
   await v.waitDone();
   await expect(v.tunnelRows.first()).toBeVisible();

@@ -212,11 +212,11 @@ test('queries say what they do: OR, wildcards, and a query that is not applied',
   const v = new ViewerPage(page);
   await v.goto();
   await v.loadSample();
-  // OR is an operator, not a word; * is a wildcard (the sample: alice 12 tunnels, mallory 5).
+  // OR is an operator, not a word; * is a wildcard (the sample: alice 15 tunnels, mallory 5).
   await v.filter('user:alice OR user:contractor-mallory');
-  await expect(v.stat('tunnels')).toHaveText('17');
+  await expect(v.stat('tunnels')).toHaveText('20');
   await v.filter('user:ali*');
-  await expect(v.stat('tunnels')).toHaveText('12');
+  await expect(v.stat('tunnels')).toHaveText('15');
   await v.filter('(user:alice OR port:3389) outcome:accepted');
   await expect(v.stat('failed-tunnels')).toHaveText('0');
   const inEffect = await v.stat('tunnels').innerText();
@@ -235,7 +235,7 @@ test('Back undoes a view change and keeps the data; a missing selection says so'
   await v.goto();
   await v.loadSample();
   await v.filter('port:3389');
-  await expect(v.stat('tunnels')).not.toHaveText('41');
+  await expect(v.stat('tunnels')).not.toHaveText('45');
   const port3389 = await v.stat('tunnels').innerText();
   await v.filter('port:22');
   await expect(v.stat('tunnels')).not.toHaveText(port3389);
@@ -249,7 +249,7 @@ test('Back undoes a view change and keeps the data; a missing selection says so'
   await expect(page.getByTestId('filter-input')).toHaveValue('port:3389');
   await page.goBack();
   await expect(page.getByTestId('filter-input')).toHaveValue('');
-  await expect(v.stat('tunnels')).toHaveText('41');
+  await expect(v.stat('tunnels')).toHaveText('45');
   await page.goForward();
   await expect(page.getByTestId('filter-input')).toHaveValue('port:3389');
   // A link whose selection is not in the data.

@@ -48,11 +48,11 @@ async fn stats_bar_shows_the_counters() {
     )
     .render();
     yew::scheduler::flush().await;
-    assert_eq!(text(&root, "[data-testid=stat-tunnels]"), "41");
+    assert_eq!(text(&root, "[data-testid=stat-tunnels]"), "45");
     assert_eq!(text(&root, "[data-testid=stat-failed-tunnels]"), "5");
     assert_eq!(text(&root, "[data-testid=stat-endpoints]"), "3");
     assert_eq!(text(&root, "[data-testid=stat-events]"), view.n_events.to_string());
-    assert_eq!(text(&root, "[data-testid=stat-source-ips]"), "4");
+    assert_eq!(text(&root, "[data-testid=stat-source-ips]"), "6");
 }
 
 #[wasm_bindgen_test]
@@ -76,7 +76,7 @@ async fn tunnel_rows_carry_event_ids_and_render_hostile_text_inertly() {
     .render();
     yew::scheduler::flush().await;
     let rows = root.query_selector_all("[data-testid=tunnel-row]").unwrap();
-    assert_eq!(rows.length(), 41);
+    assert_eq!(rows.length(), 45);
     let first: Element = root.query_selector("[data-testid=tunnel-row]").unwrap().unwrap();
     assert_eq!(first.get_attribute("data-event-id").as_deref(), Some(first_id.as_str()));
     assert!(first.text_content().unwrap().contains("<img src=x onerror=alert(1)>"));

@@ -558,7 +558,7 @@ fn a_filter_may_start_with_a_negated_term() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(stats["tunnels"]["total"], 36);
+    assert_eq!(stats["tunnels"]["total"], 40);
     assert_eq!(stats["tunnels"]["failed"], 0);
     std::fs::remove_dir_all(&dir).ok();
 }

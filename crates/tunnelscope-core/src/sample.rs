@@ -1,11 +1,14 @@
 //! The built-in sample: a small synthetic trail written for this project (a few endpoints,
-//! a few dozen tunnels including failed ones, key pushes, and unrelated events).
+//! a few dozen tunnels including failed ones, key pushes, and unrelated events), and the
+//! incidents of `incidents.rs` that make every findings rule fire.
 //!
 //! Deterministic: the same bytes every time, so tests can assert its counts.
 
 use serde_json::{Value, json};
 
 use crate::time::format_rfc3339;
+
+mod incidents;
 
 /// The sample's file name as shown in the load report.
 pub const SAMPLE_FILE_NAME: &str = "sample/tunnelscope-sample.json";
@@ -314,6 +317,7 @@ pub fn sample_trail_json() -> Vec<u8> {
         let j = b.rng.below(i as u64 + 1) as usize;
         b.records.swap(i, j);
     }
+    incidents::add(&mut b);
     serde_json::to_vec(&json!({"Records": b.records})).unwrap_or_default()
 }
 
@@ -332,7 +336,7 @@ mod tests {
         assert_eq!(s.files.read, 1);
         assert_eq!(s.records.invalid, 0);
         assert_eq!(s.records.duplicates, 0);
-        assert_eq!(s.tunnels.total, 41);
+        assert_eq!(s.tunnels.total, 45);
         assert_eq!(s.tunnels.failed, 5);
         assert_eq!(s.endpoints.len(), 3);
         assert_eq!(s.endpoint_changes.create, 2);

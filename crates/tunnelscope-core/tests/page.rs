@@ -45,16 +45,16 @@ fn unfiltered_view_counts_everything() {
     let ds = sample();
     let v = build_view(&ds, &Prepared::new(&ds), &req(""));
     assert_eq!(v.n_events, v.n_events_total);
-    assert_eq!(v.stats.tunnels.total, 41);
+    assert_eq!(v.stats.tunnels.total, 45);
     let c = v.stats.endpoint_changes;
-    assert_eq!(v.n_eice_total, 41 + c.create + c.modify + c.delete + c.describe);
+    assert_eq!(v.n_eice_total, 45 + c.create + c.modify + c.delete + c.describe);
     // A filter changes what is shown, never the whole data's EICE activity.
     assert_eq!(build_view(&ds, &Prepared::new(&ds), &req("port:3389")).n_eice_total, v.n_eice_total);
-    assert_eq!(v.n_tunnel_rows, 41);
-    assert_eq!(v.tunnels.len(), WINDOW_ROWS.min(41));
-    let page = build_view(&ds, &Prepared::new(&ds), &PageRequest { offset: 40, ..req("") });
+    assert_eq!(v.n_tunnel_rows, 45);
+    assert_eq!(v.tunnels.len(), WINDOW_ROWS.min(45));
+    let page = build_view(&ds, &Prepared::new(&ds), &PageRequest { offset: 44, ..req("") });
     assert_eq!(page.tunnels.len(), 1);
-    assert_eq!(v.lanes.iter().map(|l| l.marks.len()).sum::<usize>(), 41);
+    assert_eq!(v.lanes.iter().map(|l| l.marks.len()).sum::<usize>(), 45);
     assert_eq!(v.endpoints.len(), 3);
     assert_eq!(v.histogram.counts.iter().map(|&c| u64::from(c)).sum::<u64>(), v.n_events);
     assert_eq!(v.n_event_rows as u64, v.n_events);
@@ -99,7 +99,7 @@ fn a_bad_query_is_reported_not_ignored() {
     let ds = sample();
     let v = build_view(&ds, &Prepared::new(&ds), &req("port:notanumber"));
     assert!(v.query_error.is_some());
-    assert_eq!(v.n_tunnel_rows, 41);
+    assert_eq!(v.n_tunnel_rows, 45);
 }
 
 #[test]
@@ -112,8 +112,8 @@ fn exports_follow_the_filter() {
     let (_, _, records) = build_export(&ds, &prep, ExportKind::Records, "event:OpenTunnel", None, &mut NoFiles);
     let mut reloaded = Dataset::new();
     reloaded.add_file("records.json", records.as_bytes());
-    assert_eq!(reloaded.stats().tunnels.total, 41);
-    assert_eq!(reloaded.events().len(), 41);
+    assert_eq!(reloaded.stats().tunnels.total, 45);
+    assert_eq!(reloaded.events().len(), 45);
 }
 
 /// The files of a compact dataset, read again from their bytes in one pass each.

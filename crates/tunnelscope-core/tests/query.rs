@@ -394,19 +394,19 @@ fn over_the_built_in_sample() {
         ds.stats_of(idx.iter().filter_map(|&i| ds.get(i)))
     };
     assert_eq!(count(""), ds.events().len());
-    assert_eq!(count("event:OpenTunnel"), 41);
+    assert_eq!(count("event:OpenTunnel"), 45);
     let s = stats("event:OpenTunnel");
-    assert_eq!((s.tunnels.total, s.tunnels.failed, s.endpoints.len()), (41, 5, 3));
+    assert_eq!((s.tunnels.total, s.tunnels.failed, s.endpoints.len()), (45, 5, 3));
     let s = stats("outcome:failed");
     assert_eq!((s.tunnels.total, s.tunnels.failed), (5, 5));
     assert_eq!(stats("outcome:accepted").tunnels.failed, 0);
     // Six RDP tunnels in the working day plus one failed probe.
     assert_eq!(count("port:3389"), 7);
-    assert_eq!(count("port:22 port:3389") + count("port:8080 port:5432"), 41);
+    assert_eq!(count("port:22 port:3389") + count("port:8080 port:5432"), 45);
     // Carol works over IPv6: every third tunnel of the day.
     assert_eq!(count("ip:2001:db8::/32 event:OpenTunnel"), 12);
     assert!(count("target:fd00::/8") > 0);
-    assert_eq!(count("target:fd00::/8") + count("target:0.0.0.0/0"), 41);
+    assert_eq!(count("target:fd00::/8") + count("target:0.0.0.0/0"), 45);
     assert_eq!(count("user:contractor-mallory event:OpenTunnel"), 5);
     // The window selects tunnels by overlap: late in the day, the latest tunnels are still active.
     let end = ds.events().iter().map(|e| e.time_ms).max().unwrap();

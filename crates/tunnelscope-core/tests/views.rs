@@ -396,7 +396,7 @@ fn sample_lanes_count_and_order() {
     let pairings = TunnelPairings::new(ds);
     for g in Grouping::ALL {
         let ls = lanes(ds, &idx, g);
-        assert_eq!(ls.iter().map(|l| l.marks.len()).sum::<usize>(), 41, "{g:?}");
+        assert_eq!(ls.iter().map(|l| l.marks.len()).sum::<usize>(), 45, "{g:?}");
         assert_eq!(ls.iter().map(|l| l.n_failed).sum::<u32>(), 5, "{g:?}");
         assert!(ls.windows(2).all(|w| w[0].key < w[1].key), "{g:?} lanes sorted by key");
         for l in &ls {
@@ -411,16 +411,17 @@ fn sample_lanes_count_and_order() {
     assert_eq!(
         counts,
         [
-            ("eice-04c5d6e7f8091a2b3".to_owned(), 7),
-            ("eice-0a1b2c3d4e5f60718".to_owned(), 18),
+            ("eice-04c5d6e7f8091a2b3".to_owned(), 8),
+            ("eice-0a1b2c3d4e5f60718".to_owned(), 21),
             ("eice-0f9e8d7c6b5a49382".to_owned(), 16)
         ]
     );
     let by_principal = lanes(ds, &idx, Grouping::Principal);
-    // The sample's principals open tunnels that overlap in time: their lanes stack.
+    // The sample's principals open tunnels that overlap in time: their lanes stack (alice's
+    // three Saturday tunnels, opened within 16 minutes for up to an hour each, take three rows).
     let stacked: Vec<(&str, u32)> =
         by_principal.iter().filter(|l| l.rows > 1).map(|l| (l.label.as_str(), l.rows)).collect();
-    assert_eq!(stacked, [("alice", 2), ("carol@example.com", 2), ("Admin/bob", 2)]);
+    assert_eq!(stacked, [("alice", 3), ("carol@example.com", 2), ("Admin/bob", 2)]);
     let mallory = by_principal.iter().find(|l| l.label == "contractor-mallory").unwrap();
     assert_eq!((mallory.marks.len(), mallory.n_failed), (5, 5));
     // Target sublabels name exactly the instances and users the tunnel rows were paired with.
@@ -503,10 +504,10 @@ fn endpoint_lives_of_the_sample() {
     assert_eq!((third.create_ms, third.delete_ms), (None, None), "predates the data");
     assert_eq!(third.region, "eu-west-1");
     assert_eq!(third.preserve_client_ip, None);
-    assert_eq!(third.n_tunnels, 7);
+    assert_eq!(third.n_tunnels, 8);
     assert!(first.create_ms.is_some() && first.delete_ms.is_none());
     assert_eq!(first.preserve_client_ip, Some(true));
-    assert_eq!((first.n_tunnels, first.n_failed), (18, 3));
+    assert_eq!((first.n_tunnels, first.n_failed), (21, 3));
     assert_eq!(first.created_by, "Admin/bob");
     assert_eq!(
         (first.vpc_id.as_str(), first.subnet_id.as_str()),
@@ -710,10 +711,15 @@ fn coverage_days_gaps_and_trail_changes() {
     let s = coverage(sample());
     assert_eq!(s.accounts, ["111122223333"]);
     assert_eq!(s.regions, ["eu-west-1", "us-east-1"]);
-    assert_eq!(s.days.len(), 1);
-    assert_eq!(s.days[0].day, "2026-10-01");
-    assert_eq!(s.days[0].events as usize, sample().events().len());
-    assert!(s.gaps.is_empty() && s.trail_changes.is_empty());
+    // The working day, the root user's Friday, alice's Saturday morning.
+    let days: Vec<(&str, u64)> = s.days.iter().map(|d| (d.day.as_str(), d.events)).collect();
+    assert_eq!(days, [("2026-10-01", 120), ("2026-10-02", 3), ("2026-10-03", 7)]);
+    assert_eq!(days.iter().map(|d| d.1 as usize).sum::<usize>(), sample().events().len());
+    assert!(s.gaps.is_empty());
+    // mallory stops the trail minutes after her denied burst; bob starts it again.
+    let changes: Vec<(&str, &str)> =
+        s.trail_changes.iter().map(|r| (r.event_name.as_str(), r.principal.as_str())).collect();
+    assert_eq!(changes, [("StopLogging", "contractor-mallory"), ("StartLogging", "Admin/bob")]);
     assert_eq!(coverage(&Dataset::new()), Default::default());
 }
 
@@ -724,7 +730,8 @@ fn source_ips_and_counters_follow_the_filter() {
     assert_eq!(n_source_ips(ds, &matching(ds, "user:alice")), 1);
     assert_eq!(n_source_ips(ds, &[]), 0);
     let s = sample();
-    assert_eq!(n_source_ips(s, &all(s)), 4);
+    // The four people, the root user's office address and alice's hotel.
+    assert_eq!(n_source_ips(s, &all(s)), 6);
     for ds in [trail(), sample()] {
         for query in [
             "",
