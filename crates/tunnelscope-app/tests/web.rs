@@ -44,7 +44,13 @@ async fn stats_bar_shows_the_counters() {
     let root = root();
     Renderer::<StatsBar>::with_root_and_props(
         root.clone(),
-        StatsBarProps { n_events: view.n_events, n_source_ips: view.n_source_ips, stats: view.page.stats.clone() },
+        StatsBarProps {
+            n_events: view.n_events,
+            n_source_ips: view.n_source_ips,
+            stats: view.page.stats.clone(),
+            n_sessions: view.n_sessions as u64,
+            n_findings: view.n_findings as u64,
+        },
     )
     .render();
     yew::scheduler::flush().await;
@@ -53,6 +59,9 @@ async fn stats_bar_shows_the_counters() {
     assert_eq!(text(&root, "[data-testid=stat-endpoints]"), "3");
     assert_eq!(text(&root, "[data-testid=stat-events]"), view.n_events.to_string());
     assert_eq!(text(&root, "[data-testid=stat-source-ips]"), "6");
+    // The sample's sessions and findings, as `tunnelscope stats --json` counts them.
+    assert_eq!(text(&root, "[data-testid=stat-sessions]"), "43");
+    assert_eq!(text(&root, "[data-testid=stat-findings]"), "23");
 }
 
 #[wasm_bindgen_test]

@@ -1,4 +1,5 @@
-//! The view state in the URL fragment (contracts.md §6): query, window, grouping, selection, fingerprint.
+//! The view state in the URL fragment (contracts.md §6, §7, §8): query, window, grouping,
+//! selection, session gap, findings settings, fingerprint.
 
 // The fragment only ever holds what the user typed or selected plus a hash of file names and
 // sizes, never record contents; parsing is tolerant because links are edited by hand.
@@ -12,6 +13,10 @@ const MAX_QUERY_CHARS: usize = 4096;
 const MAX_SELECTED_CHARS: usize = 256;
 /// Longest grouping name kept from a fragment.
 const MAX_GROUPING_CHARS: usize = 32;
+/// Longest session gap kept from a fragment.
+const MAX_GAP_CHARS: usize = 32;
+/// Longest findings settings text kept from a fragment.
+const MAX_SETTINGS_CHARS: usize = 4096;
 /// Hex characters in a fingerprint.
 const FINGERPRINT_HEX: usize = 12;
 
@@ -29,11 +34,15 @@ pub struct ViewState {
     pub selected: Option<String>,
     /// The fingerprint of the loaded files ([`fingerprint`]); empty when none.
     pub fingerprint: String,
+    /// The session gap as typed (`15m`); empty for the default.
+    pub gap: String,
+    /// Findings settings, `RULE.PARAM=VALUE` each (written `;`-separated as `set`).
+    pub settings: Vec<String>,
 }
 
 impl ViewState {
     /// The fragment without the leading `#`: percent-encoded `key=value` pairs joined by `&`
-    /// (`q`, `from`, `to`, `group`, `sel`, `fp`), empty ones omitted.
+    /// (`q`, `from`, `to`, `group`, `sel`, `gap`, `set`, `fp`), empty ones omitted.
     pub fn to_fragment(&self) -> String {
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if !self.query.is_empty() {
@@ -52,6 +61,12 @@ impl ViewState {
         }
         if let Some(sel) = self.selected.as_ref().filter(|s| !s.is_empty()) {
             pairs.push(("sel", sel.clone()));
+        }
+        if !self.gap.is_empty() {
+            pairs.push(("gap", self.gap.clone()));
+        }
+        if !self.settings.is_empty() {
+            pairs.push(("set", self.settings.join(";")));
         }
         if !self.fingerprint.is_empty() {
             pairs.push(("fp", self.fingerprint.clone()));
@@ -75,6 +90,11 @@ impl ViewState {
                 Some("group") if is_grouping(&value) => state.grouping = value,
                 Some("sel") if is_selection(&value) => state.selected = Some(value),
                 Some("fp") if is_fingerprint(&value) => state.fingerprint = value,
+                Some("gap") if is_gap(&value) => state.gap = value,
+                Some("set") if value.chars().count() <= MAX_SETTINGS_CHARS && !value.chars().any(char::is_control) => {
+                    state.settings =
+                        value.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+                }
                 _ => {}
             }
         }
@@ -91,6 +111,13 @@ fn is_grouping(v: &str) -> bool {
     !v.is_empty()
         && v.len() <= MAX_GROUPING_CHARS
         && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// A gap is short: digits and `h`, `m`, `s` (the core reads it; a bad one is reported there).
+fn is_gap(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= MAX_GAP_CHARS
+        && v.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'h' | b'm' | b's'))
 }
 
 /// An event ID is short, non-empty and has no control characters.

@@ -26,6 +26,8 @@ fn full(query: &str) -> ViewState {
         grouping: "endpoint".to_owned(),
         selected: Some("3f1c2a9e-0000-4000-8000-000000000001".to_owned()),
         fingerprint: fingerprint(&[("a.json", 1), ("b.json.gz", 2)]),
+        gap: "15m".to_owned(),
+        settings: vec!["failed-burst.min=2".to_owned(), "unknown-source.allow=10.0.0.0/8,192.0.2.1".to_owned()],
     }
 }
 
@@ -36,7 +38,16 @@ fn round_trips_every_field() {
     assert_eq!(ViewState::from_fragment(&frag), s);
     assert_eq!(ViewState::from_fragment(&format!("#{frag}")), s, "a leading # is tolerated");
     assert!(frag.starts_with("q=user:alice%20port:22&from=2026-10-01T08:00:00Z&to=2026-10-01T09:00:00.123Z"), "{frag}");
-    assert!(frag.contains("&group=endpoint&sel=3f1c2a9e-0000-4000-8000-000000000001&fp="), "{frag}");
+    assert!(frag.contains("&group=endpoint&sel=3f1c2a9e-0000-4000-8000-000000000001&gap=15m&set="), "{frag}");
+}
+
+#[test]
+fn the_gap_and_settings_are_kept_only_when_they_look_like_them() {
+    let s = ViewState::from_fragment("gap=1h30m&set=off-hours.offset%3D%2B02:00%3B%3Brdp.enabled%3Dfalse");
+    assert_eq!(s.gap, "1h30m");
+    assert_eq!(s.settings, vec!["off-hours.offset=+02:00".to_owned(), "rdp.enabled=false".to_owned()]);
+    assert_eq!(ViewState::from_fragment("gap=10%20minutes").gap, "", "not a duration's characters");
+    assert!(ViewState::from_fragment("set=a%0Ab").settings.is_empty(), "control characters");
 }
 
 #[test]
@@ -47,8 +58,8 @@ fn hostile_strings_round_trip_and_never_break_the_fragment() {
         for bad in ['&', '=', '#', ' ', '\t', '"', '<', '>', '\'', '%'] {
             // `&`, `=` and `%` appear only as separators and escapes.
             let allowed = match bad {
-                '&' => frag.matches('&').count() == 5,
-                '=' => frag.matches('=').count() == 6,
+                '&' => frag.matches('&').count() == 7,
+                '=' => frag.matches('=').count() == 8,
                 '%' => frag.split('%').skip(1).all(|p| p.len() >= 2 && p[..2].chars().all(|c| c.is_ascii_hexdigit())),
                 _ => !frag.contains(bad),
             };
@@ -203,13 +214,13 @@ mod properties {
             files.prop_map(|f| fingerprint(&f.iter().map(|(n, s)| (n.as_str(), *s)).collect::<Vec<_>>())),
             "[0-9a-f]{12}",
         ];
-        (text(4096), prop::option::of(window()), grouping, selected, fp).prop_map(
-            |(query, window, grouping, selected, fingerprint)| ViewState {
-                query,
-                window,
-                grouping,
-                selected,
-                fingerprint,
+        let gap = prop_oneof![Just(String::new()), "[0-9]{1,4}[hms]?", "[0-9]{1,2}h[0-9]{1,2}m"];
+        let settings = prop::collection::vec("[a-z-]{1,20}\\.[a-z_]{1,8}=[ -:<-~]{0,30}", 0..4);
+        (text(4096), prop::option::of(window()), grouping, selected, fp, gap, settings).prop_map(
+            |(query, window, grouping, selected, fingerprint, gap, settings)| {
+                // What a fragment can hold: no empty or blank settings (they are dropped).
+                let settings = settings.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+                ViewState { query, window, grouping, selected, fingerprint, gap, settings }
             },
         )
     }
@@ -229,7 +240,9 @@ mod properties {
                 + 2 * usize::from(s.window.is_some())
                 + usize::from(!s.grouping.is_empty())
                 + usize::from(s.selected.is_some())
-                + usize::from(!s.fingerprint.is_empty());
+                + usize::from(!s.fingerprint.is_empty())
+                + usize::from(!s.gap.is_empty())
+                + usize::from(!s.settings.is_empty());
             prop_assert_eq!(frag.matches('=').count(), fields, "{}", frag);
             prop_assert_eq!(frag.split('&').filter(|p| !p.is_empty()).count(), fields, "{}", frag);
         }
@@ -245,7 +258,7 @@ mod properties {
             fp in prop_oneof![text(14), "[0-9a-f]{12}"],
         ) {
             let window = window.map(|(start_ms, end_ms)| TimeWindow { start_ms, end_ms });
-            let s = ViewState { query, window, grouping, selected, fingerprint: fp };
+            let s = ViewState { query, window, grouping, selected, fingerprint: fp, ..ViewState::default() };
             let back = ViewState::from_fragment(&s.to_fragment());
             prop_assert_eq!(ViewState::from_fragment(&back.to_fragment()), back.clone());
             let q_ok = s.query.chars().count() <= 4096;

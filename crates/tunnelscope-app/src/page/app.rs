@@ -17,16 +17,19 @@ use crate::page::components::endpoint_changes::EndpointChanges;
 use crate::page::components::event_table::EventTable;
 use crate::page::components::export_progress::ExportProgress;
 use crate::page::components::filter_bar::FilterBar;
+use crate::page::components::findings_panel::FindingsPanel;
 use crate::page::components::help::Help;
 use crate::page::components::load_progress::LoadProgress;
 use crate::page::components::load_report::LoadReport;
 use crate::page::components::overview::Overview;
+use crate::page::components::sessions_table::SessionsTable;
 use crate::page::components::stats_bar::StatsBar;
 use crate::page::components::status_bar::StatusBar;
 use crate::page::components::timeline::Timeline;
 use crate::page::components::tunnel_table::TunnelTable;
 use crate::page::state::{Action, AppState, LoadBatch, LoadPhase};
 use crate::page::tasks::{later, perf_mark};
+use crate::protocol::ExportKind;
 use engine::{use_engine, with_pool};
 use fragment::{location_hash, use_fragment};
 use handlers::Handlers;
@@ -140,7 +143,15 @@ pub fn app() -> Html {
                 <div class="notice" data-testid="notice" role="status">{notice.clone()}</div>
             }
             <FilterBar query={req.query.clone()} error={view.query_error.clone()} on_query={h.on_query.clone()} />
-            <StatsBar n_events={view.n_events} stats={view.stats.clone()} n_source_ips={view.n_source_ips} />
+            <StatsBar n_events={view.n_events} stats={view.stats.clone()} n_source_ips={view.n_source_ips}
+                n_sessions={view.n_sessions as u64} n_findings={view.n_findings as u64} />
+            if view.n_events_total > 0 {
+                <FindingsPanel rows={view.findings.clone()} total={view.n_findings} counts={view.finding_counts}
+                    offset={req.finding_offset} newest_first={req.findings_newest_first} settings={req.settings.clone()}
+                    errors={view.settings_errors.clone()} query={req.query.clone()} local_time={local}
+                    on_page={h.on_finding_page.clone()} on_newest={h.on_findings_newest.clone()} on_settings={h.on_settings.clone()}
+                    on_open={h.on_open_finding.clone()} on_query={h.on_query.clone()} />
+            }
             if state.section_shown(1) {
                 <Overview histogram={v1.histogram.clone()} window={req.window} local_time={local} dark={state.dark} on_window={h.on_window.clone()} />
                 <div class="exports">
@@ -150,6 +161,10 @@ pub fn app() -> Html {
                     <button data-testid="export-events-csv" onclick={h.export_events_csv.clone()} disabled={exporting}>{"events CSV"}</button>
                     <button data-testid="export-events-json" onclick={h.export_events_json.clone()} disabled={exporting}>{"events JSON"}</button>
                     <button data-testid="export-records" onclick={h.export_records.clone()} disabled={exporting}>{"raw records"}</button>
+                    <button data-testid="export-sessions-csv" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::SessionsCsv)} disabled={exporting}>{"sessions CSV"}</button>
+                    <button data-testid="export-sessions-json" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::SessionsJson)} disabled={exporting}>{"sessions JSON"}</button>
+                    <button data-testid="export-findings-csv" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::FindingsCsv)} disabled={exporting}>{"findings CSV"}</button>
+                    <button data-testid="export-findings-json" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::FindingsJson)} disabled={exporting}>{"findings JSON"}</button>
                     if let Some(run) = &state.export {
                         <ExportProgress run={run.clone()} on_cancel={on_export_cancel} />
                     }
@@ -169,6 +184,10 @@ pub fn app() -> Html {
                             selected={state.selected.clone()} local_time={local} dark={state.dark}
                             grouping={req.grouping} on_grouping={h.on_grouping.clone()} on_select={h.on_select.clone()} />
                         <EndpointCards endpoints={v2.endpoints.clone()} local_time={local} on_filter={h.on_filter.clone()} />
+                        <SessionsTable rows={v2.sessions.clone()} total={v2.n_sessions} offset={req.session_offset} sort={req.session_sort}
+                            gap={v2.gap.clone()} gap_typed={req.gap.clone()} query={req.query.clone()} local_time={local}
+                            on_page={h.on_session_page.clone()} on_sort={h.on_session_sort.clone()} on_gap={h.on_gap.clone()}
+                            on_open={h.on_open_session.clone()} on_select={h.on_select.clone()} />
                     }
                     if !no_eice {
                     <TunnelTable rows={state.shown_tunnels().to_vec()} total={vt.n_tunnel_rows} offset={vt.offset} on_page={h.on_page.clone()}

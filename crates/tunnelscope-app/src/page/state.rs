@@ -7,6 +7,7 @@ use yew::Reducible;
 
 use tunnelscope_core::query::{TimeWindow, format_term};
 use tunnelscope_core::view_state::{ViewState, fingerprint};
+use tunnelscope_core::views::page::SessionSort;
 use tunnelscope_core::views::{EventDetail, Grouping, SortOrder};
 
 pub use crate::page::partial_views::PartialViews;
@@ -179,8 +180,20 @@ pub enum ViewChange {
     EiceOnly(bool),
     /// Event table order.
     Order(SortOrder),
-    /// Back or Forward: the entry's query, window and grouping.
+    /// Back or Forward: the entry's query, window, grouping, gap and findings settings.
     Restore(ViewState),
+    /// The session gap, as typed (empty: the default).
+    Gap(String),
+    /// The findings settings, `RULE.PARAM=VALUE` each.
+    Settings(Vec<String>),
+    /// The sessions table's order.
+    SessionSort(SessionSort),
+    /// The sessions table's window start.
+    SessionPage(usize),
+    /// The findings list's window start.
+    FindingPage(usize),
+    /// The findings list newest first (else most severe first).
+    FindingsNewest(bool),
     /// The first page of every table (a load ended).
     FirstPage,
     /// The same request again (partial results while loading).
@@ -192,6 +205,8 @@ impl ViewChange {
         let first_page = |r: &mut ViewRequest| {
             r.offset = 0;
             r.event_offset = 0;
+            r.session_offset = 0;
+            r.finding_offset = 0;
         };
         match self {
             Self::Query(query) => {
@@ -222,7 +237,27 @@ impl ViewChange {
                 r.query = link.query;
                 r.window = link.window;
                 r.grouping = Grouping::parse(&link.grouping).unwrap_or_default();
+                r.gap = link.gap;
+                r.settings = link.settings;
                 first_page(r);
+            }
+            Self::Gap(gap) => {
+                r.gap = gap.trim().to_owned();
+                r.session_offset = 0;
+            }
+            Self::Settings(settings) => {
+                r.settings = settings;
+                r.finding_offset = 0;
+            }
+            Self::SessionSort(order) => {
+                r.session_sort = order;
+                r.session_offset = 0;
+            }
+            Self::SessionPage(offset) => r.session_offset = offset,
+            Self::FindingPage(offset) => r.finding_offset = offset,
+            Self::FindingsNewest(on) => {
+                r.findings_newest_first = on;
+                r.finding_offset = 0;
             }
             Self::FirstPage => first_page(r),
             Self::Refresh => {}

@@ -40,7 +40,8 @@ pub(super) fn clear_fragment() {
 /// query, window, grouping or selection (a query applies on Enter, so never per keystroke).
 /// The files' fingerprint changing is not: that entry is rewritten in place.
 fn is_navigation(from: &ViewState, to: &ViewState) -> bool {
-    (&from.query, from.window, &from.grouping, &from.selected) != (&to.query, to.window, &to.grouping, &to.selected)
+    (&from.query, from.window, &from.grouping, &from.selected, &from.gap, &from.settings)
+        != (&to.query, to.window, &to.grouping, &to.selected, &to.gap, &to.settings)
 }
 
 /// Keeps the fragment in step with `state`, and follows Back and Forward.
@@ -49,8 +50,16 @@ pub(super) fn use_fragment(state: &UseReducerHandle<AppState>) {
     {
         let r = &state.request;
         let files = state.files.clone();
-        let deps = (r.query.clone(), r.window, r.grouping, state.selected.clone(), state.view.n_events_total);
-        use_effect_with(deps, move |(query, window, grouping, selected, n_events)| {
+        let deps = (
+            r.query.clone(),
+            r.window,
+            r.grouping,
+            state.selected.clone(),
+            state.view.n_events_total,
+            r.gap.clone(),
+            r.settings.clone(),
+        );
+        use_effect_with(deps, move |(query, window, grouping, selected, n_events, gap, settings)| {
             if *n_events > 0 || !query.is_empty() {
                 let vs = ViewState {
                     query: query.clone(),
@@ -62,6 +71,8 @@ pub(super) fn use_fragment(state: &UseReducerHandle<AppState>) {
                     },
                     selected: selected.clone(),
                     fingerprint: files_fingerprint(&files),
+                    gap: gap.clone(),
+                    settings: settings.clone(),
                 };
                 let fragment = vs.to_fragment();
                 let current = location_hash();

@@ -4,7 +4,9 @@
 //! every render re-rendered every component, ~60 ms a step).
 
 use tunnelscope_core::query::TimeWindow;
+use tunnelscope_core::query::format_term;
 use tunnelscope_core::sample::{SAMPLE_FILE_NAME, sample_trail_json};
+use tunnelscope_core::views::page::SessionSort;
 use tunnelscope_core::views::{Grouping, SortOrder};
 use web_sys::File;
 use yew::prelude::*;
@@ -43,6 +45,17 @@ pub(super) struct Handlers {
     pub(super) export_events_csv: Callback<MouseEvent>,
     pub(super) export_events_json: Callback<MouseEvent>,
     pub(super) export_records: Callback<MouseEvent>,
+    pub(super) on_export: Callback<ExportKind>,
+    pub(super) on_gap: Callback<String>,
+    pub(super) on_settings: Callback<Vec<String>>,
+    pub(super) on_session_sort: Callback<SessionSort>,
+    pub(super) on_session_page: Callback<usize>,
+    pub(super) on_finding_page: Callback<usize>,
+    pub(super) on_findings_newest: Callback<bool>,
+    /// Opens a session: its tunnels and key pushes become the view, its first tunnel selected.
+    pub(super) on_open_session: Callback<String>,
+    /// Opens a finding: its evidence becomes the view.
+    pub(super) on_open_finding: Callback<String>,
 }
 
 /// A callback that dispatches the action `f` makes of its argument.
@@ -135,6 +148,22 @@ impl Handlers {
             export_events_csv: export(ExportKind::EventsCsv),
             export_events_json: export(ExportKind::EventsJson),
             export_records: export(ExportKind::Records),
+            on_export: dispatch(d, Action::Export),
+            on_gap: view_change(d, ViewChange::Gap),
+            on_settings: view_change(d, ViewChange::Settings),
+            on_session_sort: view_change(d, ViewChange::SessionSort),
+            on_session_page: view_change(d, ViewChange::SessionPage),
+            on_finding_page: view_change(d, ViewChange::FindingPage),
+            on_findings_newest: view_change(d, ViewChange::FindingsNewest),
+            on_open_session: {
+                let d = d.clone();
+                Callback::from(move |id: String| {
+                    d.dispatch(Action::ChangeView(ViewChange::Query(format_term("session", &id))));
+                    // A session's ID is its first tunnel's event ID.
+                    d.dispatch(Action::Select(Some(id)));
+                })
+            },
+            on_open_finding: view_change(d, |id: String| ViewChange::Query(format_term("finding", &id))),
         }
     }
 }

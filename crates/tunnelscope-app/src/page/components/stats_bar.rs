@@ -13,6 +13,11 @@ pub struct StatsBarProps {
     /// Distinct source IPs of matching events.
     #[prop_or_default]
     pub n_source_ips: u64,
+    /// Sessions in the view, and findings with evidence in it.
+    #[prop_or_default]
+    pub n_sessions: u64,
+    #[prop_or_default]
+    pub n_findings: u64,
 }
 
 fn stat(testid: &'static str, label: &'static str, value: u64) -> Html {
@@ -36,6 +41,8 @@ pub fn stats_bar(props: &StatsBarProps) -> Html {
             {stat("stat-endpoints", "endpoints", s.endpoints.len() as u64)}
             {stat("stat-principals", "principals", s.principals)}
             {stat("stat-source-ips", "source IPs", props.n_source_ips)}
+            {stat("stat-sessions", "sessions", props.n_sessions)}
+            {stat("stat-findings", "findings", props.n_findings)}
             <div class="stats-bar__accounting" data-testid="stat-accounting"
                 data-files-read={s.files.read.to_string()} data-files-skipped={s.files.skipped.to_string()}
                 data-files-rejected={s.files.rejected.to_string()} data-records-loaded={s.records.loaded.to_string()}
