@@ -63,7 +63,8 @@ async function watchExports(page: Page) {
           done: Number(line.getAttribute('data-done')),
           total: Number(line.getAttribute('data-total')),
           text: line.textContent ?? '',
-          buttonsDisabled: buttons.length === 5 && buttons.every((b) => (b as HTMLButtonElement).disabled),
+          // Tunnels, events (CSV, JSON), raw records, sessions and findings (CSV, JSON).
+          buttonsDisabled: buttons.length === 9 && buttons.every((b) => (b as HTMLButtonElement).disabled),
         };
         const last = ex.snaps[ex.snaps.length - 1];
         if (!last || JSON.stringify({ ...last, t: 0 }) !== JSON.stringify({ ...s, t: 0 })) ex.snaps.push(s);

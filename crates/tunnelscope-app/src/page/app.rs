@@ -184,8 +184,11 @@ pub fn app() -> Html {
                             selected={state.selected.clone()} local_time={local} dark={state.dark}
                             grouping={req.grouping} on_grouping={h.on_grouping.clone()} on_select={h.on_select.clone()} />
                         <EndpointCards endpoints={v2.endpoints.clone()} local_time={local} on_filter={h.on_filter.clone()} />
-                        <SessionsTable rows={v2.sessions.clone()} total={v2.n_sessions} offset={req.session_offset} sort={req.session_sort}
-                            gap={v2.gap.clone()} gap_typed={req.gap.clone()} query={req.query.clone()} local_time={local}
+                    }
+                    // Its own render step (section 3), after the timeline's.
+                    if state.section_shown(3) && !no_eice {
+                        <SessionsTable rows={v3.sessions.clone()} total={v3.n_sessions} offset={req.session_offset} sort={req.session_sort}
+                            gap={v3.gap.clone()} gap_typed={req.gap.clone()} query={req.query.clone()} local_time={local}
                             on_page={h.on_session_page.clone()} on_sort={h.on_session_sort.clone()} on_gap={h.on_gap.clone()}
                             on_open={h.on_open_session.clone()} on_select={h.on_select.clone()} />
                     }
