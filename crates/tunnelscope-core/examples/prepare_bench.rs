@@ -105,6 +105,7 @@ fn main() {
     let t = Instant::now();
     assert_eq!(stats, dataset.stats_of(dataset.iter()));
     step("stats (each event)", t);
+    let prepared_from = Instant::now();
     let t = Instant::now();
     let pairings = TunnelPairings::new(&dataset);
     step("pairings", t);
@@ -132,6 +133,58 @@ fn main() {
     let t = Instant::now();
     let order = dataset.time_order();
     step("time order", t);
+    // Issue 20/21: sessions and findings beside the other indexes; the ratio to the rest of the
+    // preparation (pairings … time order, as `Prepared::new` runs them) is the budget's measure.
+    let prepare = prepared_from.elapsed();
+    let t = Instant::now();
+    let (order_s, sessions) = tunnelscope_core::sessions::of_dataset(&dataset, tunnelscope_core::sessions::DEFAULT_GAP_MS);
+    let sessions_time = t.elapsed();
+    step("sessions", t);
+    let t = Instant::now();
+    let (index, events) = tunnelscope_core::findings::inputs(&dataset, &pairings);
+    let found = tunnelscope_core::findings::find(&events, &tunnelscope_core::findings::Settings::default());
+    let findings_time = t.elapsed();
+    step("findings", t);
+    let t = Instant::now();
+    let insight = views::insight::Insight::new(
+        &dataset,
+        &pairings,
+        tunnelscope_core::sessions::DEFAULT_GAP_MS,
+        tunnelscope_core::findings::Settings::default(),
+    );
+    let insight_time = t.elapsed();
+    step("insight (sessions + findings + their indexes)", t);
+    println!(
+        "{} sessions of {} tunnels, {} findings over {} rule inputs ({} indices); preparation without them {:.0} ms; \
+         sessions {:.1} %, findings {:.1} %, the whole insight {:.1} % of it",
+        sessions.sessions.len(),
+        order_s.len(),
+        found.len(),
+        events.len(),
+        index.len(),
+        prepare.as_secs_f64() * 1e3,
+        100.0 * sessions_time.as_secs_f64() / prepare.as_secs_f64(),
+        100.0 * findings_time.as_secs_f64() / prepare.as_secs_f64(),
+        100.0 * insight_time.as_secs_f64() / prepare.as_secs_f64(),
+    );
+    assert_eq!(insight.findings().len(), found.len());
+    // A re-filter as the page asks for it (issue 5's 100 ms budget at a million events), with
+    // the terms that read sessions and findings.
+    let prep = views::page::Prepared::new(&dataset);
+    let sizes = views::page::PageSizes { rows: 100, event_rows: 300, histogram_buckets: 240 };
+    let first_session = insight.session_row(&dataset, &pairings, 0).map(|r| r.session_id).unwrap_or_default();
+    for q in ["", "port:22", "finding:any", "severity:high", "finding:off-hours -port:3389", &format!("session:{first_session}")] {
+        let req = views::page::PageRequest { query: q.to_owned(), ..Default::default() };
+        let t = Instant::now();
+        let page = views::page::build_page(&dataset, &prep, &req, sizes);
+        println!(
+            "re-filter {q:?}: {:.1} ms ({} events, {} sessions, {} findings)",
+            t.elapsed().as_secs_f64() * 1e3,
+            page.n_events,
+            page.n_sessions,
+            page.n_findings
+        );
+    }
     // Opening the detail of a tunnel that no key push pairs (so the instance inventory is
     // needed): paired again, then with the load's pairings, as the app's worker does.
     if let Some(row) = tunnel_rows.iter().find(|r| r.pairing != tunnelscope_core::Pairing::KeyPush) {
