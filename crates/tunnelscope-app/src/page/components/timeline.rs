@@ -29,7 +29,10 @@ mod draw;
 mod marks;
 use draw::{Size, draw};
 pub use marks::first_tunnel_of;
-use marks::{Mode, finding_tooltip, hit_finding, hit_session, lane_rows, shows_sessions, view_mode};
+use marks::{
+    MAX_FINDING_ROWS, Mode, finding_tooltip, hit_finding, hit_session, lane_rows, pack_findings, shows_sessions,
+    view_mode,
+};
 
 /// Height of an endpoint row, and of a lane with one sub-row.
 const ROW_H: f64 = 20.0;
@@ -38,8 +41,10 @@ const SUB_H: f64 = 14.0;
 /// The axis: tick labels on the first line, the larger unit (day, year) on the second.
 const AXIS_H: f64 = 36.0;
 const HEADER_H: f64 = 18.0;
-/// The findings strip under the axis (only when the view has findings).
-const FINDINGS_H: f64 = 14.0;
+/// Each sub-row of the findings strip under the axis (there only when the view has findings).
+const FINDING_ROW_H: f64 = 6.0;
+/// The findings strip is at least this high (its label's line).
+const MIN_FINDINGS_H: f64 = 14.0;
 const FONT_PX: f64 = 12.0;
 const FONT: &str = "12px system-ui, sans-serif";
 /// The plot is never narrower than this (the section scrolls sideways below it).
@@ -104,13 +109,28 @@ struct Layout<'a> {
     rows: Vec<(Row<'a>, f64, f64)>,
     /// What the lanes show.
     mode: Mode,
-    /// Top of the findings strip, when there is one.
-    findings: Option<f64>,
+    /// The findings strip, when there is one.
+    findings: Option<Strip>,
     /// Top of the "Endpoints" header.
     endpoints_header: f64,
     /// Top of the "Tunnels by …" header.
     lanes_header: f64,
     height: f64,
+}
+
+/// The findings strip: where it is, and the findings' sub-rows in it.
+struct Strip {
+    top: f64,
+    height: f64,
+    /// Each finding's sub-row (in the props' order), from [`pack_findings`].
+    rows: Vec<u32>,
+}
+
+impl Strip {
+    /// Top of sub-row `row`.
+    fn row_top(&self, row: u32) -> f64 {
+        self.top + 2.0 + f64::from(row) * FINDING_ROW_H
+    }
 }
 
 fn lane_height(lane: &Lane, mode: Mode) -> f64 {
@@ -124,10 +144,11 @@ fn sub_row_top(top: f64, row: u32) -> f64 {
 
 fn layout(props: &TimelineProps, mode: Mode) -> Layout<'_> {
     let mut y = AXIS_H;
-    let findings = (!props.finding_marks.is_empty()).then_some(y);
-    if findings.is_some() {
-        y += FINDINGS_H;
-    }
+    let findings = (!props.finding_marks.is_empty()).then(|| {
+        let (rows, n) = pack_findings(&props.finding_marks, MAX_FINDING_ROWS);
+        Strip { top: y, height: (4.0 + f64::from(n) * FINDING_ROW_H).max(MIN_FINDINGS_H), rows }
+    });
+    y += findings.as_ref().map_or(0.0, |f| f.height);
     let endpoints_header = y;
     y += HEADER_H;
     let mut rows = Vec::with_capacity(props.endpoints.len() + props.lanes.len());
@@ -145,9 +166,11 @@ fn layout(props: &TimelineProps, mode: Mode) -> Layout<'_> {
     Layout { rows, mode, findings, endpoints_header, lanes_header, height: y + 8.0 }
 }
 
-/// Whether `y` is on the findings strip.
-fn on_findings(layout: &Layout<'_>, y: f64) -> bool {
-    layout.findings.is_some_and(|top| y >= top && y < top + FINDINGS_H)
+/// The findings strip's sub-row under `y`, if `y` is on the strip.
+fn on_findings<'l>(layout: &'l Layout<'_>, y: f64) -> Option<(&'l Strip, u32)> {
+    let f = layout.findings.as_ref().filter(|f| y >= f.top && y < f.top + f.height)?;
+    let n = f.rows.iter().max().map_or(1, |&r| r + 1);
+    Some((f, (((y - f.top - 2.0) / FINDING_ROW_H).floor().max(0.0) as u32).min(n - 1)))
 }
 
 /// The row under `y`, and the lane's sub-row there.
@@ -407,8 +430,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
             }
             let y = f64::from(e.offset_y());
             let layout = layout(&props_c, mode);
-            let text = if on_findings(&layout, y) {
-                hit_finding(&props_c.finding_marks, &s, x - label_w).map(finding_tooltip)
+            let text = if let Some((strip, sub)) = on_findings(&layout, y) {
+                hit_finding(&props_c.finding_marks, &strip.rows, sub, &s, x - label_w).map(finding_tooltip)
             } else {
                 row_at(&layout, y).and_then(|(row, sub)| match row {
                     Row::Lane(lane) if x < label_w => Some(lane_tooltip(lane)),
@@ -437,8 +460,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 return;
             }
             let layout = layout(&props_c, mode);
-            if on_findings(&layout, y) {
-                if let Some(f) = hit_finding(&props_c.finding_marks, &s, x) {
+            if let Some((strip, sub)) = on_findings(&layout, y) {
+                if let Some(f) = hit_finding(&props_c.finding_marks, &strip.rows, sub, &s, x) {
                     props_c.on_select_finding.emit(f.finding_id.clone());
                 }
             } else if let Some((Row::Lane(lane), sub)) = row_at(&layout, y) {
@@ -614,25 +637,33 @@ mod tests {
     fn in_session_mode_lanes_grow_by_their_session_rows_under_the_findings_strip() {
         let session = |row| SessionMark { session_id: "s".into(), row, ..SessionMark::default() };
         let with_sessions = Lane { sessions: vec![session(0), session(1)], session_rows: 2, ..lane(vec![], 5) };
-        let p = props(vec![with_sessions, lane(vec![], 3)], vec![FindingMark::default()]);
+        // Three findings overlapping in time: three strip rows.
+        let finding = |first_ms, last_ms| FindingMark { first_ms, last_ms, ..FindingMark::default() };
+        let p = props(vec![with_sessions, lane(vec![], 3)], vec![finding(0, 100), finding(50, 60), finding(55, 55)]);
         let l = layout(&p, Mode::Sessions);
-        let lanes_top = AXIS_H + FINDINGS_H + HEADER_H + HEADER_H;
-        assert_eq!(
-            (l.findings, l.endpoints_header, l.lanes_header),
-            (Some(AXIS_H), AXIS_H + FINDINGS_H, lanes_top - HEADER_H)
-        );
+        let strip_h = 4.0 + 3.0 * FINDING_ROW_H;
+        let lanes_top = AXIS_H + strip_h + HEADER_H + HEADER_H;
+        let strip = l.findings.as_ref().unwrap();
+        assert_eq!((strip.top, strip.height, strip.rows.as_slice()), (AXIS_H, strip_h, [0, 1, 2].as_slice()));
+        assert_eq!((l.endpoints_header, l.lanes_header), (AXIS_H + strip_h, lanes_top - HEADER_H));
         let heights: Vec<(f64, f64)> = l.rows.iter().map(|&(_, t, h)| (t, h)).collect();
         // Two session rows; the lane without sessions keeps its three tunnel rows.
         let two = 6.0 + 2.0 * SUB_H;
         assert_eq!(heights, [(lanes_top, two), (lanes_top + two, 6.0 + 3.0 * SUB_H)]);
-        assert!(on_findings(&l, AXIS_H + 1.0) && !on_findings(&l, AXIS_H + FINDINGS_H));
+        assert_eq!(on_findings(&l, strip.row_top(1) + 1.0).map(|(_, r)| r), Some(1));
+        assert_eq!(on_findings(&l, AXIS_H + strip_h - 0.5).map(|(_, r)| r), Some(2));
+        assert!(on_findings(&l, AXIS_H + strip_h).is_none());
         // The pointer below the last session row stays in it.
         assert!(matches!(row_at(&l, lanes_top + two - 1.0), Some((Row::Lane(_), 1))));
         let t = layout(&p, Mode::Tunnels);
         assert_eq!(t.rows[0].2, 6.0 + 5.0 * SUB_H);
         assert!(matches!(row_at(&t, sub_row_top(lanes_top, 4) + 1.0), Some((Row::Lane(_), 4))));
         // No findings: no strip.
-        assert_eq!(layout(&props(vec![], vec![]), Mode::Sessions).findings, None);
+        assert!(layout(&props(vec![], vec![]), Mode::Sessions).findings.is_none());
+        // One finding: the strip is as high as its label.
+        let one = props(vec![], vec![finding(0, 0)]);
+        let one = layout(&one, Mode::Sessions);
+        assert_eq!(one.findings.map(|f| f.height), Some(MIN_FINDINGS_H));
     }
 
     #[test]

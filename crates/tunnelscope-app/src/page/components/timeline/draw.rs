@@ -7,8 +7,9 @@ use tunnelscope_core::views::{EndpointLife, Lane, NO_SESSION};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+use super::Strip;
 use super::marks::{Mode, drawing_order, finding_xs, session_in_view, session_xs, severity_rank, shows_sessions};
-use super::{AXIS_H, FINDINGS_H, FONT, FONT_PX, ROW_H, Row, SUB_H, TimelineProps, label_width, layout, sub_row_top};
+use super::{AXIS_H, FINDING_ROW_H, FONT, FONT_PX, ROW_H, Row, SUB_H, TimelineProps, label_width, layout, sub_row_top};
 use crate::page::fmt::visible;
 use crate::page::time_scale::{Axis, TimeScale, axis, estimate_text_width};
 
@@ -290,18 +291,18 @@ fn stroke_crosses(ctx: &CanvasRenderingContext2d, crosses: &[(f64, f64)], p: &Pa
     ctx.set_line_width(1.0);
 }
 
-/// The findings strip: a short bar per finding over its time, coloured by severity, the most
-/// severe on top.
-fn draw_findings(ctx: &CanvasRenderingContext2d, marks: &[FindingMark], plot: &Plot, top: f64, p: &Palette) {
+/// The findings strip: a short bar per finding over its time in its sub-row, coloured by
+/// severity, the most severe on top.
+fn draw_findings(ctx: &CanvasRenderingContext2d, marks: &[FindingMark], plot: &Plot, strip: &Strip, p: &Palette) {
     let (lo, hi) = (plot.scale.start_ms, plot.scale.end_ms);
-    for f in drawing_order(marks) {
+    for (f, row) in drawing_order(marks, &strip.rows) {
         if (f.last_ms as f64) < lo || (f.first_ms as f64) > hi {
             continue;
         }
         let (a, b) = finding_xs(f, &plot.scale);
         let (x0, x1) = (plot.left + a.max(-10.0), plot.left + b.min(plot.scale.width_px + 10.0));
         ctx.set_fill_style_str(p.severity[severity_rank(f.severity)]);
-        ctx.fill_rect(x0, top + 3.0, (x1 - x0).max(1.0), FINDINGS_H - 6.0);
+        ctx.fill_rect(x0, strip.row_top(row) + 1.0, (x1 - x0).max(1.0), FINDING_ROW_H - 2.0);
     }
 }
 
@@ -389,8 +390,8 @@ pub(super) fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &Ti
         let _ = ctx.fill_text(&l.text, label_w + l.x, 29.0);
     }
     let hatch = hatch_pattern(&ctx, p.accent);
-    if let Some(top) = layout.findings {
-        draw_findings(&ctx, &props.finding_marks, &plot, top, &p);
+    if let Some(strip) = &layout.findings {
+        draw_findings(&ctx, &props.finding_marks, &plot, strip, &p);
     }
     let selected = props.selected.as_deref();
     for &(row, top, _) in &layout.rows {
@@ -407,9 +408,9 @@ pub(super) fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &Ti
     ctx.begin_path();
     ctx.move_to(0.0, AXIS_H - 0.5);
     ctx.line_to(width, AXIS_H - 0.5);
-    if let Some(top) = layout.findings {
-        ctx.move_to(0.0, top + FINDINGS_H - 0.5);
-        ctx.line_to(width, top + FINDINGS_H - 0.5);
+    if let Some(f) = &layout.findings {
+        ctx.move_to(0.0, (f.top + f.height).round() - 0.5);
+        ctx.line_to(width, (f.top + f.height).round() - 0.5);
     }
     for &(_, top, h) in &layout.rows {
         ctx.move_to(0.0, (top + h).round() - 0.5);
@@ -428,8 +429,8 @@ pub(super) fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &Ti
     ctx.set_fill_style_str(p.muted);
     let _ = ctx.fill_text(if props.local_time { "local time" } else { "UTC" }, 4.0, 14.0);
     ctx.set_fill_style_str(p.fg);
-    if let Some(top) = layout.findings {
-        let _ = ctx.fill_text(&fit_text(&ctx, "Findings", text_w), 4.0, top + 11.0);
+    if let Some(f) = &layout.findings {
+        let _ = ctx.fill_text(&fit_text(&ctx, "Findings", text_w), 4.0, f.top + 11.0);
     }
     let _ = ctx.fill_text(&fit_text(&ctx, "Endpoints (create → delete)", text_w), 4.0, layout.endpoints_header + 13.0);
     let lane_header = match mode {

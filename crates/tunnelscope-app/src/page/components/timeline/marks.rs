@@ -1,12 +1,14 @@
 //! Sessions and findings on the timeline: the zoom rule that opens sessions into their
 //! tunnels, and where session bars and finding marks lie (shared by drawing and hit testing).
 //!
-//! The zoom rule ([`view_mode`]): sessions open into tunnels once the tunnels of a session can
-//! be told apart, that is when the median on-screen gap between successive tunnel starts of
-//! one session (over the tunnels starting in view) is at least [`OPEN_GAP_PX`]. When no tunnel
-//! in view follows another of its session (every visible session shows one tunnel), they open
-//! once the visible span is at most [`OPEN_SPAN_MS`]. Lanes without sessions always show
-//! tunnels, and so does the whole timeline when no lane has any.
+//! The zoom rule ([`view_mode`]): sessions open into tunnels once at most [`OPEN_SPAN_MS`]
+//! (2 hours) is in view and the tunnels of a session can be told apart there: the median
+//! on-screen gap between successive tunnel starts of one session (over the tunnels starting in
+//! view, each measured from its session's previous tunnel) is at least [`OPEN_GAP_PX`]. When
+//! no tunnel in view follows another of its session, the span alone decides. So a whole day
+//! shows sessions however sparse, and a burst of tunnels stays one bar until it spreads out.
+//! Lanes without sessions always show tunnels, and so does the whole timeline when no lane
+//! has any.
 
 use tunnelscope_core::findings::Severity;
 use tunnelscope_core::views::insight::FindingMark;
@@ -18,10 +20,12 @@ use crate::page::time_scale::TimeScale;
 /// Sessions open into tunnels when their tunnels' starts are at least this far apart on
 /// screen (median): a start mark is 3 px wide and a cross 8 px, so 10 px keeps them apart.
 pub(super) const OPEN_GAP_PX: f64 = 10.0;
-/// With no two tunnels of a session in view, sessions open at this visible span or less.
+/// Sessions open only with this visible span or less.
 pub(super) const OPEN_SPAN_MS: f64 = 2.0 * 3_600_000.0;
 /// A finding mark is at least this wide.
 pub(super) const MIN_FINDING_W: f64 = 4.0;
+/// Findings that overlap in time stack into at most this many sub-rows of the strip.
+pub(super) const MAX_FINDING_ROWS: u32 = 6;
 /// Pointer slack around session bars and finding marks.
 const SLACK_PX: f64 = 3.0;
 
@@ -59,6 +63,9 @@ pub(super) fn view_mode(lanes: &[Lane], scale: &TimeScale) -> Mode {
     if lanes.iter().all(|l| l.sessions.is_empty()) {
         return Mode::Tunnels;
     }
+    if scale.span_ms() > OPEN_SPAN_MS {
+        return Mode::Sessions;
+    }
     let (lo, hi) = (scale.start_ms, scale.end_ms);
     let px_per_ms = scale.width_px / scale.span_ms().max(1.0);
     let mut gaps: Vec<f64> = Vec::new();
@@ -79,7 +86,7 @@ pub(super) fn view_mode(lanes: &[Lane], scale: &TimeScale) -> Mode {
         }
     }
     let open = if gaps.is_empty() {
-        scale.span_ms() <= OPEN_SPAN_MS
+        true
     } else {
         let mid = gaps.len() / 2;
         let (_, median, _) = gaps.select_nth_unstable_by(mid, f64::total_cmp);
@@ -127,9 +134,40 @@ pub(super) fn finding_xs(f: &FindingMark, scale: &TimeScale) -> (f64, f64) {
     (a - grow, b + grow)
 }
 
-/// The finding mark under plot x: the first (most severe) one covering it, with some slack.
-pub(super) fn hit_finding<'a>(marks: &'a [FindingMark], scale: &TimeScale, x: f64) -> Option<&'a FindingMark> {
-    let mut hits = marks.iter().filter(|f| {
+/// Stacks findings into sub-rows of the strip as the core packs tunnels: by first time, each
+/// in the first sub-row free by then, at most `max_rows` (then the one that frees first).
+/// Returns each finding's sub-row, in the given order, and the number of sub-rows (at least 1).
+pub(super) fn pack_findings(marks: &[FindingMark], max_rows: u32) -> (Vec<u32>, u32) {
+    let mut order: Vec<usize> = (0..marks.len()).collect();
+    order.sort_by_key(|&k| (marks[k].first_ms, k));
+    let mut rows = vec![0u32; marks.len()];
+    let mut ends: Vec<i64> = Vec::new();
+    for k in order {
+        let f = &marks[k];
+        let row = match ends.iter().position(|&e| e < f.first_ms) {
+            Some(r) => r,
+            None if ends.len() < max_rows.max(1) as usize => {
+                ends.push(i64::MIN);
+                ends.len() - 1
+            }
+            None => ends.iter().enumerate().min_by_key(|&(i, &e)| (e, i)).map_or(0, |(i, _)| i),
+        };
+        ends[row] = ends[row].max(f.last_ms.max(f.first_ms));
+        rows[k] = row as u32;
+    }
+    (rows, ends.len().max(1) as u32)
+}
+
+/// The finding mark under plot x in sub-row `sub_row` (`rows` from [`pack_findings`]): the
+/// most severe one covering it, with some slack.
+pub(super) fn hit_finding<'a>(
+    marks: &'a [FindingMark],
+    rows: &[u32],
+    sub_row: u32,
+    scale: &TimeScale,
+    x: f64,
+) -> Option<&'a FindingMark> {
+    let mut hits = marks.iter().zip(rows).filter(|&(_, &r)| r == sub_row).map(|(f, _)| f).filter(|f| {
         let (a, b) = finding_xs(f, scale);
         a - SLACK_PX / 2.0 <= x && x <= b + SLACK_PX / 2.0
     });
@@ -143,11 +181,11 @@ pub(super) fn finding_tooltip(f: &FindingMark) -> String {
     format!("{} ({}): {}", visible(&f.rule), f.severity.as_str(), visible(&f.explanation))
 }
 
-/// The finding marks in drawing order: least severe first, so the most severe end on top
-/// (and among equals the first in the list, as [`hit_finding`] picks).
-pub(super) fn drawing_order(marks: &[FindingMark]) -> Vec<&FindingMark> {
-    let mut v: Vec<&FindingMark> = marks.iter().rev().collect();
-    v.sort_by_key(|f| f.severity);
+/// The finding marks (with their sub-rows) in drawing order: least severe first, so the most
+/// severe end on top (and among equals the first in the list, as [`hit_finding`] picks).
+pub(super) fn drawing_order<'a>(marks: &'a [FindingMark], rows: &[u32]) -> Vec<(&'a FindingMark, u32)> {
+    let mut v: Vec<(&FindingMark, u32)> = marks.iter().zip(rows.iter().copied()).rev().collect();
+    v.sort_by_key(|(f, _)| f.severity);
     v
 }
 
@@ -200,22 +238,25 @@ mod tests {
     }
 
     #[test]
-    fn sessions_open_when_their_tunnels_are_ten_px_apart() {
+    fn sessions_open_within_two_hours_once_their_tunnels_are_ten_px_apart() {
         let lanes = [lane()];
         // 5 minutes apart: 10 px at 2 px a minute, 9.9 px just under it.
         let at = |px_per_min: f64, span_min: f64| {
             view_mode(&lanes, &TimeScale::new(0.0, span_min * MIN as f64, span_min * px_per_min))
         };
-        assert_eq!(at(2.0, 600.0), Mode::Tunnels);
-        assert_eq!(at(1.98, 600.0), Mode::Sessions);
+        assert_eq!(at(2.0, 100.0), Mode::Tunnels);
+        assert_eq!(at(1.98, 100.0), Mode::Sessions);
+        // More than two hours in view: sessions, however far apart the tunnels.
+        assert_eq!(at(20.0, 121.0), Mode::Sessions);
         // Only "b0" starts in view (its session has one tunnel): then the span decides.
-        let from = |lo: f64, hi: f64| view_mode(&lanes, &TimeScale::new(lo, hi, 3000.0));
+        let from = |lo: f64, hi: f64, w: f64| view_mode(&lanes, &TimeScale::new(lo, hi, w));
         let after = 25.0 * MIN as f64;
-        assert_eq!(from(after, after + OPEN_SPAN_MS), Mode::Tunnels);
-        assert_eq!(from(after, after + OPEN_SPAN_MS + 1.0), Mode::Sessions);
+        assert_eq!(from(after, after + OPEN_SPAN_MS, 100.0), Mode::Tunnels);
+        assert_eq!(from(after, after + OPEN_SPAN_MS + 1.0, 3000.0), Mode::Sessions);
         // A tunnel in view whose previous one is not still counts its gap: "a4" alone, 5
-        // minutes after "a3", is 83 px from it in a 3-hour view.
-        assert_eq!(from(19.0 * MIN as f64, 199.0 * MIN as f64), Mode::Tunnels);
+        // minutes after "a3", is 8.3 px from it at 200 px for two hours.
+        assert_eq!(from(19.0 * MIN as f64, 19.0 * MIN as f64 + OPEN_SPAN_MS, 200.0), Mode::Sessions);
+        assert_eq!(from(19.0 * MIN as f64, 19.0 * MIN as f64 + OPEN_SPAN_MS, 300.0), Mode::Tunnels);
         // Without sessions there is nothing else to draw.
         let bare = [Lane { sessions: Vec::new(), session_rows: 0, ..lane() }];
         assert_eq!(view_mode(&bare, &TimeScale::new(0.0, 1e12, 100.0)), Mode::Tunnels);
@@ -269,18 +310,46 @@ mod tests {
     }
 
     #[test]
+    fn findings_stack_into_at_most_the_strip_rows() {
+        let marks: Vec<FindingMark> = (0..8).map(|k| finding("f", Severity::Low, k * 10, 1000)).collect();
+        let (rows, n) = pack_findings(&marks, MAX_FINDING_ROWS);
+        assert_eq!(n, MAX_FINDING_ROWS);
+        assert_eq!(rows[..6], [0, 1, 2, 3, 4, 5]);
+        // Then a full strip: the sub-row that frees first (all end at 1000: the top one).
+        assert_eq!(rows[6..], [0, 0]);
+        // An instant right after a finding's end reuses its row; one at its end does not.
+        let (rows, n) = pack_findings(
+            &[
+                finding("a", Severity::High, 0, 10),
+                finding("b", Severity::Info, 10, 10),
+                finding("c", Severity::Info, 11, 11),
+            ],
+            6,
+        );
+        assert_eq!((rows, n), (vec![0, 1, 0], 2));
+        assert_eq!(pack_findings(&[], 6), (vec![], 1));
+    }
+
+    #[test]
     fn findings_are_at_least_a_few_px_wide_and_the_most_severe_is_hit() {
         let s = TimeScale::new(0.0, 1000.0, 1000.0);
         let marks = vec![finding("h", Severity::High, 500, 500), finding("i", Severity::Info, 100, 600)];
         assert_eq!(finding_xs(&marks[0], &s), (498.0, 502.0));
         assert_eq!(finding_xs(&marks[1], &s), (100.0, 600.0));
-        let id = |x: f64| hit_finding(&marks, &s, x).map(|f| f.finding_id.as_str());
+        // In one sub-row (as when the strip is full) they overlap.
+        let one = [0, 0];
+        let id = |x: f64| hit_finding(&marks, &one, 0, &s, x).map(|f| f.finding_id.as_str());
         assert_eq!((id(501.0), id(300.0), id(700.0)), (Some("h"), Some("i"), None));
         // Listed least severe first it still wins.
         let rev: Vec<FindingMark> = marks.iter().rev().cloned().collect();
-        assert_eq!(hit_finding(&rev, &s, 499.0).map(|f| f.finding_id.as_str()), Some("h"));
-        let order: Vec<&str> = drawing_order(&rev).iter().map(|f| f.finding_id.as_str()).collect();
+        assert_eq!(hit_finding(&rev, &one, 0, &s, 499.0).map(|f| f.finding_id.as_str()), Some("h"));
+        let order: Vec<&str> = drawing_order(&rev, &one).iter().map(|(f, _)| f.finding_id.as_str()).collect();
         assert_eq!(order, ["i", "h"]);
+        // Packed, they take a sub-row each and are hit in their own.
+        let (rows, n) = pack_findings(&marks, MAX_FINDING_ROWS);
+        assert_eq!((rows.as_slice(), n), ([1, 0].as_slice(), 2));
+        assert_eq!(hit_finding(&marks, &rows, 0, &s, 501.0).map(|f| f.finding_id.as_str()), Some("i"));
+        assert_eq!(hit_finding(&marks, &rows, 1, &s, 501.0).map(|f| f.finding_id.as_str()), Some("h"));
         assert_eq!(finding_tooltip(&marks[0]), "r (high): e");
     }
 }
