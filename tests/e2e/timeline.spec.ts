@@ -39,14 +39,16 @@ const axisTextPixels = (page: Page) =>
     return n;
   });
 
-/** Moves the pointer over the lanes until a tooltip shows; returns where. */
+/** Moves the pointer over the lanes until a tunnel's or a session's tooltip shows; returns where. */
 async function hoverATunnel(page: Page): Promise<[number, number]> {
   const box = (await page.getByTestId('timeline-canvas').boundingBox())!;
   for (let y = box.y + 150; y < box.y + box.height - 4; y += 5) {
     for (let x = box.x + box.width * 0.3; x < box.x + box.width - 2; x += 5) {
       await page.mouse.move(x, y);
       const tip = page.getByTestId('timeline-tooltip');
-      if ((await tip.count()) && (await tip.textContent())!.includes('accepted')) return [x, y];
+      const text = (await tip.count()) ? (await tip.textContent())! : '';
+      // Zoomed out the lanes show sessions ("alice → 10.0.2.40:22 via …"), zoomed in tunnels.
+      if (text.includes('accepted') || text.includes(' → ')) return [x, y];
     }
   }
   throw new Error('no tunnel under the pointer');
@@ -103,4 +105,24 @@ test('the timeline follows its container, keeps its axis and places its tooltip 
   expect(await axisTextPixels(page)).toBeGreaterThan(100);
 
   expect(await timelineViolations(page)).toEqual([]);
+});
+
+test('zoomed out the lanes show sessions; zoomed in they open into tunnels', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const v = new ViewerPage(page);
+  await v.goto();
+  await v.loadSample();
+  const timeline = page.getByTestId('tunnel-timeline');
+  await expect(timeline).toHaveAttribute('data-mode', 'sessions');
+  expect(Number(await timeline.getAttribute('data-sessions'))).toBeGreaterThan(0);
+  expect(Number(await timeline.getAttribute('data-findings'))).toBeGreaterThan(0);
+  // The sample spans about 11 hours; sessions open with at most 2 hours in view.
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  for (let i = 0; i < 12 && (await timeline.getAttribute('data-mode')) === 'sessions'; i++) {
+    await page.keyboard.press('w');
+  }
+  await expect(timeline).toHaveAttribute('data-mode', 'tunnels');
+  expect(Number(await timeline.getAttribute('data-span-ms'))).toBeLessThanOrEqual(2 * 3600_000);
+  await page.keyboard.press('0');
+  await expect(timeline).toHaveAttribute('data-mode', 'sessions');
 });

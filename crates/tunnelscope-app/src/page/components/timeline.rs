@@ -1,26 +1,38 @@
 //! Timeline: endpoint lifetimes and tunnel swimlanes on a canvas (not one DOM node per
 //! tunnel), with wheel/drag/WASD zoom and pan, hover tooltips and click selection.
 //!
-//! Tunnels are drawn honestly: a solid mark at the start, a faded bar to the latest possible
-//! end (hatched when the max duration was assumed); failed attempts, which never opened, are
-//! red crosses with no bar. Tunnels that overlap in time are stacked in sub-rows of their lane
-//! (the core packs them: `TunnelMark::row`). The canvas follows its container's width
-//! (a `ResizeObserver`), and everything time-based is clipped to the plot, right of the labels.
+//! Lanes show sessions by default: a bar per session from its first tunnel's start to its
+//! last's, faded on to the latest possible end, a tick per tunnel and a red cross per failed
+//! attempt, overlapping sessions stacked in sub-rows (`SessionMark::row`). Zoomed in until a
+//! session's tunnels are told apart (the rule: [`marks::view_mode`]) they open into tunnels,
+//! drawn honestly: a solid mark at the start, a faded bar to the latest possible end (hatched
+//! when the max duration was assumed); failed attempts, which never opened, are red crosses
+//! with no bar. Tunnels that overlap in time are stacked in sub-rows of their lane (the core
+//! packs them: `TunnelMark::row`). A strip under the axis marks the findings in the view. The
+//! canvas follows its container's width (a `ResizeObserver`), and everything time-based is
+//! clipped to the plot, right of the labels.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use tunnelscope_core::views::{EndpointLife, Grouping, Lane, TunnelMark};
+use tunnelscope_core::views::insight::FindingMark;
+use tunnelscope_core::views::{EndpointLife, Grouping, Lane, SessionMark, TunnelMark};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, HtmlElement};
 use yew::prelude::*;
 
-use crate::page::fmt::{fmt_duration, fmt_time, visible};
+use crate::page::fmt::{count, fmt_duration, fmt_time, visible};
 use crate::page::hooks::{use_document_event, use_element_width};
 use crate::page::time_scale::TimeScale;
 
 mod draw;
+mod marks;
 use draw::{Size, draw};
+pub use marks::first_tunnel_of;
+use marks::{
+    MAX_FINDING_ROWS, Mode, finding_tooltip, hit_finding, hit_session, lane_rows, pack_findings, shows_sessions,
+    view_mode,
+};
 
 /// Height of an endpoint row, and of a lane with one sub-row.
 const ROW_H: f64 = 20.0;
@@ -29,6 +41,10 @@ const SUB_H: f64 = 14.0;
 /// The axis: tick labels on the first line, the larger unit (day, year) on the second.
 const AXIS_H: f64 = 36.0;
 const HEADER_H: f64 = 18.0;
+/// Each sub-row of the findings strip under the axis (there only when the view has findings).
+const FINDING_ROW_H: f64 = 6.0;
+/// The findings strip is at least this high (its label's line).
+const MIN_FINDINGS_H: f64 = 14.0;
 const FONT_PX: f64 = 12.0;
 const FONT: &str = "12px system-ui, sans-serif";
 /// The plot is never narrower than this (the section scrolls sideways below it).
@@ -41,6 +57,8 @@ pub struct TimelineProps {
     pub lanes: Rc<Vec<Lane>>,
     /// Endpoint lifecycles (the track above the lanes).
     pub endpoints: Rc<Vec<EndpointLife>>,
+    /// Findings in the view (the strip under the axis), most severe first.
+    pub finding_marks: Rc<Vec<FindingMark>>,
     /// The loaded time range.
     pub extent: Option<(i64, i64)>,
     /// The brushed window, which the timeline zooms to.
@@ -59,12 +77,17 @@ pub struct TimelineProps {
     pub on_grouping: Callback<Grouping>,
     /// Called with the event ID of a clicked tunnel.
     pub on_select: Callback<String>,
+    /// Called with the session ID of a clicked session bar.
+    pub on_select_session: Callback<String>,
+    /// Called with the finding ID of a clicked finding mark.
+    pub on_select_finding: Callback<String>,
 }
 
 impl PartialEq for TimelineProps {
     fn eq(&self, other: &Self) -> bool {
         self.generation == other.generation
             && Rc::ptr_eq(&self.lanes, &other.lanes)
+            && Rc::ptr_eq(&self.finding_marks, &other.finding_marks)
             && self.extent == other.extent
             && self.window == other.window
             && self.selected == other.selected
@@ -84,13 +107,34 @@ enum Row<'a> {
 /// The rows of the canvas, top to bottom, with their tops and heights.
 struct Layout<'a> {
     rows: Vec<(Row<'a>, f64, f64)>,
+    /// What the lanes show.
+    mode: Mode,
+    /// The findings strip, when there is one.
+    findings: Option<Strip>,
+    /// Top of the "Endpoints" header.
+    endpoints_header: f64,
     /// Top of the "Tunnels by …" header.
     lanes_header: f64,
     height: f64,
 }
 
-fn lane_height(lane: &Lane) -> f64 {
-    6.0 + f64::from(lane.rows.max(1)) * SUB_H
+/// The findings strip: where it is, and the findings' sub-rows in it.
+struct Strip {
+    top: f64,
+    height: f64,
+    /// Each finding's sub-row (in the props' order), from [`pack_findings`].
+    rows: Vec<u32>,
+}
+
+impl Strip {
+    /// Top of sub-row `row`.
+    fn row_top(&self, row: u32) -> f64 {
+        self.top + 2.0 + f64::from(row) * FINDING_ROW_H
+    }
+}
+
+fn lane_height(lane: &Lane, mode: Mode) -> f64 {
+    6.0 + f64::from(lane_rows(lane, mode)) * SUB_H
 }
 
 /// Top of sub-row `row` of a lane whose top is `top`.
@@ -98,8 +142,15 @@ fn sub_row_top(top: f64, row: u32) -> f64 {
     top + 3.0 + f64::from(row) * SUB_H
 }
 
-fn layout(props: &TimelineProps) -> Layout<'_> {
-    let mut y = AXIS_H + HEADER_H;
+fn layout(props: &TimelineProps, mode: Mode) -> Layout<'_> {
+    let mut y = AXIS_H;
+    let findings = (!props.finding_marks.is_empty()).then(|| {
+        let (rows, n) = pack_findings(&props.finding_marks, MAX_FINDING_ROWS);
+        Strip { top: y, height: (4.0 + f64::from(n) * FINDING_ROW_H).max(MIN_FINDINGS_H), rows }
+    });
+    y += findings.as_ref().map_or(0.0, |f| f.height);
+    let endpoints_header = y;
+    y += HEADER_H;
     let mut rows = Vec::with_capacity(props.endpoints.len() + props.lanes.len());
     for e in props.endpoints.iter() {
         rows.push((Row::Endpoint(e), y, ROW_H));
@@ -108,18 +159,27 @@ fn layout(props: &TimelineProps) -> Layout<'_> {
     let lanes_header = y;
     y += HEADER_H;
     for lane in props.lanes.iter() {
-        let h = lane_height(lane);
+        let h = lane_height(lane, mode);
         rows.push((Row::Lane(lane), y, h));
         y += h;
     }
-    Layout { rows, lanes_header, height: y + 8.0 }
+    Layout { rows, mode, findings, endpoints_header, lanes_header, height: y + 8.0 }
+}
+
+/// The findings strip's sub-row under `y`, if `y` is on the strip.
+fn on_findings<'l>(layout: &'l Layout<'_>, y: f64) -> Option<(&'l Strip, u32)> {
+    let f = layout.findings.as_ref().filter(|f| y >= f.top && y < f.top + f.height)?;
+    let n = f.rows.iter().max().map_or(1, |&r| r + 1);
+    Some((f, (((y - f.top - 2.0) / FINDING_ROW_H).floor().max(0.0) as u32).min(n - 1)))
 }
 
 /// The row under `y`, and the lane's sub-row there.
 fn row_at<'a>(layout: &Layout<'a>, y: f64) -> Option<(Row<'a>, u32)> {
     layout.rows.iter().find(|(_, top, h)| y >= *top && y < top + h).map(|&(row, top, _)| {
         let sub = match row {
-            Row::Lane(lane) => (((y - top - 3.0) / SUB_H).floor().max(0.0) as u32).min(lane.rows.max(1) - 1),
+            Row::Lane(lane) => {
+                (((y - top - 3.0) / SUB_H).floor().max(0.0) as u32).min(lane_rows(lane, layout.mode) - 1)
+            }
             Row::Endpoint(_) => 0,
         };
         (row, sub)
@@ -156,6 +216,21 @@ fn hit<'a>(lane: &'a Lane, sub_row: u32, scale: &TimeScale, x: f64) -> Option<&'
     })
 }
 
+/// What a click or the pointer finds in a lane.
+enum Hit<'a> {
+    Session(&'a SessionMark),
+    Tunnel(&'a TunnelMark),
+}
+
+/// The session bar (in session mode) or tunnel under plot x in sub-row `sub_row`.
+fn hit_lane<'a>(lane: &'a Lane, sub_row: u32, scale: &TimeScale, x: f64, mode: Mode) -> Option<Hit<'a>> {
+    if shows_sessions(lane, mode) {
+        hit_session(lane, sub_row, scale, x).map(Hit::Session)
+    } else {
+        hit(lane, sub_row, scale, x).map(Hit::Tunnel)
+    }
+}
+
 fn tooltip_for(mark: &TunnelMark, lane: &Lane, local: bool) -> String {
     let port = mark.port.map(|p| format!(" port {p}")).unwrap_or_default();
     if mark.failed {
@@ -184,6 +259,10 @@ fn lane_tooltip(lane: &Lane) -> String {
         s.push_str(&visible(&lane.sublabel));
     }
     s.push_str(&format!("\n{} tunnels ({} failed)", lane.marks.len(), lane.n_failed));
+    if !lane.sessions.is_empty() {
+        s.push('\n');
+        s.push_str(&count(lane.sessions.len() as u64, "session", "sessions"));
+    }
     if lane.rows > 1 {
         s.push_str(&format!("\noverlapping tunnels stacked in {} rows", lane.rows));
     }
@@ -259,6 +338,16 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let size = use_element_width(scroll_ref.clone()).map(|container_w| Size { container_w, dpr });
     let plot_w = size.map(|s| plot_width(s.container_w));
     let label_w = size.map_or(240.0, |s| label_width(s.container_w));
+    let mode = {
+        let key = (
+            props.generation,
+            Rc::as_ptr(&props.lanes) as usize,
+            scale.map(|s| (s.start_ms.to_bits(), s.end_ms.to_bits(), s.width_px.to_bits())),
+        );
+        let lanes = props.lanes.clone();
+        let s = *scale;
+        *use_memo(key, move |_| s.map_or(Mode::Sessions, |s| view_mode(&lanes, &s)))
+    };
 
     // A new range or window resets the zoom; a new width keeps the visible times.
     {
@@ -282,7 +371,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
         let props_c = props.clone();
         use_effect_with((props.clone(), *scale, size), move |(_, s, size)| {
             if let (Some(canvas), Some(s), Some(size)) = (canvas_ref.cast::<HtmlCanvasElement>(), s, size) {
-                draw(&canvas, &props_c, s, *size);
+                draw(&canvas, &props_c, s, *size, mode);
             }
         });
     }
@@ -340,12 +429,19 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 }
             }
             let y = f64::from(e.offset_y());
-            let layout = layout(&props_c);
-            let text = row_at(&layout, y).and_then(|(row, sub)| match row {
-                Row::Lane(lane) if x < label_w => Some(lane_tooltip(lane)),
-                Row::Lane(lane) => hit(lane, sub, &s, x - label_w).map(|m| tooltip_for(m, lane, props_c.local_time)),
-                Row::Endpoint(ep) => Some(endpoint_tooltip(ep, props_c.local_time)),
-            });
+            let layout = layout(&props_c, mode);
+            let text = if let Some((strip, sub)) = on_findings(&layout, y) {
+                hit_finding(&props_c.finding_marks, &strip.rows, sub, &s, x - label_w).map(finding_tooltip)
+            } else {
+                row_at(&layout, y).and_then(|(row, sub)| match row {
+                    Row::Lane(lane) if x < label_w => Some(lane_tooltip(lane)),
+                    Row::Lane(lane) => hit_lane(lane, sub, &s, x - label_w, mode).map(|h| match h {
+                        Hit::Session(m) => visible(&m.title).into_owned(),
+                        Hit::Tunnel(m) => tooltip_for(m, lane, props_c.local_time),
+                    }),
+                    Row::Endpoint(ep) => Some(endpoint_tooltip(ep, props_c.local_time)),
+                })
+            };
             tooltip.set(text.map(|t| (f64::from(e.client_x()), f64::from(e.client_y()), t)));
         })
     };
@@ -363,10 +459,16 @@ pub fn timeline(props: &TimelineProps) -> Html {
             if x < 0.0 {
                 return;
             }
-            let layout = layout(&props_c);
-            if let Some((Row::Lane(lane), sub)) = row_at(&layout, y) {
-                if let Some(m) = hit(lane, sub, &s, x) {
-                    props_c.on_select.emit(m.event_id.clone());
+            let layout = layout(&props_c, mode);
+            if let Some((strip, sub)) = on_findings(&layout, y) {
+                if let Some(f) = hit_finding(&props_c.finding_marks, &strip.rows, sub, &s, x) {
+                    props_c.on_select_finding.emit(f.finding_id.clone());
+                }
+            } else if let Some((Row::Lane(lane), sub)) = row_at(&layout, y) {
+                match hit_lane(lane, sub, &s, x, mode) {
+                    Some(Hit::Session(m)) => props_c.on_select_session.emit(m.session_id.clone()),
+                    Some(Hit::Tunnel(m)) => props_c.on_select.emit(m.event_id.clone()),
+                    None => {}
                 }
             }
         })
@@ -427,8 +529,11 @@ pub fn timeline(props: &TimelineProps) -> Html {
         })
     };
     let n_marks: usize = props.lanes.iter().map(|l| l.marks.len()).sum();
+    let n_sessions: usize = props.lanes.iter().map(|l| l.sessions.len()).sum();
     html! {
         <section class="timeline" data-testid="tunnel-timeline" data-marks={n_marks.to_string()}
+            data-mode={mode.as_str()} data-sessions={n_sessions.to_string()}
+            data-findings={props.finding_marks.len().to_string()}
             data-span-ms={scale.map(|s| format!("{:.0}", s.end_ms - s.start_ms))}>
             <div class="timeline__bar">
                 <h2>{"Timeline"}</h2>
@@ -439,7 +544,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                         })}
                     </select>
                 </label>
-                <span class="timeline__hint">{"wheel or W/S zoom · drag or A/D pan · 0 resets · click selects · bars end at the latest possible end; hatched = max duration assumed; × = failed (never opened); overlapping tunnels stack"}</span>
+                <span class="timeline__hint">{"wheel or W/S zoom · drag or A/D pan · 0 resets · click selects · a bar per session, a tick per tunnel, zoom in to open sessions into tunnels · bars fade to the latest possible end; hatched = max duration assumed; × = failed (never opened); overlaps stack · strip under the axis: findings"}</span>
             </div>
             if props.extent.is_none() {
                 <p class="empty">{"Load data to see the timeline."}</p>
@@ -474,6 +579,7 @@ mod tests {
         let props = TimelineProps {
             lanes,
             endpoints: Rc::new(vec![EndpointLife::default()]),
+            finding_marks: Rc::new(Vec::new()),
             extent: None,
             window: None,
             generation: 0,
@@ -483,8 +589,10 @@ mod tests {
             grouping: Grouping::Endpoint,
             on_grouping: Callback::noop(),
             on_select: Callback::noop(),
+            on_select_session: Callback::noop(),
+            on_select_finding: Callback::noop(),
         };
-        let l = layout(&props);
+        let l = layout(&props, Mode::Tunnels);
         let tops: Vec<(f64, f64)> = l.rows.iter().map(|&(_, t, h)| (t, h)).collect();
         // Axis, endpoints header, one endpoint, lanes header, then lanes of 1, 3 and 0 (= 1) rows.
         let first = AXIS_H + HEADER_H;
@@ -504,6 +612,77 @@ mod tests {
         assert!(matches!(row_at(&l, y), Some((Row::Lane(_), 1))));
         assert!(row_at(&l, AXIS_H - 1.0).is_none());
         assert!(matches!(row_at(&l, first + 1.0), Some((Row::Endpoint(_), 0))));
+    }
+
+    fn props(lanes: Vec<Lane>, finding_marks: Vec<FindingMark>) -> TimelineProps {
+        TimelineProps {
+            lanes: Rc::new(lanes),
+            endpoints: Rc::new(Vec::new()),
+            finding_marks: Rc::new(finding_marks),
+            extent: None,
+            window: None,
+            generation: 0,
+            selected: None,
+            local_time: false,
+            dark: false,
+            grouping: Grouping::Principal,
+            on_grouping: Callback::noop(),
+            on_select: Callback::noop(),
+            on_select_session: Callback::noop(),
+            on_select_finding: Callback::noop(),
+        }
+    }
+
+    #[test]
+    fn in_session_mode_lanes_grow_by_their_session_rows_under_the_findings_strip() {
+        let session = |row| SessionMark { session_id: "s".into(), row, ..SessionMark::default() };
+        let with_sessions = Lane { sessions: vec![session(0), session(1)], session_rows: 2, ..lane(vec![], 5) };
+        // Three findings overlapping in time: three strip rows.
+        let finding = |first_ms, last_ms| FindingMark { first_ms, last_ms, ..FindingMark::default() };
+        let p = props(vec![with_sessions, lane(vec![], 3)], vec![finding(0, 100), finding(50, 60), finding(55, 55)]);
+        let l = layout(&p, Mode::Sessions);
+        let strip_h = 4.0 + 3.0 * FINDING_ROW_H;
+        let lanes_top = AXIS_H + strip_h + HEADER_H + HEADER_H;
+        let strip = l.findings.as_ref().unwrap();
+        assert_eq!((strip.top, strip.height, strip.rows.as_slice()), (AXIS_H, strip_h, [0, 1, 2].as_slice()));
+        assert_eq!((l.endpoints_header, l.lanes_header), (AXIS_H + strip_h, lanes_top - HEADER_H));
+        let heights: Vec<(f64, f64)> = l.rows.iter().map(|&(_, t, h)| (t, h)).collect();
+        // Two session rows; the lane without sessions keeps its three tunnel rows.
+        let two = 6.0 + 2.0 * SUB_H;
+        assert_eq!(heights, [(lanes_top, two), (lanes_top + two, 6.0 + 3.0 * SUB_H)]);
+        assert_eq!(on_findings(&l, strip.row_top(1) + 1.0).map(|(_, r)| r), Some(1));
+        assert_eq!(on_findings(&l, AXIS_H + strip_h - 0.5).map(|(_, r)| r), Some(2));
+        assert!(on_findings(&l, AXIS_H + strip_h).is_none());
+        // The pointer below the last session row stays in it.
+        assert!(matches!(row_at(&l, lanes_top + two - 1.0), Some((Row::Lane(_), 1))));
+        let t = layout(&p, Mode::Tunnels);
+        assert_eq!(t.rows[0].2, 6.0 + 5.0 * SUB_H);
+        assert!(matches!(row_at(&t, sub_row_top(lanes_top, 4) + 1.0), Some((Row::Lane(_), 4))));
+        // No findings: no strip.
+        assert!(layout(&props(vec![], vec![]), Mode::Sessions).findings.is_none());
+        // One finding: the strip is as high as its label.
+        let one = props(vec![], vec![finding(0, 0)]);
+        let one = layout(&one, Mode::Sessions);
+        assert_eq!(one.findings.map(|f| f.height), Some(MIN_FINDINGS_H));
+    }
+
+    #[test]
+    fn session_bars_are_hit_in_session_mode_and_tunnels_otherwise() {
+        let s = TimeScale::new(0.0, 1000.0, 1000.0);
+        let mut l = lane(vec![mark("t0", 100, 400, 0, false), mark("t1", 300, 600, 1, false)], 2);
+        l.marks.iter_mut().for_each(|m| m.session = 0);
+        l.sessions = vec![SessionMark {
+            session_id: "t0".into(),
+            start_ms: 100,
+            last_start_ms: 300,
+            end_ms: 600,
+            title: "alice → 10.0.2.40:22".into(),
+            ..SessionMark::default()
+        }];
+        l.session_rows = 1;
+        assert!(matches!(hit_lane(&l, 0, &s, 550.0, Mode::Sessions), Some(Hit::Session(m)) if m.session_id == "t0"));
+        assert!(hit_lane(&l, 0, &s, 550.0, Mode::Tunnels).is_none());
+        assert!(matches!(hit_lane(&l, 1, &s, 550.0, Mode::Tunnels), Some(Hit::Tunnel(m)) if m.event_id == "t1"));
     }
 
     #[test]

@@ -1,11 +1,15 @@
-//! Drawing the timeline on its canvas: the palette, the axis, the endpoint rows and the
-//! tunnel lanes (a few batched paths per lane), labels fitted to their column.
+//! Drawing the timeline on its canvas: the palette, the axis, the findings strip, the endpoint
+//! rows and the lanes' sessions or tunnels (a few batched paths per lane), labels fitted to
+//! their column.
 
-use tunnelscope_core::views::{EndpointLife, Lane};
+use tunnelscope_core::views::insight::FindingMark;
+use tunnelscope_core::views::{EndpointLife, Lane, NO_SESSION};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-use super::{AXIS_H, FONT, FONT_PX, ROW_H, Row, SUB_H, TimelineProps, label_width, layout, sub_row_top};
+use super::Strip;
+use super::marks::{Mode, drawing_order, finding_xs, session_in_view, session_xs, severity_rank, shows_sessions};
+use super::{AXIS_H, FINDING_ROW_H, FONT, FONT_PX, ROW_H, Row, SUB_H, TimelineProps, label_width, layout, sub_row_top};
 use crate::page::fmt::visible;
 use crate::page::time_scale::{Axis, TimeScale, axis, estimate_text_width};
 
@@ -17,6 +21,12 @@ struct Palette {
     bar: &'static str,
     bad: &'static str,
     life: &'static str,
+    /// A session bar up to its last tunnel's start (its faded rest is `bar`).
+    session: &'static str,
+    /// A session bar whose every attempt failed.
+    bad_bar: &'static str,
+    /// Finding marks by severity: high, medium, low, info.
+    severity: [&'static str; 4],
 }
 
 fn palette(dark: bool) -> Palette {
@@ -29,6 +39,9 @@ fn palette(dark: bool) -> Palette {
             bar: "rgba(56,189,248,0.28)",
             bad: "#f87171",
             life: "rgba(52,211,153,0.35)",
+            session: "rgba(56,189,248,0.55)",
+            bad_bar: "rgba(248,113,113,0.3)",
+            severity: ["#f87171", "#fb923c", "#facc15", "#93a3b8"],
         }
     } else {
         Palette {
@@ -39,6 +52,9 @@ fn palette(dark: bool) -> Palette {
             bar: "rgba(3,105,161,0.22)",
             bad: "#b91c1c",
             life: "rgba(4,120,87,0.25)",
+            session: "rgba(3,105,161,0.5)",
+            bad_bar: "rgba(185,28,28,0.22)",
+            severity: ["#dc2626", "#ea580c", "#ca8a04", "#64748b"],
         }
     }
 }
@@ -174,10 +190,98 @@ fn draw_lane(
         ctx.rect(x - 1.0, *y, 3.0, SUB_H);
     }
     ctx.fill();
+    stroke_crosses(ctx, &crosses, p);
+    if let Some((x0, x1, y)) = selected_box {
+        ctx.set_stroke_style_str(p.fg);
+        ctx.stroke_rect(x0, y - 1.0, x1 - x0, SUB_H + 2.0);
+    }
+}
+
+/// Draws one lane's sessions with a few batched paths: each bar solid up to its last tunnel's
+/// start and faded on to its latest possible end (faded red when every attempt failed), a tick
+/// per tunnel and a cross per failed attempt, in the session's sub-row. Ticks and crosses that
+/// fall on the same pixel of a sub-row as the previous are drawn once.
+fn draw_sessions(
+    ctx: &CanvasRenderingContext2d,
+    lane: &Lane,
+    plot: &Plot,
+    top: f64,
+    p: &Palette,
+    selected: Option<&str>,
+) {
+    let n_rows = lane.session_rows.max(1);
+    let y_of = |row: u32| sub_row_top(top, row.min(n_rows - 1));
+    let at = |x: f64| plot.left + x.clamp(-10.0, plot.scale.width_px + 10.0);
+    let selected_session = selected.and_then(|id| lane.marks.iter().find(|m| m.event_id == id)).map(|m| m.session);
+    let mut sure: Vec<(f64, f64, f64)> = Vec::new();
+    let mut failed: Vec<(f64, f64, f64)> = Vec::new();
+    let mut maybe: Vec<(f64, f64, f64)> = Vec::new();
+    let mut selected_box = None;
+    for (k, s) in lane.sessions.iter().enumerate() {
+        if !session_in_view(s, &plot.scale) {
+            continue;
+        }
+        let (a, b, c) = session_xs(s, &plot.scale);
+        let (x0, x1, x2) = (at(a).round(), at(b).round(), at(c).round());
+        let y = y_of(s.row);
+        let x1 = x1.max(x0 + 1.0);
+        if s.tunnels > 0 && s.failed >= s.tunnels {
+            failed.push((x0, x1, y));
+        } else {
+            sure.push((x0, x1, y));
+        }
+        if x2 > x1 {
+            maybe.push((x1, x2, y));
+        }
+        if selected_session == Some(k as u32) {
+            selected_box = Some((x0 - 5.0, x2.max(x1) + 5.0, y));
+        }
+    }
+    let mut ticks: Vec<(f64, f64)> = Vec::new();
+    let mut crosses: Vec<(f64, f64)> = Vec::new();
+    let mut last = vec![f64::NAN; n_rows as usize];
+    let (lo, hi) = (plot.scale.start_ms, plot.scale.end_ms);
+    for m in &lane.marks {
+        let t = m.start_ms as f64;
+        let Some(s) = lane.sessions.get(m.session as usize).filter(|_| m.session != NO_SESSION) else { continue };
+        if t < lo || t > hi {
+            continue;
+        }
+        let r = s.row.min(n_rows - 1);
+        let x = plot.x(t).round();
+        if x == last[r as usize] {
+            continue;
+        }
+        last[r as usize] = x;
+        if m.failed { crosses.push((x, y_of(r))) } else { ticks.push((x, y_of(r))) }
+    }
+    for (list, color) in [(&maybe, p.bar), (&sure, p.session), (&failed, p.bad_bar)] {
+        ctx.set_fill_style_str(color);
+        ctx.begin_path();
+        for (a, b, y) in list {
+            ctx.rect(*a, y + 3.0, b - a, SUB_H - 6.0);
+        }
+        ctx.fill();
+    }
+    ctx.set_fill_style_str(p.accent);
+    ctx.begin_path();
+    for (x, y) in &ticks {
+        ctx.rect(*x, y + 1.0, 1.5, SUB_H - 2.0);
+    }
+    ctx.fill();
+    stroke_crosses(ctx, &crosses, p);
+    if let Some((x0, x1, y)) = selected_box {
+        ctx.set_stroke_style_str(p.fg);
+        ctx.stroke_rect(x0, y - 1.0, x1 - x0, SUB_H + 2.0);
+    }
+}
+
+/// Red crosses (failed attempts) at each (x, sub-row top).
+fn stroke_crosses(ctx: &CanvasRenderingContext2d, crosses: &[(f64, f64)], p: &Palette) {
     ctx.set_stroke_style_str(p.bad);
     ctx.set_line_width(1.5);
     ctx.begin_path();
-    for (x, y) in &crosses {
+    for (x, y) in crosses {
         ctx.move_to(x - 4.0, y + 2.0);
         ctx.line_to(x + 4.0, y + SUB_H - 2.0);
         ctx.move_to(x + 4.0, y + 2.0);
@@ -185,9 +289,20 @@ fn draw_lane(
     }
     ctx.stroke();
     ctx.set_line_width(1.0);
-    if let Some((x0, x1, y)) = selected_box {
-        ctx.set_stroke_style_str(p.fg);
-        ctx.stroke_rect(x0, y - 1.0, x1 - x0, SUB_H + 2.0);
+}
+
+/// The findings strip: a short bar per finding over its time in its sub-row, coloured by
+/// severity, the most severe on top.
+fn draw_findings(ctx: &CanvasRenderingContext2d, marks: &[FindingMark], plot: &Plot, strip: &Strip, p: &Palette) {
+    let (lo, hi) = (plot.scale.start_ms, plot.scale.end_ms);
+    for (f, row) in drawing_order(marks, &strip.rows) {
+        if (f.last_ms as f64) < lo || (f.first_ms as f64) > hi {
+            continue;
+        }
+        let (a, b) = finding_xs(f, &plot.scale);
+        let (x0, x1) = (plot.left + a.max(-10.0), plot.left + b.min(plot.scale.width_px + 10.0));
+        ctx.set_fill_style_str(p.severity[severity_rank(f.severity)]);
+        ctx.fill_rect(x0, strip.row_top(row) + 1.0, (x1 - x0).max(1.0), FINDING_ROW_H - 2.0);
     }
 }
 
@@ -226,11 +341,11 @@ pub(super) struct Size {
     pub(super) dpr: f64,
 }
 
-pub(super) fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &TimeScale, size: Size) {
+pub(super) fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &TimeScale, size: Size, mode: Mode) {
     let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
     let Ok(ctx) = ctx.dyn_into::<CanvasRenderingContext2d>() else { return };
     let dpr = if size.dpr.is_finite() && size.dpr > 0.0 { size.dpr } else { 1.0 };
-    let layout = layout(props);
+    let layout = layout(props, mode);
     let height = layout.height;
     let label_w = label_width(size.container_w);
     let plot = Plot { left: label_w, scale: *scale };
@@ -275,10 +390,15 @@ pub(super) fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &Ti
         let _ = ctx.fill_text(&l.text, label_w + l.x, 29.0);
     }
     let hatch = hatch_pattern(&ctx, p.accent);
+    if let Some(strip) = &layout.findings {
+        draw_findings(&ctx, &props.finding_marks, &plot, strip, &p);
+    }
+    let selected = props.selected.as_deref();
     for &(row, top, _) in &layout.rows {
         match row {
             Row::Endpoint(e) => draw_endpoint(&ctx, e, &plot, top, &p),
-            Row::Lane(lane) => draw_lane(&ctx, lane, &plot, top, &p, props.selected.as_deref(), hatch.as_ref()),
+            Row::Lane(lane) if shows_sessions(lane, mode) => draw_sessions(&ctx, lane, &plot, top, &p, selected),
+            Row::Lane(lane) => draw_lane(&ctx, lane, &plot, top, &p, selected, hatch.as_ref()),
         }
     }
     ctx.restore();
@@ -288,6 +408,10 @@ pub(super) fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &Ti
     ctx.begin_path();
     ctx.move_to(0.0, AXIS_H - 0.5);
     ctx.line_to(width, AXIS_H - 0.5);
+    if let Some(f) = &layout.findings {
+        ctx.move_to(0.0, (f.top + f.height).round() - 0.5);
+        ctx.line_to(width, (f.top + f.height).round() - 0.5);
+    }
     for &(_, top, h) in &layout.rows {
         ctx.move_to(0.0, (top + h).round() - 0.5);
         ctx.line_to(width, (top + h).round() - 0.5);
@@ -305,8 +429,14 @@ pub(super) fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &Ti
     ctx.set_fill_style_str(p.muted);
     let _ = ctx.fill_text(if props.local_time { "local time" } else { "UTC" }, 4.0, 14.0);
     ctx.set_fill_style_str(p.fg);
-    let _ = ctx.fill_text(&fit_text(&ctx, "Endpoints (create → delete)", text_w), 4.0, AXIS_H + 13.0);
-    let lane_header = format!("Tunnels by {}", props.grouping.as_str());
+    if let Some(f) = &layout.findings {
+        let _ = ctx.fill_text(&fit_text(&ctx, "Findings", text_w), 4.0, f.top + 11.0);
+    }
+    let _ = ctx.fill_text(&fit_text(&ctx, "Endpoints (create → delete)", text_w), 4.0, layout.endpoints_header + 13.0);
+    let lane_header = match mode {
+        Mode::Sessions => format!("Sessions by {}", props.grouping.as_str()),
+        Mode::Tunnels => format!("Tunnels by {}", props.grouping.as_str()),
+    };
     let _ = ctx.fill_text(&fit_text(&ctx, &lane_header, text_w), 4.0, layout.lanes_header + 13.0);
     for &(row, top, _) in &layout.rows {
         let label = match row {
