@@ -137,7 +137,8 @@ fn main() {
     // preparation (pairings … time order, as `Prepared::new` runs them) is the budget's measure.
     let prepare = prepared_from.elapsed();
     let t = Instant::now();
-    let (order_s, sessions) = tunnelscope_core::sessions::of_dataset(&dataset, tunnelscope_core::sessions::DEFAULT_GAP_MS);
+    let (order_s, sessions) =
+        tunnelscope_core::sessions::of_dataset(&dataset, tunnelscope_core::sessions::DEFAULT_GAP_MS);
     let sessions_time = t.elapsed();
     step("sessions", t);
     let t = Instant::now();
@@ -173,7 +174,14 @@ fn main() {
     let prep = views::page::Prepared::new(&dataset);
     let sizes = views::page::PageSizes { rows: 100, event_rows: 300, histogram_buckets: 240 };
     let first_session = insight.session_row(&dataset, &pairings, 0).map(|r| r.session_id).unwrap_or_default();
-    for q in ["", "port:22", "finding:any", "severity:high", "finding:off-hours -port:3389", &format!("session:{first_session}")] {
+    for q in [
+        "",
+        "port:22",
+        "finding:any",
+        "severity:high",
+        "finding:off-hours -port:3389",
+        &format!("session:{first_session}"),
+    ] {
         let req = views::page::PageRequest { query: q.to_owned(), ..Default::default() };
         let t = Instant::now();
         let page = views::page::build_page(&dataset, &prep, &req, sizes);

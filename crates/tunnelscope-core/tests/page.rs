@@ -145,15 +145,37 @@ fn whole_document(ds: &Dataset, prep: &Prepared, kind: ExportKind, q: &str) -> S
         ExportKind::EventsCsv => export::events_csv(picked()),
         ExportKind::EventsJson => export::events_json(picked()),
         ExportKind::Records => String::from_utf8(export::records_json(picked())).unwrap(),
+        ExportKind::SessionsCsv | ExportKind::SessionsJson => {
+            let insight = prep.insight();
+            let rows: Vec<_> = insight
+                .sessions_in(|i| matching.contains(&i))
+                .into_iter()
+                .filter_map(|s| insight.session_row(ds, prep.pairings(), s))
+                .collect();
+            if kind == ExportKind::SessionsCsv { export::sessions_csv(&rows) } else { export::sessions_json(&rows) }
+        }
+        ExportKind::FindingsCsv | ExportKind::FindingsJson => {
+            let insight = prep.insight();
+            let rows: Vec<_> = insight
+                .findings_in(|i| matching.contains(&i))
+                .into_iter()
+                .map(|k| insight.findings()[k].clone())
+                .collect();
+            if kind == ExportKind::FindingsCsv { export::findings_csv(&rows) } else { export::findings_json(&rows) }
+        }
     }
 }
 
-const KINDS: [ExportKind; 5] = [
+const KINDS: [ExportKind; 9] = [
     ExportKind::TunnelsCsv,
     ExportKind::TunnelsJson,
     ExportKind::EventsCsv,
     ExportKind::EventsJson,
     ExportKind::Records,
+    ExportKind::SessionsCsv,
+    ExportKind::SessionsJson,
+    ExportKind::FindingsCsv,
+    ExportKind::FindingsJson,
 ];
 
 #[test]

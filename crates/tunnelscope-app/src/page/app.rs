@@ -25,7 +25,7 @@ use crate::page::components::overview::Overview;
 use crate::page::components::sessions_table::SessionsTable;
 use crate::page::components::stats_bar::StatsBar;
 use crate::page::components::status_bar::StatusBar;
-use crate::page::components::timeline::{Timeline, first_tunnel_of};
+use crate::page::components::timeline::Timeline;
 use crate::page::components::tunnel_table::TunnelTable;
 use crate::page::state::{Action, AppState, LoadBatch, LoadPhase};
 use crate::page::tasks::{later, perf_mark};
@@ -119,11 +119,6 @@ pub fn app() -> Html {
         let marks = v2.finding_marks.clone();
         move |_| marks
     });
-    // A session selects its first tunnel in the view until sessions can be selected.
-    let on_select_session = {
-        let (lanes, on_select) = (lanes.clone(), h.on_select.clone());
-        Callback::from(move |id: String| on_select.emit(first_tunnel_of(&lanes, &id)))
-    };
     let req = &state.request;
     let local = state.local_time;
     // Loaded data without a single tunnel or endpoint call: said plainly, not as empty sections.
@@ -192,7 +187,7 @@ pub fn app() -> Html {
                             window={req.window.map(|w| (w.start_ms, w.end_ms))} generation={v2.generation}
                             selected={state.selected.clone()} local_time={local} dark={state.dark}
                             grouping={req.grouping} on_grouping={h.on_grouping.clone()} on_select={h.on_select.clone()}
-                            {finding_marks} {on_select_session} on_select_finding={Callback::noop()} />
+                            {finding_marks} on_select_session={h.on_open_session.clone()} on_select_finding={h.on_open_finding.clone()} />
                         <EndpointCards endpoints={v2.endpoints.clone()} local_time={local} on_filter={h.on_filter.clone()} />
                     }
                     // Its own render step (section 3), after the timeline's.

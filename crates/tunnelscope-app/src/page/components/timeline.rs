@@ -28,7 +28,7 @@ use crate::page::time_scale::TimeScale;
 mod draw;
 mod marks;
 use draw::{Size, draw};
-pub use marks::first_tunnel_of;
+
 use marks::{
     MAX_FINDING_ROWS, Mode, finding_tooltip, hit_finding, hit_session, lane_rows, pack_findings, shows_sessions,
     view_mode,

@@ -116,17 +116,6 @@ pub(super) fn hit_session<'a>(lane: &'a Lane, sub_row: u32, scale: &TimeScale, x
     })
 }
 
-/// The event ID of the session's first tunnel in the lane (the session ID when none is).
-pub fn first_tunnel_of(lanes: &[Lane], session_id: &str) -> String {
-    lanes
-        .iter()
-        .find_map(|lane| {
-            let k = lane.sessions.iter().position(|s| s.session_id == session_id)? as u32;
-            lane.marks.iter().find(|m| m.session == k).map(|m| m.event_id.clone())
-        })
-        .unwrap_or_else(|| session_id.to_owned())
-}
-
 /// A finding's mark in plot pixels, at least [`MIN_FINDING_W`] wide (centred on its span).
 pub(super) fn finding_xs(f: &FindingMark, scale: &TimeScale) -> (f64, f64) {
     let (a, b) = (scale.x_of(f.first_ms as f64), scale.x_of(f.last_ms.max(f.first_ms) as f64));
@@ -201,7 +190,7 @@ pub(super) fn severity_rank(s: Severity) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use tunnelscope_core::views::{NO_SESSION, TunnelMark};
+    use tunnelscope_core::views::TunnelMark;
 
     use super::*;
 
@@ -270,32 +259,6 @@ mod tests {
         assert_eq!(lane_rows(&bare, Mode::Sessions), 6);
         assert!(!shows_sessions(&bare, Mode::Sessions));
         assert_eq!(lane_rows(&Lane { session_rows: 0, ..lane() }, Mode::Sessions), 1);
-    }
-
-    #[test]
-    fn session_bars_are_hit_in_their_own_sub_row() {
-        let l = lane();
-        // 1 px a minute.
-        let s = TimeScale::new(0.0, 100.0 * MIN as f64, 100.0);
-        let id = |sub: u32, x: f64| hit_session(&l, sub, &s, x).map(|s| s.session_id.as_str());
-        assert_eq!(id(0, 50.0), Some("a0"));
-        // The faded end of the bar counts, and a little slack past it.
-        assert_eq!(id(0, 82.0), Some("a0"));
-        assert_eq!(id(0, 84.0), None);
-        assert_eq!(id(1, 29.0), Some("b0"));
-        assert_eq!(id(1, 25.0), None);
-        assert_eq!(first_tunnel_of(std::slice::from_ref(&l), "b0"), "b0");
-        assert_eq!(first_tunnel_of(std::slice::from_ref(&l), "a0"), "a0");
-        assert_eq!(first_tunnel_of(&[l], "gone"), "gone");
-    }
-
-    #[test]
-    fn a_session_selects_its_first_tunnel_in_the_view() {
-        let mut l = lane();
-        // The first tunnel "a0" filtered out: "a1" is the session's first in the view.
-        l.marks.remove(0);
-        l.marks.push(tunnel("x", 99 * MIN, NO_SESSION));
-        assert_eq!(first_tunnel_of(&[Lane::default(), l], "a0"), "a1");
     }
 
     fn finding(id: &str, severity: Severity, first: i64, last: i64) -> FindingMark {
