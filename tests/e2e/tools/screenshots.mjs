@@ -1,5 +1,6 @@
-// Screenshots of the timeline with the built-in sample, light and dark, for docs/.
-// Usage (after `cargo xtask build`): node tests/e2e/tools/screenshots.mjs
+// The README's screenshots, from the release site with the built-in sample: the findings panel
+// (light), a finding opened (dark), and the session timeline with the sessions table (light and
+// dark). Usage (after `cargo xtask build`): node tests/e2e/tools/screenshots.mjs
 import { chromium } from 'playwright-core';
 import { spawn } from 'child_process';
 import * as path from 'path';
@@ -10,17 +11,38 @@ const port = 8097;
 const server = spawn('cargo', ['xtask', 'serve-dist', '--port', String(port)], { cwd: root, stdio: 'ignore' });
 const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const docs = (name) => path.join(root, 'docs', name);
+
+async function open(browser, scheme) {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: scheme });
+  for (let i = 0; i < 100; i++) {
+    try { await page.goto(`http://127.0.0.1:${port}/`); break; } catch { await new Promise((r) => setTimeout(r, 300)); }
+  }
+  await page.getByTestId('load-sample').click();
+  await page.locator('[data-testid=load-status][data-state=done]').waitFor();
+  await page.locator('.app[data-settled=true]').waitFor();
+  return page;
+}
+
 try {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args });
   for (const scheme of ['light', 'dark']) {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, colorScheme: scheme });
-    for (let i = 0; i < 100; i++) {
-      try { await page.goto(`http://127.0.0.1:${port}/`); break; } catch { await new Promise((r) => setTimeout(r, 300)); }
+    const page = await open(browser, scheme);
+    if (scheme === 'light') await page.screenshot({ path: docs('findings-light.png') });
+    // The session timeline, with the sessions table under it.
+    await page.evaluate(() => document.querySelector('[data-testid=tunnel-timeline]').scrollIntoView({ block: 'start' }));
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: docs(`sessions-${scheme}.png`) });
+    if (scheme === 'dark') {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.locator('[data-testid=finding-row][data-rule=failed-burst]').click();
+      await page.locator('[data-testid=finding-detail]').waitFor();
+      await page.locator('.app[data-settled=true]').waitFor();
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: docs('finding-open-dark.png') });
     }
-    await page.getByTestId('load-sample').click();
-    await page.locator('[data-testid=load-status][data-state=done]').waitFor();
-    await page.getByTestId('tunnel-timeline').scrollIntoViewIfNeeded();
-    await page.getByTestId('tunnel-timeline').screenshot({ path: path.join(root, `docs/timeline-${scheme}.png`) });
     await page.close();
   }
   await browser.close();
