@@ -28,6 +28,9 @@ pub const YIELD_INTERVAL_MS: f64 = 50.0;
 pub const WINDOW_ROWS: usize = 100;
 /// Event-table rows sent per window request (the table renders only the visible ones).
 pub const EVENT_WINDOW_ROWS: usize = 300;
+/// Sessions-table and findings-list rows per window: a window renders in one task, so it is
+/// kept small (100 session rows at once made a 100 ms task at 60,000 events).
+pub const SUMMARY_WINDOW_ROWS: usize = 25;
 /// Buckets in the overview histogram.
 pub const HISTOGRAM_BUCKETS: usize = 240;
 

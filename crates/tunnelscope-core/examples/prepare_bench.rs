@@ -172,7 +172,7 @@ fn main() {
     // A re-filter as the page asks for it (issue 5's 100 ms budget at a million events), with
     // the terms that read sessions and findings.
     let prep = views::page::Prepared::new(&dataset);
-    let sizes = views::page::PageSizes { rows: 100, event_rows: 300, histogram_buckets: 240 };
+    let sizes = views::page::PageSizes { rows: 100, event_rows: 300, histogram_buckets: 240, summary_rows: 25 };
     let first_session = insight.session_row(&dataset, &pairings, 0).map(|r| r.session_id).unwrap_or_default();
     for q in [
         "",
@@ -185,6 +185,16 @@ fn main() {
         let req = views::page::PageRequest { query: q.to_owned(), ..Default::default() };
         let t = Instant::now();
         let page = views::page::build_page(&dataset, &prep, &req, sizes);
+        println!(
+            "  page JSON {} bytes: lanes {}, sessions {}, findings {}, finding marks {}, event rows {}, tunnels {}",
+            serde_json::to_string(&page).map_or(0, |s| s.len()),
+            serde_json::to_string(&page.lanes).map_or(0, |s| s.len()),
+            serde_json::to_string(&page.sessions).map_or(0, |s| s.len()),
+            serde_json::to_string(&page.findings).map_or(0, |s| s.len()),
+            serde_json::to_string(&page.finding_marks).map_or(0, |s| s.len()),
+            serde_json::to_string(&page.event_rows).map_or(0, |s| s.len()),
+            serde_json::to_string(&page.tunnels).map_or(0, |s| s.len()),
+        );
         println!(
             "re-filter {q:?}: {:.1} ms ({} events, {} sessions, {} findings)",
             t.elapsed().as_secs_f64() * 1e3,

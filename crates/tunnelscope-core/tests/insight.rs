@@ -163,7 +163,7 @@ fn load_order_and_duplicates_change_no_session_or_finding_id() {
 fn the_page_follows_the_gap_and_the_settings_and_says_what_it_could_not_read() {
     let ds = sample();
     let prep = Prepared::new(&ds);
-    let sizes = PageSizes { rows: 100, event_rows: 100, histogram_buckets: 10 };
+    let sizes = PageSizes { rows: 100, event_rows: 100, histogram_buckets: 10, summary_rows: 100 };
     let page = |req: PageRequest| build_page(&ds, &prep, &req, sizes);
     let default = page(PageRequest::default());
     assert_eq!((default.gap.as_str(), default.settings_errors.len()), ("10m", 0));

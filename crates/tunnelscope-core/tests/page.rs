@@ -15,7 +15,7 @@ use tunnelscope_core::views::raw::{NoFiles, RawSource};
 
 /// The page's sizes in the web app.
 const WINDOW_ROWS: usize = 100;
-const SIZES: PageSizes = PageSizes { rows: WINDOW_ROWS, event_rows: 300, histogram_buckets: 240 };
+const SIZES: PageSizes = PageSizes { rows: WINDOW_ROWS, event_rows: 300, histogram_buckets: 240, summary_rows: 25 };
 
 fn build_view(ds: &Dataset, prep: &Prepared, req: &PageRequest) -> Page {
     build_page(ds, prep, req, SIZES)

@@ -10,7 +10,9 @@ use tunnelscope_core::views::page::{self, PageSizes};
 use tunnelscope_core::views::raw;
 pub use tunnelscope_core::views::raw::{NoFiles, RawFile, RawSource};
 
-use crate::protocol::{EVENT_WINDOW_ROWS, ExportKind, HISTOGRAM_BUCKETS, View, ViewRequest, WINDOW_ROWS};
+use crate::protocol::{
+    EVENT_WINDOW_ROWS, ExportKind, HISTOGRAM_BUCKETS, SUMMARY_WINDOW_ROWS, View, ViewRequest, WINDOW_ROWS,
+};
 
 /// What the worker computes once per load and reuses for every view ([`page::Prepared`]).
 #[derive(Debug)]
@@ -23,8 +25,12 @@ impl Prepared {
     }
 }
 
-const SIZES: PageSizes =
-    PageSizes { rows: WINDOW_ROWS, event_rows: EVENT_WINDOW_ROWS, histogram_buckets: HISTOGRAM_BUCKETS };
+const SIZES: PageSizes = PageSizes {
+    rows: WINDOW_ROWS,
+    event_rows: EVENT_WINDOW_ROWS,
+    histogram_buckets: HISTOGRAM_BUCKETS,
+    summary_rows: SUMMARY_WINDOW_ROWS,
+};
 
 /// Everything the screen shows for `req` over a prepared `dataset` ([`page::build_page`]).
 pub fn build_view(dataset: &Dataset, prep: &Prepared, req: &ViewRequest) -> View {

@@ -248,6 +248,8 @@ pub struct PageSizes {
     pub event_rows: usize,
     /// Buckets of the overview histogram.
     pub histogram_buckets: usize,
+    /// Sessions-table and findings-list rows per window.
+    pub summary_rows: usize,
 }
 
 /// Everything the screen shows for one request.
@@ -361,7 +363,7 @@ pub fn build_page(dataset: &Dataset, prep: &Prepared, req: &PageRequest, sizes: 
     let sessions = in_view
         .iter()
         .skip(req.session_offset)
-        .take(sizes.rows)
+        .take(sizes.summary_rows)
         .filter_map(|&s| insight.session_row(dataset, &prep.pairings, s))
         .collect();
     let mut found = insight.findings_in(shown);
@@ -375,8 +377,12 @@ pub fn build_page(dataset: &Dataset, prep: &Prepared, req: &PageRequest, sizes: 
         by_severity.sort_unstable();
         by_severity.iter().take(MAX_FINDING_MARKS).filter_map(|&k| insight.finding_mark(k)).collect()
     };
-    let findings =
-        found.iter().skip(req.finding_offset).take(sizes.rows).map(|&k| insight.findings()[k].clone()).collect();
+    let findings = found
+        .iter()
+        .skip(req.finding_offset)
+        .take(sizes.summary_rows)
+        .map(|&k| insight.findings()[k].clone())
+        .collect();
     let mut lanes = prep.view_index.lanes(dataset, &matching, req.grouping, Some(&prep.pairings));
     super::attach_sessions(dataset, &insight, &mut lanes);
     let (n_tunnel_rows, tunnels) = matching_rows(&prep.tunnel_rows, &prep.tunnel_idx, &mask, req.offset, sizes.rows);

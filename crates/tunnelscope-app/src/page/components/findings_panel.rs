@@ -7,6 +7,8 @@ use tunnelscope_core::query::format_term;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+use crate::protocol::SUMMARY_WINDOW_ROWS;
+
 use crate::page::components::event_table::on_row_key;
 use crate::page::components::pager::Pager;
 use crate::page::fmt::{fmt_rfc3339, thousands, visible};
@@ -115,7 +117,7 @@ pub fn findings_panel(props: &FindingsPanelProps) -> Html {
                 <p class="empty">{"No findings in this view."}</p>
             } else {
                 <ul class="findings__list">{for props.rows.iter().map(|r| finding_row(r, props))}</ul>
-                <Pager total={props.total} offset={props.offset} shown={props.rows.len()} on_page={props.on_page.clone()} />
+                <Pager total={props.total} offset={props.offset} shown={props.rows.len()} on_page={props.on_page.clone()} page_size={SUMMARY_WINDOW_ROWS} />
             }
             <details class="findings__settings">
                 <summary>{"Rule settings"}{if props.settings.is_empty() { String::new() } else { format!(" ({} changed)", props.settings.len()) }}</summary>

@@ -15,16 +15,20 @@ pub struct PagerProps {
     pub shown: usize,
     /// Called with a new offset.
     pub on_page: Callback<usize>,
+    /// Rows per window.
+    #[prop_or(WINDOW_ROWS)]
+    pub page_size: usize,
 }
 
 /// The pager; hidden when everything fits in one window.
 #[function_component(Pager)]
 pub fn pager(props: &PagerProps) -> Html {
-    if props.total <= WINDOW_ROWS && props.offset == 0 {
+    let size = props.page_size.max(1);
+    if props.total <= size && props.offset == 0 {
         return html! {};
     }
-    let prev = props.offset.saturating_sub(WINDOW_ROWS);
-    let next = props.offset + WINDOW_ROWS;
+    let prev = props.offset.saturating_sub(size);
+    let next = props.offset + size;
     let on_prev = props.on_page.reform(move |_: MouseEvent| prev);
     let on_next = props.on_page.reform(move |_: MouseEvent| next);
     html! {

@@ -6,6 +6,8 @@ use tunnelscope_core::sessions::SessionRow;
 use tunnelscope_core::views::page::SessionSort;
 use yew::prelude::*;
 
+use crate::protocol::SUMMARY_WINDOW_ROWS;
+
 use crate::page::components::event_table::on_row_key;
 use crate::page::components::pager::Pager;
 use crate::page::fmt::{fmt_rfc3339, thousands, visible};
@@ -146,7 +148,7 @@ pub fn sessions_table(props: &SessionsTableProps) -> Html {
                     </tr></thead>
                     <tbody>{for props.rows.iter().map(|r| row(r, props))}</tbody>
                 </table></div>
-                <Pager total={props.total} offset={props.offset} shown={props.rows.len()} on_page={props.on_page.clone()} />
+                <Pager total={props.total} offset={props.offset} shown={props.rows.len()} on_page={props.on_page.clone()} page_size={SUMMARY_WINDOW_ROWS} />
             }
         </section>
     }
