@@ -116,9 +116,9 @@ test('zoomed out the lanes show sessions; zoomed in they open into tunnels', asy
   await expect(timeline).toHaveAttribute('data-mode', 'sessions');
   expect(Number(await timeline.getAttribute('data-sessions'))).toBeGreaterThan(0);
   expect(Number(await timeline.getAttribute('data-findings'))).toBeGreaterThan(0);
-  // The sample spans about 11 hours; sessions open with at most 2 hours in view.
+  // The sample spans about three days; sessions open with at most 2 hours in view.
   await page.locator('body').click({ position: { x: 5, y: 5 } });
-  for (let i = 0; i < 12 && (await timeline.getAttribute('data-mode')) === 'sessions'; i++) {
+  for (let i = 0; i < 40 && (await timeline.getAttribute('data-mode')) === 'sessions'; i++) {
     await page.keyboard.press('w');
   }
   await expect(timeline).toHaveAttribute('data-mode', 'tunnels');
