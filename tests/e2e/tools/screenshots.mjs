@@ -1,6 +1,5 @@
-// The README's screenshots, from the release site with the built-in sample: the findings panel
-// (light), a finding opened (dark), and the session timeline with the sessions table (light and
-// dark). Usage (after `cargo xtask build`): node tests/e2e/tools/screenshots.mjs
+// The README's screenshots, from the release site with the built-in sample, each in light and
+// dark: the findings panel, a finding opened, and the session timeline with the sessions table. Usage (after `cargo xtask build`): node tests/e2e/tools/screenshots.mjs
 import { chromium } from 'playwright-core';
 import { spawn } from 'child_process';
 import * as path from 'path';
@@ -28,21 +27,19 @@ try {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args });
   for (const scheme of ['light', 'dark']) {
     const page = await open(browser, scheme);
-    if (scheme === 'light') await page.screenshot({ path: docs('findings-light.png') });
+    await page.screenshot({ path: docs(`findings-${scheme}.png`) });
     // The session timeline, with the sessions table under it.
     await page.evaluate(() => document.querySelector('[data-testid=tunnel-timeline]').scrollIntoView({ block: 'start' }));
     await page.mouse.move(0, 0);
     await page.waitForTimeout(300);
     await page.screenshot({ path: docs(`sessions-${scheme}.png`) });
-    if (scheme === 'dark') {
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.locator('[data-testid=finding-row][data-rule=failed-burst]').click();
-      await page.locator('[data-testid=finding-detail]').waitFor();
-      await page.locator('.app[data-settled=true]').waitFor();
-      await page.mouse.move(0, 0);
-      await page.waitForTimeout(300);
-      await page.screenshot({ path: docs('finding-open-dark.png') });
-    }
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.locator('[data-testid=finding-row][data-rule=failed-burst]').click();
+    await page.locator('[data-testid=finding-detail]').waitFor();
+    await page.locator('.app[data-settled=true]').waitFor();
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: docs(`finding-open-${scheme}.png`) });
     await page.close();
   }
   await browser.close();
