@@ -381,16 +381,6 @@ pub fn find(events: &[EventIn<'_>], settings: &Settings) -> Vec<Finding> {
     out
 }
 
-/// The findings with at least one evidence event that `keeps` accepts (by dataset index;
-/// `index` is [`inputs`]' first result): what a filtered view shows.
-pub fn with_evidence_in<'f>(
-    found: &'f [Finding],
-    index: &'f [u32],
-    keeps: &'f impl Fn(u32) -> bool,
-) -> impl Iterator<Item = &'f Finding> + 'f {
-    found.iter().filter(move |f| f.evidence.iter().any(|&e| keeps(index[e as usize])))
-}
-
 /// One finding as the CLI and exports show it (contracts.md §8 keys).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FindingRow {
@@ -430,10 +420,11 @@ pub struct FindingCounts {
 }
 
 impl FindingCounts {
-    pub fn of<'f>(findings: impl IntoIterator<Item = &'f Finding>) -> Self {
+    /// The counts of findings of these severities.
+    pub fn of(severities: impl IntoIterator<Item = Severity>) -> Self {
         let mut c = Self::default();
-        for f in findings {
-            match f.rule.severity {
+        for s in severities {
+            match s {
                 Severity::High => c.high += 1,
                 Severity::Medium => c.medium += 1,
                 Severity::Low => c.low += 1,

@@ -134,16 +134,7 @@ impl Insight {
 
     /// Counts by severity of findings `ks`.
     pub fn finding_counts(&self, ks: &[usize]) -> FindingCounts {
-        let mut c = FindingCounts::default();
-        for &k in ks {
-            match self.rows[k].severity {
-                Severity::High => c.high += 1,
-                Severity::Medium => c.medium += 1,
-                Severity::Low => c.low += 1,
-                Severity::Info => c.info += 1,
-            }
-        }
-        c
+        FindingCounts::of(ks.iter().map(|&k| self.rows[k].severity))
     }
 
     /// What `session:`, `finding:` and `severity:` select, with the key pushes of `pairings`.
