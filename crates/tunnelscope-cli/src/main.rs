@@ -202,8 +202,14 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Tunnels { format, input } => {
             let loaded = Loaded::new(&input, None)?;
             loaded.warn_rejected();
-            let mut rows = loaded.dataset.tunnel_rows();
-            rows.retain(|r| loaded.keeps_id(&r.event_id));
+            let pairings = tunnelscope_core::pairing::TunnelPairings::new(&loaded.dataset);
+            let rows: Vec<_> = loaded
+                .dataset
+                .tunnel_rows_indexed(&pairings)
+                .into_iter()
+                .filter(|(i, _)| loaded.keeps(*i))
+                .map(|(_, row)| row)
+                .collect();
             let mut out = io::stdout().lock();
             match format {
                 Format::Table => output::tunnels_table(&mut out, &rows)?,
@@ -418,14 +424,6 @@ impl Loaded {
     fn keeps(&self, i: u32) -> bool {
         // `matching_indices` returns ascending indices, so a binary search suffices.
         self.matching.as_ref().is_none_or(|m| m.binary_search(&i).is_ok())
-    }
-
-    /// True when the filter keeps the event of this ID (always without a filter).
-    fn keeps_id(&self, event_id: &str) -> bool {
-        // `matching_indices` returns ascending indices, so a binary search suffices.
-        self.matching
-            .as_ref()
-            .is_none_or(|m| self.dataset.index_of(event_id).is_some_and(|i| m.binary_search(&i).is_ok()))
     }
 
     /// The event at index `i` when `extract` keeps it: EICE-relevant and matching the filter.

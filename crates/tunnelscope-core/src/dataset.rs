@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ingest::{FileStatus, InvalidRecord, ParsedFile, Shape, parse_input};
 use crate::model::{EndpointOp, Event, Fidelity};
-use crate::store::{EventRef, Incoming, Store, col};
+use crate::store::{EventRef, Found, Incoming, Store, col};
 use crate::time::format_rfc3339;
 
 /// Invalid-record details kept per file (the count is always exact).
@@ -41,7 +41,15 @@ pub struct FileReport {
     pub n_out_of_range: u64,
     /// The event ID of the first of them.
     pub first_out_of_range: String,
+    /// Records of this file loaded as new events although a different loaded event (another
+    /// time, source or name) has their event ID: ID collisions (contracts.md §1).
+    pub n_id_collisions: u64,
+    /// The first [`MAX_COLLISION_IDS`] of those IDs, in load order.
+    pub id_collisions: Vec<String>,
 }
+
+/// Colliding event IDs a file's report names (the count is always exact).
+pub const MAX_COLLISION_IDS: usize = 5;
 
 impl FileReport {
     /// [`FileReport::notes`], and a sentence on tunnels with out-of-range values.
@@ -54,6 +62,18 @@ impl FileReport {
                  ports 1–65535), first event {}: kept as given, latest end at most 1 h after the start",
                 if n == 1 { "tunnel has" } else { "tunnels have" },
                 self.first_out_of_range
+            ));
+        }
+        if self.n_id_collisions > 0 {
+            let n = self.n_id_collisions;
+            let ids: Vec<String> = self.id_collisions.iter().map(|id| format!("{id:?}")).collect();
+            let more = if n > ids.len() as u64 { ", …" } else { "" };
+            out.push(format!(
+                "{n} {} an event ID that a different loaded event has (another time, source or name): both \
+                 are loaded; {}: {}{more}",
+                if n == 1 { "record reuses" } else { "records reuse" },
+                if n == 1 { "ID" } else { "IDs" },
+                ids.join(", ")
             ));
         }
         out
@@ -78,6 +98,9 @@ pub struct FileDetail {
     pub duplicates: u64,
     /// Its records that are not valid events.
     pub invalid: u64,
+    /// Its records loaded although another event has their event ID (ID collisions).
+    #[serde(default)]
+    pub id_collisions: u64,
 }
 
 impl FileReport {
@@ -91,6 +114,7 @@ impl FileReport {
             loaded: self.n_loaded,
             duplicates: self.n_duplicates,
             invalid: self.n_invalid,
+            id_collisions: self.n_id_collisions,
         }
     }
 }
@@ -112,6 +136,10 @@ pub struct Stats {
     pub principals: u64,
     /// Skipped and rejected files with reasons.
     pub problems: Vec<Problem>,
+    /// Loaded events whose event ID an earlier loaded, different event has (ID collisions:
+    /// contracts.md §1); each file's report names them.
+    #[serde(default)]
+    pub id_collisions: u64,
 }
 
 /// Files by status.
@@ -392,6 +420,8 @@ impl Dataset {
             notes,
             n_out_of_range: 0,
             first_out_of_range: String::new(),
+            n_id_collisions: 0,
+            id_collisions: Vec::new(),
         });
         self.insert_parsed(file_idx, parsed.events, &parsed.rows);
         &self.files[self.files.len() - 1]
@@ -442,15 +472,28 @@ impl Dataset {
         *self = if self.store.keep_raw { Self::new() } else { Self::compact() };
     }
 
-    /// Inserts one event, keeping the fuller copy, then the one from the earliest path and position.
+    /// Inserts one event: a record of an event already loaded (the same event ID, time, source
+    /// and name) keeps the fuller copy, then the one from the earliest path and position; a
+    /// reused ID with another event is loaded and noted as an ID collision.
     fn insert(&mut self, origin: Origin, event: Incoming<'_>) {
-        match self.store.find(event.key()) {
-            None => {
+        match self.store.find_same(&event) {
+            found @ (Found::New | Found::Collision) => {
+                if found == Found::Collision {
+                    let report = &mut self.files[origin.file as usize];
+                    report.n_id_collisions += 1;
+                    if report.id_collisions.len() < MAX_COLLISION_IDS {
+                        let id = match &event {
+                            Incoming::Event(e) => e.event_id.clone(),
+                            Incoming::Row(rows, j, _) => rows.id_at(*j).as_str().to_owned(),
+                        };
+                        report.id_collisions.push(id);
+                    }
+                }
                 self.store.push(event);
                 self.origins.push(origin);
                 self.files[origin.file as usize].n_loaded += 1;
             }
-            Some(idx) => {
+            Found::Same(idx) => {
                 let idx = idx as usize;
                 let old = self.origins.get(idx).unwrap_or(origin);
                 if self.precedes(event.fidelity(), origin, self.store.fidelity(idx), old) {
@@ -554,12 +597,12 @@ impl Dataset {
         self.files.get(o.file as usize).map(|f| f.name.as_str())
     }
 
-    /// The loaded event with this ID.
+    /// The loaded event with this ID (of events sharing an ID, an ID collision, the first loaded).
     pub fn event(&self, event_id: &str) -> Option<EventRef<'_>> {
         self.store.find(crate::ids::Key::of(event_id)).and_then(|i| self.store.get(i as usize))
     }
 
-    /// The position of the event with this ID.
+    /// The position of the event with this ID (of events sharing it, the first loaded).
     pub fn index_of(&self, event_id: &str) -> Option<u32> {
         self.store.find(crate::ids::Key::of(event_id))
     }
@@ -647,6 +690,7 @@ impl Dataset {
             s.records.loaded += f.n_loaded;
             s.records.duplicates += f.n_duplicates;
             s.records.invalid += f.n_invalid;
+            s.id_collisions += f.n_id_collisions;
             if f.status != FileStatus::Read {
                 s.problems.push(Problem { file: f.name.clone(), status: f.status, reason: f.reason.clone() });
             }
@@ -687,25 +731,35 @@ impl Dataset {
 
     /// Every endpoint activity event (Create, Modify, Delete, Describe) in time order.
     pub fn endpoint_change_rows(&self) -> Vec<EndpointChangeRow> {
+        self.endpoint_change_rows_indexed().into_iter().map(|(_, row)| row).collect()
+    }
+
+    /// [`Dataset::endpoint_change_rows`], each with its event's position.
+    pub fn endpoint_change_rows_indexed(&self) -> Vec<(u32, EndpointChangeRow)> {
         self.eice_time_order(|e| e.endpoint_activity().is_some())
             .into_iter()
-            .filter_map(|(_, e)| e.endpoint_activity().map(|a| (e, a)))
-            .map(|(e, a)| EndpointChangeRow {
-                event_id: e.event_id.to_string(),
-                time: format_rfc3339(e.time_ms),
-                op: a.op.map(EndpointOp::key).unwrap_or_default().to_owned(),
-                event_name: e.event_name.to_owned(),
-                endpoint_ids: a.endpoint_ids.clone(),
-                principal: e.principal.to_owned(),
-                source_ip: e.source_ip.to_owned(),
-                subnet_id: a.subnet_id.clone(),
-                vpc_id: a.vpc_id.clone(),
-                security_group_ids: a.security_group_ids.clone(),
-                preserve_client_ip: a.preserve_client_ip,
-                state: a.state.clone(),
-                error_code: e.error_code.to_owned(),
-                account: e.account.to_owned(),
-                region: e.region.to_owned(),
+            .filter_map(|(i, e)| e.endpoint_activity().map(|a| (i, e, a)))
+            .map(|(i, e, a)| {
+                (
+                    i,
+                    EndpointChangeRow {
+                        event_id: e.event_id.to_string(),
+                        time: format_rfc3339(e.time_ms),
+                        op: a.op.map(EndpointOp::key).unwrap_or_default().to_owned(),
+                        event_name: e.event_name.to_owned(),
+                        endpoint_ids: a.endpoint_ids.clone(),
+                        principal: e.principal.to_owned(),
+                        source_ip: e.source_ip.to_owned(),
+                        subnet_id: a.subnet_id.clone(),
+                        vpc_id: a.vpc_id.clone(),
+                        security_group_ids: a.security_group_ids.clone(),
+                        preserve_client_ip: a.preserve_client_ip,
+                        state: a.state.clone(),
+                        error_code: e.error_code.to_owned(),
+                        account: e.account.to_owned(),
+                        region: e.region.to_owned(),
+                    },
+                )
             })
             .collect()
     }

@@ -178,12 +178,18 @@ impl Dataset {
 
     /// [`Dataset::tunnel_rows`] with pairings already computed for this dataset.
     pub fn tunnel_rows_with(&self, pairings: &TunnelPairings) -> Vec<TunnelRow> {
+        self.tunnel_rows_indexed(pairings).into_iter().map(|(_, row)| row).collect()
+    }
+
+    /// [`Dataset::tunnel_rows_with`], each row with its event's position (an event ID alone
+    /// may name two events: an ID collision).
+    pub fn tunnel_rows_indexed(&self, pairings: &TunnelPairings) -> Vec<(u32, TunnelRow)> {
         self.eice_time_order(|e| e.tunnel().is_some())
             .into_iter()
             .filter_map(|(i, e)| {
                 let t = e.tunnel()?;
                 let (pairing, instance, user) = pairings.get(i).unwrap_or((Pairing::None, "", ""));
-                Some(tunnel_row(&e, t, pairing, instance.to_owned(), user.to_owned()))
+                Some((i, tunnel_row(&e, t, pairing, instance.to_owned(), user.to_owned())))
             })
             .collect()
     }

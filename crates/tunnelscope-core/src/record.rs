@@ -83,6 +83,9 @@ impl Lenient<'_> {
 pub(crate) struct RecordIn<'a> {
     #[serde(rename = "eventTime", borrow)]
     pub(crate) event_time: Option<&'a RawValue>,
+    /// Logstash's time field: records it shipped have their `eventTime` renamed to it.
+    #[serde(rename = "@timestamp", borrow)]
+    pub(crate) at_timestamp: Option<&'a RawValue>,
     #[serde(rename = "eventName", borrow)]
     pub(crate) event_name: Lenient<'a>,
     #[serde(rename = "eventSource", borrow)]
@@ -135,6 +138,10 @@ pub const FROM_CONSOLE_CSV: &str = "console-csv";
 pub const FROM_QUERY_ROW: &str = "query-row";
 /// `from` value of records synthesized from lookup-events summaries (no `CloudTrailEvent`).
 pub const FROM_LOOKUP_SUMMARY: &str = "lookup-summary";
+/// `from` value of records mapped back from OCSF API Activity (Amazon Security Lake).
+pub const FROM_OCSF: &str = "ocsf";
+/// `from` value of Logstash-shipped records whose `eventTime` was renamed to `@timestamp`.
+pub const FROM_LOGSTASH: &str = "logstash";
 
 /// `userIdentity`, the fields the principal display needs.
 #[derive(Deserialize, Default)]
@@ -253,7 +260,15 @@ pub fn parse_record(raw: &str, fidelity: Fidelity) -> Result<Event, InvalidRecor
 /// The event a parsed record makes (`trimmed` is the record's text, for `raw` and the content ID).
 fn event_from(rec: RecordIn<'_>, trimmed: &str, fidelity: Fidelity) -> Result<Event, InvalidRecord> {
     let invalid = |reason: String| InvalidRecord { reason };
-    let time_ms = event_time(rec.event_time.map(RawValue::get))?;
+    // Logstash renames eventTime to @timestamp (the OTRF Security-Datasets are like this): the
+    // time is read from it, and the record marked as lossy, saying why (`logstash_raw`).
+    let logstash = rec.event_time.is_none() && rec.synthesized.is_none();
+    let time_ms = match rec.at_timestamp.filter(|_| logstash) {
+        Some(at) => parse_time_value(at.get())
+            .ok_or_else(|| invalid(format!("no eventTime, and an unreadable @timestamp {}", clip(at.get(), 40))))?,
+        None => event_time(rec.event_time.map(RawValue::get))?,
+    };
+    let logstash = logstash.then_some(rec.at_timestamp).flatten();
     let (event_name, event_source, is_insight) = match (&rec.event_name.0, &rec.insight_details) {
         (Some(n), _) if !n.is_empty() => (n.to_string(), rec.event_source.owned(), false),
         (_, Some(ins)) => {
@@ -277,8 +292,13 @@ fn event_from(rec: RecordIn<'_>, trimmed: &str, fidelity: Fidelity) -> Result<Ev
     let eice = if is_insight { None } else { eice::facts(&event_name, &event_source, &rec) };
     let fidelity = match rec.synthesized.as_ref().map(|m| m.from.as_str()) {
         Some(FROM_CONSOLE_CSV | FROM_LOOKUP_SUMMARY) => fidelity.min(Fidelity::ConsoleCsv),
-        Some(FROM_QUERY_ROW) => fidelity.min(Fidelity::QueryRow),
+        Some(FROM_QUERY_ROW | FROM_OCSF | FROM_LOGSTASH) => fidelity.min(Fidelity::QueryRow),
+        _ if logstash.is_some() => fidelity.min(Fidelity::QueryRow),
         _ => fidelity,
+    };
+    let raw = match logstash {
+        Some(at) => logstash_raw(trimmed, at.get()),
+        None => trimmed.to_owned(),
     };
     Ok(Event {
         event_id,
@@ -295,9 +315,20 @@ fn event_from(rec: RecordIn<'_>, trimmed: &str, fidelity: Fidelity) -> Result<Ev
         error_message: rec.error_message.owned(),
         fidelity,
         eice,
-        raw: trimmed.to_owned(),
+        raw,
         span: None,
     })
+}
+
+/// A Logstash-shipped record as shown and exported: as found, with `eventTime` put back (the
+/// `@timestamp` text `at`) and the marker saying so; the rest of the text is untouched.
+fn logstash_raw(trimmed: &str, at: &str) -> String {
+    let rest = trimmed[1..].trim_start();
+    let comma = if rest.starts_with('}') { "" } else { "," };
+    format!(
+        "{{\"eventTime\":{at},\"{SYNTH_KEY}\":{{\"from\":\"{FROM_LOGSTASH}\",\"lossyFields\":[\"eventTime\"],\
+         \"note\":\"no eventTime: Logstash renamed it to @timestamp, which gives the time\"}}{comma}{rest}"
+    )
 }
 
 /// A key that is present, whatever its value (`null` included).
@@ -322,6 +353,8 @@ impl<'de> Deserialize<'de> for Present {
 struct RecordScan<'a> {
     #[serde(rename = "eventTime", borrow)]
     event_time: Option<&'a RawValue>,
+    #[serde(rename = "@timestamp", borrow)]
+    at_timestamp: Option<&'a RawValue>,
     #[serde(rename = "eventName", borrow)]
     event_name: Lenient<'a>,
     #[serde(rename = "eventSource", borrow)]
@@ -403,8 +436,10 @@ pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity, lean: Option<RowSi
         || scan.event_time.is_some()
         || scan.insight_details.is_some()
         || (scan.event_version.0.is_some() && scan.event_source.0.is_some());
+    // Without an eventTime a record is read as an event (its time may be Logstash's).
     let eligible = |s: &RecordScan<'_>| {
-        row_eligible(s.event_name.as_str(), s.event_source.as_str(), s.synthesized.is_some(), fidelity)
+        s.event_time.is_some()
+            && row_eligible(s.event_name.as_str(), s.event_source.as_str(), s.synthesized.is_some(), fidelity)
     };
     if let Some(sink) = lean.filter(|_| looks_like && eligible(&scan)) {
         let row = RowFields {
@@ -426,6 +461,7 @@ pub(crate) fn scan_trail_item(body: &str, fidelity: Fidelity, lean: Option<RowSi
     let record = looks_like.then(|| {
         let rec = RecordIn {
             event_time: scan.event_time,
+            at_timestamp: scan.at_timestamp,
             event_name: scan.event_name,
             event_source: scan.event_source,
             event_version: scan.event_version,
@@ -457,7 +493,9 @@ pub(crate) struct FastRow<'a>(fast::FastRecord<'a>);
 /// the record and asks [`scan_trail_item`].
 pub(crate) fn fast_row(text: &str, fidelity: Fidelity) -> Option<(FastRow<'_>, usize)> {
     let (f, len) = fast::read_prefix(text)?;
-    let row = f.looks_like_record() && row_eligible(f.event_name.as_str(), f.event_source.as_str(), false, fidelity);
+    let row = f.looks_like_record()
+        && f.event_time.is_some()
+        && row_eligible(f.event_name.as_str(), f.event_source.as_str(), false, fidelity);
     row.then_some((FastRow(f), len))
 }
 

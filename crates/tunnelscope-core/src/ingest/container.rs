@@ -46,6 +46,36 @@ struct Top<'a> {
     sign_files: Option<IgnoredAny>,
     #[serde(rename = "QueryResultRows", borrow)]
     query_rows: Option<&'a RawValue>,
+    /// One lookup-events entry (`jq -c '.Events[]'`).
+    #[serde(rename = "CloudTrailEvent")]
+    cloudtrail_event: Option<IgnoredAny>,
+    #[serde(rename = "EventId")]
+    lookup_id: Option<IgnoredAny>,
+    #[serde(rename = "EventName")]
+    lookup_name: Option<IgnoredAny>,
+    /// Splunk: an export line's result, the REST endpoint's results, a line of messages.
+    #[serde(borrow)]
+    result: Option<&'a RawValue>,
+    #[serde(borrow)]
+    results: Option<&'a RawValue>,
+    preview: Option<IgnoredAny>,
+    /// Cribl's (and Splunk's) event text.
+    #[serde(rename = "_raw")]
+    raw_text: Option<IgnoredAny>,
+    /// Elastic / OpenSearch: a `_search` response, a dumped document.
+    #[serde(borrow)]
+    hits: Option<&'a RawValue>,
+    #[serde(rename = "_source")]
+    source: Option<IgnoredAny>,
+    #[serde(rename = "class_uid")]
+    class_uid: Option<IgnoredAny>,
+    /// Amazon SNS notifications.
+    #[serde(rename = "Type", borrow)]
+    sns_type: Lenient<'a>,
+    #[serde(rename = "TopicArn")]
+    topic_arn: Option<IgnoredAny>,
+    #[serde(rename = "Message", borrow)]
+    sns_message: Lenient<'a>,
 }
 
 /// Reads the content `bytes`; `exact` when they are the file's content as stored (after gunzip),
@@ -314,18 +344,20 @@ impl MultiAcc {
         let out = &mut self.out;
         let before = out.events.len();
         match doc {
-            Doc::Items(shape, _, mut items) => {
+            Doc::Items(shape, what, mut items) => {
                 self.shapes = Some(match self.shapes {
                     None => (shape, true),
                     Some((first, same)) => (first, same && first == shape),
                 });
                 let first = items.next();
                 let second = first.is_some().then(|| items.next()).flatten();
-                let several =
-                    second.is_some() || first.is_none() || !matches!(shape, Shape::SingleRecord | Shape::EventBridge);
+                let several = second.is_some() || first.is_none() || !one_item(shape, what);
                 let items = first.into_iter().chain(second).chain(items);
                 for (k, element) in items.enumerate() {
                     self.any_recognised |= !element.is_invalid();
+                    if let (Element::Invalid(reason), None) = (&element, &self.first_reject) {
+                        self.first_reject = Some(format!("{what}: {reason}"));
+                    }
                     let position =
                         || if several { format!("line {line} record {}", k + 1) } else { format!("line {line}") };
                     push(out, self.index, position, element, base);
@@ -405,7 +437,10 @@ fn document<'a>(name: &str, doc: &'a RawValue) -> Doc<'a> {
     let body = doc.get();
     if body.starts_with('[') {
         return match ArrayItems::new(body) {
-            Some(items) => items_doc(Shape::RecordArray, "the JSON array", items),
+            Some(items) => {
+                let (shape, what) = array_shape(items.clone().next());
+                items_doc(shape, what, items)
+            }
             None => Doc::Reject("unreadable JSON array".to_owned()),
         };
     }
@@ -457,11 +492,95 @@ fn document<'a>(name: &str, doc: &'a RawValue) -> Doc<'a> {
     if let Some(rows) = top.query_rows {
         return query_rows(rows);
     }
+    if top.cloudtrail_event.is_some() || (top.lookup_id.is_some() && top.lookup_name.is_some()) {
+        return items_doc(Shape::LookupEvents, LOOKUP_ENTRY, std::iter::once(doc));
+    }
+    if top.result.is_some() {
+        return items_doc(Shape::Splunk, SPLUNK_RESULT, std::iter::once(doc));
+    }
+    if let Some(results) = top.results {
+        return list_of(Shape::Splunk, results, "Splunk's \"results\"");
+    }
+    if top.preview.is_some() {
+        return Doc::Skip(Shape::Splunk, "Splunk export line without a result (messages, progress)");
+    }
+    if let Some(hits) = top.hits {
+        #[derive(Deserialize)]
+        struct Hits<'a> {
+            #[serde(borrow)]
+            hits: &'a RawValue,
+        }
+        return match serde_json::from_str::<Hits<'_>>(hits.get()) {
+            Ok(h) => list_of(Shape::Elastic, h.hits, "the search hits"),
+            Err(_) => Doc::Reject("an Elastic / OpenSearch response whose \"hits\" has no list of hits".into()),
+        };
+    }
+    if top.source.is_some() {
+        return items_doc(Shape::Elastic, ELASTIC_DOCUMENT, std::iter::once(doc));
+    }
+    if top.raw_text.is_some() {
+        return items_doc(Shape::Cribl, CRIBL_EVENT, std::iter::once(doc));
+    }
+    if top.class_uid.is_some() {
+        return items_doc(Shape::Ocsf, OCSF_RECORD, std::iter::once(doc));
+    }
+    if top.sns_type.as_str() == "Notification" && top.topic_arn.is_some() {
+        let delivery = top.sns_message.as_str().contains("s3ObjectKey");
+        return Doc::Reject(if delivery {
+            "an Amazon SNS notification of a CloudTrail delivery: it names the log files (s3Bucket, s3ObjectKey) \
+             and holds no events; load the files it names"
+                .into()
+        } else {
+            "an Amazon SNS notification, not a CloudTrail record".into()
+        });
+    }
     // A record with one of its keys twice is still a record (an invalid one, saying why).
     if looks_like_record(doc) || record::probe_error(doc).is_some() {
         return items_doc(Shape::SingleRecord, "the record", std::iter::once(doc));
     }
     Doc::Reject(format!("JSON, but not a CloudTrail export (top-level keys: {})", top_keys(body)))
+}
+
+/// What one-item wrappers are called in messages; a file of them, one per line, names each
+/// record by its line alone.
+const LOOKUP_ENTRY: &str = "the lookup-events entry";
+const SPLUNK_RESULT: &str = "the Splunk result";
+const ELASTIC_DOCUMENT: &str = "the Elastic document";
+const CRIBL_EVENT: &str = "the Cribl event";
+const OCSF_RECORD: &str = "the OCSF record";
+
+/// True for a document that is one item (a record, or one wrapper of one).
+fn one_item(shape: Shape, what: &str) -> bool {
+    matches!(shape, Shape::SingleRecord | Shape::EventBridge)
+        || [LOOKUP_ENTRY, SPLUNK_RESULT, ELASTIC_DOCUMENT, CRIBL_EVENT, OCSF_RECORD].contains(&what)
+}
+
+/// The shape of a JSON array, from its first item: what SIEMs and pipelines export as arrays
+/// of their own events, else records.
+fn array_shape(first: Option<&RawValue>) -> (Shape, &'static str) {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Item {
+        #[serde(rename = "_raw")]
+        raw_text: Option<IgnoredAny>,
+        #[serde(rename = "_source")]
+        source: Option<IgnoredAny>,
+        #[serde(rename = "class_uid")]
+        class_uid: Option<IgnoredAny>,
+        result: Option<IgnoredAny>,
+    }
+    let item = first.and_then(|f| serde_json::from_str::<Item>(f.get()).ok()).unwrap_or_default();
+    if item.raw_text.is_some() {
+        (Shape::Cribl, "the Cribl capture")
+    } else if item.result.is_some() {
+        (Shape::Splunk, "the Splunk results")
+    } else if item.source.is_some() {
+        (Shape::Elastic, "the Elastic documents")
+    } else if item.class_uid.is_some() {
+        (Shape::Ocsf, "the OCSF records")
+    } else {
+        (Shape::RecordArray, "the JSON array")
+    }
 }
 
 fn top_keys(body: &str) -> String {

@@ -133,7 +133,7 @@ pub(super) fn items_doc<'a>(
     if let Some(fatal) = too_big(items.clone()) {
         return fatal;
     }
-    Doc::Items(shape, what, Box::new(items.map(move |r| classify(r, shape))))
+    Doc::Items(shape, what, Box::new(items.flat_map(move |r| classify(r, shape))))
 }
 
 /// `GetQueryResults` output: rows of single-key objects whose values are strings.
@@ -202,8 +202,45 @@ pub(super) fn push(
     }
 }
 
-/// Decides how to read one element: a record, or a wrapper holding one.
-pub(super) fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
+/// The elements one item of a container reads as: one, or several (a Splunk or Cribl event
+/// whose `_raw` holds a whole `{"Records":[…]}` delivery file).
+// `One` is the common case (every record of a big array); boxing it would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Elems<'a> {
+    One(Option<Element<'a>>),
+    Many(std::vec::IntoIter<Element<'a>>),
+}
+
+impl<'a> Iterator for Elems<'a> {
+    type Item = Element<'a>;
+
+    fn next(&mut self) -> Option<Element<'a>> {
+        match self {
+            Self::One(e) => e.take(),
+            Self::Many(it) => it.next(),
+        }
+    }
+}
+
+impl<'a> From<Element<'a>> for Elems<'a> {
+    fn from(e: Element<'a>) -> Self {
+        Self::One(Some(e))
+    }
+}
+
+/// [`classify`] for an item that must read as one element (an element of a `Records` list):
+/// a wrapper holding several records there is an invalid record, not several.
+pub(super) fn classify_one<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
+    let mut elems = classify(raw, shape);
+    match elems {
+        Elems::One(ref mut e) => e.take().unwrap_or_else(|| Element::Invalid("empty wrapper".into())),
+        Elems::Many(_) => Element::Invalid("a wrapper holding a whole delivery file inside a \"Records\" list".into()),
+    }
+}
+
+/// Decides how to read one item: a record, or a wrapper holding one (or, for Splunk's and
+/// Cribl's `_raw`, a whole delivery file of them).
+pub(super) fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Elems<'a> {
     #[derive(Deserialize, Default)]
     #[serde(default)]
     struct Wrapper<'a> {
@@ -219,21 +256,33 @@ pub(super) fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
         insights_message: Option<&'a RawValue>,
         #[serde(rename = "EventName")]
         lookup_name: Option<IgnoredAny>,
+        /// Splunk's and Cribl's event text.
+        #[serde(rename = "_raw", borrow)]
+        raw_text: Option<&'a RawValue>,
+        /// An Elastic / OpenSearch document.
+        #[serde(rename = "_source", borrow)]
+        source: Option<&'a RawValue>,
+        /// A Splunk export line's result.
+        #[serde(borrow)]
+        result: Option<&'a RawValue>,
+        #[serde(rename = "class_uid")]
+        class_uid: Option<IgnoredAny>,
     }
     let body = raw.get();
     if !body.starts_with('{') {
-        return Element::Invalid(format!("not a JSON object: {}", clip(body, 40)));
+        return Element::Invalid(format!("not a JSON object: {}", clip(body, 40))).into();
     }
     // A record is read as one even if it also carries a wrapper's key: no wrapper has the
     // record's own keys, and reloading an exported record must give the same event. Lists
     // that hold wrappers by definition (`Events`, `events`) still need the wrapper: a JSON
     // file with an `events` list of record-like summaries is not a CloudWatch export.
-    let wrappers_only = matches!(shape, Shape::LookupEvents | Shape::CloudWatchLogs);
+    // So do Splunk's and Cribl's events, whose extracted fields can look like a record's.
+    let wrappers_only = matches!(shape, Shape::LookupEvents | Shape::CloudWatchLogs | Shape::Splunk | Shape::Cribl);
     if !wrappers_only && looks_like_record(raw) {
-        return Element::Record(body, Fidelity::Full);
+        return Element::Record(body, Fidelity::Full).into();
     }
     let Ok(w) = serde_json::from_str::<Wrapper<'a>>(body) else {
-        return Element::Invalid("a wrapper field has an unexpected type".into());
+        return Element::Invalid("a wrapper field has an unexpected type".into()).into();
     };
     if let Some(kind) = &w.detail_type {
         return match w.detail {
@@ -245,22 +294,37 @@ pub(super) fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
                 clip(kind.as_str(), 60)
             )),
             None => Element::Invalid("EventBridge envelope without detail".into()),
-        };
+        }
+        .into();
     }
     if let Some(inner) = w.cloudtrail_event {
-        return wrapped_string(inner);
+        return wrapped_string(inner).into();
     }
     if matches!(shape, Shape::LookupEvents) {
         return match w.lookup_name {
             Some(_) => lookup_summary(body),
             None => Element::Invalid("lookup-events entry without CloudTrailEvent".into()),
-        };
+        }
+        .into();
     }
     if matches!(shape, Shape::CloudWatchLogs) {
         return match w.message {
             Some(inner) => wrapped_string(inner),
             None => Element::Invalid("log event without message".into()),
-        };
+        }
+        .into();
+    }
+    if let Some(result) = w.result.filter(|r| r.get().starts_with('{')) {
+        return classify(result, Shape::Splunk);
+    }
+    if let Some(text) = w.raw_text {
+        return super::wrapped::raw_field(text);
+    }
+    if let Some(source) = w.source {
+        return super::wrapped::elastic_source(source).into();
+    }
+    if w.class_uid.is_some() {
+        return super::ocsf::record(body).into();
     }
     match w.insights_message {
         Some(inner) => wrapped_string(inner),
@@ -270,10 +334,11 @@ pub(super) fn classify<'a>(raw: &'a RawValue, shape: Shape) -> Element<'a> {
                 .unwrap_or_else(|| "not a CloudTrail record (no eventTime, eventName or eventVersion)".into()),
         ),
     }
+    .into()
 }
 
 /// A record held as a JSON string (lookup-events, CloudWatch Logs).
-fn wrapped_string(raw: &RawValue) -> Element<'_> {
+pub(super) fn wrapped_string(raw: &RawValue) -> Element<'_> {
     let inner: Cow<'_, str> = match serde_json::from_str(raw.get()) {
         Ok(s) => s,
         Err(_) if raw.get().starts_with('{') => return Element::Record(raw.get(), Fidelity::Wrapped),

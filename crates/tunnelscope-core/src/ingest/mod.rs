@@ -10,6 +10,7 @@ mod elements;
 mod gzip;
 mod gzstream;
 mod lines;
+mod ocsf;
 mod scan;
 mod spans;
 pub mod split;
@@ -17,6 +18,7 @@ mod stream;
 mod table;
 mod trail;
 pub(crate) mod wire;
+mod wrapped;
 
 pub use archive::MAX_ARCHIVE_MEMBERS;
 pub use gzip::bomb_reason;
@@ -112,6 +114,14 @@ pub enum Shape {
     QueryResult,
     /// Operating-system metadata that archives carry (macOS AppleDouble `._*`, `.DS_Store`).
     OsMetadata,
+    /// Splunk search results (`{"result":{"_raw":…}}` lines, `{"results":[…]}`, CSV with `_raw`).
+    Splunk,
+    /// Cribl captures: events with the record (or a delivery file) in `_raw`.
+    Cribl,
+    /// Elastic / OpenSearch `_search` responses and dumps (`_source`, `event.original`).
+    Elastic,
+    /// OCSF API Activity (`class_uid` 6003), as Amazon Security Lake queries return it.
+    Ocsf,
 }
 
 impl Shape {
@@ -131,6 +141,10 @@ impl Shape {
             Self::ConsoleCsv => "ConsoleCsv",
             Self::QueryResult => "QueryResult",
             Self::OsMetadata => "OsMetadata",
+            Self::Splunk => "Splunk",
+            Self::Cribl => "Cribl",
+            Self::Elastic => "Elastic",
+            Self::Ocsf => "Ocsf",
         }
     }
 }

@@ -3,6 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::columns::{ColumnMap, finish};
+use super::elements::{Element, push};
+use super::wrapped;
 use super::{MAX_RECORD_BYTES, ParsedFile, Shape};
 use crate::eice::is_endpoint_id;
 use crate::model::Fidelity;
@@ -46,6 +48,11 @@ pub(super) fn parse(bytes: &[u8], not_csv: &str) -> ParsedFile {
         Some(Err(e)) => return ParsedFile::rejected(format!("unreadable CSV header: {e}")),
         None => return ParsedFile::rejected("empty file (only white space)"),
     };
+    // A Splunk CSV export: the event's text is the `_raw` column, whatever else was exported
+    // (`| table _raw` gives that column alone).
+    if let Some(raw_col) = header.iter().position(|n| n.trim_ascii() == b"_raw") {
+        return splunk_csv(bytes, rows, raw_col);
+    }
     if header.len() < 2 {
         return ParsedFile::rejected(not_csv);
     }
@@ -100,6 +107,47 @@ pub(super) fn parse(bytes: &[u8], not_csv: &str) -> ParsedFile {
             Err(reason) => out.push_invalid(|| format!("line {line}"), reason),
         }
         index = index.saturating_add(1);
+    }
+    out
+}
+
+/// The rows of a Splunk CSV export: each `_raw` cell is a record, or a whole delivery file.
+fn splunk_csv(bytes: &[u8], rows: impl Iterator<Item = csv::Result<csv::ByteRecord>>, raw_col: usize) -> ParsedFile {
+    let mut out = ParsedFile::read(Shape::Splunk);
+    let mut index = 0usize;
+    let mut lines = LineCounter::default();
+    for row in rows {
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                let line = lines.line_at(bytes, e.position().map_or(0, |p| p.byte()));
+                out.push_invalid(|| format!("line {line}"), format!("unreadable CSV: {e}"));
+                index = index.saturating_add(1);
+                continue;
+            }
+        };
+        let line = lines.line_at(bytes, row.position().map_or(0, |p| p.byte()));
+        if row.len() == 1 && row.get(0).is_some_and(|f| f.trim_ascii().is_empty()) {
+            continue;
+        }
+        let cell = row.get(raw_col).map(std::str::from_utf8);
+        let elements: Vec<Element<'static>> = match cell {
+            None => vec![Element::Invalid(format!("no _raw: the row has {} fields", row.len()))],
+            Some(Err(e)) => vec![Element::Invalid(format!("_raw is not UTF-8 text at byte {}", e.valid_up_to()))],
+            Some(Ok(text)) => wrapped::raw_text(text).collect(),
+        };
+        let several = elements.len() > 1;
+        for (k, element) in elements.into_iter().enumerate() {
+            let position = || if several { format!("line {line} record {}", k + 1) } else { format!("line {line}") };
+            push(&mut out, index, position, element, None);
+            index = index.saturating_add(1);
+        }
+    }
+    if out.n_events() == 0 && out.n_invalid() > 0 {
+        let first = out.invalid.first().map(|r| format!(" (first: {}: {})", r.position, r.reason)).unwrap_or_default();
+        return ParsedFile::rejected(format!(
+            "a Splunk CSV export, but its _raw column holds no CloudTrail records{first}"
+        ));
     }
     out
 }

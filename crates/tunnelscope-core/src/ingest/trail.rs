@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::elements::{ArrayItems, Base, Doc, Element, classify, push, too_big};
+use super::elements::{ArrayItems, Base, Doc, Element, classify_one, push, too_big};
 use super::{MAX_RECORD_BYTES, ParsedFile, Shape, scan};
 use crate::model::Fidelity;
 use crate::record::{self, Parsed, RowSink};
@@ -45,12 +45,12 @@ fn trail_item<'a>(item: &'a RawValue) -> (bool, bool, Element<'a>) {
                 Some(Ok(Parsed::Event(e))) => Element::Parsed(Ok(e), body),
                 Some(Err(e)) => Element::Parsed(Err(e.reason), body),
                 // Without a sink no record becomes a row; were one to, it is read again.
-                Some(Ok(Parsed::Row)) | None => classify(item, Shape::TrailRecords),
+                Some(Ok(Parsed::Row)) | None => classify_one(item, Shape::TrailRecords),
             };
             return (t.s3_notification, t.sqs_message, element);
         }
     }
-    (record::is_s3_notification(item), is_sqs_message(item), classify(item, Shape::TrailRecords))
+    (record::is_s3_notification(item), is_sqs_message(item), classify_one(item, Shape::TrailRecords))
 }
 
 /// A `{"Records":[…]}` document read record by record with the byte scanner (one parse per
@@ -125,13 +125,13 @@ impl TrailAcc {
                     Some(Ok(Parsed::Row)) => Element::Row,
                     Some(Ok(Parsed::Event(e))) => Element::Parsed(Ok(e), item),
                     Some(Err(e)) => Element::Parsed(Err(e.reason), item),
-                    None => classify(raw_value(item)?, Shape::TrailRecords),
+                    None => classify_one(raw_value(item)?, Shape::TrailRecords),
                 };
                 (t.s3_notification, t.sqs_message, element)
             }
             None => {
                 let raw = raw_value(item)?;
-                (record::is_s3_notification(raw), is_sqs_message(raw), classify(raw, Shape::TrailRecords))
+                (record::is_s3_notification(raw), is_sqs_message(raw), classify_one(raw, Shape::TrailRecords))
             }
         };
         Ok(self.note(index, s3, sqs, element, base))

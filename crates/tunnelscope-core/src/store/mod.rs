@@ -74,6 +74,27 @@ impl Incoming<'_> {
             Self::Row(rows, j, _) => fidelity_of(rows.bits[*j]),
         }
     }
+
+    /// What besides the event ID makes two records the same event (contracts.md §1): the
+    /// time (an instant, in ms), `eventSource` and `eventName`.
+    pub(crate) fn sameness(&self) -> (i64, &str, &str) {
+        match self {
+            Self::Event(e) => (e.time_ms, e.event_source.as_str(), e.event_name.as_str()),
+            Self::Row(rows, j, _) => (rows.time[*j], rows.text(col::SOURCE, *j), rows.text(col::NAME, *j)),
+        }
+    }
+}
+
+/// What [`Store::find_same`] found for an arriving record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// No loaded event has its event ID.
+    New,
+    /// A loaded event has its ID but is another event (time, source or name differ): an ID
+    /// collision; the record is a new event.
+    Collision,
+    /// The same event is loaded at this row.
+    Same(u32),
 }
 
 impl Store {
@@ -130,13 +151,33 @@ impl Store {
         self.ids.cmp(a, b)
     }
 
-    /// The row holding the event ID of this key.
+    /// The first row (lowest index) holding the event ID of this key: IDs are unique but for
+    /// collisions ([`Found::Collision`]), where the first loaded of them answers.
     pub(crate) fn find(&self, key: Key<'_>) -> Option<u32> {
         let hash = key.hash_with(&self.id_hasher);
-        self.by_id.find(hash, |&i| self.ids.key(i as usize) == key).copied()
+        self.by_id.iter_hash(hash).copied().filter(|&i| self.ids.key(i as usize) == key).min()
     }
 
-    /// Appends a row for a new event ID; returns its index.
+    /// Whether `incoming` is an event already loaded: the same event ID, time, source and name.
+    pub(crate) fn find_same(&self, incoming: &Incoming<'_>) -> Found {
+        let key = incoming.key();
+        let hash = key.hash_with(&self.id_hasher);
+        let (time, source, name) = incoming.sameness();
+        let mut found = Found::New;
+        for &i in self.by_id.iter_hash(hash) {
+            let row = i as usize;
+            if self.ids.key(row) != key {
+                continue;
+            }
+            if self.time[row] == time && self.text(col::SOURCE, row) == source && self.text(col::NAME, row) == name {
+                return Found::Same(i);
+            }
+            found = Found::Collision;
+        }
+        found
+    }
+
+    /// Appends a row for a new event (its ID may collide with another's); returns its index.
     pub(crate) fn push(&mut self, incoming: Incoming<'_>) -> u32 {
         let i = u32::try_from(self.len()).unwrap_or(NONE);
         let key = incoming.key();
@@ -150,7 +191,8 @@ impl Store {
         self.slot.push(NONE);
         self.span.push(u64::MAX);
         self.set(i as usize, incoming);
-        // After `set`, so the closure can read the new row's ID.
+        // After `set`, so the closure can read the new row's ID. Colliding IDs get an entry
+        // each (`find_same` tells their events apart).
         let (ids, hasher) = (&self.ids, &self.id_hasher);
         self.by_id.insert_unique(hash, i, |&j| ids.key(j as usize).hash_with(hasher));
         i
@@ -161,7 +203,7 @@ impl Store {
         map_dicts(&mut self.dict, &rows.dict)
     }
 
-    /// Replaces row `i` (same event ID: a fuller copy won the dedupe).
+    /// Replaces row `i` (the same event: a fuller copy won the dedupe).
     pub(crate) fn set(&mut self, i: usize, incoming: Incoming<'_>) {
         match incoming {
             Incoming::Event(event) => self.set_event(i, event),

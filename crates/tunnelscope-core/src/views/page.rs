@@ -46,15 +46,12 @@ impl Prepared {
 
     /// [`Prepared::new`], calling `mark` after each part (a profile's marks).
     pub fn new_marked(dataset: &Dataset, mut mark: impl FnMut(&'static str)) -> Self {
-        let index_of = |id: &str| dataset.index_of(id).unwrap_or(u32::MAX);
         mark("owner: prepare starts");
         let pairings = TunnelPairings::new(dataset);
         mark("owner: prepared pairings");
-        let tunnel_rows = dataset.tunnel_rows_with(&pairings);
-        let tunnel_idx = tunnel_rows.iter().map(|r| index_of(&r.event_id)).collect();
+        let (tunnel_idx, tunnel_rows) = dataset.tunnel_rows_indexed(&pairings).into_iter().unzip();
         mark("owner: prepared tunnel rows");
-        let change_rows = dataset.endpoint_change_rows();
-        let change_idx: Vec<u32> = change_rows.iter().map(|r| index_of(&r.event_id)).collect();
+        let (change_idx, change_rows): (Vec<u32>, Vec<_>) = dataset.endpoint_change_rows_indexed().into_iter().unzip();
         let change_ops =
             change_idx.iter().map(|&i| dataset.get(i).and_then(|e| e.endpoint_activity().and_then(|a| a.op))).collect();
         mark("owner: prepared change rows");

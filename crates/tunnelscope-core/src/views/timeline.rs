@@ -106,6 +106,10 @@ pub struct TunnelMark {
     pub row: u32,
     /// Its session's position in [`Lane::sessions`] ([`NO_SESSION`] when none is known).
     pub session: u32,
+    /// The event's position in the dataset, for the core's own use (an event ID can name two
+    /// events: an ID collision); not sent to the page.
+    #[serde(skip)]
+    pub index: u32,
 }
 
 /// [`TunnelMark::session`] of a tunnel whose session is not known.
@@ -296,6 +300,7 @@ pub(super) fn mark(e: &EventRef<'_>, t: &TunnelFacts) -> TunnelMark {
         assumed: t.max_duration_assumed,
         port: t.port,
         row: 0,
+        index: e.index,
         session: NO_SESSION,
     }
 }
@@ -308,7 +313,7 @@ pub fn attach_sessions(ds: &Dataset, insight: &Insight, lanes: &mut [Lane]) {
         let mut of_session: HashMap<u32, u32> = HashMap::new();
         let mut sessions: Vec<(u32, SessionMark)> = Vec::new();
         for m in &mut lane.marks {
-            let Some(s) = ds.index_of(&m.event_id).and_then(|i| insight.session_of(i)) else { continue };
+            let Some(s) = insight.session_of(m.index) else { continue };
             m.session = *of_session.entry(s).or_insert_with(|| {
                 sessions.push((s, session_mark(ds, insight, s)));
                 (sessions.len() - 1) as u32
