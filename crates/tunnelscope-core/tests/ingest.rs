@@ -732,6 +732,10 @@ fn shape_names_are_their_serialised_names_and_file_details_carry_the_report() {
         ConsoleCsv,
         QueryResult,
         OsMetadata,
+        Splunk,
+        Cribl,
+        Elastic,
+        Ocsf,
     ] {
         assert_eq!(serde_json::to_value(shape).unwrap(), serde_json::json!(shape.as_str()));
     }

@@ -90,7 +90,8 @@ fn owned(text: &str) -> Elems<'static> {
             .into();
         }
         Err(e) => {
-            return Element::Invalid(format!("_raw is not valid JSON: {}", super::container::strip_position(&e))).into();
+            return Element::Invalid(format!("_raw is not valid JSON: {}", super::container::strip_position(&e)))
+                .into();
         }
     };
     if looks_like_record(value) {
