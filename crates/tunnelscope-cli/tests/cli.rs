@@ -375,7 +375,10 @@ fn many_files_load_in_parallel_like_one_sequential_pass() {
     }
     let v = stats_json(&[dir.path()]);
     assert_eq!(v, stats_doc(&ds));
-    assert_eq!(v["records"]["duplicates"], 39);
+    // Each file's key push reuses the next file's tunnel ID: another event (another name), so
+    // an ID collision loaded and listed, not a duplicate (contracts.md §1 since issue 22).
+    assert_eq!(v["records"]["duplicates"], 0);
+    assert_eq!(v["id_collisions"], 39);
 }
 
 #[test]
@@ -591,4 +594,52 @@ fn notes_on_read_files_show_in_the_table_not_in_the_problems() {
     assert_eq!(rows[0]["latest_end"], json!("2026-10-02T11:00:00Z"), "at most an hour");
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("note on") && stderr.contains("zero bytes"), "{stderr}");
+}
+
+/// Issue 22: CloudTrail as SIEMs and pipelines export it, one small hand-made file of each
+/// shape (the core's fixtures): each file's status, shape and accounting, and the tunnels.
+#[test]
+fn siem_and_pipeline_exports_are_read_with_their_accounting() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tunnelscope-core/tests/fixtures");
+    let files = [
+        // (file, status, shape, loaded, duplicates, invalid, collisions) once all are loaded.
+        ("cribl-capture.json", "read", "Cribl", 2, 0, 1, 0),
+        // The same record in both Elastic files: charged to the first path (equal fidelity).
+        ("elastic-dump.ndjson", "read", "Elastic", 1, 0, 1, 0),
+        ("elastic-search.json", "read", "Elastic", 1, 1, 0, 0),
+        ("eventbridge-guardduty.json", "rejected", "", 0, 0, 0, 0),
+        ("id-collisions.json", "read", "TrailRecords", 2, 1, 0, 1),
+        ("logstash-records.ndjson", "read", "Ndjson", 2, 0, 0, 0),
+        ("lookup-events-lines.jsonl", "read", "LookupEvents", 2, 1, 0, 0),
+        ("security-lake-ocsf.ndjson", "read", "Ocsf", 1, 0, 1, 0),
+        ("sns-delivery-notification.json", "rejected", "", 0, 0, 0, 0),
+        ("splunk-export.csv", "read", "Splunk", 3, 0, 0, 0),
+        ("splunk-export.json", "read", "Splunk", 1, 2, 0, 0),
+    ];
+    let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f.0)).collect();
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let v = stats_json(&refs);
+    let details = v["files_detail"].as_array().expect("files_detail");
+    for (name, status, shape, loaded, dups, invalid, collisions) in files {
+        let d = details.iter().find(|d| d["file"].as_str().unwrap_or("").ends_with(name)).expect(name);
+        assert_eq!(d["status"], status, "{name}: {d}");
+        if !shape.is_empty() {
+            assert_eq!(d["shape"], shape, "{name}");
+        }
+        let got = [&d["loaded"], &d["duplicates"], &d["invalid"], &d["id_collisions"]];
+        assert_eq!(got, [loaded, dups, invalid, collisions].map(Value::from).each_ref(), "{name}");
+    }
+    let reasons: Vec<&str> = v["problems"].as_array().unwrap().iter().map(|p| p["reason"].as_str().unwrap()).collect();
+    assert!(reasons.iter().any(|r| r.contains("SNS notification of a CloudTrail delivery")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("GuardDuty Finding")), "{reasons:?}");
+    assert_eq!((v["records"]["loaded"].as_u64(), v["id_collisions"].as_u64()), (Some(15), Some(1)));
+    // Tunnels from every shape, the OCSF one failed, on its own port.
+    let t = run(&["tunnels", "--format", "json"], &refs);
+    let rows: Vec<Value> = serde_json::from_slice(&t.stdout).expect("json");
+    assert_eq!(rows.len(), 13);
+    let ocsf = rows.iter().find(|r| r["event_id"] == "22222222-aaaa-4bbb-8ccc-000000000001").expect("OCSF tunnel");
+    assert_eq!(
+        (ocsf["outcome"].as_str(), ocsf["port"].as_u64(), ocsf["principal"].as_str()),
+        (Some("failed"), Some(3389), Some("Admin/bob"))
+    );
 }

@@ -186,13 +186,16 @@ pub(super) fn push(
     element: Element<'_>,
     base: Option<&Base>,
 ) {
-    let span = |raw: &str| base.and_then(|b| b.span_of(raw.trim()));
+    // A record shown otherwise than found (a Logstash record with its eventTime put back, always
+    // longer) has no span: its text is not read again from the file.
+    let span =
+        |raw: &str, e: &Event| base.filter(|_| e.raw.len() == raw.trim().len()).and_then(|b| b.span_of(raw.trim()));
     let parsed: Result<Event, String> = match element {
         Element::Record(raw, fidelity) => {
-            parse_record(raw, fidelity).map(|e| Event { span: span(raw), ..e }).map_err(|e| e.reason)
+            parse_record(raw, fidelity).map(|e| Event { span: span(raw, &e), ..e }).map_err(|e| e.reason)
         }
         Element::OwnedRecord(raw, fidelity) => parse_record(&raw, fidelity).map_err(|e| e.reason),
-        Element::Parsed(parsed, raw) => parsed.map(|e| Event { span: span(raw), ..e }),
+        Element::Parsed(parsed, raw) => parsed.map(|e| Event { span: span(raw, &e), ..e }),
         Element::Row => return,
         Element::Invalid(reason) => Err(reason),
     };
