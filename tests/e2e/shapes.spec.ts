@@ -77,6 +77,22 @@ const S3_KEY = 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/01/11112222333
 const DIGEST_KEY = 'AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/10/01/111122223333_CloudTrail-Digest_us-east-1_example-trail_us-east-1_20261001T080000Z.json.gz';
 const LAKE_KEY = 'AWSLogs/111122223333/CloudTrail-Lake/Query/2026/10/03/0a1b2c3d-0000-4000-8000-00000000abcd/result_1.csv.gz';
 
+/** Issue 22's fixtures: lookup-events lines, Splunk, Cribl, Elastic, Logstash, OCSF, wrappers
+ * that hold no CloudTrail (SNS, GuardDuty), and reused event IDs. */
+const ISSUE22 = [
+  'lookup-events-lines.jsonl',
+  'splunk-export.json',
+  'splunk-export.csv',
+  'cribl-capture.json',
+  'elastic-search.json',
+  'elastic-dump.ndjson',
+  'logstash-records.ndjson',
+  'security-lake-ocsf.ndjson',
+  'sns-delivery-notification.json',
+  'eventbridge-guardduty.json',
+  'id-collisions.json',
+];
+
 /** One file of every shape of formats.md and every kind of skipped and rejected file. */
 function shapeFiles(): Input[] {
   const trail = fixture('trail-compact.json');
@@ -155,6 +171,8 @@ function shapeFiles(): Input[] {
     { name: 'aws-doc-opentunnel.json', bytes: fixture('aws-doc-opentunnel.json') },
     { name: 'panther-record.json', bytes: Buffer.from(JSON.stringify(panther, null, 2)) },
     { name: 'wazuh-record.json', bytes: Buffer.from(JSON.stringify(wazuh)) },
+    // Issue 22: what SIEMs and pipelines export (hand-made fixtures, one per shape).
+    ...ISSUE22.map((name) => ({ name, bytes: fixture(name) })),
     // zip archives: members are files of their own.
     { name: 'logs.zip', bytes: logsZip },
     { name: 'helper-shapes.zip', bytes: helperShapesZip },
@@ -246,7 +264,16 @@ function cli(): string {
   return cliPath;
 }
 
-type Detail = { file: string; status: string; reason: string; shape: string | null; loaded: number; duplicates: number; invalid: number };
+type Detail = {
+  file: string;
+  status: string;
+  reason: string;
+  shape: string | null;
+  loaded: number;
+  duplicates: number;
+  invalid: number;
+  id_collisions: number;
+};
 
 /** `tunnelscope stats --json NAMES` run in `cwd`. */
 function cliStats(cwd: string, names: string[]): any {
@@ -292,6 +319,7 @@ async function pageResults(page: Page) {
       loaded: Number(e.getAttribute('data-loaded')),
       duplicates: Number(e.getAttribute('data-duplicates')),
       invalid: Number(e.getAttribute('data-invalid')),
+      id_collisions: Number(e.getAttribute('data-id-collisions')),
     })),
   );
   const text = async (id: string) => Number(await page.getByTestId(id).textContent());
@@ -347,7 +375,7 @@ function differences(shown: Awaited<ReturnType<typeof pageResults>>, cliJson: an
     if (kind(got.reason) !== kind(w.reason)) out.push(`${w.file}: reason kind "${kind(got.reason)}", CLI "${kind(w.reason)}"`);
     else if (got.reason !== w.reason) out.push(`${w.file}: reason "${got.reason}", CLI "${w.reason}"`);
     if (got.shape !== w.shape) out.push(`${w.file}: shape ${got.shape}, CLI ${w.shape}`);
-    for (const k of ['loaded', 'duplicates', 'invalid'] as const) {
+    for (const k of ['loaded', 'duplicates', 'invalid', 'id_collisions'] as const) {
       if (got[k] !== w[k]) out.push(`${w.file}: ${k} ${got[k]}, CLI ${w[k]}`);
     }
   }
@@ -458,6 +486,48 @@ test.describe('every export shape: the page equals the CLI', () => {
     const load = await dropAndCompare(page, shapesDir, names);
     for (const s of shapes) expect(parserOf(load, s.name), s.name).toBeGreaterThan(0);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 22, as a person sees it: each SIEM or pipeline file read, with its shape, its records
+// and their reasons in the load report, the collision note, and the tunnels in the table.
+
+test('SIEM and pipeline exports: read, each with its shape, reasons and notes', async ({ page }) => {
+  const v = new ViewerPage(page);
+  await v.goto();
+  await v.upload(ISSUE22.map((name) => ({ name, buffer: fixture(name) })));
+  const all = page.getByTestId('load-report-all');
+  if (await all.count()) await all.click();
+  const row = (name: string) => page.locator(`[data-testid="file-status"][data-file="${name}"]`);
+  const expected: [string, string, string][] = [
+    ['lookup-events-lines.jsonl', 'read', 'LookupEvents'],
+    ['splunk-export.json', 'read', 'Splunk'],
+    ['splunk-export.csv', 'read', 'Splunk'],
+    ['cribl-capture.json', 'read', 'Cribl'],
+    ['elastic-search.json', 'read', 'Elastic'],
+    ['elastic-dump.ndjson', 'read', 'Elastic'],
+    ['logstash-records.ndjson', 'read', 'Ndjson'],
+    ['security-lake-ocsf.ndjson', 'read', 'Ocsf'],
+    ['id-collisions.json', 'read', 'TrailRecords'],
+  ];
+  for (const [name, status, shape] of expected) {
+    await expect(row(name), name).toBeVisible();
+    await expect(row(name)).toHaveAttribute('data-status', status);
+    await expect(row(name)).toHaveAttribute('data-shape', shape);
+  }
+  await expect(row('sns-delivery-notification.json')).toHaveAttribute('data-status', 'rejected');
+  await expect(row('sns-delivery-notification.json')).toContainText('SNS notification of a CloudTrail delivery');
+  await expect(row('eventbridge-guardduty.json')).toContainText('GuardDuty Finding');
+  await expect(row('elastic-dump.ndjson')).toContainText('preserve_original_event');
+  await expect(row('security-lake-ocsf.ndjson')).toContainText('not API Activity (6003)');
+  await expect(row('id-collisions.json').getByTestId('file-note')).toContainText('reuses an event ID');
+  await expect(row('id-collisions.json')).toHaveAttribute('data-id-collisions', '1');
+  // 13 tunnels from every shape, the OCSF one failed on port 3389, in the tunnels table.
+  await expect(page.getByTestId('stat-tunnels')).toHaveText('13');
+  await expect(page.getByTestId('stat-failed-tunnels')).toHaveText('1');
+  await expect(page.getByTestId('stat-accounting')).toHaveAttribute('data-records-loaded', '15');
+  const cliJson = cliStats(FIXTURES, ISSUE22);
+  expect(differences(await pageResults(page), cliJson)).toEqual([]);
 });
 
 // ---------------------------------------------------------------------------------------------

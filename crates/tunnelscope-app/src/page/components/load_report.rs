@@ -50,7 +50,8 @@ fn row(f: &FileReport) -> Html {
         <li class={classes!("load-report__file", format!("load-report__file--{status}"))}
             data-testid="file-status" data-status={status} data-file={d.file} data-reason={d.reason}
             data-shape={d.shape.map_or("", |s| s.as_str())} data-loaded={d.loaded.to_string()}
-            data-duplicates={d.duplicates.to_string()} data-invalid={d.invalid.to_string()}>
+            data-duplicates={d.duplicates.to_string()} data-invalid={d.invalid.to_string()}
+            data-id-collisions={d.id_collisions.to_string()}>
             <span class="load-report__status">{status}</span>
             <span class="load-report__name mono">{t.name}</span>
             if t.is_reason {
