@@ -352,3 +352,25 @@ fn a_reused_event_id_with_another_event_is_loaded_and_listed() {
     let again = ds.add_file("offset.json", json!({"Records": [offset]}).to_string().as_bytes()).clone();
     assert_eq!((again.n_loaded, again.n_duplicates, again.n_id_collisions), (0, 1, 0));
 }
+
+#[test]
+fn the_detail_says_what_a_repaired_record_was_read_from_and_lacks() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+    let mut ds = Dataset::new();
+    for f in ["security-lake-ocsf.ndjson", "logstash-records.ndjson", "splunk-export.json"] {
+        ds.add_file(f, &std::fs::read(format!("{dir}{f}")).unwrap());
+    }
+    let detail = |id: &str| tunnelscope_core::views::event_detail(&ds, id).unwrap();
+    let ocsf = detail("22222222-aaaa-4bbb-8ccc-000000000001");
+    assert_eq!(
+        (ocsf.synthesized_from.as_str(), ocsf.lossy_fields.as_slice()),
+        ("ocsf", ["responseElements".to_owned()].as_slice())
+    );
+    let logstash = detail("11111111-aaaa-4bbb-8ccc-000000000000");
+    assert_eq!(
+        (logstash.synthesized_from.as_str(), logstash.lossy_fields.as_slice()),
+        ("logstash", ["eventTime".to_owned()].as_slice())
+    );
+    let splunk = detail("00000001-aaaa-4bbb-8ccc-000000000000");
+    assert_eq!((splunk.synthesized_from.as_str(), splunk.lossy_fields.len()), ("", 0), "a record as found");
+}

@@ -23,6 +23,11 @@ pub struct EventDetail {
     /// Related events: key pushes / paired tunnels, then endpoint lifecycle by time, then the
     /// same principal's activity nearest first.
     pub related: Vec<RelatedEvent>,
+    /// For a record tunnelscope made or repaired (`tunnelscopeSynthesized`): what it was read
+    /// from (`ocsf`, `logstash`, `console-csv`, `query-row`, `lookup-summary`), else empty.
+    pub synthesized_from: String,
+    /// The CloudTrail fields that record lacks or could not be read exactly (`lossyFields`).
+    pub lossy_fields: Vec<String>,
 }
 
 /// Relation of a key push that paired with the selected tunnel.
@@ -135,7 +140,8 @@ pub fn event_detail_with(ds: &Dataset, event_id: &str, pairings: Option<&TunnelP
         }
     }
     let raw_pretty = if e.raw.is_empty() { String::new() } else { pretty_json(e.raw) };
-    Some(EventDetail { row: event_row(&e), raw_pretty, tunnel, related })
+    let (synthesized_from, lossy_fields) = synthesized(e.raw);
+    Some(EventDetail { row: event_row(&e), raw_pretty, tunnel, related, synthesized_from, lossy_fields })
 }
 
 /// Orders events by distance in time from `center`, then by time and ID.
@@ -198,4 +204,28 @@ pub fn pretty_json(raw: &str) -> String {
         }
     }
     out
+}
+
+/// What the marker of a record tunnelscope made or repaired says: where from, and what is lossy.
+fn synthesized(raw: &str) -> (String, Vec<String>) {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Doc {
+        #[serde(rename = "tunnelscopeSynthesized")]
+        marker: Option<Marker>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Marker {
+        from: String,
+        #[serde(rename = "lossyFields")]
+        lossy_fields: Vec<String>,
+    }
+    if !raw.contains(crate::record::SYNTH_KEY) {
+        return (String::new(), Vec::new());
+    }
+    match serde_json::from_str::<Doc>(raw).ok().and_then(|d| d.marker) {
+        Some(m) => (m.from, m.lossy_fields),
+        None => (String::new(), Vec::new()),
+    }
 }
