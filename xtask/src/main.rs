@@ -7,6 +7,7 @@ mod bench;
 mod csp;
 mod fuzz;
 mod r#gen;
+mod offline;
 mod serve;
 mod single;
 mod structure;
@@ -149,6 +150,8 @@ fn build() -> Result {
     run("cargo", &["fetch", "--locked"])?;
     run("trunk", &["build", "--release"])?;
     csp::apply(&root().join("dist").join("index.html"))?;
+    // The service worker first: it lists the site's files, not the single file made of them.
+    offline::write_service_worker(&root().join("dist"))?;
     single::write(&root().join("dist"))?;
     report_bundle_size(&root().join("dist"));
     Ok(())
