@@ -4,9 +4,17 @@
 //!
 //! Its file list and version are fixed at build time (the files' names and a hash of their
 //! bytes): a new build is a new worker, which the browser installs beside the running one and
-//! switches to on the next visit, never in the middle of one (no `skipWaiting`, no `claim`).
-//! It answers only GET requests for those files; logs never reach it (the page reads dropped
-//! files from their `File` objects, never by URL), so nothing it caches can hold log data.
+//! switches to on the next visit, never in the middle of one: no `skipWaiting` (a waiting
+//! worker takes over only once no page of the old one is open) and no `clients.claim` (a page
+//! keeps, for its whole life, the files it started with; the first visit's page stays
+//! uncontrolled and fetches the engine from the network, which the second visit need not).
+//! The worker and its module keep fixed names (`worker.js`, `worker_bg.wasm`), so an update
+//! served halfway would pair one build's page with another's engine: that is what waiting
+//! prevents. Installing fetches every file with `cache: 'reload'`, past the HTTP cache, so a
+//! version never stores a stale copy of another's fixed-name file.
+//! It answers only GET requests, of the page's own origin and scope, for those files; logs
+//! never reach it (the page reads dropped files from their `File` objects, never by URL), so
+//! nothing it caches can hold log data.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -54,7 +62,11 @@ const CACHE = 'tunnelscope-__VERSION__';
 const FILES = [__FILES__];
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)));
+  // Past the HTTP cache: a fixed-name file (the worker's) must be this build's. One file
+  // missing fails the install, and the previous version (if any) goes on serving.
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => cache.addAll(FILES.map((f) => new Request(f, { cache: 'reload' })))),
+  );
 });
 
 self.addEventListener('activate', (event) => {
