@@ -10,8 +10,9 @@
 //! uncontrolled and fetches the engine from the network, which the second visit need not).
 //! The worker and its module keep fixed names (`worker.js`, `worker_bg.wasm`), so an update
 //! served halfway would pair one build's page with another's engine: that is what waiting
-//! prevents. Installing fetches every file with `cache: 'reload'`, past the HTTP cache, so a
-//! version never stores a stale copy of another's fixed-name file.
+//! prevents. Installing fetches those fixed-name files with `cache: 'reload'`, past the HTTP
+//! cache, so a version never stores a stale copy of another's; files named by their hash may
+//! come from the HTTP cache (the first view has just fetched them).
 //! It answers only GET requests, of the page's own origin and scope, for those files; logs
 //! never reach it (the page reads dropped files from their `File` objects, never by URL), so
 //! nothing it caches can hold log data.
@@ -62,10 +63,15 @@ const CACHE = 'tunnelscope-__VERSION__';
 const FILES = [__FILES__];
 
 self.addEventListener('install', (event) => {
-  // Past the HTTP cache: a fixed-name file (the worker's) must be this build's. One file
-  // missing fails the install, and the previous version (if any) goes on serving.
+  // A file named by its hash (Trunk's app-HASH.*) is the same bytes wherever it comes from,
+  // so the HTTP cache may answer (the first view just fetched it); a fixed-name one (the page,
+  // the worker's files) must be this build's: past the HTTP cache. One file missing fails the
+  // install, and the previous version (if any) goes on serving.
+  const hashed = /-[0-9a-f]{16}[._]/;
   event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(FILES.map((f) => new Request(f, { cache: 'reload' })))),
+    caches.open(CACHE).then((cache) =>
+      cache.addAll(FILES.map((f) => new Request(f, { cache: hashed.test(f) ? 'default' : 'reload' }))),
+    ),
   );
 });
 

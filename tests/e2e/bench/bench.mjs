@@ -104,7 +104,10 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.lengt
 
 // ---- one scenario ------------------------------------------------------------------------
 async function openApp(browser) {
-  const context = await browser.newContext();
+  // No service worker: the worker loader is served through page.route (the wasm hook below),
+  // which does not see requests a service worker could answer; the bench times loads, not the
+  // offline copy (issue 23).
+  const context = await browser.newContext({ serviceWorkers: 'block' });
   const page = await context.newPage();
   let crashed = false;
   page.on('crash', () => { crashed = true; log('page crashed'); });
