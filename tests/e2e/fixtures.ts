@@ -12,6 +12,10 @@ function uuid(n: number): string {
   return `00000000-0000-4000-8000-${hex}`;
 }
 
+/** The engine's files (the workers' loader, script and module), relative to the site: fetched on
+ * the page's first load or a sign of one (issue 23), never with the first view. */
+export const ENGINE_FILES = ['worker_loader.js', 'worker.js', 'worker_bg.wasm'];
+
 export function record(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   counter += 1;
   return {

@@ -11,6 +11,11 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { ViewerPage } from './viewer_page';
 
+// The engine's memory is read through a hook served with worker_loader.js (page.route), which
+// does not see requests a service worker could answer: no service worker here (issue 23's is
+// tested by offline.spec.ts).
+test.use({ serviceWorkers: 'block' });
+
 let dir = '';
 const file = (name: string) => path.join(dir, name);
 

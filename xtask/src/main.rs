@@ -7,6 +7,7 @@ mod bench;
 mod csp;
 mod fuzz;
 mod r#gen;
+mod offline;
 mod serve;
 mod single;
 mod structure;
@@ -149,23 +150,70 @@ fn build() -> Result {
     run("cargo", &["fetch", "--locked"])?;
     run("trunk", &["build", "--release"])?;
     csp::apply(&root().join("dist").join("index.html"))?;
+    // The service worker first: it lists the site's files, not the single file made of them.
+    offline::write_service_worker(&root().join("dist"))?;
     single::write(&root().join("dist"))?;
     report_bundle_size(&root().join("dist"));
     Ok(())
 }
 
+/// What the first view may download, gzipped (issue 23): the page, its style, its script and
+/// its module. The engine (the workers' script and module) is fetched on the first load.
+const FIRST_VIEW_BUDGET: u64 = 500_000;
+
+/// Prints each file of `dist` raw and gzipped (level 9, as a static host would serve it), what
+/// the first view needs against [`FIRST_VIEW_BUDGET`], and the engine fetched later.
 fn report_bundle_size(dist: &Path) {
     let Ok(entries) = std::fs::read_dir(dist) else { return };
-    let mut total = 0u64;
-    for e in entries.flatten() {
-        if let Ok(meta) = e.metadata() {
-            if meta.is_file() {
-                total += meta.len();
-                eprintln!("  {:>10}  {}", meta.len(), e.file_name().to_string_lossy());
-            }
-        }
+    let mut files: Vec<(String, u64, u64)> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let bytes = std::fs::read(e.path()).ok()?;
+            Some((name, bytes.len() as u64, gzipped_len(&bytes)))
+        })
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    // index.html and what it loads (Trunk names them app-HASH.css, .js, _bg.wasm).
+    let first_view = |name: &str| name == "index.html" || name.starts_with("app-");
+    let engine = |name: &str| name.starts_with("worker");
+    eprintln!("bundle (bytes):      raw   gzipped  file");
+    for (name, raw, gz) in &files {
+        let part = if first_view(name) {
+            "first view"
+        } else if engine(name) {
+            "engine, on the first load"
+        } else if name == offline::SW {
+            "service worker"
+        } else {
+            "single file, not part of the site"
+        };
+        eprintln!("  {raw:>14} {gz:>9}  {name}  ({part})");
     }
-    eprintln!("  {total:>10}  total (raw)");
+    let sum = |keep: &dyn Fn(&str) -> bool| -> (u64, u64) {
+        files.iter().filter(|f| keep(&f.0)).fold((0, 0), |(r, g), f| (r + f.1, g + f.2))
+    };
+    let (first_raw, first_gz) = sum(&first_view);
+    let (engine_raw, engine_gz) = sum(&engine);
+    let verdict = if first_gz <= FIRST_VIEW_BUDGET { "within" } else { "OVER" };
+    eprintln!(
+        "  first view: {first_raw} raw, {first_gz} gzipped ({:.1} KB), {verdict} the {} KB budget",
+        first_gz as f64 / 1000.0,
+        FIRST_VIEW_BUDGET / 1000
+    );
+    eprintln!("  engine (first load): {engine_raw} raw, {engine_gz} gzipped ({:.1} KB)", engine_gz as f64 / 1000.0);
+    eprintln!("  site in all: {} gzipped", first_gz + engine_gz);
+}
+
+/// The size of `bytes` gzipped at level 9.
+fn gzipped_len(bytes: &[u8]) -> u64 {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    if gz.write_all(bytes).is_err() {
+        return 0;
+    }
+    gz.finish().map_or(0, |v| v.len() as u64)
 }
 
 fn flag_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {

@@ -1,5 +1,5 @@
-//! The UI side of the engine: spawns the worker(s) at start-up, queues requests until each
-//! is ready, fans view requests out, and merges the answers.
+//! The UI side of the engine: spawns the worker(s) on the first load (or a sign of one coming),
+//! queues requests until each is ready, fans view requests out, and merges the answers.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -54,8 +54,16 @@ struct Workers {
     _listeners: Vec<[EventListener; 2]>,
 }
 
+/// A request made before the workers were started, sent to them once they are.
+type Deferred = Box<dyn FnOnce(&Workers)>;
+
 /// A pool of engine workers: worker 0 owns the dataset and answers every query; the others
 /// parse files for it (their results go straight to it over a `MessagePort`).
+///
+/// The workers start on the first load, or earlier on [`EnginePool::start`] (the page calls it
+/// when a person reaches for a file or the sample), never with the page: the first view needs
+/// only the page's own module, and a visit that loads nothing never downloads the engine.
+/// Requests made before then (a view of a linked query, say) wait, in order, and go first.
 ///
 /// When a worker stops (out of memory, a panic: wasm aborts), the pool says so once
 /// ([`Response::EngineStopped`], naming the file being loaded when known) and, before the next
@@ -66,32 +74,79 @@ pub struct EnginePool {
     /// The latest load's ID.
     load_ids: Cell<u64>,
     on_response: OnResponse,
-    current: RefCell<Workers>,
+    /// The running set, once started.
+    current: RefCell<Option<Workers>>,
+    /// Requests made before the workers started.
+    deferred: RefCell<Vec<Deferred>>,
 }
 
 impl EnginePool {
-    /// Starts `n` workers; `on_response` receives merged responses on the UI thread.
+    /// A pool of `n` workers, started later; `on_response` receives merged responses on the UI
+    /// thread.
     pub fn spawn(n: usize, on_response: impl Fn(Response) + 'static) -> Result<Self, String> {
         let n = n.max(1);
         let on_response: OnResponse = Rc::new(on_response);
-        let current = RefCell::new(Workers::spawn(n, &on_response)?);
-        Ok(Self { n, load_ids: Cell::new(0), on_response, current })
+        Ok(Self {
+            n,
+            load_ids: Cell::new(0),
+            on_response,
+            current: RefCell::new(None),
+            deferred: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// Starts the workers unless they run (and replaces a stopped set): their scripts and
+    /// module are fetched now, so a load asked for soon finds them ready. Returns whether a set
+    /// runs.
+    pub fn start(&self) -> bool {
+        let running = self.current.borrow().as_ref().map(|w| w.shared.borrow().stopped);
+        match running {
+            Some(false) => return true,
+            Some(true) => self.restart_stopped(),
+            None => match Workers::spawn(self.n, &self.on_response) {
+                Ok(set) => {
+                    let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+                    for request in deferred {
+                        request(&set);
+                    }
+                    *self.current.borrow_mut() = Some(set);
+                }
+                Err(message) => (self.on_response)(Response::Failed { message }),
+            },
+        }
+        self.current.borrow().is_some()
+    }
+
+    /// Whether the workers have been started.
+    pub fn started(&self) -> bool {
+        self.current.borrow().is_some()
+    }
+
+    /// Runs `f` on the workers: started first when `start`, else deferred until they are.
+    fn with(&self, start: bool, f: impl FnOnce(&Workers) + 'static) {
+        if !start && !self.started() {
+            self.deferred.borrow_mut().push(Box::new(f));
+            return;
+        }
+        if self.start() {
+            if let Some(set) = self.current.borrow().as_ref() {
+                f(set);
+            }
+        }
     }
 
     /// Replaces a stopped set of workers by a fresh one (an empty dataset).
-    fn restart_if_stopped(&self) {
-        if !self.current.borrow().shared.borrow().stopped {
-            return;
-        }
+    fn restart_stopped(&self) {
         match Workers::spawn(self.n, &self.on_response) {
             Ok(fresh) => {
-                let old = self.current.replace(fresh);
-                for w in &old.workers {
-                    w.terminate();
+                if let Some(old) = self.current.replace(Some(fresh)) {
+                    for w in &old.workers {
+                        w.terminate();
+                    }
+                    // This may run inside one of the old handlers (a response that asks for a
+                    // view): they are let go of without being freed, which a stop rarely costs.
+                    std::mem::forget(old);
                 }
-                // This may run inside one of the old handlers (a response that asks for a
-                // view): they are let go of without being freed, which a stop rarely costs.
-                std::mem::forget(old);
             }
             Err(message) => (self.on_response)(Response::Failed { message }),
         }
@@ -107,52 +162,47 @@ impl EnginePool {
     /// them to read raw records again), and each is parsed by the worker with the least bytes
     /// assigned so far (the owner's count weighted, as it also adds everything).
     pub fn load(&self, load_id: u64, files: Vec<(String, File)>) {
-        self.restart_if_stopped();
-        self.current.borrow().load(load_id, files);
+        self.with(true, move |w| w.load(load_id, files));
     }
 
     /// Loads the built-in sample into the owner (the helpers report an empty load).
     pub fn load_sample(&self, load_id: u64) {
-        self.restart_if_stopped();
-        self.current.borrow().load_sample(load_id);
+        self.with(true, move |w| w.load_sample(load_id));
     }
 
     /// Stops a load on every worker; files already read stay loaded. One `Loaded` with
     /// `cancelled: true` follows (unless the load had already ended).
     pub fn cancel(&self, load_id: u64) {
-        self.restart_if_stopped();
-        self.current.borrow().cancel(load_id);
+        self.with(false, move |w| w.cancel(load_id));
     }
 
     /// Empties the dataset (every worker stops what it does).
     pub fn clear(&self) {
-        self.restart_if_stopped();
-        self.current.borrow().clear();
+        self.with(false, Workers::clear);
     }
 
     /// Asks the owner for the view.
     pub fn view(&self, req: &ViewRequest) {
-        self.restart_if_stopped();
-        self.current.borrow().view(req);
+        let req = req.clone();
+        self.with(false, move |w| w.view(&req));
     }
 
     /// Asks the owner for one event's detail.
     pub fn detail(&self, event_id: &str) {
-        self.restart_if_stopped();
-        self.current.borrow().detail(event_id);
+        let event_id = event_id.to_owned();
+        self.with(false, move |w| w.detail(&event_id));
     }
 
     /// Asks the owner for an export of the filtered view (`export_id` names its progress and
     /// result).
     pub fn export(&self, export_id: u64, kind: ExportKind, view: &ViewRequest) {
-        self.restart_if_stopped();
-        self.current.borrow().export(export_id, kind, view);
+        let view = view.clone();
+        self.with(false, move |w| w.export(export_id, kind, &view));
     }
 
     /// Stops an export; `ExportCancelled` follows unless it has already ended.
     pub fn cancel_export(&self, export_id: u64) {
-        self.restart_if_stopped();
-        self.current.borrow().cancel_export(export_id);
+        self.with(false, move |w| w.cancel_export(export_id));
     }
 }
 

@@ -1,8 +1,11 @@
-//! The worker pool as a hook: spawned once, its responses dispatched as actions, and what the
+//! The worker pool as a hook: made once and started when a person reaches for a file or the
+//! sample (or on the first load), its responses dispatched as actions, and what the
 //! state asks of the engine (a view of a new generation, the selected event's detail, an
 //! export) sent once when the state asks for it; a finished export becomes a download.
 
 use std::rc::Rc;
+
+use gloo_events::{EventListener, EventListenerOptions};
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
@@ -47,6 +50,39 @@ pub(super) fn use_engine(state: &UseReducerHandle<AppState>) -> Pool {
             if let Err(message) = pool.as_ref() {
                 d.dispatch(Action::Failed(message.clone()));
             }
+        });
+    }
+    // The engine starts when a person reaches for data: a pointer pressed or a focus anywhere
+    // in the page (the file input's dialog, the sample button), files dragged in. Its module is
+    // then fetched while the person picks files, not with the first view (issue 23).
+    {
+        let pool = pool.clone();
+        use_effect_with((), move |_| {
+            let document = web_sys::window().and_then(|w| w.document());
+            let listeners: Vec<EventListener> = document
+                .map(|doc| {
+                    ["pointerdown", "focusin", "dragenter", "keydown"]
+                        .into_iter()
+                        .map(|name| {
+                            let pool = pool.clone();
+                            EventListener::new_with_options(
+                                &doc,
+                                name,
+                                EventListenerOptions::run_in_capture_phase(),
+                                move |_| {
+                                    with_pool(&pool, |p| {
+                                        if !p.started() {
+                                            perf_mark("ui: engine started");
+                                            p.start();
+                                        }
+                                    })
+                                },
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            move || drop(listeners)
         });
     }
     // The view of each new generation of the request (sent once, the newest only when several
