@@ -111,6 +111,24 @@ test.describe('in Portuguese (Brazil)', () => {
     expect(help, help.join('\n')).toEqual([]);
   });
 
+  test('a query that does not parse is explained in pt-BR', async ({ page }) => {
+    const viewer = new ViewerPage(page);
+    await viewer.goto();
+    await viewer.loadSample();
+    for (const [query, said] of [
+      ['user:alice OR', 'OR precisa de um termo depois'],
+      ['port:x', 'não é um número de porta'],
+      ['(user:alice', 'nunca é fechado'],
+      ['colour:red', 'chave desconhecida'],
+    ]) {
+      await viewer.filter(query);
+      await expect(page.getByTestId('filter-error')).toContainText(said);
+      await expect(page.getByTestId('filter-error')).toContainText('Não aplicado');
+      const words = englishWords(await shownTexts(page));
+      expect(words, words.join('\n')).toEqual([]);
+    }
+  });
+
   test('the detector finds an English string left in', async ({ page }) => {
     const viewer = new ViewerPage(page);
     await viewer.goto();

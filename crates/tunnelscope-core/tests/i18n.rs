@@ -57,3 +57,32 @@ fn the_english_table_says_the_rules_as_the_findings_table_does() {
     }
     assert_eq!(en.params, tunnelscope_core::findings::PARAMS);
 }
+
+#[test]
+fn the_parsers_usual_errors_are_said_in_pt_br() {
+    let pt = Lang::from_code("pt-BR").unwrap().texts();
+    for bad in [
+        "user:alice OR",
+        "OR user:alice",
+        "NOT",
+        "(user:alice",
+        "user:alice)",
+        "()",
+        "port:x",
+        "outcome:maybe",
+        "severity:urgent",
+        "ip:nowhere",
+        "after:yesterday",
+        "colour:red",
+        "user:",
+        "\"open",
+        "user:a or user:b",
+        "-OR",
+        "finding:nope",
+    ] {
+        let e = tunnelscope_core::query::Query::parse(bad).unwrap_err();
+        let said = (pt.query_error)(&e.message);
+        assert_ne!(said, e.message, "{bad}: {}", e.message);
+        assert_eq!((Lang::DEFAULT.texts().query_error)(&e.message), e.message);
+    }
+}

@@ -201,6 +201,7 @@ pub(super) static TEXTS: Texts = Texts {
     filter_placeholder: "Filter: user:alice port:3389 ip:203.0.113.0/24 outcome:failed -event:DescribeInstanceConnectEndpoints (Enter applies)",
     not_applied: "Not applied: ",
     at_character: |message, at| format!("{message} (at character {at})"),
+    query_error: |m| m.to_owned(),
     showing: "Showing: ",
     everything: "everything (no filter)",
 

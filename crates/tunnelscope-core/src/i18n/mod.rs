@@ -227,6 +227,8 @@ pub struct Texts {
     pub filter_placeholder: &'static str,
     pub not_applied: &'static str,
     pub at_character: fn(&str, usize) -> String,
+    /// A query's error as the core's parser writes it (English), said in this language.
+    pub query_error: fn(&str) -> String,
     pub showing: &'static str,
     pub everything: &'static str,
 

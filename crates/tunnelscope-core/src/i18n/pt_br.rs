@@ -156,6 +156,49 @@ fn query_help(term: &str, english: &'static str) -> &'static str {
     }
 }
 
+/// The query parser's messages, by their English words (what is not known stays English).
+fn query_error(m: &str) -> String {
+    const SAID: &[(&str, &str)] = &[
+        ("this ) has no ( to close", "este ) não tem um ( para fechar"),
+        ("this ( is never closed: add a )", "este ( nunca é fechado: acrescente um )"),
+        ("unterminated quote: add a closing \"", "aspas sem fechamento: acrescente um \""),
+        ("an operator needs a term before it", "um operador precisa de um termo antes"),
+        (" needs a term before it", " precisa de um termo antes"),
+        (" needs a term after it", " precisa de um termo depois"),
+        ("a term is missing", "falta um termo"),
+        ("empty parentheses", "parênteses vazios"),
+        ("nothing to negate after -", "nada a negar depois de -"),
+        ("empty search text", "texto de busca vazio"),
+        ("unknown key ", "chave desconhecida "),
+        ("(known keys: ", "(chaves conhecidas: "),
+        (
+            "user, ip, target, port, endpoint, event, outcome, region, account, after, before, active, session, finding, severity",
+            "user:, ip:, target:, port:, endpoint:, event:, outcome:, region:, account:, after:, before:, active:, session:, finding:, severity:",
+        ),
+        ("; to search for the text, put it in quotes", "; para buscar o texto, ponha-o entre aspas"),
+        (": needs a value", ": precisa de um valor"),
+        ("not a port number", "não é um número de porta"),
+        ("outcome is failed or accepted, not ", "outcome é failed ou accepted, não "),
+        ("severity is high, medium, low or info, not ", "severity é high, medium, low ou info, não "),
+        ("not an IP address or CIDR range: ", "não é um endereço IP nem um intervalo CIDR: "),
+        ("not a time: ", "não é uma hora: "),
+        (" or RFC 3339, UTC)", " ou RFC 3339, UTC)"),
+        (" is not an operator in lower case: write ", " não é um operador em minúsculas: escreva "),
+        (" is not an operator in this case: write ", " não é um operador nesta grafia: escreva "),
+        (" to combine terms, or ", " para combinar termos, ou "),
+        ("NOT (or -term) to exclude a term, or ", "NOT (ou -termo) para excluir um termo, ou "),
+        (" in quotes to search for the word", " entre aspas para buscar a palavra"),
+        (" negates nothing: to exclude the word, write ", " não nega nada: para excluir a palavra, escreva "),
+        (" is not a rule or a finding ID (any, ", " não é uma regra nem o ID de uma descoberta (any, "),
+        (", or RULE:EVENTID)", ", ou RULE:EVENTID)"),
+    ];
+    let mut out = m.to_owned();
+    for (en, pt) in SAID {
+        out = out.replace(en, pt);
+    }
+    out
+}
+
 /// The load report's usual reasons and notes, by their English start.
 fn report_text(s: &str) -> String {
     const SAID: &[(&str, &str)] = &[
@@ -257,6 +300,7 @@ pub(super) static TEXTS: Texts = Texts {
     filter_placeholder: "Filtro: user:alice port:3389 ip:203.0.113.0/24 outcome:failed -event:DescribeInstanceConnectEndpoints (Enter aplica)",
     not_applied: "Não aplicado: ",
     at_character: |message, at| format!("{message} (no caractere {at})"),
+    query_error,
     showing: "Mostrando: ",
     everything: "tudo (sem filtro)",
 

@@ -121,7 +121,7 @@ pub fn filter_bar(props: &FilterBarProps) -> Html {
             />
             if let Some(n) = &note {
                 <div class="filter-bar__error" id="filter-error" data-testid="filter-error" role="alert">
-                    <div><strong>{t.not_applied}</strong>{(t.at_character)(&n.message, n.at)}</div>
+                    <div><strong>{t.not_applied}</strong>{(t.at_character)(&(t.query_error)(&n.message), n.at)}</div>
                     <div class="mono" data-testid="filter-error-query">
                         {n.before.clone()}<mark data-testid="filter-error-span">{n.bad.clone()}</mark>{n.after.clone()}
                     </div>
