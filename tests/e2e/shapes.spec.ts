@@ -526,6 +526,13 @@ test('SIEM and pipeline exports: read, each with its shape, reasons and notes', 
   await expect(page.getByTestId('stat-tunnels')).toHaveText('13');
   await expect(page.getByTestId('stat-failed-tunnels')).toHaveText('1');
   await expect(page.getByTestId('stat-accounting')).toHaveAttribute('data-records-loaded', '15');
+  // The OCSF tunnel's detail says what it was read from and what OCSF did not keep.
+  await page.locator('[data-testid="tunnel-row"][data-event-id="22222222-aaaa-4bbb-8ccc-000000000001"]').first().click();
+  const readFrom = page.getByTestId('detail-read-from');
+  await expect(readFrom).toBeVisible();
+  await expect(readFrom).toHaveAttribute('data-from', 'ocsf');
+  await expect(readFrom).toContainText('OCSF (Amazon Security Lake)');
+  await expect(readFrom).toContainText('responseElements');
   const cliJson = cliStats(FIXTURES, ISSUE22);
   expect(differences(await pageResults(page), cliJson)).toEqual([]);
 });

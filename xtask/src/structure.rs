@@ -14,7 +14,7 @@ use crate::Result;
 /// may use any layer.
 pub(crate) const CORE_LAYERS: &[(&str, &[&str])] = &[
     // Values every layer uses: time, event IDs, the event model, interning, the sample's bytes.
-    ("base", &["heap", "ids", "intern", "model", "sample", "time"]),
+    ("base", &["heap", "i18n", "ids", "intern", "model", "sample", "time"]),
     // One record → an Event with its EICE facts and principal, or a parser row.
     ("record", &["record", "eice", "principal", "rows"]),
     // A file's bytes → a ParsedFile (shape, decompression, split, accounting of its records).

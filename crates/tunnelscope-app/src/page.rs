@@ -4,6 +4,7 @@ pub mod app;
 pub mod components;
 pub mod fmt;
 pub mod hooks;
+pub mod i18n;
 pub mod partial_views;
 pub mod pool;
 pub mod progress;

@@ -12,6 +12,7 @@
 
 // base
 pub mod heap;
+pub mod i18n;
 pub mod ids;
 pub mod intern;
 pub mod model;

@@ -4,6 +4,7 @@
 // The fragment only ever holds what the user typed or selected plus a hash of file names and
 // sizes, never record contents; parsing is tolerant because links are edited by hand.
 
+use crate::i18n::Lang;
 use crate::query::TimeWindow;
 use crate::time::{format_rfc3339, parse_time_ms};
 
@@ -38,11 +39,14 @@ pub struct ViewState {
     pub gap: String,
     /// Findings settings, `RULE.PARAM=VALUE` each (written `;`-separated as `set`).
     pub settings: Vec<String>,
+    /// The page's language as a tag (`pt-BR`); empty for the default (English), so links made
+    /// before languages existed are unchanged.
+    pub lang: String,
 }
 
 impl ViewState {
     /// The fragment without the leading `#`: percent-encoded `key=value` pairs joined by `&`
-    /// (`q`, `from`, `to`, `group`, `sel`, `gap`, `set`, `fp`), empty ones omitted.
+    /// (`q`, `from`, `to`, `group`, `sel`, `gap`, `set`, `lang`, `fp`), empty ones omitted.
     pub fn to_fragment(&self) -> String {
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if !self.query.is_empty() {
@@ -68,6 +72,9 @@ impl ViewState {
         if !self.settings.is_empty() {
             pairs.push(("set", self.settings.join(";")));
         }
+        if !self.lang.is_empty() {
+            pairs.push(("lang", self.lang.clone()));
+        }
         if !self.fingerprint.is_empty() {
             pairs.push(("fp", self.fingerprint.clone()));
         }
@@ -91,6 +98,11 @@ impl ViewState {
                 Some("sel") if is_selection(&value) => state.selected = Some(value),
                 Some("fp") if is_fingerprint(&value) => state.fingerprint = value,
                 Some("gap") if is_gap(&value) => state.gap = value,
+                Some("lang") => {
+                    if let Some(lang) = Lang::from_code(&value).filter(|&l| l != Lang::DEFAULT) {
+                        state.lang = lang.code().to_owned();
+                    }
+                }
                 Some("set") if value.chars().count() <= MAX_SETTINGS_CHARS && !value.chars().any(char::is_control) => {
                     state.settings =
                         value.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
@@ -198,6 +210,17 @@ fn decode(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_language_is_kept_only_when_not_the_default() {
+        let vs = ViewState { query: "port:22".into(), lang: "pt-BR".into(), ..ViewState::default() };
+        assert_eq!(vs.to_fragment(), "q=port:22&lang=pt-BR");
+        assert_eq!(ViewState::from_fragment("#q=port%3A22&lang=pt-BR"), vs);
+        assert_eq!(ViewState::from_fragment("lang=pt-br").lang, "pt-BR");
+        assert_eq!(ViewState::from_fragment("lang=en").lang, "", "the default is never written");
+        assert_eq!(ViewState::from_fragment("lang=xx%3Cb%3E").lang, "");
+        assert_eq!(ViewState { query: "a".into(), ..ViewState::default() }.to_fragment(), "q=a");
+    }
 
     #[test]
     fn encode_decode_round_trip() {

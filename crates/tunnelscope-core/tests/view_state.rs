@@ -28,6 +28,7 @@ fn full(query: &str) -> ViewState {
         fingerprint: fingerprint(&[("a.json", 1), ("b.json.gz", 2)]),
         gap: "15m".to_owned(),
         settings: vec!["failed-burst.min=2".to_owned(), "unknown-source.allow=10.0.0.0/8,192.0.2.1".to_owned()],
+        lang: "pt-BR".to_owned(),
     }
 }
 
@@ -58,8 +59,8 @@ fn hostile_strings_round_trip_and_never_break_the_fragment() {
         for bad in ['&', '=', '#', ' ', '\t', '"', '<', '>', '\'', '%'] {
             // `&`, `=` and `%` appear only as separators and escapes.
             let allowed = match bad {
-                '&' => frag.matches('&').count() == 7,
-                '=' => frag.matches('=').count() == 8,
+                '&' => frag.matches('&').count() == 8,
+                '=' => frag.matches('=').count() == 9,
                 '%' => frag.split('%').skip(1).all(|p| p.len() >= 2 && p[..2].chars().all(|c| c.is_ascii_hexdigit())),
                 _ => !frag.contains(bad),
             };
@@ -216,11 +217,12 @@ mod properties {
         ];
         let gap = prop_oneof![Just(String::new()), "[0-9]{1,4}[hms]?", "[0-9]{1,2}h[0-9]{1,2}m"];
         let settings = prop::collection::vec("[a-z-]{1,20}\\.[a-z_]{1,8}=[ -:<-~]{0,30}", 0..4);
-        (text(4096), prop::option::of(window()), grouping, selected, fp, gap, settings).prop_map(
-            |(query, window, grouping, selected, fingerprint, gap, settings)| {
+        let lang = prop_oneof![Just(String::new()), Just("pt-BR".to_owned())];
+        (text(4096), prop::option::of(window()), grouping, selected, fp, gap, settings, lang).prop_map(
+            |(query, window, grouping, selected, fingerprint, gap, settings, lang)| {
                 // What a fragment can hold: no empty or blank settings (they are dropped).
                 let settings = settings.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-                ViewState { query, window, grouping, selected, fingerprint, gap, settings }
+                ViewState { query, window, grouping, selected, fingerprint, gap, settings, lang }
             },
         )
     }
@@ -242,7 +244,8 @@ mod properties {
                 + usize::from(s.selected.is_some())
                 + usize::from(!s.fingerprint.is_empty())
                 + usize::from(!s.gap.is_empty())
-                + usize::from(!s.settings.is_empty());
+                + usize::from(!s.settings.is_empty())
+                + usize::from(!s.lang.is_empty());
             prop_assert_eq!(frag.matches('=').count(), fields, "{}", frag);
             prop_assert_eq!(frag.split('&').filter(|p| !p.is_empty()).count(), fields, "{}", frag);
         }

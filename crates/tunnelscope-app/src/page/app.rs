@@ -27,6 +27,7 @@ use crate::page::components::stats_bar::StatsBar;
 use crate::page::components::status_bar::StatusBar;
 use crate::page::components::timeline::Timeline;
 use crate::page::components::tunnel_table::TunnelTable;
+use crate::page::i18n::{choose_lang, initial_lang, use_html_lang};
 use crate::page::state::{Action, AppState, LoadBatch, LoadPhase};
 use crate::page::tasks::{later, perf_mark};
 use crate::protocol::ExportKind;
@@ -35,6 +36,7 @@ use fragment::{location_hash, use_fragment};
 use handlers::Handlers;
 use shortcuts::use_shortcuts;
 use theme::{choose_dark, initial_dark, use_theme};
+use tunnelscope_core::i18n::Lang;
 
 /// Data sections and tunnel rows go on screen a step per task (`state::SECTIONS`,
 /// `state::ROW_STEP`), so no task blocks the page.
@@ -57,11 +59,17 @@ fn use_reveal_steps(state: &UseReducerHandle<AppState>) {
 #[function_component(App)]
 pub fn app() -> Html {
     // The view restored from the link before anything writes the fragment.
-    let state = use_reducer(|| AppState::opened_with(&location_hash(), initial_dark()));
+    let state = use_reducer(|| {
+        let hash = location_hash();
+        AppState { lang: initial_lang(&hash), ..AppState::opened_with(&hash, initial_dark()) }
+    });
     let pool = use_engine(&state);
     use_fragment(&state);
     use_reveal_steps(&state);
     use_theme(&state);
+    use_html_lang(state.lang);
+    let t = state.lang.texts();
+    crate::page::i18n::set_current(state.lang);
     use_shortcuts(state.dispatcher());
     let d = state.dispatcher();
     let handlers = use_memo((), {
@@ -98,6 +106,16 @@ pub fn app() -> Html {
             d.dispatch(Action::SetDark(!dark))
         })
     };
+    let on_lang = {
+        let d = d.clone();
+        Callback::from(move |e: Event| {
+            let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else { return };
+            if let Some(lang) = Lang::from_code(&select.value()) {
+                choose_lang(lang);
+                d.dispatch(Action::SetLang(lang));
+            }
+        })
+    };
     let view = &state.view;
     // Each section renders the view it was last brought up to date with (`AppState::lagging`).
     let (v1, v2, v3, v4, vt) = (
@@ -125,16 +143,17 @@ pub fn app() -> Html {
     let no_eice = state.phase == LoadPhase::Done && view.n_events_total > 0 && view.n_eice_total == 0;
     html! {
         // `data-settled`: every section shows the latest view (the bench's re-filter waits for it).
+        <ContextProvider<Lang> context={state.lang}>
         <div class="app" data-settled={if state.fully_shown() { "true" } else { "false" }}>
             <header class="app__header">
                 <h1 class="app__title">{"tunnelscope"}</h1>
-                <span class="app__tagline">{"EC2 Instance Connect Endpoint tunnels and endpoint changes from CloudTrail, in your browser"}</span>
+                <span class="app__tagline">{t.tagline}</span>
                 <span class="app__actions">
-                    <button data-testid="load-sample" onclick={h.on_sample.clone()}>{"Load sample data"}</button>
-                    <button data-testid="clear" onclick={h.on_clear.clone()}>{"Clear"}</button>
-                    <button data-testid="toggle-time" onclick={h.on_local.clone()} title="L">{if local { "local time" } else { "UTC" }}</button>
-                    <button data-testid="toggle-theme" onclick={on_theme}>{if state.dark { "light" } else { "dark" }}</button>
-                    <button data-testid="show-help" onclick={h.on_help.clone()} title="?">{"?"}</button>
+                    <button data-testid="load-sample" onclick={h.on_sample.clone()}>{t.load_sample}</button>
+                    <button data-testid="clear" onclick={h.on_clear.clone()}>{t.clear}</button>
+                    <button data-testid="toggle-time" onclick={h.on_local.clone()} title={t.time_title}>{if local { t.local_time } else { t.utc }}</button>
+                    <button data-testid="toggle-theme" onclick={on_theme} title={t.theme_title}>{if state.dark { t.theme_light } else { t.theme_dark }}</button>
+                    <button data-testid="show-help" onclick={h.on_help.clone()} title={t.help_title}>{"?"}</button>
                 </span>
             </header>
             <DropZone on_files={h.on_files.clone()} />
@@ -150,7 +169,7 @@ pub fn app() -> Html {
             <StatsBar n_events={view.n_events} stats={view.stats.clone()} n_source_ips={view.n_source_ips}
                 n_sessions={view.n_sessions as u64} n_findings={view.n_findings as u64} />
             if view.n_events_total > 0 {
-                <FindingsPanel rows={view.findings.clone()} total={view.n_findings} counts={view.finding_counts}
+                <FindingsPanel rows={view.findings.clone()} said={view.findings_said.clone()} total={view.n_findings} counts={view.finding_counts}
                     offset={req.finding_offset} newest_first={req.findings_newest_first} settings={req.settings.clone()}
                     errors={view.settings_errors.clone()} query={req.query.clone()} local_time={local}
                     on_page={h.on_finding_page.clone()} on_newest={h.on_findings_newest.clone()} on_settings={h.on_settings.clone()}
@@ -159,26 +178,23 @@ pub fn app() -> Html {
             if state.section_shown(1) {
                 <Overview histogram={v1.histogram.clone()} window={req.window} local_time={local} dark={state.dark} on_window={h.on_window.clone()} />
                 <div class="exports">
-                    <span class="muted">{"Export the filtered view:"}</span>
-                    <button data-testid="export-csv" onclick={h.export_tunnels_csv.clone()} disabled={exporting}>{"tunnels CSV"}</button>
-                    <button data-testid="export-json" onclick={h.export_tunnels_json.clone()} disabled={exporting}>{"tunnels JSON"}</button>
-                    <button data-testid="export-events-csv" onclick={h.export_events_csv.clone()} disabled={exporting}>{"events CSV"}</button>
-                    <button data-testid="export-events-json" onclick={h.export_events_json.clone()} disabled={exporting}>{"events JSON"}</button>
-                    <button data-testid="export-records" onclick={h.export_records.clone()} disabled={exporting}>{"raw records"}</button>
-                    <button data-testid="export-sessions-csv" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::SessionsCsv)} disabled={exporting}>{"sessions CSV"}</button>
-                    <button data-testid="export-sessions-json" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::SessionsJson)} disabled={exporting}>{"sessions JSON"}</button>
-                    <button data-testid="export-findings-csv" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::FindingsCsv)} disabled={exporting}>{"findings CSV"}</button>
-                    <button data-testid="export-findings-json" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::FindingsJson)} disabled={exporting}>{"findings JSON"}</button>
+                    <span class="muted">{t.export_label}</span>
+                    <button data-testid="export-csv" onclick={h.export_tunnels_csv.clone()} disabled={exporting}>{t.export_tunnels_csv}</button>
+                    <button data-testid="export-json" onclick={h.export_tunnels_json.clone()} disabled={exporting}>{t.export_tunnels_json}</button>
+                    <button data-testid="export-events-csv" onclick={h.export_events_csv.clone()} disabled={exporting}>{t.export_events_csv}</button>
+                    <button data-testid="export-events-json" onclick={h.export_events_json.clone()} disabled={exporting}>{t.export_events_json}</button>
+                    <button data-testid="export-records" onclick={h.export_records.clone()} disabled={exporting}>{t.export_records}</button>
+                    <button data-testid="export-sessions-csv" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::SessionsCsv)} disabled={exporting}>{t.export_sessions_csv}</button>
+                    <button data-testid="export-sessions-json" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::SessionsJson)} disabled={exporting}>{t.export_sessions_json}</button>
+                    <button data-testid="export-findings-csv" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::FindingsCsv)} disabled={exporting}>{t.export_findings_csv}</button>
+                    <button data-testid="export-findings-json" onclick={h.on_export.reform(|_: MouseEvent| ExportKind::FindingsJson)} disabled={exporting}>{t.export_findings_json}</button>
                     if let Some(run) = &state.export {
                         <ExportProgress run={run.clone()} on_cancel={on_export_cancel} />
                     }
                 </div>
             }
             if no_eice {
-                <p class="notice" data-testid="no-eice" role="status">{format!(
-                    "These files hold no EC2 Instance Connect Endpoint activity: none of their {} is an OpenTunnel \
-                     or an endpoint Create, Modify, Delete or Describe. The events are listed below.",
-                    crate::page::fmt::count(view.n_events_total, "event", "events"))}</p>
+                <p class="notice" data-testid="no-eice" role="status">{(t.no_eice)(&t.count(view.n_events_total, t.n_events))}</p>
             }
             <div class={classes!("app__main", state.selected.is_some().then_some("app__main--detail"))}>
                 <div class="app__views">
@@ -215,9 +231,19 @@ pub fn app() -> Html {
             </div>
             <CoveragePanel coverage={view.coverage.clone()} local_time={local} />
             <LoadReport files={view.files.clone()} />
+            // The language switch: at the foot of the page, where it takes nothing from the header
+            // on a phone; each language named in itself.
+            <footer class="app__footer">
+                <label>{t.language_label}
+                    <select data-testid="lang" class="app__lang" aria-label={t.language} onchange={on_lang}>
+                        {for Lang::all().map(|l| html! { <option value={l.code()} lang={l.code()} selected={l == state.lang}>{l.texts().name}</option> })}
+                    </select>
+                </label>
+            </footer>
             if state.show_help {
                 <Help on_close={h.on_help_close.clone()} />
             }
         </div>
+        </ContextProvider<Lang>>
     }
 }

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use tunnelscope_core::i18n::{Lang, Texts};
 use tunnelscope_core::time::format_rfc3339;
 
 /// Formats epoch milliseconds as `YYYY-MM-DD HH:MM:SS` in UTC (with `Z`) or the browser's zone.
@@ -70,11 +71,16 @@ pub fn visible(s: &str) -> Cow<'_, str> {
 /// A tunnel's max duration as the detail panel says it: assumed, or beyond what EICE accepts
 /// (1 s to 1 h; the latest end is then at most an hour after the start).
 pub fn max_duration_text(secs: u64, assumed: bool) -> String {
+    max_duration_in(secs, assumed, Lang::DEFAULT.texts())
+}
+
+/// [`max_duration_text`] in the language of `t`.
+pub fn max_duration_in(secs: u64, assumed: bool, t: &Texts) -> String {
     let mut out = fmt_duration(secs);
     if assumed {
-        out.push_str(" (assumed: not in the request, or not a whole number)");
+        out.push_str(t.assumed);
     } else if !(1..=3600).contains(&secs) {
-        out.push_str(" (outside what EICE accepts, 1 s to 1 h: the latest end is at most 1 h on)");
+        out.push_str(t.outside_eice);
     }
     out
 }
@@ -89,13 +95,13 @@ pub fn fmt_duration(secs: u64) -> String {
 }
 
 /// How a tunnel's instance was found, in words.
-pub fn pairing_label(p: tunnelscope_core::Pairing) -> &'static str {
-    match p {
-        tunnelscope_core::Pairing::KeyPush => "from a SendSSHPublicKey just before",
-        tunnelscope_core::Pairing::IpInventory => "from instance inventory in the data",
-        tunnelscope_core::Pairing::Ambiguous => "ambiguous: several candidates",
-        tunnelscope_core::Pairing::None => "unknown",
-    }
+pub fn pairing_label(p: tunnelscope_core::Pairing, t: &Texts) -> &'static str {
+    (t.pairing)(match p {
+        tunnelscope_core::Pairing::KeyPush => "key-push",
+        tunnelscope_core::Pairing::IpInventory => "ip-inventory",
+        tunnelscope_core::Pairing::Ambiguous => "ambiguous",
+        tunnelscope_core::Pairing::None => "none",
+    })
 }
 
 /// `n` with its noun, singular for one: "1 file", "2 files", "1,204 events".

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
+use tunnelscope_core::i18n::Lang;
 use tunnelscope_core::query::{TimeWindow, format_term};
 use tunnelscope_core::view_state::{ViewState, fingerprint};
 use tunnelscope_core::views::page::SessionSort;
@@ -123,6 +124,8 @@ pub struct AppState {
     pub local_time: bool,
     /// Dark theme.
     pub dark: bool,
+    /// The page's language.
+    pub lang: Lang,
     /// The keyboard-shortcut help is open.
     pub show_help: bool,
     /// A notice (a link made for other files, …).
@@ -333,6 +336,8 @@ pub enum Action {
     ToggleLocalTime,
     /// Switch between light and dark.
     SetDark(bool),
+    /// The language chosen with the switch.
+    SetLang(Lang),
     /// Open or close the shortcut help.
     ToggleHelp,
     /// Show or clear a notice.
@@ -506,12 +511,7 @@ impl Reducible for AppState {
                 let generation = req.generation;
                 let notice = s.link.fingerprint.as_ref().map(|link_fp| {
                     let fp = s.fingerprint();
-                    (fp != *link_fp).then(|| {
-                        format!(
-                            "This link was made for a different set of files (fingerprint {link_fp}, loaded {fp}): \
-                             the view was restored, but results may differ."
-                        )
-                    })
+                    (fp != *link_fp).then(|| (s.lang.texts().link_other_files)(link_fp, &fp))
                 });
                 let restore = s.link.selection.take();
                 let mut s = Rc::new(s).reduce(Action::RequestView(req)).reduce(Action::Loaded {
@@ -610,6 +610,7 @@ impl Reducible for AppState {
             }
             Action::ToggleLocalTime => s.local_time = !s.local_time,
             Action::SetDark(dark) => s.dark = dark,
+            Action::SetLang(lang) => s.lang = lang,
             Action::ToggleHelp => s.show_help = !s.show_help,
             Action::Notice(n) => s.notice = n,
             Action::ViewArrived(view) => {
@@ -691,11 +692,7 @@ impl Reducible for AppState {
             }
             Action::Failed(message) => s.error = Some(message),
             Action::EngineStopped(message) => {
-                s.error = Some(format!(
-                    "The engine stopped ({message}), probably out of memory: the browser holds at most 4 GB per worker. \
-                     Everything loaded was lost. The next load starts a fresh engine: load less at once \
-                     (`tunnelscope extract` keeps only the EICE-related events)."
-                ));
+                s.error = Some((s.lang.texts().engine_stopped)(&message));
                 // The fresh engine holds nothing: show nothing rather than what was lost.
                 s.files = Rc::default();
                 s.view = Rc::new(View::default());

@@ -81,8 +81,6 @@ pub const MIN_TICK_PX: f64 = 48.0;
 /// No step is tried whose ticks would outnumber this.
 const MAX_TICKS: usize = 1_000;
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
 /// The unit of a tick step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
@@ -282,8 +280,9 @@ fn civil(w: i64) -> Civil {
     Civil { y, mo, d, h: ms / HOUR, mi: ms % HOUR / MIN, s: ms % MIN / SEC }
 }
 
+/// The month's abbreviation in the page's language (English in native tests).
 fn month_name(mo: i64) -> &'static str {
-    MONTHS[(mo.clamp(1, 12) - 1) as usize]
+    crate::page::i18n::texts().months[(mo.clamp(1, 12) - 1) as usize]
 }
 
 /// A tick's label: the finest unit its step shows (`10:30`, `Oct 3`, `Oct`, `2026`).
@@ -291,7 +290,7 @@ fn primary_label(c: &Civil, unit: Unit) -> String {
     match unit {
         Unit::Second => format!("{:02}:{:02}:{:02}", c.h, c.mi, c.s),
         Unit::Minute | Unit::Hour => format!("{:02}:{:02}", c.h, c.mi),
-        Unit::Day | Unit::Week => format!("{} {}", month_name(c.mo), c.d),
+        Unit::Day | Unit::Week => (crate::page::i18n::texts().day_month)(c.d as u32, month_name(c.mo)),
         Unit::Month => month_name(c.mo).to_owned(),
         Unit::Year => c.y.to_string(),
     }
@@ -301,7 +300,9 @@ fn primary_label(c: &Civil, unit: Unit) -> String {
 /// months), shown where it changes; none under years.
 fn context_label(c: &Civil, unit: Unit) -> Option<String> {
     match unit {
-        Unit::Second | Unit::Minute | Unit::Hour => Some(format!("{} {}, {}", month_name(c.mo), c.d, c.y)),
+        Unit::Second | Unit::Minute | Unit::Hour => {
+            Some((crate::page::i18n::texts().day_month_year)(c.d as u32, month_name(c.mo), c.y))
+        }
         Unit::Day | Unit::Week | Unit::Month => Some(c.y.to_string()),
         Unit::Year => None,
     }

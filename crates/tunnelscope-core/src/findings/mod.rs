@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::Said;
 use crate::ids::EventId;
 use crate::model::EndpointOp;
 use crate::time::format_rfc3339;
@@ -347,6 +348,8 @@ pub struct Finding {
     pub first_ms: i64,
     pub last_ms: i64,
     pub explanation: String,
+    /// The sentence as data, for the page to say it in its language.
+    pub said: Said,
     pub evidence: Vec<u32>,
 }
 

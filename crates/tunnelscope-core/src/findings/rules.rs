@@ -6,8 +6,9 @@ use std::net::IpAddr;
 
 use hashbrown::{HashMap, HashSet};
 
-use super::explain::{distinct, explain, plural, span};
+use super::explain::{distinct, explain};
 use super::{Act, EventIn, Finding, HOUR, MIN, Rule, Settings};
+use crate::i18n::{Lang, Said};
 use crate::model::EndpointOp;
 use crate::time::format_rfc3339;
 
@@ -86,16 +87,11 @@ pub(super) fn runs(rule: &'static Rule, events: &[EventIn<'_>], s: &Settings, ou
     }
 }
 
-fn finding(
-    rule: &'static Rule,
-    subject: &str,
-    events: &[EventIn<'_>],
-    evidence: Vec<u32>,
-    explanation: String,
-) -> Finding {
+fn finding(rule: &'static Rule, subject: &str, events: &[EventIn<'_>], evidence: Vec<u32>, said: Said) -> Finding {
     let first_ms = events[evidence[0] as usize].time_ms;
     let last_ms = events[evidence[evidence.len() - 1] as usize].time_ms;
-    Finding { rule, subject: subject.to_owned(), first_ms, last_ms, explanation, evidence }
+    let explanation = (Lang::DEFAULT.texts().explain)(&said);
+    Finding { rule, subject: subject.to_owned(), first_ms, last_ms, explanation, said, evidence }
 }
 
 /// `new-source-ip`: each principal's first tunnel from an IP it had not used, more than the
@@ -110,14 +106,15 @@ pub(super) fn new_source_ip(rule: &'static Rule, events: &[EventIn<'_>], s: &Set
         let (first, ips) = seen.entry(e.principal_key).or_insert_with(|| (e.time_ms, HashSet::new()));
         let used = ips.len();
         if ips.insert(e.source_ip) && e.time_ms - *first > s.baseline_ms {
-            let explanation = format!(
-                "{}: first OpenTunnel from {} ({}), {} after their first tunnel in the data; {} used before",
-                e.principal,
-                e.source_ip,
-                if e.failed { "denied" } else { "accepted" },
-                span(e.time_ms - *first),
-                plural(used, "other source IP", "other source IPs")
-            );
+            let explanation = Said {
+                rule: rule.name.to_owned(),
+                subject: e.principal.to_owned(),
+                n: used as u64,
+                ip: e.source_ip.to_owned(),
+                failed: e.failed,
+                span_ms: e.time_ms - *first,
+                ..Said::default()
+            };
             out.push(finding(rule, e.principal, events, vec![i as u32], explanation));
         }
     }
@@ -150,12 +147,14 @@ pub(super) fn short_lived(rule: &'static Rule, events: &[EventIn<'_>], s: &Setti
                         if life > s.max_life_ms || tunnels.is_empty() {
                             continue;
                         }
-                        let explanation = format!(
-                            "{id}: created at {}, used by {}, deleted {} later",
-                            format_rfc3339(events[create as usize].time_ms),
-                            plural(tunnels.len(), "tunnel", "tunnels"),
-                            span(life)
-                        );
+                        let explanation = Said {
+                            rule: rule.name.to_owned(),
+                            subject: id.clone(),
+                            n: tunnels.len() as u64,
+                            at: format_rfc3339(events[create as usize].time_ms),
+                            span_ms: life,
+                            ..Said::default()
+                        };
                         let mut evidence = vec![create];
                         evidence.extend(tunnels);
                         evidence.push(i);
@@ -191,11 +190,13 @@ pub(super) fn client_ip(rule: &'static Rule, events: &[EventIn<'_>], out: &mut V
     for id in order {
         let evidence = by_endpoint.remove(id).unwrap_or_default();
         let who: BTreeSet<&str> = evidence.iter().map(|&i| events[i as usize].principal).collect();
-        let explanation = format!(
-            "{id}: PreserveClientIp set to false by {} ({}); instances see the endpoint's address, not the client's",
-            plural(evidence.len(), "call", "calls"),
-            who.into_iter().collect::<Vec<_>>().join(", ")
-        );
+        let explanation = Said {
+            rule: rule.name.to_owned(),
+            subject: id.to_owned(),
+            n: evidence.len() as u64,
+            who: who.into_iter().map(str::to_owned).collect(),
+            ..Said::default()
+        };
         out.push(finding(rule, id, events, evidence, explanation));
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::findings::{self, FindingCounts, FindingRow, Settings, Severity};
+use crate::i18n::Said;
 use crate::pairing::TunnelPairings;
 use crate::query::{FindingSel, Marks};
 use crate::sessions::{self, DEFAULT_GAP_MS, Session, SessionCounts, SessionRow, Sessions};
@@ -25,6 +26,8 @@ pub struct Insight {
     session_of: HashMap<u32, u32>,
     /// Every finding, most severe first.
     rows: Vec<FindingRow>,
+    /// Per finding, its sentence as data.
+    said: Vec<Said>,
     /// Per finding, its evidence's dataset indices, ascending.
     evidence: Vec<Vec<u32>>,
     /// Per finding, its first and last evidence time, ms.
@@ -55,7 +58,8 @@ impl Insight {
             })
             .collect();
         let spans = found.iter().map(|f| (f.first_ms, f.last_ms)).collect();
-        Self { gap_ms, settings, order, sessions, by_id, session_of, rows, evidence, spans }
+        let said = found.into_iter().map(|f| f.said).collect();
+        Self { gap_ms, settings, order, sessions, by_id, session_of, rows, said, evidence, spans }
     }
 
     /// The gap the sessions were grouped with, ms.
@@ -108,6 +112,29 @@ impl Insight {
         &self.rows
     }
 
+    /// Finding `k`'s sentence as data.
+    pub fn said(&self, k: usize) -> &Said {
+        static NONE: Said = Said {
+            rule: String::new(),
+            subject: String::new(),
+            n: 0,
+            within_ms: None,
+            accepted: 0,
+            failed: false,
+            ports: Vec::new(),
+            targets: Vec::new(),
+            names: Vec::new(),
+            who: Vec::new(),
+            span_ms: 0,
+            at: String::new(),
+            day_start: 0,
+            day_end: 0,
+            offset: String::new(),
+            ip: String::new(),
+        };
+        self.said.get(k).unwrap_or(&NONE)
+    }
+
     /// The evidence of finding `k`: dataset indices, ascending.
     pub fn evidence(&self, k: usize) -> &[u32] {
         self.evidence.get(k).map_or(&[], Vec::as_slice)
@@ -124,6 +151,7 @@ impl Insight {
             first_ms,
             last_ms,
             explanation: row.explanation.clone(),
+            said: self.said(k).clone(),
         })
     }
 
@@ -171,8 +199,10 @@ pub struct FindingMark {
     pub severity: Severity,
     pub first_ms: i64,
     pub last_ms: i64,
-    /// Its sentence, for the mark's hover text.
+    /// Its sentence, for the mark's hover text, and as data for the page's language.
     pub explanation: String,
+    #[serde(default)]
+    pub said: Said,
 }
 
 /// [`Marks`] over an [`Insight`] and the tunnels' pairings.

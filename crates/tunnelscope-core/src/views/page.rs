@@ -10,6 +10,7 @@ use super::insight::{FindingMark, Insight, settings_from};
 use super::{Coverage, EndpointLife, EventRow, Grouping, Histogram, Lane, SortOrder, ViewIndex, coverage};
 use crate::dataset::{Dataset, EndpointChangeRow, FileReport, Stats, TunnelRow};
 use crate::findings::{FindingCounts, FindingRow};
+use crate::i18n::Said;
 use crate::model::EndpointOp;
 use crate::pairing::TunnelPairings;
 use crate::query::{Query, QueryIndex, TimeWindow};
@@ -300,6 +301,10 @@ pub struct Page {
     pub finding_counts: FindingCounts,
     /// A window of those findings, most severe (or newest) first.
     pub findings: Vec<FindingRow>,
+    /// Each of those findings' sentence as data, for the page's language (`findings[k]`'s is
+    /// `findings_said[k]`).
+    #[serde(default)]
+    pub findings_said: Vec<Said>,
     /// Every finding in the view where the timeline marks it (at most [`MAX_FINDING_MARKS`],
     /// most severe first).
     pub finding_marks: Vec<FindingMark>,
@@ -374,12 +379,9 @@ pub fn build_page(dataset: &Dataset, prep: &Prepared, req: &PageRequest, sizes: 
         by_severity.sort_unstable();
         by_severity.iter().take(MAX_FINDING_MARKS).filter_map(|&k| insight.finding_mark(k)).collect()
     };
-    let findings = found
-        .iter()
-        .skip(req.finding_offset)
-        .take(sizes.summary_rows)
-        .map(|&k| insight.findings()[k].clone())
-        .collect();
+    let window: Vec<usize> = found.iter().skip(req.finding_offset).take(sizes.summary_rows).copied().collect();
+    let findings = window.iter().map(|&k| insight.findings()[k].clone()).collect();
+    let findings_said = window.iter().map(|&k| insight.said(k).clone()).collect();
     let mut lanes = prep.view_index.lanes(dataset, &matching, req.grouping, Some(&prep.pairings));
     super::attach_sessions(dataset, &insight, &mut lanes);
     let (n_tunnel_rows, tunnels) = matching_rows(&prep.tunnel_rows, &prep.tunnel_idx, &mask, req.offset, sizes.rows);
@@ -445,6 +447,7 @@ pub fn build_page(dataset: &Dataset, prep: &Prepared, req: &PageRequest, sizes: 
         n_findings: found.len(),
         finding_counts,
         findings,
+        findings_said,
         finding_marks,
         settings_errors,
     }

@@ -2,6 +2,7 @@
 //! sub-rows) grouped by principal, target or endpoint.
 
 use super::*;
+use crate::i18n::SessionSaid;
 
 /// How the tunnel timeline groups tunnels into swimlanes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -132,6 +133,9 @@ pub struct SessionMark {
     pub row: u32,
     /// What the bar is, for its hover text: "alice → 10.0.2.40:22 via eice-0a1b…, 7 tunnels, …".
     pub title: String,
+    /// The same as data, for the page's language.
+    #[serde(default)]
+    pub said: SessionSaid,
 }
 
 /// A lane stacks overlapping tunnels into at most this many sub-rows.
@@ -362,6 +366,7 @@ fn pack_sessions(sessions: &mut [SessionMark], max_rows: u32) -> u32 {
 fn session_mark(ds: &Dataset, insight: &Insight, s: u32) -> SessionMark {
     let session = insight.sessions()[s as usize];
     let first = insight.tunnels_of(s).next().and_then(|i| ds.full_event(i));
+    let mut said = SessionSaid::default();
     let (id, title) = match first.as_ref().and_then(|e| Some((e, e.tunnel()?))) {
         Some((e, t)) => {
             let who = if e.principal.is_empty() { "(unknown)" } else { e.principal };
@@ -381,6 +386,15 @@ fn session_mark(ds: &Dataset, insight: &Insight, s: u32) -> SessionMark {
             } else {
                 title.push_str(", never opened");
             }
+            said = SessionSaid {
+                who: e.principal.to_owned(),
+                target: target.clone(),
+                endpoint: t.endpoint_id.clone(),
+                tunnels: session.tunnels,
+                failed: session.failed,
+                span: clock_span(session.start_ms, session.last_start_ms).trim_end_matches(" UTC").to_owned(),
+                until: (session.accepted > 0).then(|| clock(session.latest_end_ms, session.start_ms)),
+            };
             (e.event_id.to_string(), title)
         }
         None => (String::new(), String::new()),
@@ -394,6 +408,7 @@ fn session_mark(ds: &Dataset, insight: &Insight, s: u32) -> SessionMark {
         failed: session.failed,
         row: 0,
         title,
+        said,
     }
 }
 

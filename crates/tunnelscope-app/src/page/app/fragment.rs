@@ -1,6 +1,7 @@
 //! The URL fragment as a hook: kept in step with the view (query, window, grouping, selection,
 //! the files' fingerprint), and Back or Forward turned into the entry's view again.
 
+use tunnelscope_core::i18n::Lang;
 use tunnelscope_core::view_state::ViewState;
 use tunnelscope_core::views::Grouping;
 use wasm_bindgen::JsValue;
@@ -58,9 +59,13 @@ pub(super) fn use_fragment(state: &UseReducerHandle<AppState>) {
             state.view.n_events_total,
             r.gap.clone(),
             r.settings.clone(),
+            state.lang,
         );
-        use_effect_with(deps, move |(query, window, grouping, selected, n_events, gap, settings)| {
-            if *n_events > 0 || !query.is_empty() {
+        use_effect_with(deps, move |(query, window, grouping, selected, n_events, gap, settings, lang)| {
+            let lang = if *lang == Lang::DEFAULT { String::new() } else { lang.code().to_owned() };
+            // A language in the link is rewritten whenever it changes, data or none.
+            let lang_changed = ViewState::from_fragment(&location_hash()).lang != lang;
+            if *n_events > 0 || !query.is_empty() || lang_changed {
                 let vs = ViewState {
                     query: query.clone(),
                     window: *window,
@@ -73,6 +78,7 @@ pub(super) fn use_fragment(state: &UseReducerHandle<AppState>) {
                     fingerprint: files_fingerprint(&files),
                     gap: gap.clone(),
                     settings: settings.clone(),
+                    lang,
                 };
                 let fragment = vs.to_fragment();
                 let current = location_hash();
@@ -89,6 +95,10 @@ pub(super) fn use_fragment(state: &UseReducerHandle<AppState>) {
         use_memo((), move |_| {
             Callback::from(move |_: web_sys::Event| {
                 let link = ViewState::from_fragment(&location_hash());
+                // A link that names a language (typed or pasted into this tab) switches to it.
+                if let Some(lang) = Lang::from_code(&link.lang) {
+                    d.dispatch(Action::SetLang(lang));
+                }
                 let selected = link.selected.clone();
                 d.dispatch(Action::ChangeView(ViewChange::Restore(link)));
                 d.dispatch(Action::Select(selected));

@@ -4,7 +4,8 @@ use tunnelscope_core::views::EventDetail;
 use yew::prelude::*;
 
 use crate::page::components::event_table::filter_value;
-use crate::page::fmt::{fmt_rfc3339, fmt_time, max_duration_text, visible};
+use crate::page::fmt::{fmt_rfc3339, fmt_time, max_duration_in, visible};
+use crate::page::i18n::use_texts;
 
 /// Props of [`DetailPanel`].
 #[derive(Properties, PartialEq)]
@@ -37,19 +38,20 @@ fn text(s: &str) -> Html {
 /// The detail panel.
 #[function_component(DetailPanel)]
 pub fn detail_panel(props: &DetailPanelProps) -> Html {
+    let tx = use_texts();
     let Some(id) = &props.selected else { return html! {} };
     let on_close = props.on_close.reform(|_: MouseEvent| ());
     let Some(d) = &props.detail else {
         return html! {
             <aside class="detail-panel" data-testid="detail-panel" data-event-id={id.clone()}>
                 <div class="detail-panel__bar">
-                    <h2>{"Selected event"}</h2>
-                    <button onclick={on_close} title="Esc">{"close"}</button>
+                    <h2>{tx.selected_event}</h2>
+                    <button onclick={on_close} title="Esc">{tx.close}</button>
                 </div>
                 if props.missing {
-                    <p data-testid="detail-missing">{format!("No loaded event has the ID {}: the link was made for other files, or the file that holds it is not loaded.", visible(id))}</p>
+                    <p data-testid="detail-missing">{(tx.detail_missing)(&visible(id))}</p>
                 } else {
-                    <p>{"Loading the event…"}</p>
+                    <p>{tx.loading_event}</p>
                 }
             </aside>
         };
@@ -66,13 +68,13 @@ pub fn detail_panel(props: &DetailPanelProps) -> Html {
     let tunnel = d.tunnel.as_ref().map(|t| {
         html! {
             <>
-                {field("endpoint", filter_value("endpoint", &t.endpoint_id, f))}
-                {field("target", filter_value("target", &t.private_ip, f))}
-                {field("port", html! { {t.port.map(|p| p.to_string()).unwrap_or_default()} })}
-                {field("max duration", text(&max_duration_text(t.max_duration_secs, t.max_duration_assumed)))}
-                {field("latest possible end", text(&fmt_rfc3339(&t.latest_end, props.local_time)))}
-                {field("outcome", text(if t.outcome == "failed" { "failed" } else { "accepted (authorised; not proof a connection reached the instance)" }))}
-                {field("instance", text(&format!("{} {} ({})", t.instance_id, if t.os_user.is_empty() { String::new() } else { format!("as {}", t.os_user) }, crate::page::fmt::pairing_label(t.pairing))))}
+                {field(tx.endpoint, filter_value("endpoint", &t.endpoint_id, f))}
+                {field(tx.target, filter_value("target", &t.private_ip, f))}
+                {field(tx.port, html! { {t.port.map(|p| p.to_string()).unwrap_or_default()} })}
+                {field(tx.max_duration, text(&max_duration_in(t.max_duration_secs, t.max_duration_assumed, tx)))}
+                {field(tx.latest_possible_end, text(&fmt_rfc3339(&t.latest_end, props.local_time)))}
+                {field(tx.outcome, text(if t.outcome == "failed" { tx.failed } else { tx.accepted_long }))}
+                {field(tx.instance, text(&format!("{} ({})", if t.os_user.is_empty() { format!("{} ", t.instance_id) } else { (tx.as_user)(&t.instance_id, &t.os_user) }, crate::page::fmt::pairing_label(t.pairing, tx))))}
             </>
         }
     });
@@ -82,7 +84,7 @@ pub fn detail_panel(props: &DetailPanelProps) -> Html {
         html! {
             <li data-testid="related-event" data-event-id={rel.row.event_id.clone()}>
                 <button type="button" class="link detail-panel__open" onclick={on_click}>
-                    <span class="muted">{rel.relation.clone()}</span>{" "}
+                    <span class="muted">{(tx.relation)(&rel.relation)}</span>{" "}
                     <span class="mono">{fmt_time(rel.row.time_ms, props.local_time)}</span>{" "}
                     {visible(&rel.row.event_name).into_owned()}{" · "}{visible(&rel.row.principal).into_owned()}
                 </button>
@@ -93,24 +95,30 @@ pub fn detail_panel(props: &DetailPanelProps) -> Html {
         <aside class="detail-panel" data-testid="detail-panel" data-event-id={r.event_id.clone()}>
             <div class="detail-panel__bar">
                 <h2>{visible(&r.event_name).into_owned()}</h2>
-                <button onclick={on_close} title="Esc">{"close"}</button>
+                <button onclick={on_close} title="Esc">{tx.close}</button>
             </div>
             <dl class="detail-panel__fields">
-                {field("time", text(&fmt_time(r.time_ms, props.local_time)))}
-                {field("principal", filter_value("user", &r.principal, f))}
-                {field("source IP", filter_value("ip", &r.source_ip, f))}
-                {field("user agent", text(&r.user_agent))}
-                {field("event source", text(&r.event_source))}
-                {field("region / account", text(&format!("{} / {}", r.region, r.account)))}
-                {field("error", text(&r.error_code))}
-                {field("event ID", text(&r.event_id))}
+                {field((tx.time)(false).split(' ').next().unwrap_or_default(), text(&fmt_time(r.time_ms, props.local_time)))}
+                {field(tx.principal, filter_value("user", &r.principal, f))}
+                {field(tx.source_ip, filter_value("ip", &r.source_ip, f))}
+                {field(tx.user_agent, text(&r.user_agent))}
+                {field(tx.event_source, text(&r.event_source))}
+                {field(tx.region_account, text(&format!("{} / {}", r.region, r.account)))}
+                {field(tx.error, text(&r.error_code))}
+                {field(tx.event_id, text(&r.event_id))}
+                if !d.synthesized_from.is_empty() {
+                    <dt>{tx.read_from}</dt>
+                    <dd data-testid="detail-read-from" data-from={d.synthesized_from.clone()}>
+                        {text(&(tx.read_from_value)(&d.synthesized_from, &d.lossy_fields))}
+                    </dd>
+                }
                 {for tunnel}
             </dl>
             if !d.related.is_empty() {
-                <h3>{"Related events"}</h3>
+                <h3>{tx.related_events}</h3>
                 <ul class="detail-panel__related">{for related}</ul>
             }
-            <div class="detail-panel__raw-bar"><h3>{"Raw record"}</h3><button data-testid="copy-raw" onclick={on_copy}>{"copy"}</button></div>
+            <div class="detail-panel__raw-bar"><h3>{tx.raw_record}</h3><button data-testid="copy-raw" onclick={on_copy}>{tx.copy}</button></div>
             <pre class="detail-panel__raw mono" data-testid="raw-json">{d.raw_pretty.clone()}</pre>
         </aside>
     }

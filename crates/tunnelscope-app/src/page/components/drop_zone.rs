@@ -12,6 +12,8 @@ use web_sys::{
 };
 use yew::prelude::*;
 
+use crate::page::i18n::use_texts;
+
 /// Folders deeper than this are not descended into (a link loop cannot hang the page).
 const MAX_FOLDER_DEPTH: usize = 64;
 
@@ -135,20 +137,21 @@ pub fn drop_zone(props: &DropZoneProps) -> Html {
         })
     };
     let class = classes!("drop-zone", (*over).then_some("drop-zone--over"));
+    let t = use_texts();
     html! {
         <div {class} data-testid="drop-zone" ondragover={on_drag_over} ondragleave={on_drag_leave} ondrop={on_drop}>
             <p class="drop-zone__hint">
-                {"Drop CloudTrail exports here (.json, .json.gz, NDJSON, lookup-events, EventBridge, CloudWatch Logs), or "}
+                {t.drop_hint}
                 <label class="drop-zone__pick">
-                    {"choose files"}
+                    {t.choose_files}
                     <input type="file" multiple=true data-testid="file-input" onchange={on_change.clone()} />
                 </label>
-                {" or "}
+                {t.or}
                 <label class="drop-zone__pick">
-                    {"a folder"}
+                    {t.a_folder}
                     <input type="file" multiple=true webkitdirectory=true data-testid="folder-input" onchange={on_change} />
                 </label>
-                {". Nothing leaves your browser."}
+                {t.nothing_leaves}
             </p>
         </div>
     }

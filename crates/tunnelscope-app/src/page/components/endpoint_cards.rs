@@ -4,6 +4,8 @@
 use tunnelscope_core::views::EndpointLife;
 use yew::prelude::*;
 
+use crate::page::i18n::use_texts;
+
 use crate::page::components::event_table::filter_value;
 use crate::page::fmt::{fmt_time, visible};
 
@@ -19,31 +21,28 @@ pub struct EndpointCardsProps {
 }
 
 fn card(e: &EndpointLife, local: bool, on_filter: &Callback<(String, String)>) -> Html {
+    let tx = crate::page::i18n::texts();
     let t = |ms: Option<i64>| ms.map(|v| fmt_time(v, local));
     let created = match (t(e.create_ms), e.created_by.is_empty()) {
-        (Some(at), false) => format!("create requested {at} by {}", visible(&e.created_by)),
-        (Some(at), true) => format!("create requested {at}"),
-        (None, _) => format!("created before the data starts (first seen {})", fmt_time(e.first_seen_ms, local)),
+        (Some(at), false) => (tx.create_requested)(&at) + &(tx.by)(&visible(&e.created_by)),
+        (Some(at), true) => (tx.create_requested)(&at),
+        (None, _) => (tx.created_before)(&fmt_time(e.first_seen_ms, local)),
     };
     let deleted = match t(e.delete_ms) {
-        Some(at) => format!(
-            "delete requested {at}{}",
-            if e.deleted_by.is_empty() { String::new() } else { format!(" by {}", visible(&e.deleted_by)) }
-        ),
-        None => format!("not deleted in the data (last seen {})", fmt_time(e.last_seen_ms, local)),
+        Some(at) => {
+            (tx.delete_requested)(&at)
+                + &if e.deleted_by.is_empty() { String::new() } else { (tx.by)(&visible(&e.deleted_by)) }
+        }
+        None => (tx.not_deleted)(&fmt_time(e.last_seen_ms, local)),
     };
     let preserve = match e.preserve_client_ip {
         Some(true) => "true",
         Some(false) => "false",
-        None => "not in the data",
+        None => tx.not_in_data,
     };
     let usage = match (t(e.first_use_ms), t(e.last_use_ms)) {
-        (Some(a), Some(b)) => format!(
-            "{} ({} failed), first {a}, last {b}",
-            crate::page::fmt::count(e.n_tunnels, "tunnel", "tunnels"),
-            e.n_failed
-        ),
-        _ => "no tunnels".to_owned(),
+        (Some(a), Some(b)) => (tx.usage)(&tx.count(e.n_tunnels, tx.n_tunnels), e.n_failed, &a, &b),
+        _ => tx.no_tunnels.to_owned(),
     };
     html! {
         <article class="endpoint-card" data-testid="endpoint-card" data-endpoint-id={e.endpoint_id.clone()}>
@@ -52,19 +51,19 @@ fn card(e: &EndpointLife, local: bool, on_filter: &Callback<(String, String)>) -
             <ul>
                 <li>{created}</li>
                 if !e.modify_ms.is_empty() {
-                    <li>{format!("{} modify request(s){}", e.modify_ms.len(), if e.modified_by.is_empty() { String::new() } else { format!(" by {}", e.modified_by.iter().map(|m| visible(m).into_owned()).collect::<Vec<_>>().join(", ")) })}</li>
+                    <li>{format!("{}{}", (tx.modify_requests)(e.modify_ms.len()), if e.modified_by.is_empty() { String::new() } else { (tx.by)(&e.modified_by.iter().map(|m| visible(m).into_owned()).collect::<Vec<_>>().join(", ")) })}</li>
                 }
                 <li>{deleted}</li>
-                <li>{format!("{} describe call(s)", e.describe_ms.len())}</li>
+                <li>{(tx.describe_calls)(e.describe_ms.len())}</li>
                 <li>{usage}</li>
                 if !(e.vpc_id.is_empty() && e.subnet_id.is_empty()) {
                     <li class="mono">{[e.vpc_id.as_str(), e.subnet_id.as_str()].iter().filter(|s| !s.is_empty()).map(|s| visible(s).into_owned()).collect::<Vec<_>>().join(" · ")}</li>
                 }
                 if !e.security_group_ids.is_empty() {
-                    <li class="mono">{format!("security groups: {}", e.security_group_ids.iter().map(|s| visible(s).into_owned()).collect::<Vec<_>>().join(" "))}</li>
+                    <li class="mono">{format!("{}{}", tx.security_groups, e.security_group_ids.iter().map(|s| visible(s).into_owned()).collect::<Vec<_>>().join(" "))}</li>
                 }
                 <li>{format!("preserveClientIp: {preserve}")}</li>
-                if !e.ip_address_type.is_empty() { <li>{format!("IP address type: {}", visible(&e.ip_address_type))}</li> }
+                if !e.ip_address_type.is_empty() { <li>{format!("{}{}", tx.ip_address_type, visible(&e.ip_address_type))}</li> }
                 if !e.dns_name.is_empty() { <li class="mono">{visible(&e.dns_name).into_owned()}</li> }
             </ul>
         </article>
@@ -74,9 +73,10 @@ fn card(e: &EndpointLife, local: bool, on_filter: &Callback<(String, String)>) -
 /// The endpoint panel.
 #[function_component(EndpointCards)]
 pub fn endpoint_cards(props: &EndpointCardsProps) -> Html {
+    let t = use_texts();
     html! {
         <section class="endpoint-cards" data-testid="endpoint-panel">
-            <h2>{format!("Endpoints ({})", props.endpoints.len())}</h2>
+            <h2>{(t.endpoints_title)(props.endpoints.len())}</h2>
             <div class="endpoint-cards__grid">
                 {for props.endpoints.iter().map(|e| card(e, props.local_time, &props.on_filter))}
             </div>

@@ -5,7 +5,8 @@ use tunnelscope_core::dataset::EndpointChangeCounts;
 use yew::prelude::*;
 
 use crate::page::components::event_table::on_row_key;
-use crate::page::fmt::{fmt_rfc3339, thousands, time_header, visible};
+use crate::page::fmt::{fmt_rfc3339, visible};
+use crate::page::i18n::use_texts;
 
 /// Props of [`EndpointChanges`].
 #[derive(Properties, PartialEq)]
@@ -27,13 +28,7 @@ pub struct EndpointChangesProps {
 
 fn label(op: &str) -> &'static str {
     // Create/Delete responses only show *-in-progress: say "requested", not "created".
-    match op {
-        "create" => "create requested",
-        "modify" => "modify requested",
-        "delete" => "delete requested",
-        "describe" => "describe",
-        _ => "",
-    }
+    (crate::page::i18n::texts().op)(op)
 }
 
 fn row(r: &EndpointChangeRow, props: &EndpointChangesProps) -> Html {
@@ -55,11 +50,11 @@ fn row(r: &EndpointChangeRow, props: &EndpointChangesProps) -> Html {
             tabindex="0" onclick={on_click} onkeydown={on_row_key(&props.on_select, &r.event_id)}>
             <td class="mono">{fmt_rfc3339(&r.time, props.local_time)}</td>
             <td>{label(&r.op)}</td>
-            <td class="mono">{if r.endpoint_ids.is_empty() { "(all)".to_owned() } else { visible(&r.endpoint_ids.join(" ")).into_owned() }}</td>
+            <td class="mono">{if r.endpoint_ids.is_empty() { crate::page::i18n::texts().all_endpoints.to_owned() } else { visible(&r.endpoint_ids.join(" ")).into_owned() }}</td>
             <td>{visible(&r.principal).into_owned()}</td>
             <td class="mono">{visible(&r.source_ip).into_owned()}</td>
             <td>{visible(&r.region).into_owned()}</td>
-            <td class="wrap">{visible(&if r.error_code.is_empty() { details } else { format!("failed: {}", r.error_code) }).into_owned()}</td>
+            <td class="wrap">{visible(&if r.error_code.is_empty() { details } else { (crate::page::i18n::texts().failed_with)(&r.error_code) }).into_owned()}</td>
         </tr>
     }
 }
@@ -68,17 +63,18 @@ fn row(r: &EndpointChangeRow, props: &EndpointChangesProps) -> Html {
 #[function_component(EndpointChanges)]
 pub fn endpoint_changes(props: &EndpointChangesProps) -> Html {
     let c = &props.counts;
+    let t = use_texts();
     html! {
         <section class="endpoint-changes" data-testid="endpoint-changes" data-create={c.create.to_string()}
             data-modify={c.modify.to_string()} data-delete={c.delete.to_string()} data-describe={c.describe.to_string()}>
-            <h2>{format!("Endpoint activity ({})", thousands(props.total as u64))}</h2>
+            <h2>{(t.endpoint_activity)(&t.num(props.total as u64))}</h2>
             if props.total == 0 {
-                <p class="empty">{"No endpoint Create, Modify, Delete or Describe events match."}</p>
+                <p class="empty">{t.no_endpoint_activity}</p>
             } else {
                 <div class="table-scroll"><table class="tokens">
                     <thead><tr>
-                        <th>{time_header(props.local_time)}</th><th>{"change"}</th><th>{"endpoint"}</th><th>{"principal"}</th>
-                        <th>{"source IP"}</th><th>{"region"}</th><th>{"details"}</th>
+                        <th>{(t.time)(props.local_time)}</th><th>{t.change}</th><th>{t.endpoint}</th><th>{t.principal}</th>
+                        <th>{t.source_ip}</th><th>{t.region}</th><th>{t.details}</th>
                     </tr></thead>
                     <tbody>{for props.rows.iter().map(|r| row(r, props))}</tbody>
                 </table></div>

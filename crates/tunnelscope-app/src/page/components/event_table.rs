@@ -6,8 +6,9 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use crate::page::fmt::{fmt_time, thousands, time_header, visible};
+use crate::page::fmt::{fmt_time, visible};
 use crate::page::hooks::use_css;
+use crate::page::i18n::use_texts;
 use crate::page::virtual_scroll;
 
 const ROW_PX: f64 = 24.0;
@@ -51,7 +52,7 @@ pub fn filter_value(key: &'static str, value: &str, on_filter: &Callback<(String
         e.stop_propagation();
         (key.to_owned(), v.clone())
     });
-    html! { <button type="button" class="filterable" title={format!("filter by {key}")} onclick={on_click}>{visible(value).into_owned()}</button> }
+    html! { <button type="button" class="filterable" title={(crate::page::i18n::texts().filter_by)(key)} onclick={on_click}>{visible(value).into_owned()}</button> }
 }
 
 /// Opens a row from the keyboard (Enter or Space), as a click does.
@@ -164,6 +165,7 @@ pub fn event_table(props: &EventTableProps) -> Html {
             }
         })
     };
+    let t = use_texts();
     let rows = range.clone().filter(|i| loaded.contains(i)).map(|i| {
         let r = &props.rows[i - props.offset];
         let id = r.event_id.clone();
@@ -187,16 +189,16 @@ pub fn event_table(props: &EventTableProps) -> Html {
     html! {
         <section class="event-table" data-testid="event-table">
             <div class="event-table__bar">
-                <h2>{format!("Events ({})", thousands(props.total as u64))}</h2>
-                <label><input type="checkbox" data-testid="eice-only" checked={props.eice_only} onchange={on_toggle} />{" EICE-related only"}</label>
+                <h2>{(t.events_title)(&t.num(props.total as u64))}</h2>
+                <label><input type="checkbox" data-testid="eice-only" checked={props.eice_only} onchange={on_toggle} />{t.eice_only}</label>
             </div>
             <div class="event-table__scroll">
                 <div class="event-table__head" role="row">
                     <span class="c-time"><button class="link" data-testid="sort-time" onclick={on_sort}>
-                        {format!("{} {}", time_header(props.local_time), if props.order == SortOrder::TimeAsc { "▲" } else { "▼" })}</button></span>
-                    <span class="c-principal">{"principal"}</span><span class="c-name">{"event name"}</span>
-                    <span class="c-source">{"event source"}</span><span class="c-ip">{"source IP"}</span>
-                    <span class="c-region">{"region"}</span><span class="c-error">{"error"}</span>
+                        {format!("{} {}", (t.time)(props.local_time), if props.order == SortOrder::TimeAsc { "▲" } else { "▼" })}</button></span>
+                    <span class="c-principal" title={t.principal}>{t.principal}</span><span class="c-name" title={t.event_name}>{t.event_name}</span>
+                    <span class="c-source" title={t.event_source}>{t.event_source}</span><span class="c-ip">{t.source_ip}</span>
+                    <span class="c-region">{t.region}</span><span class="c-error">{t.error}</span>
                 </div>
                 <div class="event-table__viewport" role="table" aria-rowcount={props.total.to_string()}
                     ref={viewport} onscroll={on_scroll} onkeydown={on_keys} data-testid="event-viewport">

@@ -3,9 +3,9 @@
 
 use yew::prelude::*;
 
-use crate::page::fmt::thousands;
 use crate::page::state::ExportRun;
 use crate::protocol::ExportKind;
+use tunnelscope_core::i18n::{Lang, Texts};
 
 /// Props of [`ExportProgress`].
 #[derive(Properties, PartialEq)]
@@ -18,23 +18,33 @@ pub struct ExportProgressProps {
 
 /// What an export holds, as the progress line names it.
 pub fn what(kind: ExportKind) -> &'static str {
-    match kind {
-        ExportKind::TunnelsCsv => "tunnels as CSV",
-        ExportKind::TunnelsJson => "tunnels as JSON",
-        ExportKind::EventsCsv => "events as CSV",
-        ExportKind::EventsJson => "events as JSON",
-        ExportKind::Records => "raw records",
-        ExportKind::SessionsCsv => "sessions as CSV",
-        ExportKind::SessionsJson => "sessions as JSON",
-        ExportKind::FindingsCsv => "findings as CSV",
-        ExportKind::FindingsJson => "findings as JSON",
-    }
+    what_in(kind, Lang::DEFAULT.texts())
+}
+
+/// [`what`] in the language of `t`.
+pub fn what_in(kind: ExportKind, t: &Texts) -> &'static str {
+    (t.export_kind)(match kind {
+        ExportKind::TunnelsCsv => "tunnels-csv",
+        ExportKind::TunnelsJson => "tunnels-json",
+        ExportKind::EventsCsv => "events-csv",
+        ExportKind::EventsJson => "events-json",
+        ExportKind::Records => "records",
+        ExportKind::SessionsCsv => "sessions-csv",
+        ExportKind::SessionsJson => "sessions-json",
+        ExportKind::FindingsCsv => "findings-csv",
+        ExportKind::FindingsJson => "findings-json",
+    })
 }
 
 /// How far it got: `12,345 of 50,000 records`, or what it waits for.
 pub fn progress_text(run: &ExportRun) -> String {
+    progress_in(run, Lang::DEFAULT.texts())
+}
+
+/// [`progress_text`] in the language of `t`.
+pub fn progress_in(run: &ExportRun, t: &Texts) -> String {
     if !run.started {
-        return "waiting for the engine (a load in progress ends first)…".to_owned();
+        return t.export_waiting.to_owned();
     }
     let noun = match run.kind {
         ExportKind::TunnelsCsv | ExportKind::TunnelsJson => "tunnels",
@@ -43,7 +53,7 @@ pub fn progress_text(run: &ExportRun) -> String {
         ExportKind::SessionsCsv | ExportKind::SessionsJson => "sessions",
         ExportKind::FindingsCsv | ExportKind::FindingsJson => "findings",
     };
-    format!("{} of {} {noun}", thousands(run.done), thousands(run.total))
+    (t.export_rows)(&t.num(run.done), &t.num(run.total), noun)
 }
 
 /// The export progress line.
@@ -52,16 +62,17 @@ pub fn export_progress(props: &ExportProgressProps) -> Html {
     let r = &props.run;
     // Without a value a `<progress>` shows that work goes on without saying how far.
     let value = r.started.then(|| r.done.to_string());
+    let t = crate::page::i18n::use_texts();
     html! {
         <div class="export-progress" data-testid="export-progress" data-done={r.done.to_string()}
             data-total={r.total.to_string()} role="status">
-            <span>{format!("Exporting {}:", what(r.kind))}</span>
+            <span>{(t.exporting)(what_in(r.kind, t))}</span>
             <progress class="export-progress__bar" max={r.total.max(1).to_string()} {value}
-                aria-label={format!("Export of {}", what(r.kind))} />
-            <span class="export-progress__text">{progress_text(r)}</span>
+                aria-label={(t.export_of)(what_in(r.kind, t))} />
+            <span class="export-progress__text">{progress_in(r, t)}</span>
             <button data-testid="export-cancel" onclick={props.on_cancel.clone()} disabled={r.cancelling}
-                title="Stop the export: nothing is downloaded">
-                {if r.cancelling { "Cancelling…" } else { "Cancel" }}
+                title={t.export_cancel_title}>
+                {if r.cancelling { t.cancelling } else { t.cancel }}
             </button>
         </div>
     }

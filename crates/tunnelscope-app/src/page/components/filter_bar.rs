@@ -12,6 +12,8 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::page::i18n::use_texts;
+
 /// Props of [`FilterBar`].
 #[derive(Properties, PartialEq)]
 pub struct FilterBarProps {
@@ -34,6 +36,8 @@ pub(crate) struct NotApplied {
     pub(crate) after: String,
     /// What is wrong, with the position for people (1-based character).
     pub(crate) message: String,
+    /// Where it goes wrong: the character, counted from 1.
+    pub(crate) at: usize,
     /// The query the data on screen is filtered by; empty: none (everything is shown).
     pub(crate) showing: String,
 }
@@ -54,7 +58,8 @@ pub(crate) fn not_applied(refused: Option<&str>, applied: &str) -> Option<NotApp
         before: text[..range.start].to_owned(),
         bad: text[range.clone()].to_owned(),
         after: text[range.end..].to_owned(),
-        message: format!("{} (at character {})", e.message, e.start + 1),
+        message: e.message.clone(),
+        at: e.start + 1,
         showing: showing.to_owned(),
     })
 }
@@ -100,13 +105,14 @@ pub fn filter_bar(props: &FilterBarProps) -> Html {
         })
     };
     let value = active.unwrap_or(&props.query).to_owned();
+    let t = use_texts();
     html! {
         <div class="filter-bar">
             <input
                 class="filter-bar__input"
                 type="search"
                 data-testid="filter-input"
-                placeholder="Filter: user:alice port:3389 ip:203.0.113.0/24 outcome:failed -event:DescribeInstanceConnectEndpoints (Enter applies)"
+                placeholder={t.filter_placeholder}
                 value={value}
                 onkeydown={on_key}
                 spellcheck="false"
@@ -115,14 +121,14 @@ pub fn filter_bar(props: &FilterBarProps) -> Html {
             />
             if let Some(n) = &note {
                 <div class="filter-bar__error" id="filter-error" data-testid="filter-error" role="alert">
-                    <div><strong>{"Not applied: "}</strong>{n.message.clone()}</div>
+                    <div><strong>{t.not_applied}</strong>{(t.at_character)(&(t.query_error)(&n.message), n.at)}</div>
                     <div class="mono" data-testid="filter-error-query">
                         {n.before.clone()}<mark data-testid="filter-error-span">{n.bad.clone()}</mark>{n.after.clone()}
                     </div>
                     <div data-testid="filter-in-effect">
-                        {"Showing: "}
+                        {t.showing}
                         if n.showing.is_empty() {
-                            {"everything (no filter)"}
+                            {t.everything}
                         } else {
                             <code class="mono">{n.showing.clone()}</code>
                         }
@@ -141,7 +147,7 @@ mod tests {
     fn a_refused_query_names_its_fault_and_the_query_still_applied() {
         let n = not_applied(Some("user:alice OR"), "port:22").unwrap();
         assert_eq!((n.before.as_str(), n.bad.as_str(), n.after.as_str()), ("user:alice ", "OR", ""));
-        assert!(n.message.contains("needs a term after it") && n.message.contains("character 12"), "{n:?}");
+        assert!(n.message.contains("needs a term after it") && n.at == 12, "{n:?}");
         assert_eq!(n.showing, "port:22");
         let n = not_applied(Some("(user:alice"), "").unwrap();
         assert_eq!((n.before.as_str(), n.bad.as_str(), n.after.as_str()), ("", "(", "user:alice"));

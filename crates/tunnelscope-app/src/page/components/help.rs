@@ -3,6 +3,8 @@
 use tunnelscope_core::query::QUERY_HELP;
 use yew::prelude::*;
 
+use crate::page::i18n::use_texts;
+
 /// Props of [`Help`].
 #[derive(Properties, PartialEq)]
 pub struct HelpProps {
@@ -14,22 +16,18 @@ pub struct HelpProps {
 #[function_component(Help)]
 pub fn help(props: &HelpProps) -> Html {
     let on_close = props.on_close.reform(|_: MouseEvent| ());
+    let t = use_texts();
+    let keys = ["/", "?", "Esc", "W / S", "A / D", "0", "L"];
     html! {
-        <div class="help" data-testid="help" role="dialog" aria-label="Keyboard shortcuts and query language">
+        <div class="help" data-testid="help" role="dialog" aria-label={t.help_label}>
             <div class="help__box">
-                <div class="help__bar"><h2>{"Shortcuts"}</h2><button onclick={on_close}>{"close"}</button></div>
+                <div class="help__bar"><h2>{t.shortcuts}</h2><button onclick={on_close}>{t.close}</button></div>
                 <table>
-                    <tr><td class="mono">{"/"}</td><td>{"focus the filter"}</td></tr>
-                    <tr><td class="mono">{"?"}</td><td>{"this help"}</td></tr>
-                    <tr><td class="mono">{"Esc"}</td><td>{"close the detail panel / help"}</td></tr>
-                    <tr><td class="mono">{"W / S"}</td><td>{"zoom the timeline in / out (click it first)"}</td></tr>
-                    <tr><td class="mono">{"A / D"}</td><td>{"pan the timeline left / right"}</td></tr>
-                    <tr><td class="mono">{"0"}</td><td>{"reset the timeline zoom"}</td></tr>
-                    <tr><td class="mono">{"L"}</td><td>{"UTC / local time"}</td></tr>
+                    {for keys.iter().zip(t.keys).map(|(k, what)| html! { <tr><td class="mono">{*k}</td><td>{what}</td></tr> })}
                 </table>
-                <h2>{"Query language"}</h2>
-                <p>{"Different keys combine with AND, the same key repeated with OR, -term negates. Quote values with spaces."}</p>
-                <table>{for QUERY_HELP.iter().map(|(term, meaning)| html! { <tr><td class="mono">{*term}</td><td>{*meaning}</td></tr> })}</table>
+                <h2>{t.query_language}</h2>
+                <p>{t.query_rules}</p>
+                <table>{for QUERY_HELP.iter().map(|(term, meaning)| html! { <tr><td class="mono">{*term}</td><td>{(t.query_help)(term, meaning)}</td></tr> })}</table>
             </div>
         </div>
     }

@@ -3,6 +3,9 @@
 
 use yew::prelude::*;
 
+use tunnelscope_core::i18n::{Lang, Texts};
+
+#[cfg(test)]
 use crate::page::fmt::thousands;
 use crate::page::hooks::use_css;
 use crate::page::state::ProgressSummary;
@@ -43,13 +46,18 @@ pub fn rate_text(summary: &ProgressSummary) -> String {
 
 /// The time left, or what is happening instead.
 pub fn eta_text(summary: &ProgressSummary) -> String {
+    eta_in(summary, Lang::DEFAULT.texts())
+}
+
+/// [`eta_text`] in the language of `t`.
+pub fn eta_in(summary: &ProgressSummary, t: &Texts) -> String {
     let p = summary.progress;
     if p.bytes_total > 0 && p.bytes_done >= p.bytes_total {
-        return "finishing…".to_owned();
+        return t.finishing.to_owned();
     }
     match summary.secs_left() {
-        Some(s) => format!("about {} left", time_left(s)),
-        None => "estimating…".to_owned(),
+        Some(s) => (t.time_left)(&time_left(s)),
+        None => t.estimating.to_owned(),
     }
 }
 
@@ -61,6 +69,7 @@ pub fn load_progress(props: &LoadProgressProps) -> Html {
     let percent = s.fraction() * 100.0;
     // Through the CSSOM: the CSP refuses a `style=` attribute (the bar showed full at all times).
     let fill = use_node_ref();
+    let t = crate::page::i18n::use_texts();
     use_css(fill.clone(), vec![("width", format!("{percent:.1}%"))]);
     html! {
         <div class="load-progress" data-testid="load-progress" role="status" aria-live="polite">
@@ -70,20 +79,20 @@ pub fn load_progress(props: &LoadProgressProps) -> Html {
             </div>
             <div class="load-progress__numbers">
                 <span data-testid="progress-bytes" data-done={p.bytes_done.to_string()} data-total={p.bytes_total.to_string()}>
-                    {format!("{} of {}", mb(p.bytes_done), mb(p.bytes_total))}
+                    {(t.mb_of)(&format!("{} MB", t.decimal(p.bytes_done as f64 / 1_000_000.0, 1)), &format!("{} MB", t.decimal(p.bytes_total as f64 / 1_000_000.0, 1)))}
                 </span>
                 <span data-testid="progress-events" data-value={p.records_done.to_string()}>
-                    {format!("{} read", crate::page::fmt::count(p.records_done, "event", "events"))}
+                    {(t.read_events)(&t.count(p.records_done, t.n_events))}
                 </span>
                 <span data-testid="progress-files" data-done={p.files_done.to_string()} data-total={p.files_total.to_string()}>
-                    {format!("{} / {}", thousands(p.files_done as u64), crate::page::fmt::count(p.files_total as u64, "file", "files"))}
+                    {format!("{} / {}", t.num(p.files_done as u64), t.count(p.files_total as u64, t.n_files))}
                 </span>
-                <span data-testid="progress-rate">{rate_text(s)}</span>
-                <span data-testid="progress-eta">{eta_text(s)}</span>
+                <span data-testid="progress-rate">{rate_text(s).replace('.', &t.decimal.to_string())}</span>
+                <span data-testid="progress-eta">{eta_in(s, t)}</span>
                 <button class="load-progress__cancel" data-testid="cancel-load" onclick={props.on_cancel.clone()}
                     disabled={props.cancelling}
-                    title="Stop loading: files already read stay loaded, the file being read is dropped">
-                    {if props.cancelling { "Cancelling…" } else { "Cancel" }}
+                    title={t.cancel_title}>
+                    {if props.cancelling { t.cancelling } else { t.cancel }}
                 </button>
             </div>
         </div>

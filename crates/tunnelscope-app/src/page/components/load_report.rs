@@ -1,7 +1,10 @@
 //! LoadReport: every file with its status and reason, and its record counts.
 
+use tunnelscope_core::i18n::Texts;
 use tunnelscope_core::{FileReport, FileStatus};
 use yew::prelude::*;
+
+use crate::page::i18n::use_texts;
 
 /// Props of [`LoadReport`].
 #[derive(Properties, PartialEq)]
@@ -25,25 +28,25 @@ struct RowText {
     notes: Vec<String>,
 }
 
-fn row_text(f: &FileReport) -> RowText {
+fn row_text(f: &FileReport, t: &Texts) -> RowText {
     let shown = |s: &str| crate::page::fmt::visible(s).into_owned();
     let is_reason = !f.reason.is_empty();
     RowText {
         name: shown(&f.name),
         summary: if is_reason {
-            shown(&f.reason)
+            shown(&(t.report_text)(&f.reason))
         } else {
-            format!("{} loaded, {} duplicates, {} invalid", f.n_loaded, f.n_duplicates, f.n_invalid)
+            (t.file_counts)(f.n_loaded, f.n_duplicates, f.n_invalid)
         },
         is_reason,
-        invalid: f.invalid.iter().map(|i| shown(&format!("{}: {}", i.position, i.reason))).collect(),
-        notes: f.all_notes().iter().map(|n| shown(n)).collect(),
+        invalid: f.invalid.iter().map(|i| shown(&format!("{}: {}", i.position, (t.report_text)(&i.reason)))).collect(),
+        notes: f.all_notes().iter().map(|n| shown(&(t.report_text)(n))).collect(),
     }
 }
 
-fn row(f: &FileReport) -> Html {
+fn row(f: &FileReport, t: &Texts) -> Html {
     let status = f.status.as_str();
-    let t = row_text(f);
+    let text = row_text(f, t);
     // The same accounting as `tunnelscope stats --json`'s `files_detail`, as attributes.
     let d = f.detail();
     html! {
@@ -52,21 +55,21 @@ fn row(f: &FileReport) -> Html {
             data-shape={d.shape.map_or("", |s| s.as_str())} data-loaded={d.loaded.to_string()}
             data-duplicates={d.duplicates.to_string()} data-invalid={d.invalid.to_string()}
             data-id-collisions={d.id_collisions.to_string()}>
-            <span class="load-report__status">{status}</span>
-            <span class="load-report__name mono">{t.name}</span>
-            if t.is_reason {
-                <span class="load-report__reason">{t.summary}</span>
+            <span class="load-report__status">{(t.file_status)(status)}</span>
+            <span class="load-report__name mono">{text.name}</span>
+            if text.is_reason {
+                <span class="load-report__reason">{text.summary}</span>
             } else {
-                <span class="load-report__counts">{t.summary}</span>
+                <span class="load-report__counts">{text.summary}</span>
             }
-            if !t.notes.is_empty() {
+            if !text.notes.is_empty() {
                 <ul class="load-report__notes">
-                    {for t.notes.into_iter().map(|n| html! { <li data-testid="file-note">{n}</li> })}
+                    {for text.notes.into_iter().map(|n| html! { <li data-testid="file-note">{n}</li> })}
                 </ul>
             }
-            if !t.invalid.is_empty() {
+            if !text.invalid.is_empty() {
                 <ul class="load-report__invalid">
-                    {for t.invalid.into_iter().map(|i| html! { <li>{i}</li> })}
+                    {for text.invalid.into_iter().map(|i| html! { <li>{i}</li> })}
                 </ul>
             }
         </li>
@@ -80,6 +83,7 @@ const FIRST_FILES: usize = 200;
 #[function_component(LoadReport)]
 pub fn load_report(props: &LoadReportProps) -> Html {
     let show_all = use_state(|| false);
+    let t = use_texts();
     if props.files.is_empty() {
         return html! {};
     }
@@ -98,11 +102,10 @@ pub fn load_report(props: &LoadReportProps) -> Html {
     };
     html! {
         <details class="load-report" data-testid="load-report" open=true>
-            <summary>{format!("Load report: {}, {} read, {} skipped, {} rejected",
-                crate::page::fmt::count(props.files.len() as u64, "file", "files"), count(FileStatus::Read), count(FileStatus::Skipped), count(FileStatus::Rejected))}</summary>
-            <ul>{for order.iter().take(shown).map(|f| row(f))}</ul>
+            <summary>{(t.load_report)(&t.count(props.files.len() as u64, t.n_files), count(FileStatus::Read), count(FileStatus::Skipped), count(FileStatus::Rejected))}</summary>
+            <ul>{for order.iter().take(shown).map(|f| row(f, t))}</ul>
             if shown < order.len() {
-                <button data-testid="load-report-all" onclick={on_all}>{format!("show all {} files", order.len())}</button>
+                <button data-testid="load-report-all" onclick={on_all}>{(t.show_all_files)(order.len())}</button>
             }
         </details>
     }
@@ -127,10 +130,11 @@ mod tests {
             r#""}]}"#
         );
         ds.add_file("odd\u{202e}.json", doc.as_bytes());
-        let rejected = row_text(&ds.files()[0]);
+        let en = tunnelscope_core::i18n::Lang::DEFAULT.texts();
+        let rejected = row_text(&ds.files()[0], en);
         assert_eq!(rejected.name, "evil⟨U+202E⟩nosj.txt⟨U+001B⟩[31m");
         assert!(rejected.is_reason && !rejected.summary.is_empty(), "{rejected:?}");
-        let read = row_text(&ds.files()[1]);
+        let read = row_text(&ds.files()[1], en);
         assert_eq!(read.name, "odd⟨U+202E⟩.json");
         assert_eq!(read.summary, "1 loaded, 0 duplicates, 1 invalid");
         assert_eq!(read.invalid.len(), 1);

@@ -222,6 +222,7 @@ pub fn overview(props: &OverviewProps) -> Html {
         })
     };
     let on_reset = props.on_window.reform(|_: MouseEvent| None);
+    let t = crate::page::i18n::use_texts();
     let on_key = {
         let (histogram, window, on_window) = (props.histogram.clone(), props.window, props.on_window.clone());
         Callback::from(move |e: KeyboardEvent| {
@@ -235,15 +236,15 @@ pub fn overview(props: &OverviewProps) -> Html {
         <section class="overview" data-testid="overview">
             <div ref={wrap_ref} class="overview__canvas-wrap">
                 <canvas ref={canvas_ref} class="overview__canvas" data-testid="histogram" tabindex="0" role="img"
-                    aria-label="Events over time. Drag, or use the arrow keys, to select a time window (Shift+arrows resize it, + and - zoom, Escape clears)."
+                    aria-label={t.histogram_label}
                     onmousedown={on_down} onmousemove={on_move} onmouseup={on_up} onmouseleave={on_leave} onkeydown={on_key} />
             </div>
             <div class="overview__window">
                 if let Some(w) = props.window {
-                    <span data-testid="time-window">{format!("window: {} → {}", fmt_time(w.start_ms, props.local_time), fmt_time(w.end_ms, props.local_time))}</span>
-                    <button data-testid="clear-window" onclick={on_reset}>{"show all time"}</button>
+                    <span data-testid="time-window">{(t.window_is)(&fmt_time(w.start_ms, props.local_time), &fmt_time(w.end_ms, props.local_time))}</span>
+                    <button data-testid="clear-window" onclick={on_reset}>{t.show_all_time}</button>
                 } else {
-                    <span class="muted">{"Drag across the histogram (or focus it and use the arrow keys) to select a time window."}</span>
+                    <span class="muted">{t.window_hint}</span>
                 }
             </div>
         </section>

@@ -2,6 +2,8 @@
 
 use yew::prelude::*;
 
+use crate::page::i18n::use_texts;
+
 use crate::protocol::WINDOW_ROWS;
 
 /// Props of [`Pager`].
@@ -24,6 +26,7 @@ pub struct PagerProps {
 #[function_component(Pager)]
 pub fn pager(props: &PagerProps) -> Html {
     let size = props.page_size.max(1);
+    let t = use_texts();
     if props.total <= size && props.offset == 0 {
         return html! {};
     }
@@ -33,9 +36,9 @@ pub fn pager(props: &PagerProps) -> Html {
     let on_next = props.on_page.reform(move |_: MouseEvent| next);
     html! {
         <div class="pager">
-            <button disabled={props.offset == 0} onclick={on_prev}>{"◀ previous"}</button>
-            <span>{format!("rows {}–{} of {}", props.offset + 1, props.offset + props.shown, props.total)}</span>
-            <button disabled={next >= props.total} onclick={on_next}>{"next ▶"}</button>
+            <button disabled={props.offset == 0} onclick={on_prev}>{t.previous}</button>
+            <span>{(t.rows_of)(props.offset + 1, props.offset + props.shown, props.total)}</span>
+            <button disabled={next >= props.total} onclick={on_next}>{t.next}</button>
         </div>
     }
 }

@@ -10,7 +10,9 @@ use crate::protocol::SUMMARY_WINDOW_ROWS;
 
 use crate::page::components::event_table::on_row_key;
 use crate::page::components::pager::Pager;
-use crate::page::fmt::{fmt_rfc3339, thousands, visible};
+use crate::page::fmt::{fmt_rfc3339, visible};
+use crate::page::i18n::use_texts;
+use tunnelscope_core::i18n::Texts;
 
 /// Props of [`SessionsTable`].
 #[derive(Properties, PartialEq)]
@@ -61,7 +63,7 @@ fn target(r: &SessionRow) -> String {
     }
 }
 
-fn row(r: &SessionRow, props: &SessionsTableProps) -> Html {
+fn row(r: &SessionRow, t: &Texts, props: &SessionsTableProps) -> Html {
     let open = props.query.trim() == format_term("session", &r.session_id);
     let id = r.session_id.clone();
     let on_click = props.on_open.reform(move |_: MouseEvent| id.clone());
@@ -69,7 +71,7 @@ fn row(r: &SessionRow, props: &SessionsTableProps) -> Html {
     let instances = if r.os_users.is_empty() {
         r.instance_ids.join(", ")
     } else {
-        format!("{} as {}", r.instance_ids.join(", "), r.os_users.join(", "))
+        (t.as_user)(&r.instance_ids.join(", "), &r.os_users.join(", "))
     };
     html! {
         <>
@@ -78,7 +80,7 @@ fn row(r: &SessionRow, props: &SessionsTableProps) -> Html {
             onclick={on_click} onkeydown={on_row_key(&props.on_open, &r.session_id)}>
             <td class="mono">{fmt_rfc3339(&r.start, props.local_time)}</td>
             <td class="mono">{fmt_rfc3339(&r.last_start, props.local_time)}</td>
-            <td class="mono" title="the latest its tunnels may have lasted">{fmt_rfc3339(&r.latest_end, props.local_time)}</td>
+            <td class="mono" title={t.latest_end_title}>{fmt_rfc3339(&r.latest_end, props.local_time)}</td>
             <td data-col="principal" title={r.principal_arn.clone()}>{visible(&r.principal).into_owned()}</td>
             <td class="mono">{visible(&r.source_ip).into_owned()}</td>
             <td class="mono">{visible(&r.endpoint_id).into_owned()}</td>
@@ -90,17 +92,16 @@ fn row(r: &SessionRow, props: &SessionsTableProps) -> Html {
         if open {
             <tr class="sessions__detail" data-testid="session-detail">
                 <td colspan="10" class="wrap">
-                    <div>{format!("Session {} · {} tunnel(s), {} accepted, {} failed · account {} · {}",
-                        r.session_id, r.tunnels, r.accepted, r.failed, r.account, r.region)}</div>
-                    <div>{"Instances: "}{if r.instance_ids.is_empty() { "not paired".to_owned() } else { visible(&r.instance_ids.join(", ")).into_owned() }}
-                        {" · OS users: "}{if r.os_users.is_empty() { "unknown".to_owned() } else { visible(&r.os_users.join(", ")).into_owned() }}</div>
-                    <div class="sessions__tunnels">{"Tunnels: "}
+                    <div>{(t.session_summary)(&r.session_id, r.tunnels as u64, r.accepted as u64, r.failed as u64, &r.account, &r.region)}</div>
+                    <div>{t.instances_label}{if r.instance_ids.is_empty() { t.not_paired.to_owned() } else { visible(&r.instance_ids.join(", ")).into_owned() }}
+                        {t.os_users_label}{if r.os_users.is_empty() { t.unknown.to_owned() } else { visible(&r.os_users.join(", ")).into_owned() }}</div>
+                    <div class="sessions__tunnels">{t.tunnels_label}
                         {for r.event_ids.iter().map(|id| {
                             let pick = id.clone();
                             html! { <button class="link mono" onclick={props.on_select.reform(move |_: MouseEvent| pick.clone())}>{visible(id).into_owned()}</button> }
                         })}
                     </div>
-                    <div class="muted">{"The tables below show this session's tunnels and the key pushes paired with them; the detail shows what the principal did around the first tunnel."}</div>
+                    <div class="muted">{t.session_note}</div>
                 </td>
             </tr>
         }
@@ -121,32 +122,33 @@ pub fn sessions_table(props: &SessionsTableProps) -> Html {
             }
         })
     };
+    let t = use_texts();
     html! {
         <section class="sessions" data-testid="sessions-table">
             <div class="sessions__bar">
-                <h2>{format!("Sessions ({})", thousands(props.total as u64))}</h2>
-                <label class="muted" title="A tunnel joins a session when it starts at most this long after the session's latest possible end (10m, 90s, 1h30m). Enter applies.">
-                    {"gap "}
+                <h2>{(t.sessions_title)(&t.num(props.total as u64))}</h2>
+                <label class="muted" title={t.gap_title}>
+                    {t.gap}
                     <input class="sessions__gap" data-testid="session-gap" size="6" value={props.gap_typed.clone()}
-                        placeholder={props.gap.clone()} onkeydown={on_gap} aria-label="session gap" />
+                        placeholder={props.gap.clone()} onkeydown={on_gap} aria-label={t.gap_label} />
                 </label>
-                <span class="muted">{"one person's tunnels from one source IP through one endpoint to one target and port, joined while each starts within the gap; click a session to open it"}</span>
+                <span class="muted">{t.sessions_hint}</span>
             </div>
             if props.total == 0 {
-                <p class="empty">{"No sessions match."}</p>
+                <p class="empty">{t.no_sessions}</p>
             } else {
                 <div class="table-scroll"><table class="tokens">
                     <thead><tr>
-                        {sort_header(if props.local_time { "start (local)" } else { "start (UTC)" }, if props.sort == SessionSort::Start { SessionSort::StartDesc } else { SessionSort::Start }, props)}
-                        <th>{"last start"}</th>
-                        {sort_header("latest end", SessionSort::Span, props)}
-                        {sort_header("principal", SessionSort::Principal, props)}
-                        <th>{"source IP"}</th><th>{"endpoint"}</th><th>{"target"}</th>
-                        {sort_header("tunnels", SessionSort::Tunnels, props)}
-                        {sort_header("failed", SessionSort::Failed, props)}
-                        <th>{"instance"}</th>
+                        {sort_header((t.start)(props.local_time), if props.sort == SessionSort::Start { SessionSort::StartDesc } else { SessionSort::Start }, props)}
+                        <th>{t.last_start}</th>
+                        {sort_header(t.latest_end, SessionSort::Span, props)}
+                        {sort_header(t.principal, SessionSort::Principal, props)}
+                        <th>{t.source_ip}</th><th>{t.endpoint}</th><th>{t.target}</th>
+                        {sort_header(t.tunnels, SessionSort::Tunnels, props)}
+                        {sort_header(t.failed, SessionSort::Failed, props)}
+                        <th>{t.instance}</th>
                     </tr></thead>
-                    <tbody>{for props.rows.iter().map(|r| row(r, props))}</tbody>
+                    <tbody>{for props.rows.iter().map(|r| row(r, t, props))}</tbody>
                 </table></div>
                 <Pager total={props.total} offset={props.offset} shown={props.rows.len()} on_page={props.on_page.clone()} page_size={SUMMARY_WINDOW_ROWS} />
             }

@@ -1,5 +1,6 @@
 //! StatsBar: the counters over the events matching the current query.
 
+use crate::page::i18n::use_texts;
 use tunnelscope_core::Stats;
 use yew::prelude::*;
 
@@ -33,24 +34,25 @@ fn stat(testid: &'static str, label: &'static str, value: u64) -> Html {
 #[function_component(StatsBar)]
 pub fn stats_bar(props: &StatsBarProps) -> Html {
     let s = &props.stats;
+    let t = use_texts();
     html! {
         <div class="stats-bar">
-            {stat("stat-events", "events", props.n_events)}
-            {stat("stat-tunnels", "tunnels", s.tunnels.total)}
-            {stat("stat-failed-tunnels", "failed tunnels", s.tunnels.failed)}
-            {stat("stat-endpoints", "endpoints", s.endpoints.len() as u64)}
-            {stat("stat-principals", "principals", s.principals)}
-            {stat("stat-source-ips", "source IPs", props.n_source_ips)}
-            {stat("stat-sessions", "sessions", props.n_sessions)}
-            {stat("stat-findings", "findings", props.n_findings)}
+            {stat("stat-events", t.stat_events, props.n_events)}
+            {stat("stat-tunnels", t.stat_tunnels, s.tunnels.total)}
+            {stat("stat-failed-tunnels", t.stat_failed_tunnels, s.tunnels.failed)}
+            {stat("stat-endpoints", t.stat_endpoints, s.endpoints.len() as u64)}
+            {stat("stat-principals", t.stat_principals, s.principals)}
+            {stat("stat-source-ips", t.stat_source_ips, props.n_source_ips)}
+            {stat("stat-sessions", t.stat_sessions, props.n_sessions)}
+            {stat("stat-findings", t.stat_findings, props.n_findings)}
             <div class="stats-bar__accounting" data-testid="stat-accounting"
                 data-files-read={s.files.read.to_string()} data-files-skipped={s.files.skipped.to_string()}
                 data-files-rejected={s.files.rejected.to_string()} data-records-loaded={s.records.loaded.to_string()}
                 data-records-duplicates={s.records.duplicates.to_string()} data-records-invalid={s.records.invalid.to_string()}>
-                {format!(
-                    "files: {} read, {} skipped, {} rejected · records: {} loaded, {} duplicates, {} invalid",
-                    s.files.read, s.files.skipped, s.files.rejected, s.records.loaded, s.records.duplicates, s.records.invalid
-                )}
+                {(t.accounting)([
+                    &t.num(s.files.read), &t.num(s.files.skipped), &t.num(s.files.rejected),
+                    &t.num(s.records.loaded), &t.num(s.records.duplicates), &t.num(s.records.invalid),
+                ])}
             </div>
         </div>
     }

@@ -3,7 +3,8 @@
 
 use yew::prelude::*;
 
-use crate::page::fmt::count;
+use crate::page::i18n::use_texts;
+
 use crate::page::state::LoadPhase;
 
 /// Props of [`StatusBar`].
@@ -26,19 +27,13 @@ pub struct StatusBarProps {
 #[function_component(StatusBar)]
 pub fn status_bar(props: &StatusBarProps) -> Html {
     let cancelled = props.cancelled && props.phase == LoadPhase::Done;
+    let t = use_texts();
+    let (events, files) = (t.count(props.n_events_total, t.n_events), t.count(props.n_files as u64, t.n_files));
     let text = match props.phase {
-        LoadPhase::Idle => "No data loaded. Drop files or load the sample.".to_owned(),
-        LoadPhase::Loading => "Loading…".to_owned(),
-        LoadPhase::Done if cancelled => format!(
-            "Loading cancelled: {} loaded from {} (the files read before the cancel)",
-            count(props.n_events_total, "event", "events"),
-            count(props.n_files as u64, "file", "files")
-        ),
-        LoadPhase::Done => format!(
-            "{} loaded from {}",
-            count(props.n_events_total, "event", "events"),
-            count(props.n_files as u64, "file", "files")
-        ),
+        LoadPhase::Idle => t.idle.to_owned(),
+        LoadPhase::Loading => t.loading.to_owned(),
+        LoadPhase::Done if cancelled => (t.cancelled_loaded)(&events, &files),
+        LoadPhase::Done => (t.loaded_from)(&events, &files),
     };
     html! {
         <div class="status-bar" data-testid="load-status" data-state={props.phase.as_str()}

@@ -21,7 +21,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, HtmlElement};
 use yew::prelude::*;
 
-use crate::page::fmt::{count, fmt_duration, fmt_time, visible};
+use crate::page::fmt::{fmt_duration, fmt_time, visible};
 use crate::page::hooks::{use_document_event, use_element_width};
 use crate::page::time_scale::TimeScale;
 
@@ -232,56 +232,49 @@ fn hit_lane<'a>(lane: &'a Lane, sub_row: u32, scale: &TimeScale, x: f64, mode: M
 }
 
 fn tooltip_for(mark: &TunnelMark, lane: &Lane, local: bool) -> String {
-    let port = mark.port.map(|p| format!(" port {p}")).unwrap_or_default();
+    let t = crate::page::i18n::texts();
+    let port = mark.port.map(|p| (t.port_n)(&p.to_string())).unwrap_or_default();
+    let label = format!("{}{port}", visible(&lane.label));
     if mark.failed {
-        return format!(
-            "{}{port}\nfailed attempt (never opened)\nat {}\nevent {}",
-            visible(&lane.label),
-            fmt_time(mark.start_ms, local),
-            visible(&mark.event_id)
-        );
+        return (t.tip_failed)(&label, &fmt_time(mark.start_ms, local)) + &(t.event_n)(&visible(&mark.event_id));
     }
     let dur = fmt_duration(((mark.end_ms - mark.start_ms) / 1000).max(0) as u64);
-    let assumed = if mark.assumed { ", max duration assumed" } else { "" };
-    format!(
-        "{}{port}\naccepted (not proof of a connection)\nstart {}\nlatest end {} ({dur}{assumed})\nevent {}",
-        visible(&lane.label),
-        fmt_time(mark.start_ms, local),
-        fmt_time(mark.end_ms, local),
-        visible(&mark.event_id)
-    )
+    let end = format!("{} ({dur}", fmt_time(mark.end_ms, local));
+    (t.tip_accepted)(&label, &fmt_time(mark.start_ms, local), &end, mark.assumed)
+        + ")"
+        + &(t.event_n)(&visible(&mark.event_id))
 }
 
 fn lane_tooltip(lane: &Lane) -> String {
     let mut s = visible(&lane.label).into_owned();
     if !lane.sublabel.is_empty() {
         s.push('\n');
-        s.push_str(&visible(&lane.sublabel));
+        s.push_str(&visible(&(crate::page::i18n::texts().sublabel)(&lane.sublabel)));
     }
-    s.push_str(&format!("\n{} tunnels ({} failed)", lane.marks.len(), lane.n_failed));
+    let t = crate::page::i18n::texts();
+    s.push_str(&(t.tip_lane)(lane.marks.len(), lane.n_failed as usize));
     if !lane.sessions.is_empty() {
         s.push('\n');
-        s.push_str(&count(lane.sessions.len() as u64, "session", "sessions"));
+        s.push_str(&t.count(lane.sessions.len() as u64, t.n_sessions));
     }
     if lane.rows > 1 {
-        s.push_str(&format!("\noverlapping tunnels stacked in {} rows", lane.rows));
+        s.push_str(&(t.tip_stacked)(lane.rows));
     }
     if lane.n_overdrawn > 0 {
-        s.push_str(&format!("\n{} drawn over others (more overlap than rows)", lane.n_overdrawn));
+        s.push_str(&(t.tip_overdrawn)(lane.n_overdrawn as usize));
     }
     s
 }
 
 fn endpoint_tooltip(e: &EndpointLife, local: bool) -> String {
+    let t = crate::page::i18n::texts();
     let created = e
         .create_ms
-        .map(|t| format!("create requested {}", fmt_time(t, local)))
-        .unwrap_or_else(|| "created before the data starts".into());
-    let deleted = e
-        .delete_ms
-        .map(|t| format!("delete requested {}", fmt_time(t, local)))
-        .unwrap_or_else(|| "not deleted in the data".into());
-    format!("{}\n{created}\n{deleted}\n{} tunnels ({} failed)", visible(&e.endpoint_id), e.n_tunnels, e.n_failed)
+        .map(|ms| (t.create_requested)(&fmt_time(ms, local)))
+        .unwrap_or_else(|| t.created_before_short.into());
+    let deleted =
+        e.delete_ms.map(|ms| (t.delete_requested)(&fmt_time(ms, local))).unwrap_or_else(|| t.not_deleted_short.into());
+    format!("{}\n{created}\n{deleted}{}", visible(&e.endpoint_id), (t.tunnels_failed)(e.n_tunnels, e.n_failed))
 }
 
 struct Drag {
@@ -436,7 +429,12 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 row_at(&layout, y).and_then(|(row, sub)| match row {
                     Row::Lane(lane) if x < label_w => Some(lane_tooltip(lane)),
                     Row::Lane(lane) => hit_lane(lane, sub, &s, x - label_w, mode).map(|h| match h {
-                        Hit::Session(m) => visible(&m.title).into_owned(),
+                        Hit::Session(m) => visible(&if m.said.span.is_empty() {
+                            m.title.clone()
+                        } else {
+                            (crate::page::i18n::texts().tip_session)(&m.said)
+                        })
+                        .into_owned(),
                         Hit::Tunnel(m) => tooltip_for(m, lane, props_c.local_time),
                     }),
                     Row::Endpoint(ep) => Some(endpoint_tooltip(ep, props_c.local_time)),
@@ -528,6 +526,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
             }
         })
     };
+    let tt = crate::page::i18n::use_texts();
     let n_marks: usize = props.lanes.iter().map(|l| l.marks.len()).sum();
     let n_sessions: usize = props.lanes.iter().map(|l| l.sessions.len()).sum();
     html! {
@@ -536,18 +535,18 @@ pub fn timeline(props: &TimelineProps) -> Html {
             data-findings={props.finding_marks.len().to_string()}
             data-span-ms={scale.map(|s| format!("{:.0}", s.end_ms - s.start_ms))}>
             <div class="timeline__bar">
-                <h2>{"Timeline"}</h2>
-                <label>{"lanes by "}
+                <h2>{tt.timeline}</h2>
+                <label>{tt.lanes_by}
                     <select data-testid="timeline-grouping" onchange={on_group}>
                         {for [Grouping::Endpoint, Grouping::Target, Grouping::Principal, Grouping::SourceIp].into_iter().map(|g| html! {
-                            <option value={g.as_str()} selected={g == props.grouping}>{g.as_str()}</option>
+                            <option value={g.as_str()} selected={g == props.grouping}>{(tt.grouping)(g.as_str())}</option>
                         })}
                     </select>
                 </label>
-                <span class="timeline__hint">{"wheel or W/S zoom · drag or A/D pan · 0 resets · click selects · a bar per session, a tick per tunnel, zoom in to open sessions into tunnels · bars fade to the latest possible end; hatched = max duration assumed; × = failed (never opened); overlaps stack · strip under the axis: findings"}</span>
+                <span class="timeline__hint">{tt.timeline_hint}</span>
             </div>
             if props.extent.is_none() {
-                <p class="empty">{"Load data to see the timeline."}</p>
+                <p class="empty">{tt.timeline_empty}</p>
             }
             <div class="timeline__scroll" ref={scroll_ref}>
                 <canvas ref={canvas_ref} class="timeline__canvas" tabindex="0" data-testid="timeline-canvas"

@@ -5,7 +5,9 @@ use yew::prelude::*;
 
 use crate::page::components::event_table::on_row_key;
 use crate::page::components::pager::Pager;
-use crate::page::fmt::{fmt_duration, fmt_rfc3339, thousands, time_header, visible};
+use crate::page::fmt::{fmt_duration, fmt_rfc3339, visible};
+use crate::page::i18n::use_texts;
+use tunnelscope_core::i18n::Texts;
 
 /// Props of [`TunnelTable`].
 #[derive(Properties, PartialEq)]
@@ -29,19 +31,22 @@ pub struct TunnelTableProps {
     pub on_select: Callback<String>,
 }
 
-fn duration(secs: u64, assumed: bool) -> String {
+fn duration(secs: u64, assumed: bool, t: &Texts) -> String {
     let text = fmt_duration(secs);
-    if assumed { format!("{text} (assumed)") } else { text }
+    if assumed { format!("{text}{}", t.assumed_short) } else { text }
 }
 
-fn row(r: &TunnelRow, props: &TunnelTableProps) -> Html {
+fn row(r: &TunnelRow, t: &Texts, props: &TunnelTableProps) -> Html {
     let failed = r.outcome == "failed";
     let target = match r.pairing {
         Pairing::KeyPush | Pairing::IpInventory if !r.instance_id.is_empty() => {
-            let user = if r.os_user.is_empty() { String::new() } else { format!(" as {}", r.os_user) };
-            format!("{}{}", r.instance_id, user)
+            if r.os_user.is_empty() {
+                r.instance_id.clone()
+            } else {
+                (t.as_user)(&r.instance_id, &r.os_user)
+            }
         }
-        Pairing::Ambiguous => "ambiguous".to_owned(),
+        Pairing::Ambiguous => t.ambiguous.to_owned(),
         _ => String::new(),
     };
     let id = r.event_id.clone();
@@ -58,8 +63,8 @@ fn row(r: &TunnelRow, props: &TunnelTableProps) -> Html {
             <td class="mono" data-col="endpoint">{visible(&r.endpoint_id).into_owned()}</td>
             <td class="mono" data-col="private-ip">{visible(&r.private_ip).into_owned()}</td>
             <td class="num" data-col="port">{r.port.map(|p| p.to_string()).unwrap_or_default()}</td>
-            <td>{duration(r.max_duration_secs, r.max_duration_assumed)}</td>
-            <td>{if failed { format!("failed: {}", visible(&r.error_code)) } else { "accepted".to_owned() }}</td>
+            <td>{duration(r.max_duration_secs, r.max_duration_assumed, t)}</td>
+            <td>{if failed { (t.failed_with)(&visible(&r.error_code)) } else { t.accepted.to_owned() }}</td>
             <td class="mono">{visible(&target).into_owned()}</td>
         </tr>
     }
@@ -68,19 +73,20 @@ fn row(r: &TunnelRow, props: &TunnelTableProps) -> Html {
 /// The tunnel table.
 #[function_component(TunnelTable)]
 pub fn tunnel_table(props: &TunnelTableProps) -> Html {
+    let t = use_texts();
     html! {
         <section class="tunnel-table" data-testid="tunnel-table">
-            <h2>{format!("Tunnels ({})", thousands(props.total as u64))}</h2>
+            <h2>{(t.tunnels_title)(&t.num(props.total as u64))}</h2>
             if props.total == 0 {
-                <p class="empty">{"No OpenTunnel events match."}</p>
+                <p class="empty">{t.no_tunnels_match}</p>
             } else {
                 <div class="table-scroll"><table class="tokens">
                     <thead><tr>
-                        <th>{time_header(props.local_time)}</th><th>{"principal"}</th><th>{"source IP"}</th><th>{"endpoint"}</th>
-                        <th>{"target IP"}</th><th>{"port"}</th><th>{"max duration"}</th><th>{"outcome"}</th>
-                        <th>{"instance"}</th>
+                        <th>{(t.time)(props.local_time)}</th><th>{t.principal}</th><th>{t.source_ip}</th><th>{t.endpoint}</th>
+                        <th>{t.target_ip}</th><th>{t.port}</th><th>{t.max_duration}</th><th>{t.outcome}</th>
+                        <th>{t.instance}</th>
                     </tr></thead>
-                    <tbody>{for props.rows.iter().map(|r| row(r, props))}</tbody>
+                    <tbody>{for props.rows.iter().map(|r| row(r, t, props))}</tbody>
                 </table></div>
                 <Pager total={props.total} offset={props.offset} shown={props.rows.len()} on_page={props.on_page.clone()} />
             }

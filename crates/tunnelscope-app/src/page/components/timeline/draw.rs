@@ -427,22 +427,23 @@ pub(super) fn draw(canvas: &HtmlCanvasElement, props: &TimelineProps, scale: &Ti
     ctx.clip();
     let text_w = label_w - 10.0;
     ctx.set_fill_style_str(p.muted);
-    let _ = ctx.fill_text(if props.local_time { "local time" } else { "UTC" }, 4.0, 14.0);
+    let tx = crate::page::i18n::texts();
+    let _ = ctx.fill_text(if props.local_time { tx.local_time } else { tx.utc }, 4.0, 14.0);
     ctx.set_fill_style_str(p.fg);
     if let Some(f) = &layout.findings {
-        let _ = ctx.fill_text(&fit_text(&ctx, "Findings", text_w), 4.0, f.top + 11.0);
+        let _ = ctx.fill_text(&fit_text(&ctx, tx.canvas_findings, text_w), 4.0, f.top + 11.0);
     }
-    let _ = ctx.fill_text(&fit_text(&ctx, "Endpoints (create → delete)", text_w), 4.0, layout.endpoints_header + 13.0);
+    let _ = ctx.fill_text(&fit_text(&ctx, tx.canvas_endpoints, text_w), 4.0, layout.endpoints_header + 13.0);
     let lane_header = match mode {
-        Mode::Sessions => format!("Sessions by {}", props.grouping.as_str()),
-        Mode::Tunnels => format!("Tunnels by {}", props.grouping.as_str()),
+        Mode::Sessions => (tx.sessions_by)((tx.grouping)(props.grouping.as_str())),
+        Mode::Tunnels => (tx.tunnels_by)((tx.grouping)(props.grouping.as_str())),
     };
     let _ = ctx.fill_text(&fit_text(&ctx, &lane_header, text_w), 4.0, layout.lanes_header + 13.0);
     for &(row, top, _) in &layout.rows {
         let label = match row {
             Row::Endpoint(e) => visible(&e.endpoint_id).into_owned(),
             Row::Lane(lane) if lane.sublabel.is_empty() => visible(&lane.label).into_owned(),
-            Row::Lane(lane) => format!("{} · {}", visible(&lane.label), visible(&lane.sublabel)),
+            Row::Lane(lane) => format!("{} · {}", visible(&lane.label), visible(&(tx.sublabel)(&lane.sublabel))),
         };
         let _ = ctx.fill_text(&fit_text(&ctx, &label, text_w), 4.0, top + 14.0);
     }

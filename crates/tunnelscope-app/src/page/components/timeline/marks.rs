@@ -167,7 +167,9 @@ pub(super) fn hit_finding<'a>(
 
 /// `rule (severity): explanation`.
 pub(super) fn finding_tooltip(f: &FindingMark) -> String {
-    format!("{} ({}): {}", visible(&f.rule), f.severity.as_str(), visible(&f.explanation))
+    let t = crate::page::i18n::texts();
+    let said = if f.said.rule == f.rule { (t.explain)(&f.said) } else { f.explanation.clone() };
+    format!("{} ({}): {}", visible(&f.rule), (t.severity)(f.severity.as_str()), visible(&said))
 }
 
 /// The finding marks (with their sub-rows) in drawing order: least severe first, so the most
@@ -269,6 +271,7 @@ mod tests {
             first_ms: first,
             last_ms: last,
             explanation: "e".into(),
+            said: Default::default(),
         }
     }
 
