@@ -86,3 +86,14 @@ fn the_parsers_usual_errors_are_said_in_pt_br() {
         assert_eq!((Lang::DEFAULT.texts().query_error)(&e.message), e.message);
     }
 }
+
+#[test]
+fn issue_22_reasons_and_the_collision_note_are_said_in_pt_br() {
+    let pt = tunnelscope_core::i18n::Lang::from_code("pt-BR").unwrap().texts();
+    let note = "2 records reuse an event ID that a different loaded event has (another time, source or name): both are loaded; IDs: \"1\", \"1\"";
+    assert!((pt.report_text)(note).starts_with("2 registros reutilizam o ID de evento"), "{}", (pt.report_text)(note));
+    let sns = "an Amazon SNS notification of a CloudTrail delivery: it names the log files";
+    assert!((pt.report_text)(sns).starts_with("uma notificação do Amazon SNS"));
+    let en = tunnelscope_core::i18n::Lang::DEFAULT.texts();
+    assert_eq!((en.report_text)(note), note);
+}

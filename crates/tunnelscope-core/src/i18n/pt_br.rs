@@ -209,10 +209,30 @@ fn report_text(s: &str) -> String {
         ("corrupt", "corrompido"),
         ("CloudTrail digest file", "arquivo de resumo (digest) do CloudTrail"),
         ("not CloudTrail", "não é CloudTrail"),
+        ("an Amazon SNS notification of a CloudTrail delivery", "uma notificação do Amazon SNS de uma entrega do CloudTrail"),
+        ("Elastic document without its CloudTrail record", "documento do Elastic sem o seu registro do CloudTrail"),
+        ("OCSF record of class", "registro OCSF da classe"),
+        ("_raw is not a JSON record", "_raw não é um registro JSON"),
+    ];
+    // Notes with a number first (issue 22's ID collisions).
+    const INSIDE: &[(&str, &str)] = &[
+        (
+            " records reuse an event ID that a different loaded event has (another time, source or name): both are loaded; IDs",
+            " registros reutilizam o ID de evento de outro evento carregado (outro horário, origem ou nome): os dois foram carregados; IDs",
+        ),
+        (
+            " record reuses an event ID that a different loaded event has (another time, source or name): both are loaded; ID",
+            " registro reutiliza o ID de evento de outro evento carregado (outro horário, origem ou nome): os dois foram carregados; ID",
+        ),
     ];
     for (en, pt) in SAID {
         if let Some(rest) = s.strip_prefix(en) {
             return format!("{pt}{rest}");
+        }
+    }
+    for (en, pt) in INSIDE {
+        if s.contains(en) {
+            return s.replacen(en, pt, 1);
         }
     }
     s.to_owned()
