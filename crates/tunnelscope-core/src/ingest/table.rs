@@ -79,21 +79,15 @@ pub(super) fn parse(bytes: &[u8], not_csv: &str) -> ParsedFile {
     };
     let mut out = ParsedFile::read(shape);
     let mut index = 0u32;
-    let mut lines = LineCounter::default();
-    for row in rows {
+    for (line, row) in lined_rows(bytes, rows) {
         let row = match row {
             Ok(r) => r,
-            Err(e) => {
-                let line = lines.line_at(bytes, e.position().map_or(0, |p| p.byte()));
-                out.push_invalid(|| format!("line {line}"), format!("unreadable CSV: {e}"));
+            Err(reason) => {
+                out.push_invalid(|| format!("line {line}"), reason);
                 index = index.saturating_add(1);
                 continue;
             }
         };
-        let line = lines.line_at(bytes, row.position().map_or(0, |p| p.byte()));
-        if row.len() == 1 && row.get(0).is_some_and(|f| f.trim_ascii().is_empty()) {
-            continue;
-        }
         if row.as_slice().len() > MAX_RECORD_BYTES {
             return ParsedFile::rejected(format!(
                 "the row at line {line} is {} bytes, beyond the {MAX_RECORD_BYTES} byte limit for one record",
@@ -115,21 +109,15 @@ pub(super) fn parse(bytes: &[u8], not_csv: &str) -> ParsedFile {
 fn splunk_csv(bytes: &[u8], rows: impl Iterator<Item = csv::Result<csv::ByteRecord>>, raw_col: usize) -> ParsedFile {
     let mut out = ParsedFile::read(Shape::Splunk);
     let mut index = 0usize;
-    let mut lines = LineCounter::default();
-    for row in rows {
+    for (line, row) in lined_rows(bytes, rows) {
         let row = match row {
             Ok(r) => r,
-            Err(e) => {
-                let line = lines.line_at(bytes, e.position().map_or(0, |p| p.byte()));
-                out.push_invalid(|| format!("line {line}"), format!("unreadable CSV: {e}"));
+            Err(reason) => {
+                out.push_invalid(|| format!("line {line}"), reason);
                 index = index.saturating_add(1);
                 continue;
             }
         };
-        let line = lines.line_at(bytes, row.position().map_or(0, |p| p.byte()));
-        if row.len() == 1 && row.get(0).is_some_and(|f| f.trim_ascii().is_empty()) {
-            continue;
-        }
         let cell = row.get(raw_col).map(std::str::from_utf8);
         let elements: Vec<Element<'static>> = match cell {
             None => vec![Element::Invalid(format!("no _raw: the row has {} fields", row.len()))],
@@ -150,6 +138,22 @@ fn splunk_csv(bytes: &[u8], rows: impl Iterator<Item = csv::Result<csv::ByteReco
         ));
     }
     out
+}
+
+/// The rows after the header with the line each starts on, blank lines left out; a row that
+/// cannot be read is why (both readings of a table share this).
+fn lined_rows<'a>(
+    bytes: &'a [u8],
+    rows: impl Iterator<Item = csv::Result<csv::ByteRecord>> + 'a,
+) -> impl Iterator<Item = (usize, Result<csv::ByteRecord, String>)> + 'a {
+    let mut lines = LineCounter::default();
+    rows.filter_map(move |row| match row {
+        Ok(r) if r.len() == 1 && r.get(0).is_some_and(|f| f.trim_ascii().is_empty()) => None,
+        Ok(r) => Some((lines.line_at(bytes, r.position().map_or(0, |p| p.byte())), Ok(r))),
+        Err(e) => {
+            Some((lines.line_at(bytes, e.position().map_or(0, |p| p.byte())), Err(format!("unreadable CSV: {e}"))))
+        }
+    })
 }
 
 /// Line numbers from byte offsets, counted incrementally (csv's own count lags on CRLF).
